@@ -1,0 +1,146 @@
+//! `diff` and `apply`: run a phase's rules and show or write the result.
+
+use std::io::Write;
+
+use crate::cli::MigrateArgs;
+use crate::commands::{Exit, load_rules, report_rule_errors};
+use crate::present::{diff, json, text};
+use crate::rules::Rule;
+use crate::run::{self, Outcome, RunOptions, RunResult};
+use crate::walk::WalkOptions;
+use crate::write;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Diff,
+    Apply,
+}
+
+pub fn execute(args: &MigrateArgs, mode: Mode) -> Exit {
+    let set = match load_rules(&args.sources.rule_dirs) {
+        Ok(set) => set,
+        Err(errors) => return report_rule_errors(errors),
+    };
+    let rules = match select_rules(&set.for_phase(args.phase), &args.rule_ids, args.phase) {
+        Ok(rules) => rules,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return Exit::Error;
+        }
+    };
+    if rules.is_empty() {
+        println!("phase {} has no rules yet: nothing to do", args.phase);
+        return Exit::Clean;
+    }
+    let options = RunOptions {
+        paths: args.paths.clone(),
+        walk: WalkOptions { no_ignore: args.no_ignore },
+        threads: args.threads,
+        show_progress: true,
+    };
+    let result = match run::run(&rules, &options) {
+        Ok(result) => result,
+        Err(error) => {
+            eprintln!("{:?}", miette::Report::new(error));
+            return Exit::Error;
+        }
+    };
+    match mode {
+        Mode::Diff => present_diff(args, &rules, &result),
+        Mode::Apply => apply(args, &rules, &result),
+    }
+}
+
+fn select_rules<'r>(phase_rules: &[&'r Rule], ids: &[String], phase: u8) -> Result<Vec<&'r Rule>, String> {
+    if ids.is_empty() {
+        return Ok(phase_rules.to_vec());
+    }
+    ids.iter()
+        .map(|id| {
+            phase_rules
+                .iter()
+                .find(|rule| &rule.id == id)
+                .copied()
+                .ok_or_else(|| format!("phase {phase} has no rule `{id}` (see `txo-codemod rules list --phase {phase}`)"))
+        })
+        .collect()
+}
+
+fn print_diagnostics(rules: &[&Rule], result: &RunResult) {
+    for file in &result.files {
+        for line in text::file_lines(file, rules) {
+            eprintln!("{line}");
+        }
+    }
+}
+
+fn present_diff(args: &MigrateArgs, rules: &[&Rule], result: &RunResult) -> Exit {
+    let totals = result.totals();
+    let mut stdout = std::io::stdout().lock();
+    if args.json {
+        let report = json::report(result, rules);
+        let _ = writeln!(stdout, "{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+    } else {
+        let color = args.color.enabled();
+        for file in &result.files {
+            if let Outcome::Processed(processed) = &file.outcome {
+                if let (Some(source), Some(new_text)) = (&processed.source, &processed.new_text) {
+                    let _ = write!(stdout, "{}", diff::unified(&file.display, &source.text, new_text, color));
+                }
+            }
+        }
+        print_diagnostics(rules, result);
+        eprintln!("{}", text::summary(&totals, "to make"));
+    }
+    if result.has_read_errors() {
+        Exit::Error
+    } else if totals.edits > 0 {
+        Exit::Attention
+    } else {
+        Exit::Clean
+    }
+}
+
+fn apply(args: &MigrateArgs, rules: &[&Rule], result: &RunResult) -> Exit {
+    let mut not_written = 0;
+    let mut written_edits = 0;
+    let mut written_files = 0;
+    for file in &result.files {
+        let Outcome::Processed(processed) = &file.outcome else {
+            continue;
+        };
+        let (Some(source), Some(new_text)) = (&processed.source, &processed.new_text) else {
+            continue;
+        };
+        match write::replace_file(&file.path, &source.encode(&source.text), &source.encode(new_text)) {
+            Ok(()) => {
+                written_files += 1;
+                written_edits += processed.edits.iter().map(|e| e.rules.len()).sum::<usize>();
+            }
+            Err(refused) => {
+                not_written += 1;
+                eprintln!("error: {}: {refused}", file.display);
+            }
+        }
+    }
+    if args.json {
+        let report = json::report(result, rules);
+        println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+    } else {
+        print_diagnostics(rules, result);
+    }
+    let mut totals = result.totals();
+    totals.edits = written_edits;
+    totals.files_changed = written_files;
+    eprintln!("{}", text::summary(&totals, "made"));
+    if not_written > 0 {
+        eprintln!("{not_written} file(s) were not written; see the errors above");
+    }
+    if result.has_read_errors() {
+        Exit::Error
+    } else if not_written > 0 {
+        Exit::Attention
+    } else {
+        Exit::Clean
+    }
+}

@@ -1,0 +1,202 @@
+//! Text edits: overlap resolution within a pass, application, and the
+//! composition of successive passes into edits on the original text.
+
+/// A replacement of `start..end` in some text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    pub start: usize,
+    pub end: usize,
+    pub replacement: String,
+    /// Index of the rule that produced it (in the engine's rule list).
+    pub rule: usize,
+    pub message: String,
+}
+
+/// An edit expressed on the original file, possibly the composition of
+/// several rule edits (e.g. each `.get` of a chain).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileEdit {
+    pub start: usize,
+    pub end: usize,
+    pub after: String,
+    pub rules: Vec<usize>,
+    pub messages: Vec<String>,
+}
+
+/// Keeps a non-overlapping subset: sorted by start, the outer edit wins over
+/// edits nested in or overlapping it; those are returned to retry later.
+pub fn resolve_overlaps(mut edits: Vec<Edit>) -> (Vec<Edit>, Vec<Edit>) {
+    edits.sort_by(|a, b| (a.start, std::cmp::Reverse(a.end), a.rule).cmp(&(b.start, std::cmp::Reverse(b.end), b.rule)));
+    let mut kept: Vec<Edit> = Vec::with_capacity(edits.len());
+    let mut deferred = Vec::new();
+    for edit in edits {
+        let overlaps = kept.last().is_some_and(|last| edit.start < last.end || (edit.start == last.start && edit.end == last.end));
+        if overlaps { deferred.push(edit) } else { kept.push(edit) }
+    }
+    (kept, deferred)
+}
+
+/// Applies sorted, non-overlapping edits.
+pub fn apply(text: &str, edits: &[Edit]) -> String {
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut cursor = 0;
+    for edit in edits {
+        out.push_str(&text[cursor..edit.start]);
+        out.push_str(&edit.replacement);
+        cursor = edit.end;
+    }
+    out.push_str(&text[cursor..]);
+    out
+}
+
+/// A stretch of the intermediate text: unchanged original text, or the
+/// replacement written by an earlier file edit.
+struct Segment {
+    inter: (usize, usize),
+    orig: (usize, usize),
+    replaced: Option<usize>,
+}
+
+fn segments(original_len: usize, earlier: &[FileEdit]) -> Vec<Segment> {
+    let mut out = Vec::new();
+    let (mut orig, mut inter) = (0, 0);
+    for (index, edit) in earlier.iter().enumerate() {
+        let plain = edit.start - orig;
+        out.push(Segment { inter: (inter, inter + plain), orig: (orig, edit.start), replaced: None });
+        inter += plain;
+        out.push(Segment { inter: (inter, inter + edit.after.len()), orig: (edit.start, edit.end), replaced: Some(index) });
+        inter += edit.after.len();
+        orig = edit.end;
+    }
+    out.push(Segment { inter: (inter, inter + original_len - orig), orig: (orig, original_len), replaced: None });
+    out
+}
+
+/// Maps an intermediate offset that lies in an unchanged stretch back to the original.
+fn to_original(segments: &[Segment], offset: usize) -> usize {
+    segments
+        .iter()
+        .find(|s| s.replaced.is_none() && s.inter.0 <= offset && offset <= s.inter.1)
+        .map_or(offset, |s| s.orig.0 + (offset - s.inter.0))
+}
+
+/// Folds `new` (edits on `intermediate`, the result of applying `earlier` to
+/// `original`) into `earlier`, giving edits on the original text that produce
+/// the text after `new`. Edits touching an earlier replacement merge with it.
+pub fn compose(original: &str, intermediate: &str, earlier: Vec<FileEdit>, new: &[Edit]) -> Vec<FileEdit> {
+    let segs = segments(original.len(), &earlier);
+    // Intermediate ranges of earlier replacements touched by a new edit grow
+    // clusters; each cluster becomes one composed edit.
+    let mut clusters: Vec<(usize, usize, Vec<usize>, Vec<&Edit>)> = Vec::new();
+    for edit in new {
+        let mut start = edit.start;
+        let mut end = edit.end;
+        let mut merged = Vec::new();
+        for seg in segs.iter().filter(|s| s.replaced.is_some()) {
+            let touches = edit.start < seg.inter.1 && edit.end > seg.inter.0
+                || (edit.start == edit.end && seg.inter.0 < edit.start && edit.start < seg.inter.1);
+            if touches {
+                start = start.min(seg.inter.0);
+                end = end.max(seg.inter.1);
+                merged.extend(seg.replaced);
+            }
+        }
+        match clusters.last_mut() {
+            Some(last) if start < last.1 => {
+                last.1 = last.1.max(end);
+                last.2.extend(merged);
+                last.3.push(edit);
+            }
+            _ => clusters.push((start, end, merged, vec![edit])),
+        }
+    }
+    let mut absorbed = vec![false; earlier.len()];
+    let mut out = Vec::new();
+    for (start, end, merged, edits) in clusters {
+        let mut rules = Vec::new();
+        let mut messages = Vec::new();
+        let (orig_start, orig_end) = match (merged.first(), merged.last()) {
+            (Some(first), Some(last)) => (
+                earlier[*first].start.min(to_original(&segs, start)),
+                earlier[*last].end.max(to_original(&segs, end)),
+            ),
+            _ => (to_original(&segs, start), to_original(&segs, end)),
+        };
+        for index in &merged {
+            absorbed[*index] = true;
+            rules.extend(earlier[*index].rules.iter().copied());
+            messages.extend(earlier[*index].messages.iter().cloned());
+        }
+        let local: Vec<Edit> = edits.iter().map(|e| Edit { start: e.start - start, end: e.end - start, ..(*e).clone() }).collect();
+        rules.extend(local.iter().map(|e| e.rule));
+        messages.extend(local.iter().map(|e| e.message.clone()));
+        let after = apply(&intermediate[start..end], &local);
+        out.push(FileEdit { start: orig_start, end: orig_end, after, rules, messages });
+    }
+    out.extend(earlier.into_iter().zip(absorbed).filter(|(_, gone)| !gone).map(|(edit, _)| edit));
+    out.sort_by_key(|edit| (edit.start, edit.end));
+    out
+}
+
+/// Applies composed file edits to the original text.
+pub fn apply_file_edits(original: &str, edits: &[FileEdit]) -> String {
+    let mut out = String::with_capacity(original.len() + 64);
+    let mut cursor = 0;
+    for edit in edits {
+        out.push_str(&original[cursor..edit.start]);
+        out.push_str(&edit.after);
+        cursor = edit.end;
+    }
+    out.push_str(&original[cursor..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn edit(start: usize, end: usize, replacement: &str) -> Edit {
+        Edit { start, end, replacement: replacement.into(), rule: 0, message: String::new() }
+    }
+
+    #[test]
+    fn outer_edit_wins_and_inner_is_deferred() {
+        let (kept, deferred) = resolve_overlaps(vec![edit(4, 6, "x"), edit(0, 10, "y"), edit(12, 14, "z")]);
+        assert_eq!(kept.iter().map(|e| e.start).collect::<Vec<_>>(), [0, 12]);
+        assert_eq!(deferred.len(), 1);
+        assert_eq!(deferred[0].start, 4);
+    }
+
+    #[test]
+    fn partial_overlap_is_deferred_deterministically() {
+        let (kept, deferred) = resolve_overlaps(vec![edit(3, 8, "b"), edit(0, 5, "a")]);
+        assert_eq!(kept[0].replacement, "a");
+        assert_eq!(deferred[0].replacement, "b");
+    }
+
+    #[test]
+    fn composition_maps_later_passes_to_original_offsets() {
+        let original = "a = f(g(1)) + h(2)";
+        // Pass 1 rewrites the outer call, pass 2 the inner one and h(2).
+        let pass1 = vec![edit(4, 11, "F(g(1))")];
+        let inter = apply(original, &pass1);
+        let composed = compose(original, original, Vec::new(), &pass1);
+        let pass2 = vec![edit(6, 10, "G(1)"), edit(14, 18, "H(2)")];
+        let composed = compose(original, &inter, composed, &pass2);
+        assert_eq!(composed.len(), 2);
+        assert_eq!((composed[0].start, composed[0].end, composed[0].after.as_str()), (4, 11, "F(G(1))"));
+        assert_eq!((composed[1].start, composed[1].end, composed[1].after.as_str()), (14, 18, "H(2)"));
+        assert_eq!(apply_file_edits(original, &composed), "a = F(G(1)) + H(2)");
+    }
+
+    #[test]
+    fn composition_after_length_change() {
+        let original = "xx = 1; y = 2";
+        let pass1 = vec![edit(0, 2, "x")];
+        let inter = apply(original, &pass1);
+        let composed = compose(original, original, Vec::new(), &pass1);
+        let composed = compose(original, &inter, composed, &[edit(7, 8, "z")]);
+        assert_eq!(apply_file_edits(original, &composed), "x = 1; z = 2");
+        assert_eq!((composed[1].start, composed[1].end), (8, 9));
+    }
+}

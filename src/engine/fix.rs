@@ -1,0 +1,211 @@
+//! Renders a rule's fix for one match: metavariables become the captured
+//! source text, template lines take the indentation of the replaced line,
+//! captured multi-line text keeps its relative indentation, and line ends
+//! follow the file's style.
+
+use tree_sitter::Node;
+
+use super::template::{Segment, Template};
+use crate::pattern::{Bindings, Captured};
+use crate::source::{NewlineStyle, line_indent};
+
+/// Why a fix was not applied to a match.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unfixable {
+    /// A comment inside the match would vanish with the replaced text.
+    WouldDropComment { line_offset: usize },
+}
+
+impl Unfixable {
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Unfixable::WouldDropComment { .. } => "not rewritten: the fix would drop a comment inside the matched code",
+        }
+    }
+}
+
+pub struct FixContext<'a, 't> {
+    pub source: &'a str,
+    pub node: Node<'t>,
+    pub bindings: &'a Bindings<'t>,
+    pub newline: NewlineStyle,
+}
+
+pub fn render_fix(template: &Template, ctx: &FixContext) -> Result<String, Unfixable> {
+    check_comments_survive(template, ctx)?;
+    let base_indent = line_indent(ctx.source, ctx.node.start_byte());
+    let newline = match ctx.newline {
+        NewlineStyle::Lf => "\n",
+        NewlineStyle::CrLf => "\r\n",
+    };
+    let mut out = String::new();
+    let last = template.segments.len().saturating_sub(1);
+    for (index, segment) in template.segments.iter().enumerate() {
+        match segment {
+            Segment::Literal(text) => push_literal(&mut out, text, base_indent, newline, index == last),
+            Segment::Var(name) => {
+                let target_indent = current_line_indent(&out, base_indent).to_string();
+                out.push_str(&captured_text(ctx, name, &target_indent));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn push_literal(out: &mut String, text: &str, base_indent: &str, newline: &str, is_last: bool) {
+    let pieces: Vec<&str> = text.split('\n').collect();
+    for (index, piece) in pieces.iter().enumerate() {
+        if index > 0 {
+            out.push_str(newline);
+            let var_follows = index == pieces.len() - 1 && !is_last;
+            if !piece.is_empty() || var_follows {
+                out.push_str(base_indent);
+            }
+        }
+        out.push_str(piece);
+    }
+}
+
+/// Indentation of the output line being written; on the first line that is
+/// the indentation of the line the match starts on.
+fn current_line_indent<'o>(out: &'o str, base_indent: &'o str) -> &'o str {
+    match out.rfind('\n') {
+        None => base_indent,
+        Some(pos) => {
+            let line = &out[pos + 1..];
+            &line[..line.len() - line.trim_start_matches([' ', '\t']).len()]
+        }
+    }
+}
+
+fn captured_text(ctx: &FixContext, name: &str, target_indent: &str) -> String {
+    let Some(captured) = ctx.bindings.get(name) else {
+        return String::new();
+    };
+    let text = captured.text(ctx.source);
+    let Some(range) = captured.byte_range() else {
+        return String::new();
+    };
+    let original_indent = line_indent(ctx.source, range.start);
+    if !text.contains('\n') || original_indent == target_indent || spans_multiline_string(captured) {
+        return text.to_string();
+    }
+    reindent(text, original_indent, target_indent)
+}
+
+/// Shifts continuation lines from one indentation to another.
+pub fn reindent(text: &str, from: &str, to: &str) -> String {
+    let mut lines = text.split_inclusive('\n');
+    let mut out = lines.next().unwrap_or_default().to_string();
+    for line in lines {
+        match line.strip_prefix(from) {
+            Some(rest) if !line.trim().is_empty() => {
+                out.push_str(to);
+                out.push_str(rest);
+            }
+            _ => out.push_str(line),
+        }
+    }
+    out
+}
+
+/// Re-indenting inside a triple-quoted string would change its value.
+fn spans_multiline_string(captured: &Captured) -> bool {
+    captured.nodes().into_iter().any(|node| {
+        let mut stack = vec![node];
+        while let Some(current) = stack.pop() {
+            let is_string = matches!(current.kind(), "string" | "concatenated_string");
+            if is_string && current.start_position().row != current.end_position().row {
+                return true;
+            }
+            let mut cursor = current.walk();
+            stack.extend(current.children(&mut cursor));
+        }
+        false
+    })
+}
+
+/// Refuses a fix that would silently delete a comment: every comment inside
+/// the match must lie inside a capture that the template writes back.
+fn check_comments_survive(template: &Template, ctx: &FixContext) -> Result<(), Unfixable> {
+    let kept: Vec<std::ops::Range<usize>> = template
+        .segments
+        .iter()
+        .filter_map(|segment| match segment {
+            Segment::Var(name) => ctx.bindings.get(name).and_then(|c| c.byte_range()),
+            Segment::Literal(_) => None,
+        })
+        .collect();
+    let mut stack = vec![ctx.node];
+    while let Some(node) = stack.pop() {
+        if node.kind() == "comment" && !kept.iter().any(|range| range.start <= node.start_byte() && node.end_byte() <= range.end) {
+            return Err(Unfixable::WouldDropComment { line_offset: node.start_byte() });
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.children(&mut cursor));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pattern::{Matcher, compile};
+    use crate::syntax::{self, KindTable};
+
+    /// Applies `pattern` → `fix` to the first match in `source`.
+    fn fix_first(pattern: &str, fix: &str, source: &str, newline: NewlineStyle) -> Result<String, Unfixable> {
+        let kinds = KindTable::new();
+        let pattern = compile(pattern, &kinds).unwrap();
+        let tree = syntax::parse(source);
+        let matcher = Matcher::new(source, &kinds);
+        let mut stack = vec![tree.root_node()];
+        while let Some(node) = stack.pop() {
+            if let Some(bindings) = matcher.match_at(&pattern, node) {
+                let ctx = FixContext { source, node, bindings: &bindings, newline };
+                let replacement = render_fix(&Template::parse(fix), &ctx)?;
+                return Ok(format!("{}{}{}", &source[..node.start_byte()], replacement, &source[node.end_byte()..]));
+            }
+            let mut cursor = node.walk();
+            let children: Vec<_> = node.children(&mut cursor).collect();
+            stack.extend(children.into_iter().rev());
+        }
+        panic!("no match");
+    }
+
+    #[test]
+    fn multi_line_template_takes_the_line_indentation() {
+        let source = "def f(cfg):\n    x = cfg.get('a', 1)\n    return x\n";
+        let fixed = fix_first("$X = $C.get($K, $D)", "try:\n    $X = $C[$K]\nexcept KeyError:\n    $X = $D", source, NewlineStyle::Lf).unwrap();
+        assert_eq!(fixed, "def f(cfg):\n    try:\n        x = cfg['a']\n    except KeyError:\n        x = 1\n    return x\n");
+    }
+
+    #[test]
+    fn crlf_files_get_crlf_fix_lines() {
+        let source = "if a:\r\n    x = cfg.get('a', 1)\r\n";
+        let fixed = fix_first("$X = $C.get($K, $D)", "try:\n    $X = $C[$K]\nexcept KeyError:\n    $X = $D", source, NewlineStyle::CrLf).unwrap();
+        assert_eq!(fixed, "if a:\r\n    try:\r\n        x = cfg['a']\r\n    except KeyError:\r\n        x = 1\r\n");
+    }
+
+    #[test]
+    fn captured_block_keeps_relative_indentation() {
+        let source = "if ok:\n    if flag:\n        a()\n        if b:\n            c()\n";
+        let fixed = fix_first("if flag:\n    $$$BODY", "$$$BODY", source, NewlineStyle::Lf).unwrap();
+        assert_eq!(fixed, "if ok:\n    a()\n    if b:\n        c()\n");
+    }
+
+    #[test]
+    fn comments_kept_inside_captures_but_never_dropped() {
+        let source = "v = cfg.get(\n    'a',  # the key\n    1,\n)\n";
+        assert_eq!(fix_first("$C.get($K, $D)", "$C[$K]", source, NewlineStyle::Lf), Err(Unfixable::WouldDropComment { line_offset: 23 }));
+        let source = "v = cfg.get('a', 1)  # trailing\n";
+        assert_eq!(fix_first("$C.get($K, $D)", "$C[$K]", source, NewlineStyle::Lf).unwrap(), "v = cfg['a']  # trailing\n");
+    }
+
+    #[test]
+    fn multiline_strings_are_not_reindented() {
+        let source = "if a:\n    if b:\n        f('''x\n    y''')\n";
+        let fixed = fix_first("if b:\n    $$$BODY", "$$$BODY", source, NewlineStyle::Lf).unwrap();
+        assert_eq!(fixed, "if a:\n    f('''x\n    y''')\n");
+    }
+}

@@ -1,0 +1,136 @@
+//! The edit engine: for one file, match all selected rules in one traversal,
+//! render fixes, resolve overlaps, repeat until nothing changes (capped),
+//! then verify that the result still parses.
+
+pub mod edits;
+pub mod fix;
+pub mod prefilter;
+pub mod scan;
+pub mod template;
+
+use std::collections::BTreeSet;
+
+use tree_sitter::Tree;
+
+pub use edits::{Edit, FileEdit};
+use fix::{FixContext, render_fix};
+pub use scan::{Hit, RuleIndex};
+
+use crate::source::NewlineStyle;
+use crate::syntax;
+
+/// Passes after which a file that still changes is reported.
+pub const MAX_PASSES: usize = 10;
+
+/// A match reported to the user without an edit: a report-only rule, or a
+/// fix that was refused (with the reason).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub rule: usize,
+    pub start: usize,
+    pub end: usize,
+    pub message: String,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileWarning {
+    /// The file already had syntax errors; nothing inside them was rewritten.
+    SyntaxErrors { offset: usize },
+    /// The rewritten file did not parse; none of its edits are kept.
+    FixBrokeSyntax { rules: Vec<usize>, offset: usize },
+    /// Rewriting had not settled after [`MAX_PASSES`] passes.
+    PassCapReached { rules: Vec<usize> },
+}
+
+/// What the engine made of one file's text.
+#[derive(Debug, Clone, Default)]
+pub struct Rewrite {
+    /// Edits on the original text; empty when nothing changes.
+    pub edits: Vec<FileEdit>,
+    pub new_text: Option<String>,
+    pub findings: Vec<Finding>,
+    pub warnings: Vec<FileWarning>,
+}
+
+/// Renders a rule message with captured text (whitespace runs folded).
+pub fn render_message(index: &RuleIndex, hit: &Hit, source: &str) -> String {
+    index.rules[hit.rule].message.render(|name| {
+        hit.bindings
+            .get(name)
+            .map(|c| c.text(source).split_whitespace().collect::<Vec<_>>().join(" "))
+            .unwrap_or_default()
+    })
+}
+
+/// Runs the selected rules over `text` until no fix applies.
+pub fn rewrite(index: &RuleIndex, text: &str, first_tree: Tree, newline: NewlineStyle, applicable: &[bool]) -> Rewrite {
+    let mut result = Rewrite::default();
+    let original_errors = first_tree.root_node().has_error();
+    if let Some(error) = syntax::first_error(&first_tree) {
+        result.warnings.push(FileWarning::SyntaxErrors { offset: error.start_byte() });
+    }
+    let mut current = text.to_string();
+    let mut tree = first_tree;
+    for pass in 0..=MAX_PASSES {
+        let hits = index.scan(&tree, &current, applicable);
+        let edits = collect_edits(index, &hits, &current, newline, (pass == 0).then_some(&mut result.findings));
+        if edits.is_empty() {
+            break;
+        }
+        if pass == MAX_PASSES {
+            let rules: BTreeSet<usize> = edits.iter().map(|e| e.rule).collect();
+            result.warnings.push(FileWarning::PassCapReached { rules: rules.into_iter().collect() });
+            break;
+        }
+        let (kept, _retry_next_pass) = edits::resolve_overlaps(edits);
+        let next = edits::apply(&current, &kept);
+        if next == current {
+            break;
+        }
+        result.edits = edits::compose(text, &current, std::mem::take(&mut result.edits), &kept);
+        current = next;
+        tree = syntax::parse(&current);
+    }
+    if result.edits.is_empty() {
+        return result;
+    }
+    if !original_errors && tree.root_node().has_error() {
+        let offset = syntax::first_error(&tree).map_or(0, |n| n.start_byte());
+        let rules: BTreeSet<usize> = result.edits.iter().flat_map(|e| e.rules.iter().copied()).collect();
+        result.warnings.push(FileWarning::FixBrokeSyntax { rules: rules.into_iter().collect(), offset });
+        result.edits.clear();
+        return result;
+    }
+    result.new_text = Some(current);
+    result
+}
+
+/// Fixes of this pass as edits; on the first pass also records report-only
+/// and refused matches as findings.
+fn collect_edits(index: &RuleIndex, hits: &[Hit], source: &str, newline: NewlineStyle, mut findings: Option<&mut Vec<Finding>>) -> Vec<Edit> {
+    let mut out = Vec::new();
+    for hit in hits {
+        let rule = index.rules[hit.rule];
+        let message = render_message(index, hit, source);
+        let range = hit.node.byte_range();
+        let mut report = |reason: Option<String>| {
+            if let Some(findings) = findings.as_deref_mut() {
+                findings.push(Finding { rule: hit.rule, start: range.start, end: range.end, message: message.clone(), reason });
+            }
+        };
+        let Some(template) = &rule.fix else {
+            report(None);
+            continue;
+        };
+        let ctx = FixContext { source, node: hit.node, bindings: &hit.bindings, newline };
+        match render_fix(template, &ctx) {
+            Ok(replacement) if replacement != source[range.clone()] => {
+                out.push(Edit { start: range.start, end: range.end, replacement, rule: hit.rule, message: message.clone() })
+            }
+            Ok(_) => {}
+            Err(refused) => report(Some(refused.reason().to_string())),
+        }
+    }
+    out
+}

@@ -1,0 +1,238 @@
+//! One traversal of a parsed file for all selected rules: pattern rules are
+//! dispatched by the kind of their root node, query rules run as a single
+//! combined query. Each candidate is then filtered by its rule's capture
+//! constraints and relational filters.
+
+use streaming_iterator::StreamingIterator;
+use tree_sitter::{Node, Query, QueryCursor, Tree};
+
+use crate::pattern::{Bindings, Captured, Matcher};
+use crate::rules::{CaptureConstraint, RelationFilter, RelationKind, RelationTarget, Rule, RuleMatcher};
+use crate::syntax::{self, KindTable};
+
+/// Selected rules, indexed for dispatch. Built once per run and shared.
+pub struct RuleIndex<'r> {
+    pub rules: Vec<&'r Rule>,
+    by_kind: Vec<Vec<usize>>,
+    any_kind: Vec<usize>,
+    query: Option<CombinedQuery>,
+    pub kinds: KindTable,
+}
+
+/// All query rules of the selection compiled into one query.
+struct CombinedQuery {
+    query: Query,
+    /// Rule index for each pattern index of the combined query.
+    rule_of_pattern: Vec<usize>,
+}
+
+/// A rule matched at a node.
+pub struct Hit<'t> {
+    pub rule: usize,
+    pub node: Node<'t>,
+    pub bindings: Bindings<'t>,
+}
+
+impl<'r> RuleIndex<'r> {
+    pub fn new(rules: Vec<&'r Rule>) -> Result<Self, String> {
+        let kinds = KindTable::new();
+        let mut by_kind = vec![Vec::new(); kinds.len()];
+        let mut any_kind = Vec::new();
+        let mut query_source = String::new();
+        let mut query_rules = Vec::new();
+        for (index, rule) in rules.iter().enumerate() {
+            match &rule.matcher {
+                RuleMatcher::Pattern(pattern) => match pattern.root_kind() {
+                    Some(kind) => by_kind[kind as usize].push(index),
+                    None => any_kind.push(index),
+                },
+                RuleMatcher::Query(source) => {
+                    let count = Query::new(&syntax::python(), source).map_err(|e| e.message)?.pattern_count();
+                    query_rules.extend(std::iter::repeat_n(index, count));
+                    query_source.push_str(source);
+                    query_source.push('\n');
+                }
+            }
+        }
+        let query = if query_rules.is_empty() {
+            None
+        } else {
+            let query = Query::new(&syntax::python(), &query_source).map_err(|e| e.message)?;
+            Some(CombinedQuery { query, rule_of_pattern: query_rules })
+        };
+        Ok(RuleIndex { rules, by_kind, any_kind, query, kinds })
+    }
+
+    /// Every hit in the tree for the rules marked applicable, in source order.
+    pub fn scan<'t>(&self, tree: &'t Tree, source: &str, applicable: &[bool]) -> Vec<Hit<'t>> {
+        let matcher = Matcher::new(source, &self.kinds);
+        let mut hits = Vec::new();
+        let has_errors = tree.root_node().has_error();
+        let mut cursor = tree.walk();
+        loop {
+            let node = cursor.node();
+            self.scan_node(node, &matcher, applicable, has_errors, &mut hits);
+            if cursor.goto_first_child() {
+                continue;
+            }
+            while !cursor.goto_next_sibling() {
+                if !cursor.goto_parent() {
+                    self.scan_query(tree, &matcher, applicable, &mut hits);
+                    hits.sort_by_key(|hit| (hit.node.start_byte(), std::cmp::Reverse(hit.node.end_byte()), hit.rule));
+                    return hits;
+                }
+            }
+        }
+    }
+
+    fn scan_node<'t>(&self, node: Node<'t>, matcher: &Matcher, applicable: &[bool], has_errors: bool, hits: &mut Vec<Hit<'t>>) {
+        let by_kind = self.by_kind.get(self.kinds.of(node) as usize).map_or(&[][..], Vec::as_slice);
+        let any = if node.is_named() { self.any_kind.as_slice() } else { &[] };
+        for &index in by_kind.iter().chain(any) {
+            if !applicable[index] || (has_errors && syntax::in_error_region(node)) {
+                continue;
+            }
+            let RuleMatcher::Pattern(pattern) = &self.rules[index].matcher else {
+                continue;
+            };
+            if let Some(mut bindings) = matcher.match_at(pattern, node) {
+                if self.accept(self.rules[index], node, &mut bindings, matcher) {
+                    hits.push(Hit { rule: index, node, bindings });
+                }
+            }
+        }
+    }
+
+    fn scan_query<'t>(&self, tree: &'t Tree, matcher: &Matcher, applicable: &[bool], hits: &mut Vec<Hit<'t>>) {
+        let Some(combined) = &self.query else {
+            return;
+        };
+        let names = combined.query.capture_names();
+        let mut cursor = QueryCursor::new();
+        let mut matches = cursor.matches(&combined.query, tree.root_node(), matcher.source.as_bytes());
+        while let Some(found) = matches.next() {
+            let index = combined.rule_of_pattern[found.pattern_index];
+            if !applicable[index] {
+                continue;
+            }
+            let mut bindings = Bindings::default();
+            let mut main: Option<Node<'t>> = None;
+            let mut explicit = false;
+            for capture in found.captures() {
+                let name = names[capture.index as usize];
+                let wider = main.is_none_or(|m| capture.node.byte_range().len() > m.byte_range().len());
+                if name == "match" || (!explicit && wider) {
+                    main = Some(capture.node);
+                    explicit |= name == "match";
+                }
+                bindings.insert(name, Captured::Node(capture.node));
+            }
+            let Some(node) = main else {
+                continue;
+            };
+            let in_error = tree.root_node().has_error() && syntax::in_error_region(node);
+            if !in_error && self.accept(self.rules[index], node, &mut bindings, matcher) {
+                hits.push(Hit { rule: index, node, bindings });
+            }
+        }
+    }
+
+    fn accept<'t>(&self, rule: &Rule, node: Node<'t>, bindings: &mut Bindings<'t>, matcher: &Matcher) -> bool {
+        rule.constraints.iter().all(|c| constraint_holds(c, bindings, matcher))
+            && rule.relations.iter().all(|r| relation_holds(r, node, bindings, matcher))
+    }
+}
+
+fn constraint_holds(constraint: &CaptureConstraint, bindings: &Bindings, matcher: &Matcher) -> bool {
+    let Some(captured) = bindings.get(&constraint.name) else {
+        return false;
+    };
+    let text = captured.text(matcher.source);
+    let nodes = captured.nodes();
+    let kind_ok = |kinds: &[u16]| nodes.iter().all(|n| kinds.contains(&matcher.kinds.of(*n)));
+    constraint.regex.as_ref().is_none_or(|re| re.is_match(text))
+        && constraint.not_regex.as_ref().is_none_or(|re| !re.is_match(text))
+        && (constraint.kinds.is_empty() || kind_ok(&constraint.kinds))
+        && (constraint.not_kinds.is_empty() || !nodes.iter().any(|n| constraint.not_kinds.contains(&matcher.kinds.of(*n))))
+}
+
+fn target_matches<'t>(target: &RelationTarget, node: Node<'t>, bindings: &mut Bindings<'t>, matcher: &Matcher) -> bool {
+    match target {
+        RelationTarget::Kinds(kinds) => kinds.contains(&matcher.kinds.of(node)),
+        RelationTarget::Pattern(pattern) => {
+            if matcher.match_with(pattern, node, bindings) {
+                return true;
+            }
+            // A statement also matches through its single expression.
+            node.kind() == "expression_statement"
+                && syntax::significant_children(node).first().is_some_and(|inner| matcher.match_with(pattern, *inner, bindings))
+        }
+    }
+}
+
+fn relation_holds<'t>(filter: &RelationFilter, node: Node<'t>, bindings: &mut Bindings<'t>, matcher: &Matcher) -> bool {
+    let found = match filter.kind {
+        RelationKind::Inside | RelationKind::NotInside => inside(filter, node, bindings, matcher),
+        RelationKind::Has | RelationKind::NotHas => has(filter, node, bindings, matcher),
+        RelationKind::Follows => siblings(filter, node, bindings, matcher, |n| n.prev_named_sibling()),
+        RelationKind::Precedes => siblings(filter, node, bindings, matcher, |n| n.next_named_sibling()),
+    };
+    found != filter.kind.is_negative()
+}
+
+fn inside<'t>(filter: &RelationFilter, node: Node<'t>, bindings: &mut Bindings<'t>, matcher: &Matcher) -> bool {
+    let mut current = node.parent();
+    while let Some(ancestor) = current {
+        if target_matches(&filter.target, ancestor, bindings, matcher) {
+            return true;
+        }
+        if filter.stop_at.contains(&matcher.kinds.of(ancestor)) {
+            return false;
+        }
+        current = ancestor.parent();
+    }
+    false
+}
+
+fn has<'t>(filter: &RelationFilter, node: Node<'t>, bindings: &mut Bindings<'t>, matcher: &Matcher) -> bool {
+    let mut cursor = node.walk();
+    let mut stack: Vec<Node<'t>> = node.children(&mut cursor).collect();
+    while let Some(current) = stack.pop() {
+        if target_matches(&filter.target, current, bindings, matcher) {
+            return true;
+        }
+        if filter.stop_at.contains(&matcher.kinds.of(current)) {
+            continue;
+        }
+        let mut cursor = current.walk();
+        stack.extend(current.children(&mut cursor));
+    }
+    false
+}
+
+/// Statements before (`follows`) or after (`precedes`) the match's statement
+/// in the same block, nearest first, comments skipped.
+fn siblings<'t>(
+    filter: &RelationFilter,
+    node: Node<'t>,
+    bindings: &mut Bindings<'t>,
+    matcher: &Matcher,
+    step: impl Fn(Node<'t>) -> Option<Node<'t>>,
+) -> bool {
+    let Some(statement) = syntax::enclosing_statement(node) else {
+        return false;
+    };
+    let mut current = step(statement);
+    while let Some(sibling) = current {
+        if sibling.kind() != "comment" {
+            if target_matches(&filter.target, sibling, bindings, matcher) {
+                return true;
+            }
+            if filter.immediately {
+                return false;
+            }
+        }
+        current = step(sibling);
+    }
+    false
+}

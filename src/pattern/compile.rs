@@ -1,0 +1,286 @@
+//! Compiles a Python code pattern with metavariables into a [`Pattern`]: the
+//! pattern is made valid Python by turning `$X` into a reserved identifier,
+//! parsed with the same grammar as the target, and stored as an owned tree.
+
+use tree_sitter::Node;
+
+use crate::syntax::{self, KindTable};
+
+const SINGLE_PREFIX: &str = "__txomv_";
+const MULTI_PREFIX: &str = "__txomvs_";
+
+/// A metavariable; `name` is `None` for `$_`-style wildcards that bind nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetaVar {
+    pub name: Option<String>,
+}
+
+impl MetaVar {
+    fn from_name(name: &str) -> Self {
+        let name = (!name.starts_with('_')).then(|| name.to_string());
+        MetaVar { name }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PatternNode {
+    /// `$NAME`: exactly one node.
+    Single(MetaVar),
+    /// `$$$NAME`: zero or more sibling nodes.
+    Multi(MetaVar),
+    /// A token compared by kind and text.
+    Leaf { kind: u16, text: String },
+    /// A node compared by kind and, in order, its significant children.
+    Inner { kind: u16, children: Vec<PatternNode> },
+}
+
+#[derive(Debug, Clone)]
+pub struct Pattern {
+    pub root: PatternNode,
+    /// Identifiers every match must contain: a file without all of them
+    /// cannot match and need not be parsed.
+    pub required_tokens: Vec<String>,
+}
+
+/// A pattern that is not valid Python, with the offending byte range in the
+/// pattern as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PatternError {
+    pub message: String,
+    pub offset: usize,
+    pub len: usize,
+}
+
+impl Pattern {
+    /// The canonical kind of the root node, or `None` when the root is a
+    /// metavariable and any node may match.
+    pub fn root_kind(&self) -> Option<u16> {
+        match &self.root {
+            PatternNode::Leaf { kind, .. } | PatternNode::Inner { kind, .. } => Some(*kind),
+            PatternNode::Single(_) | PatternNode::Multi(_) => None,
+        }
+    }
+
+    /// Names of all metavariables the pattern binds.
+    pub fn bound_names(&self) -> Vec<String> {
+        let mut names = Vec::new();
+        collect_names(&self.root, &mut names);
+        names
+    }
+}
+
+fn collect_names(node: &PatternNode, names: &mut Vec<String>) {
+    match node {
+        PatternNode::Single(var) | PatternNode::Multi(var) => {
+            if let Some(name) = &var.name {
+                if !names.contains(name) {
+                    names.push(name.clone());
+                }
+            }
+        }
+        PatternNode::Inner { children, .. } => {
+            children.iter().for_each(|child| collect_names(child, names))
+        }
+        PatternNode::Leaf { .. } => {}
+    }
+}
+
+/// Rewrites `$X`/`$$$X` to identifiers, remembering how offsets shift so that
+/// errors can point into the pattern as the user wrote it.
+struct Substituted {
+    text: String,
+    /// (offset in `text`, offset in the original) at each substitution.
+    anchors: Vec<(usize, usize)>,
+}
+
+impl Substituted {
+    fn new(pattern: &str) -> Self {
+        let bytes = pattern.as_bytes();
+        let mut text = String::with_capacity(pattern.len() + 16);
+        let mut anchors = Vec::new();
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'$' {
+                let (dollars, prefix) = if pattern[i..].starts_with("$$$") {
+                    (3, MULTI_PREFIX)
+                } else {
+                    (1, SINGLE_PREFIX)
+                };
+                let name_len = metavar_name_len(&pattern[i + dollars..]);
+                if name_len > 0 {
+                    anchors.push((text.len(), i));
+                    text.push_str(prefix);
+                    text.push_str(&pattern[i + dollars..i + dollars + name_len]);
+                    i += dollars + name_len;
+                    continue;
+                }
+            }
+            let ch = pattern[i..].chars().next().unwrap_or('\0');
+            text.push(ch);
+            i += ch.len_utf8().max(1);
+        }
+        Substituted { text, anchors }
+    }
+
+    fn original_offset(&self, offset: usize) -> usize {
+        let anchor = self
+            .anchors
+            .iter()
+            .rev()
+            .find(|(substituted, _)| *substituted <= offset);
+        match anchor {
+            Some((substituted, original)) => original + (offset - substituted).min(1),
+            None => offset,
+        }
+    }
+}
+
+/// Length of a metavariable name (`[A-Z_][A-Z0-9_]*`) at the start of `rest`.
+pub fn metavar_name_len(rest: &str) -> usize {
+    let mut len = 0;
+    for (index, ch) in rest.char_indices() {
+        let ok = ch.is_ascii_uppercase() || ch == '_' || (index > 0 && ch.is_ascii_digit());
+        if !ok {
+            break;
+        }
+        len = index + 1;
+    }
+    len
+}
+
+pub fn compile(pattern: &str, kinds: &KindTable) -> Result<Pattern, PatternError> {
+    let substituted = Substituted::new(pattern.trim_end());
+    let tree = syntax::parse(&substituted.text);
+    if let Some(error) = syntax::first_error(&tree) {
+        let offset = substituted.original_offset(error.start_byte());
+        let len = (error.end_byte() - error.start_byte()).max(1);
+        return Err(PatternError {
+            message: "the pattern is not valid Python".into(),
+            offset: offset.min(pattern.len().saturating_sub(1)),
+            len: len.min(pattern.len().saturating_sub(offset).max(1)),
+        });
+    }
+    let root_node = pattern_root(tree.root_node()).ok_or_else(|| PatternError {
+        message: "a pattern must be exactly one statement or expression".into(),
+        offset: 0,
+        len: pattern.len().max(1),
+    })?;
+    let mut required_tokens = Vec::new();
+    let root = convert(root_node, &substituted.text, kinds, &mut required_tokens);
+    Ok(Pattern {
+        root,
+        required_tokens,
+    })
+}
+
+/// The node a pattern stands for: its single statement, or the expression of
+/// a single expression statement.
+fn pattern_root(module: Node) -> Option<Node> {
+    let statements = syntax::significant_children(module);
+    let [statement] = statements.as_slice() else {
+        return None;
+    };
+    Some(unwrap_expression_statement(*statement))
+}
+
+fn unwrap_expression_statement(node: Node) -> Node {
+    if node.kind() == "expression_statement" {
+        if let [only] = syntax::significant_children(node).as_slice() {
+            return *only;
+        }
+    }
+    node
+}
+
+fn convert(node: Node, text: &str, kinds: &KindTable, tokens: &mut Vec<String>) -> PatternNode {
+    let node = unwrap_expression_statement(node);
+    let node_text = &text[node.byte_range()];
+    if node.kind() == "identifier" {
+        if let Some(name) = node_text.strip_prefix(MULTI_PREFIX) {
+            return PatternNode::Multi(MetaVar::from_name(name));
+        }
+        if let Some(name) = node_text.strip_prefix(SINGLE_PREFIX) {
+            return PatternNode::Single(MetaVar::from_name(name));
+        }
+        if !tokens.iter().any(|t| t == node_text) {
+            tokens.push(node_text.to_string());
+        }
+    }
+    let children = syntax::significant_children(node);
+    let is_plain_string =
+        node.kind() == "string" && !children.iter().any(|c| c.kind() == "interpolation");
+    if children.is_empty() || is_plain_string {
+        return PatternNode::Leaf {
+            kind: kinds.of(node),
+            text: restore_dollars(node_text),
+        };
+    }
+    PatternNode::Inner {
+        kind: kinds.of(node),
+        children: children
+            .into_iter()
+            .map(|child| convert(child, text, kinds, tokens))
+            .collect(),
+    }
+}
+
+/// Undoes the metavariable substitution inside literal text (e.g. a `$` in a
+/// string of the pattern stays a `$`).
+fn restore_dollars(text: &str) -> String {
+    text.replace(MULTI_PREFIX, "$$$").replace(SINGLE_PREFIX, "$")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn compiled(pattern: &str) -> Pattern {
+        compile(pattern, &KindTable::new()).unwrap()
+    }
+
+    #[test]
+    fn metavariables_become_captures() {
+        let pattern = compiled("$X.get($K, $$$REST)");
+        assert_eq!(pattern.bound_names(), ["X", "K", "REST"]);
+        assert_eq!(pattern.required_tokens, ["get"]);
+        assert!(pattern.root_kind().is_some());
+    }
+
+    #[test]
+    fn underscore_metavariables_bind_nothing() {
+        let pattern = compiled("sys.exit($_)");
+        assert!(pattern.bound_names().is_empty());
+        assert_eq!(pattern.required_tokens, ["sys", "exit"]);
+    }
+
+    #[test]
+    fn statement_metavariable_is_a_capture() {
+        let pattern = compiled("$X");
+        assert_eq!(pattern.root_kind(), None);
+    }
+
+    #[test]
+    fn invalid_python_points_into_the_pattern() {
+        let error = compile("$X.get($K,, )", &KindTable::new()).unwrap_err();
+        assert_eq!(error.message, "the pattern is not valid Python");
+        assert!(error.offset >= 6 && error.offset <= 11, "{error:?}");
+    }
+
+    #[test]
+    fn several_statements_are_rejected() {
+        let error = compile("a = 1\nb = 2", &KindTable::new()).unwrap_err();
+        assert!(error.message.contains("exactly one"));
+    }
+
+    #[test]
+    fn dollar_inside_string_is_literal() {
+        let pattern = compiled("print(\"$HOME\")");
+        let PatternNode::Inner { children, .. } = &pattern.root else {
+            panic!("call expected");
+        };
+        let PatternNode::Inner { children: args, .. } = &children[1] else {
+            panic!("argument list expected");
+        };
+        assert!(matches!(&args[0], PatternNode::Leaf { text, .. } if text == "\"$HOME\""));
+    }
+}

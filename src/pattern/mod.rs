@@ -1,0 +1,7 @@
+//! Code patterns with metavariables: compiled once, matched structurally.
+
+pub mod compile;
+pub mod matcher;
+
+pub use compile::{Pattern, PatternError, compile};
+pub use matcher::{Bindings, Captured, Matcher};

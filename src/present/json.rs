@@ -1,0 +1,118 @@
+//! Machine-readable output of a run: every edit with positions in the
+//! original file, every finding, and the totals.
+
+use serde::Serialize;
+
+use crate::rules::Rule;
+use crate::run::{Outcome, RunResult};
+use crate::source::line_col;
+
+#[derive(Serialize)]
+pub struct JsonEdit<'a> {
+    pub file: &'a str,
+    /// The first rule applied here; `rules` lists all (chains compose).
+    pub rule: &'a str,
+    pub rules: Vec<&'a str>,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    pub before: &'a str,
+    pub after: &'a str,
+    pub message: String,
+}
+
+#[derive(Serialize)]
+pub struct JsonFinding<'a> {
+    pub file: &'a str,
+    pub rule: &'a str,
+    pub severity: &'a str,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    pub message: &'a str,
+    pub reason: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+pub struct JsonTotals {
+    pub edits: usize,
+    pub files_changed: usize,
+    pub files_scanned: usize,
+    pub files_skipped: usize,
+    pub files_with_errors: usize,
+    pub findings: usize,
+}
+
+#[derive(Serialize)]
+pub struct JsonReport<'a> {
+    pub edits: Vec<JsonEdit<'a>>,
+    pub findings: Vec<JsonFinding<'a>>,
+    pub diagnostics: Vec<String>,
+    pub summary: JsonTotals,
+}
+
+pub fn report<'a>(result: &'a RunResult, rules: &[&'a Rule]) -> JsonReport<'a> {
+    let mut edits = Vec::new();
+    let mut findings = Vec::new();
+    let mut diagnostics = Vec::new();
+    for file in &result.files {
+        diagnostics.extend(super::text::file_lines(file, rules).into_iter().filter(|l| l.starts_with("warning") || l.starts_with("error")));
+        let Outcome::Processed(processed) = &file.outcome else {
+            continue;
+        };
+        let Some(source) = &processed.source else {
+            continue;
+        };
+        let text = source.text.as_str();
+        for edit in &processed.edits {
+            let (line, column) = line_col(text, edit.start);
+            let (end_line, end_column) = line_col(text, edit.end);
+            let mut messages = edit.messages.clone();
+            messages.dedup();
+            edits.push(JsonEdit {
+                file: &file.display,
+                rule: &rules[edit.rules[0]].id,
+                rules: edit.rules.iter().map(|r| rules[*r].id.as_str()).collect(),
+                line,
+                column,
+                end_line,
+                end_column,
+                before: &text[edit.start..edit.end],
+                after: &edit.after,
+                message: messages.join("; "),
+            });
+        }
+        for finding in &processed.findings {
+            let (line, column) = line_col(text, finding.start);
+            let (end_line, end_column) = line_col(text, finding.end);
+            let rule = rules[finding.rule];
+            findings.push(JsonFinding {
+                file: &file.display,
+                rule: &rule.id,
+                severity: rule.severity.as_str(),
+                line,
+                column,
+                end_line,
+                end_column,
+                message: &finding.message,
+                reason: finding.reason.as_deref(),
+            });
+        }
+    }
+    let totals = result.totals();
+    JsonReport {
+        edits,
+        findings,
+        diagnostics,
+        summary: JsonTotals {
+            edits: totals.edits,
+            files_changed: totals.files_changed,
+            files_scanned: totals.scanned,
+            files_skipped: totals.skipped,
+            files_with_errors: totals.with_errors,
+            findings: totals.findings,
+        },
+    }
+}

@@ -1,0 +1,101 @@
+//! The rule model: what a rule matches, where, what it changes, and the
+//! tests it carries. Rules are loaded from YAML (embedded or user files).
+
+pub mod diagnostic;
+pub mod embedded;
+pub mod load;
+pub mod model;
+pub mod selftest;
+
+use regex::Regex;
+
+pub use diagnostic::RuleFileError;
+pub use load::{RuleSet, RuleSource, load_rule_set};
+pub use model::{Breaking, RuleTests, Severity};
+
+use crate::engine::template::Template;
+use crate::pattern::Pattern;
+
+/// How a rule finds candidate nodes.
+#[derive(Debug, Clone)]
+pub enum RuleMatcher {
+    Pattern(Pattern),
+    /// A raw tree-sitter query; the `@match` capture (else the widest one)
+    /// is the matched node, and upper-case captures bind metavariables.
+    Query(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct CaptureConstraint {
+    pub name: String,
+    pub regex: Option<Regex>,
+    pub not_regex: Option<Regex>,
+    pub kinds: Vec<u16>,
+    pub not_kinds: Vec<u16>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RelationKind {
+    Inside,
+    NotInside,
+    Has,
+    NotHas,
+    Follows,
+    Precedes,
+}
+
+impl RelationKind {
+    pub fn is_negative(self) -> bool {
+        matches!(self, RelationKind::NotInside | RelationKind::NotHas)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum RelationTarget {
+    Pattern(Pattern),
+    Kinds(Vec<u16>),
+}
+
+#[derive(Debug, Clone)]
+pub struct RelationFilter {
+    pub kind: RelationKind,
+    pub target: RelationTarget,
+    pub stop_at: Vec<u16>,
+    pub immediately: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub id: String,
+    pub phase: u8,
+    pub title: String,
+    pub message: Template,
+    pub severity: Severity,
+    pub breaking: Breaking,
+    pub note: Option<String>,
+    pub files: Vec<String>,
+    pub ignores: Vec<String>,
+    pub matcher: RuleMatcher,
+    pub constraints: Vec<CaptureConstraint>,
+    pub relations: Vec<RelationFilter>,
+    pub fix: Option<Template>,
+    pub tests: RuleTests,
+    /// Where the rule was defined, e.g. `rules/phase-1/config-get.yaml`.
+    pub origin: String,
+    /// The rule's YAML document as written, for `rules show`.
+    pub yaml: String,
+}
+
+impl Rule {
+    pub fn is_fixable(&self) -> bool {
+        self.fix.is_some()
+    }
+
+    /// Literal identifiers a file must contain for this rule to match.
+    pub fn required_tokens(&self) -> &[String] {
+        match &self.matcher {
+            RuleMatcher::Pattern(pattern) => &pattern.required_tokens,
+            RuleMatcher::Query(_) => &[],
+        }
+    }
+}

@@ -1,0 +1,160 @@
+//! The rule file format, exactly as written in YAML. Unknown fields are
+//! rejected so that a typo is an error rather than a silently ignored filter.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Breaking {
+    None,
+    Low,
+    Medium,
+    High,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+impl Breaking {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Breaking::None => "none",
+            Breaking::Low => "low",
+            Breaking::Medium => "medium",
+            Breaking::High => "high",
+        }
+    }
+}
+
+/// A value that may be written as one item or as a list.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum OneOrMany<T> {
+    One(T),
+    Many(Vec<T>),
+}
+
+impl<T> Default for OneOrMany<T> {
+    fn default() -> Self {
+        OneOrMany::Many(Vec::new())
+    }
+}
+
+impl<T> OneOrMany<T> {
+    pub fn to_vec(&self) -> Vec<&T> {
+        match self {
+            OneOrMany::One(item) => vec![item],
+            OneOrMany::Many(items) => items.iter().collect(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RuleSpec {
+    pub id: String,
+    pub phase: u8,
+    pub title: String,
+    pub message: String,
+    pub severity: Severity,
+    pub breaking: Breaking,
+    #[serde(default)]
+    pub note: Option<String>,
+    #[serde(default)]
+    pub files: Vec<String>,
+    #[serde(default)]
+    pub ignores: Vec<String>,
+    #[serde(rename = "match")]
+    pub matcher: MatchSpec,
+    #[serde(default)]
+    pub fix: Option<String>,
+    #[serde(default)]
+    pub tests: RuleTests,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct MatchSpec {
+    #[serde(default)]
+    pub pattern: Option<String>,
+    #[serde(default)]
+    pub query: Option<String>,
+    #[serde(default, rename = "where")]
+    pub constraints: BTreeMap<String, Constraint>,
+    #[serde(default)]
+    pub inside: OneOrMany<Relation>,
+    #[serde(default)]
+    pub not_inside: OneOrMany<Relation>,
+    #[serde(default)]
+    pub has: OneOrMany<Relation>,
+    #[serde(default)]
+    pub not_has: OneOrMany<Relation>,
+    #[serde(default)]
+    pub follows: OneOrMany<Relation>,
+    #[serde(default)]
+    pub precedes: OneOrMany<Relation>,
+}
+
+/// A condition on what a metavariable captured.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Constraint {
+    #[serde(default)]
+    pub regex: Option<String>,
+    #[serde(default)]
+    pub not_regex: Option<String>,
+    #[serde(default)]
+    pub kind: Option<OneOrMany<String>>,
+    #[serde(default)]
+    pub not_kind: Option<OneOrMany<String>>,
+}
+
+/// A filter on the surroundings of a match: a pattern or a node kind.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Relation {
+    #[serde(default)]
+    pub pattern: Option<String>,
+    #[serde(default)]
+    pub kind: Option<OneOrMany<String>>,
+    /// Ancestor kinds at which an `inside` search stops (e.g. a function).
+    #[serde(default)]
+    pub stop_at: Option<OneOrMany<String>>,
+    /// For `follows`/`precedes`: only the adjacent statement counts.
+    #[serde(default)]
+    pub immediately: bool,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleTests {
+    #[serde(default)]
+    pub valid: Vec<String>,
+    #[serde(default)]
+    pub invalid: Vec<InvalidCase>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct InvalidCase {
+    pub code: String,
+    #[serde(default)]
+    pub fixed: Option<String>,
+}

@@ -1,0 +1,88 @@
+//! `rules test`: runs each rule's own `valid` and `invalid` cases, checks
+//! that fixed code parses and that a second run changes nothing.
+
+use super::Rule;
+use crate::engine::{self, RuleIndex};
+use crate::source::NewlineStyle;
+use crate::syntax;
+
+#[derive(Debug)]
+pub struct RuleTestReport {
+    pub rule: String,
+    pub cases: usize,
+    pub failures: Vec<String>,
+}
+
+impl RuleTestReport {
+    pub fn passed(&self) -> bool {
+        self.failures.is_empty()
+    }
+}
+
+/// The result of running one rule alone on a snippet.
+struct SnippetRun {
+    fixed: Option<String>,
+    hits: usize,
+}
+
+fn run_alone(rule: &Rule, code: &str) -> Result<SnippetRun, String> {
+    let index = RuleIndex::new(vec![rule])?;
+    let tree = syntax::parse(code);
+    let rewrite = engine::rewrite(&index, code, tree, NewlineStyle::detect(code), &[true]);
+    let hits = rewrite.findings.len() + rewrite.edits.len();
+    if let Some(warning) = rewrite.warnings.iter().find(|w| matches!(w, engine::FileWarning::FixBrokeSyntax { .. })) {
+        return Err(format!("the fix produces invalid Python ({warning:?})"));
+    }
+    Ok(SnippetRun { fixed: rewrite.new_text, hits })
+}
+
+pub fn test_rule(rule: &Rule) -> RuleTestReport {
+    let mut failures = Vec::new();
+    let tests = &rule.tests;
+    if tests.valid.is_empty() || tests.invalid.is_empty() {
+        failures.push("a rule needs at least one `valid` and one `invalid` test case".to_string());
+    }
+    for (number, code) in tests.valid.iter().enumerate() {
+        match run_alone(rule, code) {
+            Ok(run) if run.hits == 0 => {}
+            Ok(run) => failures.push(format!("valid[{number}]: expected no match, found {}\n{}", run.hits, indent(code))),
+            Err(error) => failures.push(format!("valid[{number}]: {error}")),
+        }
+    }
+    for (number, case) in tests.invalid.iter().enumerate() {
+        if let Err(failure) = check_invalid(rule, &case.code, case.fixed.as_deref()) {
+            failures.push(format!("invalid[{number}]: {failure}"));
+        }
+    }
+    RuleTestReport { rule: rule.id.clone(), cases: tests.valid.len() + tests.invalid.len(), failures }
+}
+
+fn check_invalid(rule: &Rule, code: &str, expected: Option<&str>) -> Result<(), String> {
+    let run = run_alone(rule, code)?;
+    if run.hits == 0 {
+        return Err(format!("expected a match, found none\n{}", indent(code)));
+    }
+    match (rule.is_fixable(), expected) {
+        (false, None) => return Ok(()),
+        (false, Some(_)) => return Err("the rule is report-only, so a case cannot have `fixed`".into()),
+        (true, None) => return Err("the rule has a fix, so each invalid case needs `fixed`".into()),
+        (true, Some(_)) => {}
+    }
+    let expected = expected.unwrap_or_default();
+    let actual = run.fixed.unwrap_or_else(|| code.to_string());
+    if actual != expected {
+        return Err(format!("fixed code differs\n--- expected\n{}\n--- actual\n{}", indent(expected), indent(&actual)));
+    }
+    if let Some(error) = syntax::first_error(&syntax::parse(expected)) {
+        return Err(format!("`fixed` is not valid Python (byte {})", error.start_byte()));
+    }
+    let again = run_alone(rule, expected)?;
+    if again.fixed.is_some() {
+        return Err("not idempotent: running the rule on `fixed` changes it again".into());
+    }
+    Ok(())
+}
+
+fn indent(text: &str) -> String {
+    text.lines().map(|line| format!("    | {line}")).collect::<Vec<_>>().join("\n")
+}

@@ -1,0 +1,171 @@
+//! The Python grammar and the small facts about its trees that every other
+//! module relies on (what counts as trivia when comparing shapes).
+
+use tree_sitter::{Language, Node, Parser, Tree};
+
+pub fn python() -> Language {
+    tree_sitter_python::LANGUAGE.into()
+}
+
+/// Parses Python text. tree-sitter only returns `None` when cancelled or
+/// without a language, neither of which can happen here.
+pub fn parse(text: &str) -> Tree {
+    parse_with(&mut new_parser(), text)
+}
+
+/// Punctuation whose presence is already implied by the parent's kind.
+/// Dropping it lets `f($$$ARGS)` ignore commas and a trailing comma.
+fn is_implied_punctuation(kind: &str) -> bool {
+    matches!(kind, "," | "(" | ")" | "[" | "]" | "{" | "}" | ":" | ";")
+}
+
+/// Children that take part in structural comparison: no comments or line
+/// continuations (extras) and no punctuation implied by the parent.
+pub fn significant_children<'t>(node: Node<'t>) -> Vec<Node<'t>> {
+    let mut cursor = node.walk();
+    node.children(&mut cursor)
+        .filter(|child| !child.is_extra() && !is_implied_punctuation(child.kind()))
+        .collect()
+}
+
+/// True when the node or one of its ancestors is a syntax error.
+pub fn in_error_region(node: Node) -> bool {
+    if node.has_error() {
+        return true;
+    }
+    let mut current = node.parent();
+    while let Some(parent) = current {
+        if parent.is_error() {
+            return true;
+        }
+        current = parent.parent();
+    }
+    false
+}
+
+/// The first syntax error in a tree, as a byte range, if any.
+pub fn first_error(tree: &Tree) -> Option<Node<'_>> {
+    let root = tree.root_node();
+    if !root.has_error() {
+        return None;
+    }
+    let mut cursor = root.walk();
+    loop {
+        let node = cursor.node();
+        if node.is_error() || node.is_missing() {
+            return Some(node);
+        }
+        if node.has_error() && cursor.goto_first_child() {
+            continue;
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                return Some(root);
+            }
+        }
+    }
+}
+
+/// Nearest ancestor (or self) that is a statement directly inside a block or
+/// the module: the unit `follows` / `precedes` compare with their siblings.
+pub fn enclosing_statement(node: Node) -> Option<Node> {
+    let mut current = Some(node);
+    while let Some(candidate) = current {
+        let parent = candidate.parent()?;
+        if matches!(parent.kind(), "block" | "module") {
+            return Some(candidate);
+        }
+        current = Some(parent);
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn significant_children_skip_commas_and_comments() {
+        let tree = parse("f(a,  # note\n  b,)\n");
+        let call = tree.root_node().child(0).unwrap().child(0).unwrap();
+        let args = call.child_by_field_name("arguments").unwrap();
+        let kinds: Vec<_> = significant_children(args).iter().map(|n| n.kind()).collect();
+        assert_eq!(kinds, ["identifier", "identifier"]);
+    }
+
+    #[test]
+    fn error_regions_are_found() {
+        let tree = parse("x = (1,\ny = 2\n");
+        assert!(first_error(&tree).is_some());
+        assert!(first_error(&parse("x = 1\n")).is_none());
+    }
+}
+
+/// Maps every node kind id to one canonical id per kind name: aliased nodes
+/// (e.g. `print` used as an identifier) share a name but not an id.
+#[derive(Debug, Clone)]
+pub struct KindTable {
+    canonical: Vec<u16>,
+}
+
+impl KindTable {
+    pub fn new() -> Self {
+        let language = python();
+        let count = language.node_kind_count();
+        let canonical = (0..count as u16)
+            .map(|id| match language.node_kind_for_id(id) {
+                Some(name) => {
+                    let named = language.node_kind_is_named(id);
+                    let first = language.id_for_node_kind(name, named);
+                    if first == 0 { id } else { first }
+                }
+                None => id,
+            })
+            .collect();
+        KindTable { canonical }
+    }
+
+    pub fn of(&self, node: Node) -> u16 {
+        let id = node.kind_id();
+        self.canonical.get(id as usize).copied().unwrap_or(id)
+    }
+
+    pub fn len(&self) -> usize {
+        self.canonical.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.canonical.is_empty()
+    }
+
+    /// Canonical id of a kind name, if the grammar has it.
+    pub fn id_of_name(&self, name: &str) -> Option<u16> {
+        let language = python();
+        [true, false]
+            .into_iter()
+            .map(|named| language.id_for_node_kind(name, named))
+            .find(|id| *id != 0)
+            .map(|id| self.canonical[id as usize])
+    }
+}
+
+impl Default for KindTable {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+pub fn new_parser() -> Parser {
+    let mut parser = Parser::new();
+    parser
+        .set_language(&python())
+        .expect("tree-sitter-python is ABI compatible with the linked tree-sitter");
+    parser
+}
+
+/// Parses with a reused parser (one per worker thread).
+pub fn parse_with(parser: &mut Parser, text: &str) -> Tree {
+    parser
+        .parse(text, None)
+        .expect("parsing without a timeout or cancellation flag always yields a tree")
+}

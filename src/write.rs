@@ -1,0 +1,74 @@
+//! Writing rewritten files safely: never over a read-only file or one that
+//! changed since it was read, and atomically (temp file + rename in the same
+//! directory, permissions kept) so a file is either fully old or fully new.
+
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WriteRefused {
+    #[error("file is read-only; left untouched")]
+    ReadOnly,
+    #[error("file changed since it was read; left untouched (run again)")]
+    ChangedSinceRead,
+    #[error("cannot write: {0}")]
+    Io(String),
+}
+
+/// Replaces `path`'s content `expected` with `new_bytes`.
+pub fn replace_file(path: &Path, expected: &[u8], new_bytes: &[u8]) -> Result<(), WriteRefused> {
+    let io = |error: std::io::Error| WriteRefused::Io(error.to_string());
+    let metadata = fs::metadata(path).map_err(io)?;
+    if metadata.permissions().readonly() {
+        return Err(WriteRefused::ReadOnly);
+    }
+    if fs::read(path).map_err(io)? != expected {
+        return Err(WriteRefused::ChangedSinceRead);
+    }
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut temp = tempfile::Builder::new().prefix(".txo-codemod-").suffix(".tmp").tempfile_in(dir).map_err(io)?;
+    temp.write_all(new_bytes).map_err(io)?;
+    temp.as_file().sync_all().map_err(io)?;
+    fs::set_permissions(temp.path(), metadata.permissions()).map_err(io)?;
+    temp.persist(path).map_err(|error| io(error.error))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replaces_atomically_and_keeps_permissions() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.py");
+        fs::write(&path, "old\n").unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(&path, fs::Permissions::from_mode(0o750)).unwrap();
+        }
+        replace_file(&path, b"old\n", b"new\n").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"new\n");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o750);
+        }
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1, "no temp file left behind");
+    }
+
+    #[test]
+    fn refuses_changed_and_read_only_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.py");
+        fs::write(&path, "changed\n").unwrap();
+        assert_eq!(replace_file(&path, b"old\n", b"new\n"), Err(WriteRefused::ChangedSinceRead));
+        let mut permissions = fs::metadata(&path).unwrap().permissions();
+        permissions.set_readonly(true);
+        fs::set_permissions(&path, permissions).unwrap();
+        assert_eq!(replace_file(&path, b"changed\n", b"new\n"), Err(WriteRefused::ReadOnly));
+        assert_eq!(fs::read(&path).unwrap(), b"changed\n");
+    }
+}
