@@ -7,7 +7,11 @@ use clap::{Args, Parser, Subcommand};
 use crate::present::ColorChoice;
 
 #[derive(Debug, Parser)]
-#[command(name = "txo-codemod", version, about = "Migrates TXO v2.1 Python projects to v3.0, phase by phase: exact, reviewable, reversible.")]
+#[command(
+    name = "txo-codemod",
+    version,
+    about = "Migrates TXO v2.1 Python projects to v3.0, phase by phase: exact, reviewable, reversible."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -19,6 +19,10 @@ pub struct Settings {
     pub config_names: Vec<String>,
     /// The module that provides `HelpfulError`.
     pub helpful_error_module: String,
+    /// Opt-in rules to run (e.g. the try/except style of phase 1).
+    pub enable_rules: Vec<String>,
+    /// Rules not to run in this project.
+    pub disable_rules: Vec<String>,
 }
 
 impl Default for Settings {
@@ -26,10 +30,32 @@ impl Default for Settings {
         Settings {
             library: vec!["utils/**".into()],
             entry_points: vec!["utils/script_runner.py".into()],
-            config_names: ["config", "cfg", "*_config", "*_cfg", "script_behavior", "*_settings"]
-                .map(String::from)
-                .to_vec(),
+            config_names: [
+                "config",
+                "cfg",
+                "*_config",
+                "*_cfg",
+                "script_behavior",
+                "*_settings",
+            ]
+            .map(String::from)
+            .to_vec(),
             helpful_error_module: "utils.exceptions".into(),
+            enable_rules: Vec::new(),
+            disable_rules: Vec::new(),
+        }
+    }
+}
+
+impl Settings {
+    /// Whether a rule runs in this project: on by default unless disabled,
+    /// opt-in rules only when enabled.
+    pub fn runs_rule(&self, id: &str, enabled_by_default: bool) -> bool {
+        let listed = |list: &[String]| list.iter().any(|entry| entry == id);
+        if enabled_by_default {
+            !listed(&self.disable_rules)
+        } else {
+            listed(&self.enable_rules)
         }
     }
 }
@@ -73,8 +99,17 @@ impl Project {
     /// The project that contains `path`: the nearest directory (itself or an
     /// ancestor) with a project marker, else the path's own directory.
     pub fn discover(path: &Path) -> Result<Project, ProjectConfigError> {
-        let start = if path.is_dir() { path.to_path_buf() } else { path.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf) };
-        let start = if start.as_os_str().is_empty() { PathBuf::from(".") } else { start };
+        let start = if path.is_dir() {
+            path.to_path_buf()
+        } else {
+            path.parent()
+                .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+        };
+        let start = if start.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            start
+        };
         let absolute = start.canonicalize().unwrap_or_else(|_| start.clone());
         let root = absolute
             .ancestors()
@@ -88,16 +123,29 @@ impl Project {
         let dedicated = root.join("txo-codemod.toml");
         if dedicated.is_file() {
             let settings = parse_settings::<Settings>(&dedicated, Some)?.unwrap_or_default();
-            return Ok(Project { root: root.to_path_buf(), settings, settings_file: Some(dedicated) });
+            return Ok(Project {
+                root: root.to_path_buf(),
+                settings,
+                settings_file: Some(dedicated),
+            });
         }
         let pyproject = root.join("pyproject.toml");
         if pyproject.is_file() {
-            let found = parse_settings::<Pyproject>(&pyproject, |p| p.tool.and_then(|t| t.txo_codemod))?;
+            let found =
+                parse_settings::<Pyproject>(&pyproject, |p| p.tool.and_then(|t| t.txo_codemod))?;
             let settings_file = Some(pyproject).filter(|_| found.is_some());
             let settings = found.unwrap_or_default();
-            return Ok(Project { root: root.to_path_buf(), settings, settings_file });
+            return Ok(Project {
+                root: root.to_path_buf(),
+                settings,
+                settings_file,
+            });
         }
-        Ok(Project { root: root.to_path_buf(), settings: Settings::default(), settings_file: None })
+        Ok(Project {
+            root: root.to_path_buf(),
+            settings: Settings::default(),
+            settings_file: None,
+        })
     }
 
     /// `path` relative to the project root, with `/` separators.
@@ -117,7 +165,11 @@ fn relative_to(start: &Path, absolute: &Path, found: &Path) -> PathBuf {
     for _ in up.components() {
         root.push("..");
     }
-    if root.as_os_str().is_empty() { PathBuf::from(".") } else { root }
+    if root.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        root
+    }
 }
 
 fn parse_settings<T: for<'de> Deserialize<'de>>(
@@ -135,7 +187,7 @@ fn parse_settings<T: for<'de> Deserialize<'de>>(
         message: format!("invalid txo-codemod settings in {shown}: {}", error.message()),
         span: error.span().map(|span| SourceSpan::new(span.start.into(), span.len().max(1))),
         source_code: NamedSource::new(&shown, text.clone()).with_language("toml"),
-        help: Some("keys: library, entry-points, config-names, helpful-error-module (lists of strings, except the last)".into()),
+        help: Some("keys: library, entry-points, config-names, enable-rules, disable-rules (lists of strings), helpful-error-module (a string)".into()),
     })?;
     Ok(pick(parsed))
 }
@@ -149,13 +201,27 @@ pub struct FileScope {
 }
 
 impl FileScope {
-    pub fn new(files: &[String], ignores: &[String], settings: &Settings) -> Result<Self, globset::Error> {
-        let include = if files.is_empty() { None } else { Some(glob_set(files, settings)?) };
-        Ok(FileScope { include, exclude: glob_set(ignores, settings)? })
+    pub fn new(
+        files: &[String],
+        ignores: &[String],
+        settings: &Settings,
+    ) -> Result<Self, globset::Error> {
+        let include = if files.is_empty() {
+            None
+        } else {
+            Some(glob_set(files, settings)?)
+        };
+        Ok(FileScope {
+            include,
+            exclude: glob_set(ignores, settings)?,
+        })
     }
 
     pub fn contains(&self, relative: &str) -> bool {
-        self.include.as_ref().is_none_or(|set| set.is_match(relative)) && !self.exclude.is_match(relative)
+        self.include
+            .as_ref()
+            .is_none_or(|set| set.is_match(relative))
+            && !self.exclude.is_match(relative)
     }
 }
 
@@ -181,7 +247,8 @@ mod tests {
     #[test]
     fn defaults_fit_the_template() {
         let settings = Settings::default();
-        let scope = FileScope::new(&["@library".into()], &["@entry-points".into()], &settings).unwrap();
+        let scope =
+            FileScope::new(&["@library".into()], &["@entry-points".into()], &settings).unwrap();
         assert!(scope.contains("utils/config_loader.py"));
         assert!(!scope.contains("utils/script_runner.py"));
         assert!(!scope.contains("src/main.py"));
@@ -190,12 +257,24 @@ mod tests {
     #[test]
     fn reads_pyproject_section_and_points_at_bad_values() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("pyproject.toml"), "[project]\nname = \"x\"\n[tool.txo-codemod]\nlibrary = [\"lib/**\"]\n").unwrap();
+        std::fs::write(
+            dir.path().join("pyproject.toml"),
+            "[project]\nname = \"x\"\n[tool.txo-codemod]\nlibrary = [\"lib/**\"]\n",
+        )
+        .unwrap();
         let project = Project::load(dir.path()).unwrap();
         assert_eq!(project.settings.library, ["lib/**"]);
-        std::fs::write(dir.path().join("pyproject.toml"), "[tool.txo-codemod]\nlibrary = \"lib\"\n").unwrap();
+        std::fs::write(
+            dir.path().join("pyproject.toml"),
+            "[tool.txo-codemod]\nlibrary = \"lib\"\n",
+        )
+        .unwrap();
         let error = Project::load(dir.path()).unwrap_err();
-        assert!(error.message.contains("invalid txo-codemod settings"), "{}", error.message);
+        assert!(
+            error.message.contains("invalid txo-codemod settings"),
+            "{}",
+            error.message
+        );
         assert_eq!(error.span.unwrap().offset(), 29);
     }
 }

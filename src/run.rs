@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::engine::{self, FileEdit, FileWarning, Finding, RuleIndex, prefilter::Prefilter};
+use crate::analysis::NameMatcher;
+use crate::engine::{
+    self, FileContext, FileEdit, FileWarning, Finding, RuleIndex, prefilter::Prefilter,
+};
 use crate::project::{FileScope, Project, ProjectConfigError};
 use crate::rules::Rule;
 use crate::source::{self, NotUtf8, SourceText};
@@ -24,6 +27,9 @@ pub enum RunError {
     #[error("invalid glob in rule `{rule}`: {message}")]
     #[diagnostic(code(txo_codemod::rule_glob))]
     Glob { rule: String, message: String },
+    #[error("invalid config-names pattern in the project settings: {0}")]
+    #[diagnostic(code(txo_codemod::config_names))]
+    ConfigNames(String),
     #[error("cannot combine the query rules: {0}")]
     #[diagnostic(code(txo_codemod::query))]
     Query(String),
@@ -38,6 +44,8 @@ pub struct RunOptions {
     /// Worker threads; 0 = one per core.
     pub threads: usize,
     pub show_progress: bool,
+    /// Rules were chosen by id: run them even where a project does not enable them.
+    pub explicit_rules: bool,
 }
 
 /// What happened to one file.
@@ -79,14 +87,15 @@ struct Plan<'r> {
     index: RuleIndex<'r>,
     prefilter: Prefilter,
     projects: Vec<Project>,
-    /// scopes[project][rule]
-    scopes: Vec<Vec<FileScope>>,
+    /// scopes[project][rule]; `None` where the project does not run the rule.
+    scopes: Vec<Vec<Option<FileScope>>>,
+    config_names: Vec<NameMatcher>,
 }
 
 pub fn run(rules: &[&Rule], options: &RunOptions) -> Result<RunResult, RunError> {
     let files = walk::python_files(&options.paths, options.walk)?;
     let (projects, file_projects) = assign_projects(&options.paths, &files)?;
-    let plan = make_plan(rules, projects)?;
+    let plan = make_plan(rules, projects, options.explicit_rules)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.threads)
         .build()
@@ -105,7 +114,10 @@ pub fn run(rules: &[&Rule], options: &RunOptions) -> Result<RunResult, RunError>
     });
     progress.finish_and_clear();
     reports.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(RunResult { projects: plan.projects, files: reports })
+    Ok(RunResult {
+        projects: plan.projects,
+        files: reports,
+    })
 }
 
 fn progress_bar(wanted: bool, len: usize) -> indicatif::ProgressBar {
@@ -119,12 +131,18 @@ fn progress_bar(wanted: bool, len: usize) -> indicatif::ProgressBar {
 
 /// Each input path belongs to the project that contains it; each file to the
 /// project of the input path it was found under.
-fn assign_projects(paths: &[PathBuf], files: &[PathBuf]) -> Result<(Vec<Project>, Vec<usize>), RunError> {
+fn assign_projects(
+    paths: &[PathBuf],
+    files: &[PathBuf],
+) -> Result<(Vec<Project>, Vec<usize>), RunError> {
     let mut projects: Vec<Project> = Vec::new();
     let mut path_project = Vec::new();
     for path in paths {
         let project = Project::discover(path).map_err(Box::new)?;
-        let index = match projects.iter().position(|p| same_dir(&p.root, &project.root)) {
+        let index = match projects
+            .iter()
+            .position(|p| same_dir(&p.root, &project.root))
+        {
             Some(index) => index,
             None => {
                 projects.push(project);
@@ -153,28 +171,65 @@ fn same_dir(a: &Path, b: &Path) -> bool {
     }
 }
 
-fn make_plan<'r>(rules: &[&'r Rule], projects: Vec<Project>) -> Result<Plan<'r>, RunError> {
+fn make_plan<'r>(
+    rules: &[&'r Rule],
+    projects: Vec<Project>,
+    explicit: bool,
+) -> Result<Plan<'r>, RunError> {
     let scopes = projects
         .iter()
         .map(|project| {
             rules
                 .iter()
                 .map(|rule| {
+                    if !explicit && !project.settings.runs_rule(&rule.id, rule.enabled) {
+                        return Ok(None);
+                    }
                     FileScope::new(&rule.files, &rule.ignores, &project.settings)
-                        .map_err(|e| RunError::Glob { rule: rule.id.clone(), message: e.to_string() })
+                        .map(Some)
+                        .map_err(|e| RunError::Glob {
+                            rule: rule.id.clone(),
+                            message: e.to_string(),
+                        })
                 })
                 .collect::<Result<Vec<_>, _>>()
         })
         .collect::<Result<Vec<_>, _>>()?;
+    let config_names = projects
+        .iter()
+        .map(|project| {
+            NameMatcher::new(&project.settings.config_names)
+                .map_err(|e| RunError::ConfigNames(e.to_string()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     let index = RuleIndex::new(rules.to_vec()).map_err(RunError::Query)?;
     let prefilter = Prefilter::new(rules);
-    Ok(Plan { index, prefilter, projects, scopes })
+    Ok(Plan {
+        index,
+        prefilter,
+        projects,
+        scopes,
+        config_names,
+    })
 }
 
-fn process_file(plan: &Plan, parser: &mut tree_sitter::Parser, path: &Path, project: usize) -> FileReport {
-    let report = |outcome| FileReport { path: path.to_path_buf(), display: source::display_path(path), project, outcome };
+fn process_file(
+    plan: &Plan,
+    parser: &mut tree_sitter::Parser,
+    path: &Path,
+    project: usize,
+) -> FileReport {
+    let report = |outcome| FileReport {
+        path: path.to_path_buf(),
+        display: source::display_path(path),
+        project,
+        outcome,
+    };
     let relative = plan.projects[project].relative(path);
-    let mut applicable: Vec<bool> = plan.scopes[project].iter().map(|scope| scope.contains(&relative)).collect();
+    let mut applicable: Vec<bool> = plan.scopes[project]
+        .iter()
+        .map(|scope| scope.as_ref().is_some_and(|s| s.contains(&relative)))
+        .collect();
     if !applicable.iter().any(|a| *a) {
         return report(Outcome::Skipped);
     }
@@ -190,8 +245,13 @@ fn process_file(plan: &Plan, parser: &mut tree_sitter::Parser, path: &Path, proj
         Err(error) => return report(Outcome::NotUtf8(error)),
     };
     let tree = syntax::parse_with(parser, &source.text);
-    let rewrite = engine::rewrite(&plan.index, &source.text, tree, source.newline, &applicable);
-    let keep_source = !rewrite.edits.is_empty() || !rewrite.findings.is_empty() || !rewrite.warnings.is_empty();
+    let context = FileContext {
+        applicable: &applicable,
+        config_names: &plan.config_names[project],
+    };
+    let rewrite = engine::rewrite(&plan.index, &source.text, tree, source.newline, &context);
+    let keep_source =
+        !rewrite.edits.is_empty() || !rewrite.findings.is_empty() || !rewrite.warnings.is_empty();
     report(Outcome::Processed(Processed {
         source: keep_source.then_some(source),
         edits: rewrite.edits,
@@ -214,7 +274,10 @@ pub struct Totals {
 
 impl RunResult {
     pub fn totals(&self) -> Totals {
-        let mut totals = Totals { scanned: self.files.len(), ..Totals::default() };
+        let mut totals = Totals {
+            scanned: self.files.len(),
+            ..Totals::default()
+        };
         for file in &self.files {
             match &file.outcome {
                 Outcome::Skipped => totals.skipped += 1,
@@ -224,7 +287,12 @@ impl RunResult {
                     totals.edits += edits;
                     totals.files_changed += usize::from(edits > 0);
                     totals.findings += processed.findings.len();
-                    let broken = processed.warnings.iter().any(|w| matches!(w, FileWarning::SyntaxErrors { .. } | FileWarning::FixBrokeSyntax { .. }));
+                    let broken = processed.warnings.iter().any(|w| {
+                        matches!(
+                            w,
+                            FileWarning::SyntaxErrors { .. } | FileWarning::FixBrokeSyntax { .. }
+                        )
+                    });
                     totals.with_errors += usize::from(broken);
                 }
             }
@@ -233,6 +301,8 @@ impl RunResult {
     }
 
     pub fn has_read_errors(&self) -> bool {
-        self.files.iter().any(|f| matches!(f.outcome, Outcome::ReadError(_)))
+        self.files
+            .iter()
+            .any(|f| matches!(f.outcome, Outcome::ReadError(_)))
     }
 }

@@ -53,7 +53,10 @@ impl SourceText {
     pub fn decode(bytes: Vec<u8>) -> Result<Self, NotUtf8> {
         let text = String::from_utf8(bytes).map_err(|err| {
             let offset = err.utf8_error().valid_up_to();
-            let line = 1 + err.as_bytes()[..offset].iter().filter(|b| **b == b'\n').count();
+            let line = 1 + err.as_bytes()[..offset]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count();
             NotUtf8 { offset, line }
         })?;
         let (text, has_bom) = match text.strip_prefix(UTF8_BOM) {

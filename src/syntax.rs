@@ -89,7 +89,10 @@ mod tests {
         let tree = parse("f(a,  # note\n  b,)\n");
         let call = tree.root_node().child(0).unwrap().child(0).unwrap();
         let args = call.child_by_field_name("arguments").unwrap();
-        let kinds: Vec<_> = significant_children(args).iter().map(|n| n.kind()).collect();
+        let kinds: Vec<_> = significant_children(args)
+            .iter()
+            .map(|n| n.kind())
+            .collect();
         assert_eq!(kinds, ["identifier", "identifier"]);
     }
 

@@ -14,7 +14,10 @@ pub struct WalkOptions {
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum WalkError {
     #[error("path not found: {0}")]
-    #[diagnostic(code(txo_codemod::path), help("check the path; it is relative to the current directory"))]
+    #[diagnostic(
+        code(txo_codemod::path),
+        help("check the path; it is relative to the current directory")
+    )]
     NotFound(String),
     #[error("cannot walk {path}: {message}")]
     #[diagnostic(code(txo_codemod::walk))]
@@ -24,8 +27,10 @@ pub enum WalkError {
 /// Directories that are never project code.
 fn is_excluded_dir(entry: &DirEntry) -> bool {
     let name = entry.file_name().to_string_lossy();
-    matches!(name.as_ref(), "__pycache__" | "site-packages" | "node_modules" | ".tox" | ".nox")
-        || entry.path().join("pyvenv.cfg").is_file()
+    matches!(
+        name.as_ref(),
+        "__pycache__" | "site-packages" | "node_modules" | ".tox" | ".nox"
+    ) || entry.path().join("pyvenv.cfg").is_file()
 }
 
 /// Python files under `paths`, sorted and without duplicates. A file given
@@ -49,12 +54,21 @@ pub fn python_files(paths: &[PathBuf], options: WalkOptions) -> Result<Vec<PathB
 
 fn walk_dir(dir: &Path, options: WalkOptions, files: &mut Vec<PathBuf>) -> Result<(), WalkError> {
     let mut builder = WalkBuilder::new(dir);
-    builder.standard_filters(!options.no_ignore).require_git(false);
+    builder
+        .standard_filters(!options.no_ignore)
+        .require_git(false);
     if !options.no_ignore {
-        builder.filter_entry(|entry| !(entry.file_type().is_some_and(|t| t.is_dir()) && entry.depth() > 0 && is_excluded_dir(entry)));
+        builder.filter_entry(|entry| {
+            !(entry.file_type().is_some_and(|t| t.is_dir())
+                && entry.depth() > 0
+                && is_excluded_dir(entry))
+        });
     }
     for entry in builder.build() {
-        let entry = entry.map_err(|error| WalkError::Io { path: dir.display().to_string(), message: error.to_string() })?;
+        let entry = entry.map_err(|error| WalkError::Io {
+            path: dir.display().to_string(),
+            message: error.to_string(),
+        })?;
         let is_python = entry.path().extension().is_some_and(|ext| ext == "py");
         if is_python && entry.file_type().is_some_and(|t| t.is_file()) {
             files.push(entry.into_path());
@@ -72,7 +86,15 @@ mod tests {
     fn skips_venvs_caches_hidden_and_ignored() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
-        for file in ["a.py", "pkg/b.py", "venv/lib/c.py", "__pycache__/d.py", ".hidden/e.py", "build/f.py", "notes.txt"] {
+        for file in [
+            "a.py",
+            "pkg/b.py",
+            "venv/lib/c.py",
+            "__pycache__/d.py",
+            ".hidden/e.py",
+            "build/f.py",
+            "notes.txt",
+        ] {
             let path = root.join(file);
             fs::create_dir_all(path.parent().unwrap()).unwrap();
             fs::write(&path, "x = 1\n").unwrap();
@@ -80,7 +102,15 @@ mod tests {
         fs::write(root.join("venv/pyvenv.cfg"), "home = /usr\n").unwrap();
         fs::write(root.join(".gitignore"), "build/\n").unwrap();
         let names = |files: Vec<PathBuf>| -> Vec<String> {
-            files.iter().map(|f| f.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/")).collect()
+            files
+                .iter()
+                .map(|f| {
+                    f.strip_prefix(root)
+                        .unwrap()
+                        .to_string_lossy()
+                        .replace('\\', "/")
+                })
+                .collect()
         };
         let found = python_files(&[root.to_path_buf()], WalkOptions::default()).unwrap();
         assert_eq!(names(found), ["a.py", "pkg/b.py"]);
@@ -92,7 +122,8 @@ mod tests {
 
     #[test]
     fn missing_path_is_an_error() {
-        let error = python_files(&[PathBuf::from("/no/such/dir")], WalkOptions::default()).unwrap_err();
+        let error =
+            python_files(&[PathBuf::from("/no/such/dir")], WalkOptions::default()).unwrap_err();
         assert!(matches!(error, WalkError::NotFound(_)));
     }
 }

@@ -26,8 +26,15 @@ pub fn replace_file(path: &Path, expected: &[u8], new_bytes: &[u8]) -> Result<()
     if fs::read(path).map_err(io)? != expected {
         return Err(WriteRefused::ChangedSinceRead);
     }
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut temp = tempfile::Builder::new().prefix(".txo-codemod-").suffix(".tmp").tempfile_in(dir).map_err(io)?;
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut temp = tempfile::Builder::new()
+        .prefix(".txo-codemod-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(io)?;
     temp.write_all(new_bytes).map_err(io)?;
     temp.as_file().sync_all().map_err(io)?;
     fs::set_permissions(temp.path(), metadata.permissions()).map_err(io)?;
@@ -54,9 +61,16 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o750);
+            assert_eq!(
+                fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+                0o750
+            );
         }
-        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1, "no temp file left behind");
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temp file left behind"
+        );
     }
 
     #[test]
@@ -64,11 +78,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.py");
         fs::write(&path, "changed\n").unwrap();
-        assert_eq!(replace_file(&path, b"old\n", b"new\n"), Err(WriteRefused::ChangedSinceRead));
+        assert_eq!(
+            replace_file(&path, b"old\n", b"new\n"),
+            Err(WriteRefused::ChangedSinceRead)
+        );
         let mut permissions = fs::metadata(&path).unwrap().permissions();
         permissions.set_readonly(true);
         fs::set_permissions(&path, permissions).unwrap();
-        assert_eq!(replace_file(&path, b"changed\n", b"new\n"), Err(WriteRefused::ReadOnly));
+        assert_eq!(
+            replace_file(&path, b"changed\n", b"new\n"),
+            Err(WriteRefused::ReadOnly)
+        );
         assert_eq!(fs::read(&path).unwrap(), b"changed\n");
     }
 }

@@ -34,9 +34,12 @@ pub fn execute(args: &MigrateArgs, mode: Mode) -> Exit {
     }
     let options = RunOptions {
         paths: args.paths.clone(),
-        walk: WalkOptions { no_ignore: args.no_ignore },
+        walk: WalkOptions {
+            no_ignore: args.no_ignore,
+        },
         threads: args.threads,
         show_progress: true,
+        explicit_rules: !args.rule_ids.is_empty(),
     };
     let result = match run::run(&rules, &options) {
         Ok(result) => result,
@@ -51,7 +54,11 @@ pub fn execute(args: &MigrateArgs, mode: Mode) -> Exit {
     }
 }
 
-fn select_rules<'r>(phase_rules: &[&'r Rule], ids: &[String], phase: u8) -> Result<Vec<&'r Rule>, String> {
+fn select_rules<'r>(
+    phase_rules: &[&'r Rule],
+    ids: &[String],
+    phase: u8,
+) -> Result<Vec<&'r Rule>, String> {
     if ids.is_empty() {
         return Ok(phase_rules.to_vec());
     }
@@ -79,13 +86,21 @@ fn present_diff(args: &MigrateArgs, rules: &[&Rule], result: &RunResult) -> Exit
     let mut stdout = std::io::stdout().lock();
     if args.json {
         let report = json::report(result, rules);
-        let _ = writeln!(stdout, "{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+        let _ = writeln!(
+            stdout,
+            "{}",
+            serde_json::to_string_pretty(&report).unwrap_or_default()
+        );
     } else {
         let color = args.color.enabled();
         for file in &result.files {
             if let Outcome::Processed(processed) = &file.outcome {
                 if let (Some(source), Some(new_text)) = (&processed.source, &processed.new_text) {
-                    let _ = write!(stdout, "{}", diff::unified(&file.display, &source.text, new_text, color));
+                    let _ = write!(
+                        stdout,
+                        "{}",
+                        diff::unified(&file.display, &source.text, new_text, color)
+                    );
                 }
             }
         }
@@ -112,7 +127,11 @@ fn apply(args: &MigrateArgs, rules: &[&Rule], result: &RunResult) -> Exit {
         let (Some(source), Some(new_text)) = (&processed.source, &processed.new_text) else {
             continue;
         };
-        match write::replace_file(&file.path, &source.encode(&source.text), &source.encode(new_text)) {
+        match write::replace_file(
+            &file.path,
+            &source.encode(&source.text),
+            &source.encode(new_text),
+        ) {
             Ok(()) => {
                 written_files += 1;
                 written_edits += processed.edits.iter().map(|e| e.rules.len()).sum::<usize>();
@@ -125,7 +144,10 @@ fn apply(args: &MigrateArgs, rules: &[&Rule], result: &RunResult) -> Exit {
     }
     if args.json {
         let report = json::report(result, rules);
-        println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).unwrap_or_default()
+        );
     } else {
         print_diagnostics(rules, result);
     }

@@ -6,7 +6,9 @@ use crate::rules::selftest;
 
 pub fn execute(command: &RulesCommand) -> Exit {
     let dirs = match command {
-        RulesCommand::List { sources, .. } | RulesCommand::Show { sources, .. } | RulesCommand::Test { sources, .. } => &sources.rule_dirs,
+        RulesCommand::List { sources, .. }
+        | RulesCommand::Show { sources, .. }
+        | RulesCommand::Test { sources, .. } => &sources.rule_dirs,
     };
     let set = match load_rules(dirs) {
         Ok(set) => set,
@@ -14,9 +16,21 @@ pub fn execute(command: &RulesCommand) -> Exit {
     };
     match command {
         RulesCommand::List { phase, .. } => {
-            for rule in set.rules.iter().filter(|r| phase.is_none_or(|p| r.phase == p)) {
+            for rule in set
+                .rules
+                .iter()
+                .filter(|r| phase.is_none_or(|p| r.phase == p))
+            {
                 let kind = if rule.is_fixable() { "fix" } else { "report" };
-                println!("phase {}  {:<40} {:<6} {:<7} breaking:{:<6} {}", rule.phase, rule.id, kind, rule.severity.as_str(), rule.breaking.as_str(), rule.title);
+                println!(
+                    "phase {}  {:<40} {:<6} {:<7} breaking:{:<6} {}",
+                    rule.phase,
+                    rule.id,
+                    kind,
+                    rule.severity.as_str(),
+                    rule.breaking.as_str(),
+                    rule.title
+                );
             }
             Exit::Clean
         }
@@ -31,7 +45,11 @@ pub fn execute(command: &RulesCommand) -> Exit {
             }
         },
         RulesCommand::Test { rule_ids, .. } => {
-            let selected: Vec<_> = set.rules.iter().filter(|r| rule_ids.is_empty() || rule_ids.contains(&r.id)).collect();
+            let selected: Vec<_> = set
+                .rules
+                .iter()
+                .filter(|r| rule_ids.is_empty() || rule_ids.contains(&r.id))
+                .collect();
             let mut failed = 0;
             for rule in &selected {
                 let report = selftest::test_rule(rule);
@@ -46,7 +64,11 @@ pub fn execute(command: &RulesCommand) -> Exit {
                 }
             }
             println!("{} passed, {} failed", selected.len() - failed, failed);
-            if failed > 0 { Exit::Attention } else { Exit::Clean }
+            if failed > 0 {
+                Exit::Attention
+            } else {
+                Exit::Clean
+            }
         }
     }
 }

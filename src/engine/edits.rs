@@ -26,12 +26,24 @@ pub struct FileEdit {
 /// Keeps a non-overlapping subset: sorted by start, the outer edit wins over
 /// edits nested in or overlapping it; those are returned to retry later.
 pub fn resolve_overlaps(mut edits: Vec<Edit>) -> (Vec<Edit>, Vec<Edit>) {
-    edits.sort_by(|a, b| (a.start, std::cmp::Reverse(a.end), a.rule).cmp(&(b.start, std::cmp::Reverse(b.end), b.rule)));
+    edits.sort_by(|a, b| {
+        (a.start, std::cmp::Reverse(a.end), a.rule).cmp(&(
+            b.start,
+            std::cmp::Reverse(b.end),
+            b.rule,
+        ))
+    });
     let mut kept: Vec<Edit> = Vec::with_capacity(edits.len());
     let mut deferred = Vec::new();
     for edit in edits {
-        let overlaps = kept.last().is_some_and(|last| edit.start < last.end || (edit.start == last.start && edit.end == last.end));
-        if overlaps { deferred.push(edit) } else { kept.push(edit) }
+        let overlaps = kept.last().is_some_and(|last| {
+            edit.start < last.end || (edit.start == last.start && edit.end == last.end)
+        });
+        if overlaps {
+            deferred.push(edit)
+        } else {
+            kept.push(edit)
+        }
     }
     (kept, deferred)
 }
@@ -62,13 +74,25 @@ fn segments(original_len: usize, earlier: &[FileEdit]) -> Vec<Segment> {
     let (mut orig, mut inter) = (0, 0);
     for (index, edit) in earlier.iter().enumerate() {
         let plain = edit.start - orig;
-        out.push(Segment { inter: (inter, inter + plain), orig: (orig, edit.start), replaced: None });
+        out.push(Segment {
+            inter: (inter, inter + plain),
+            orig: (orig, edit.start),
+            replaced: None,
+        });
         inter += plain;
-        out.push(Segment { inter: (inter, inter + edit.after.len()), orig: (edit.start, edit.end), replaced: Some(index) });
+        out.push(Segment {
+            inter: (inter, inter + edit.after.len()),
+            orig: (edit.start, edit.end),
+            replaced: Some(index),
+        });
         inter += edit.after.len();
         orig = edit.end;
     }
-    out.push(Segment { inter: (inter, inter + original_len - orig), orig: (orig, original_len), replaced: None });
+    out.push(Segment {
+        inter: (inter, inter + original_len - orig),
+        orig: (orig, original_len),
+        replaced: None,
+    });
     out
 }
 
@@ -83,7 +107,12 @@ fn to_original(segments: &[Segment], offset: usize) -> usize {
 /// Folds `new` (edits on `intermediate`, the result of applying `earlier` to
 /// `original`) into `earlier`, giving edits on the original text that produce
 /// the text after `new`. Edits touching an earlier replacement merge with it.
-pub fn compose(original: &str, intermediate: &str, earlier: Vec<FileEdit>, new: &[Edit]) -> Vec<FileEdit> {
+pub fn compose(
+    original: &str,
+    intermediate: &str,
+    earlier: Vec<FileEdit>,
+    new: &[Edit],
+) -> Vec<FileEdit> {
     let segs = segments(original.len(), &earlier);
     // Intermediate ranges of earlier replacements touched by a new edit grow
     // clusters; each cluster becomes one composed edit.
@@ -127,13 +156,32 @@ pub fn compose(original: &str, intermediate: &str, earlier: Vec<FileEdit>, new: 
             rules.extend(earlier[*index].rules.iter().copied());
             messages.extend(earlier[*index].messages.iter().cloned());
         }
-        let local: Vec<Edit> = edits.iter().map(|e| Edit { start: e.start - start, end: e.end - start, ..(*e).clone() }).collect();
+        let local: Vec<Edit> = edits
+            .iter()
+            .map(|e| Edit {
+                start: e.start - start,
+                end: e.end - start,
+                ..(*e).clone()
+            })
+            .collect();
         rules.extend(local.iter().map(|e| e.rule));
         messages.extend(local.iter().map(|e| e.message.clone()));
         let after = apply(&intermediate[start..end], &local);
-        out.push(FileEdit { start: orig_start, end: orig_end, after, rules, messages });
+        out.push(FileEdit {
+            start: orig_start,
+            end: orig_end,
+            after,
+            rules,
+            messages,
+        });
     }
-    out.extend(earlier.into_iter().zip(absorbed).filter(|(_, gone)| !gone).map(|(edit, _)| edit));
+    out.extend(
+        earlier
+            .into_iter()
+            .zip(absorbed)
+            .filter(|(_, gone)| !gone)
+            .map(|(edit, _)| edit),
+    );
     out.sort_by_key(|edit| (edit.start, edit.end));
     out
 }
@@ -156,12 +204,19 @@ mod tests {
     use super::*;
 
     fn edit(start: usize, end: usize, replacement: &str) -> Edit {
-        Edit { start, end, replacement: replacement.into(), rule: 0, message: String::new() }
+        Edit {
+            start,
+            end,
+            replacement: replacement.into(),
+            rule: 0,
+            message: String::new(),
+        }
     }
 
     #[test]
     fn outer_edit_wins_and_inner_is_deferred() {
-        let (kept, deferred) = resolve_overlaps(vec![edit(4, 6, "x"), edit(0, 10, "y"), edit(12, 14, "z")]);
+        let (kept, deferred) =
+            resolve_overlaps(vec![edit(4, 6, "x"), edit(0, 10, "y"), edit(12, 14, "z")]);
         assert_eq!(kept.iter().map(|e| e.start).collect::<Vec<_>>(), [0, 12]);
         assert_eq!(deferred.len(), 1);
         assert_eq!(deferred[0].start, 4);
@@ -184,8 +239,22 @@ mod tests {
         let pass2 = vec![edit(6, 10, "G(1)"), edit(14, 18, "H(2)")];
         let composed = compose(original, &inter, composed, &pass2);
         assert_eq!(composed.len(), 2);
-        assert_eq!((composed[0].start, composed[0].end, composed[0].after.as_str()), (4, 11, "F(G(1))"));
-        assert_eq!((composed[1].start, composed[1].end, composed[1].after.as_str()), (14, 18, "H(2)"));
+        assert_eq!(
+            (
+                composed[0].start,
+                composed[0].end,
+                composed[0].after.as_str()
+            ),
+            (4, 11, "F(G(1))")
+        );
+        assert_eq!(
+            (
+                composed[1].start,
+                composed[1].end,
+                composed[1].after.as_str()
+            ),
+            (14, 18, "H(2)")
+        );
         assert_eq!(apply_file_edits(original, &composed), "a = F(G(1)) + H(2)");
     }
 

@@ -19,7 +19,9 @@ pub enum Unfixable {
 impl Unfixable {
     pub fn reason(&self) -> &'static str {
         match self {
-            Unfixable::WouldDropComment { .. } => "not rewritten: the fix would drop a comment inside the matched code",
+            Unfixable::WouldDropComment { .. } => {
+                "not rewritten: the fix would drop a comment inside the matched code"
+            }
         }
     }
 }
@@ -42,7 +44,9 @@ pub fn render_fix(template: &Template, ctx: &FixContext) -> Result<String, Unfix
     let last = template.segments.len().saturating_sub(1);
     for (index, segment) in template.segments.iter().enumerate() {
         match segment {
-            Segment::Literal(text) => push_literal(&mut out, text, base_indent, newline, index == last),
+            Segment::Literal(text) => {
+                push_literal(&mut out, text, base_indent, newline, index == last)
+            }
             Segment::Var(name) => {
                 let target_indent = current_line_indent(&out, base_indent).to_string();
                 out.push_str(&captured_text(ctx, name, &target_indent));
@@ -87,7 +91,8 @@ fn captured_text(ctx: &FixContext, name: &str, target_indent: &str) -> String {
         return String::new();
     };
     let original_indent = line_indent(ctx.source, range.start);
-    if !text.contains('\n') || original_indent == target_indent || spans_multiline_string(captured) {
+    if !text.contains('\n') || original_indent == target_indent || spans_multiline_string(captured)
+    {
         return text.to_string();
     }
     reindent(text, original_indent, target_indent)
@@ -138,8 +143,14 @@ fn check_comments_survive(template: &Template, ctx: &FixContext) -> Result<(), U
         .collect();
     let mut stack = vec![ctx.node];
     while let Some(node) = stack.pop() {
-        if node.kind() == "comment" && !kept.iter().any(|range| range.start <= node.start_byte() && node.end_byte() <= range.end) {
-            return Err(Unfixable::WouldDropComment { line_offset: node.start_byte() });
+        if node.kind() == "comment"
+            && !kept
+                .iter()
+                .any(|range| range.start <= node.start_byte() && node.end_byte() <= range.end)
+        {
+            return Err(Unfixable::WouldDropComment {
+                line_offset: node.start_byte(),
+            });
         }
         let mut cursor = node.walk();
         stack.extend(node.children(&mut cursor));
@@ -154,7 +165,12 @@ mod tests {
     use crate::syntax::{self, KindTable};
 
     /// Applies `pattern` → `fix` to the first match in `source`.
-    fn fix_first(pattern: &str, fix: &str, source: &str, newline: NewlineStyle) -> Result<String, Unfixable> {
+    fn fix_first(
+        pattern: &str,
+        fix: &str,
+        source: &str,
+        newline: NewlineStyle,
+    ) -> Result<String, Unfixable> {
         let kinds = KindTable::new();
         let pattern = compile(pattern, &kinds).unwrap();
         let tree = syntax::parse(source);
@@ -162,9 +178,19 @@ mod tests {
         let mut stack = vec![tree.root_node()];
         while let Some(node) = stack.pop() {
             if let Some(bindings) = matcher.match_at(&pattern, node) {
-                let ctx = FixContext { source, node, bindings: &bindings, newline };
+                let ctx = FixContext {
+                    source,
+                    node,
+                    bindings: &bindings,
+                    newline,
+                };
                 let replacement = render_fix(&Template::parse(fix), &ctx)?;
-                return Ok(format!("{}{}{}", &source[..node.start_byte()], replacement, &source[node.end_byte()..]));
+                return Ok(format!(
+                    "{}{}{}",
+                    &source[..node.start_byte()],
+                    replacement,
+                    &source[node.end_byte()..]
+                ));
             }
             let mut cursor = node.walk();
             let children: Vec<_> = node.children(&mut cursor).collect();
@@ -176,30 +202,55 @@ mod tests {
     #[test]
     fn multi_line_template_takes_the_line_indentation() {
         let source = "def f(cfg):\n    x = cfg.get('a', 1)\n    return x\n";
-        let fixed = fix_first("$X = $C.get($K, $D)", "try:\n    $X = $C[$K]\nexcept KeyError:\n    $X = $D", source, NewlineStyle::Lf).unwrap();
-        assert_eq!(fixed, "def f(cfg):\n    try:\n        x = cfg['a']\n    except KeyError:\n        x = 1\n    return x\n");
+        let fixed = fix_first(
+            "$X = $C.get($K, $D)",
+            "try:\n    $X = $C[$K]\nexcept KeyError:\n    $X = $D",
+            source,
+            NewlineStyle::Lf,
+        )
+        .unwrap();
+        assert_eq!(
+            fixed,
+            "def f(cfg):\n    try:\n        x = cfg['a']\n    except KeyError:\n        x = 1\n    return x\n"
+        );
     }
 
     #[test]
     fn crlf_files_get_crlf_fix_lines() {
         let source = "if a:\r\n    x = cfg.get('a', 1)\r\n";
-        let fixed = fix_first("$X = $C.get($K, $D)", "try:\n    $X = $C[$K]\nexcept KeyError:\n    $X = $D", source, NewlineStyle::CrLf).unwrap();
-        assert_eq!(fixed, "if a:\r\n    try:\r\n        x = cfg['a']\r\n    except KeyError:\r\n        x = 1\r\n");
+        let fixed = fix_first(
+            "$X = $C.get($K, $D)",
+            "try:\n    $X = $C[$K]\nexcept KeyError:\n    $X = $D",
+            source,
+            NewlineStyle::CrLf,
+        )
+        .unwrap();
+        assert_eq!(
+            fixed,
+            "if a:\r\n    try:\r\n        x = cfg['a']\r\n    except KeyError:\r\n        x = 1\r\n"
+        );
     }
 
     #[test]
     fn captured_block_keeps_relative_indentation() {
         let source = "if ok:\n    if flag:\n        a()\n        if b:\n            c()\n";
-        let fixed = fix_first("if flag:\n    $$$BODY", "$$$BODY", source, NewlineStyle::Lf).unwrap();
+        let fixed =
+            fix_first("if flag:\n    $$$BODY", "$$$BODY", source, NewlineStyle::Lf).unwrap();
         assert_eq!(fixed, "if ok:\n    a()\n    if b:\n        c()\n");
     }
 
     #[test]
     fn comments_kept_inside_captures_but_never_dropped() {
         let source = "v = cfg.get(\n    'a',  # the key\n    1,\n)\n";
-        assert_eq!(fix_first("$C.get($K, $D)", "$C[$K]", source, NewlineStyle::Lf), Err(Unfixable::WouldDropComment { line_offset: 23 }));
+        assert_eq!(
+            fix_first("$C.get($K, $D)", "$C[$K]", source, NewlineStyle::Lf),
+            Err(Unfixable::WouldDropComment { line_offset: 23 })
+        );
         let source = "v = cfg.get('a', 1)  # trailing\n";
-        assert_eq!(fix_first("$C.get($K, $D)", "$C[$K]", source, NewlineStyle::Lf).unwrap(), "v = cfg['a']  # trailing\n");
+        assert_eq!(
+            fix_first("$C.get($K, $D)", "$C[$K]", source, NewlineStyle::Lf).unwrap(),
+            "v = cfg['a']  # trailing\n"
+        );
     }
 
     #[test]
@@ -207,5 +258,178 @@ mod tests {
         let source = "if a:\n    if b:\n        f('''x\n    y''')\n";
         let fixed = fix_first("if b:\n    $$$BODY", "$$$BODY", source, NewlineStyle::Lf).unwrap();
         assert_eq!(fixed, "if a:\n    f('''x\n    y''')\n");
+    }
+}
+
+/// Where an empty fix deletes code: a statement goes with its whole line(s)
+/// (an emptied block gets `pass`), a list element goes with its comma.
+pub fn deletion(node: Node, source: &str) -> (std::ops::Range<usize>, String) {
+    let statement = match node.parent() {
+        Some(parent)
+            if parent.kind() == "expression_statement" && parent.named_child_count() == 1 =>
+        {
+            parent
+        }
+        _ => node,
+    };
+    let in_block = statement
+        .parent()
+        .is_some_and(|p| matches!(p.kind(), "block" | "module"));
+    if in_block {
+        return delete_statement(statement, source);
+    }
+    let in_list = node.parent().is_some_and(|p| {
+        matches!(
+            p.kind(),
+            "argument_list"
+                | "parameters"
+                | "list"
+                | "tuple"
+                | "dictionary"
+                | "set"
+                | "import_from_statement"
+                | "lambda_parameters"
+        )
+    });
+    if in_list {
+        return (delete_list_element(node, source), String::new());
+    }
+    (node.byte_range(), String::new())
+}
+
+fn delete_statement(statement: Node, source: &str) -> (std::ops::Range<usize>, String) {
+    let block = statement.parent().filter(|p| p.kind() == "block");
+    let siblings = block.map(|b| {
+        let mut cursor = b.walk();
+        b.named_children(&mut cursor)
+            .filter(|c| c.kind() != "comment")
+            .count()
+    });
+    if siblings == Some(1) {
+        return (statement.byte_range(), "pass".to_string());
+    }
+    let range = statement.byte_range();
+    let line_start = source[..range.start].rfind('\n').map_or(0, |i| i + 1);
+    if !source[line_start..range.start].trim().is_empty() {
+        return (range, String::new());
+    }
+    let rest = &source[range.end..];
+    let line_end = rest.find('\n').map_or(source.len(), |i| range.end + i + 1);
+    let tail = source[range.end..line_end].trim();
+    if tail.is_empty() || tail == ";" {
+        (line_start..line_end, String::new())
+    } else {
+        (line_start..range.end, String::new())
+    }
+}
+
+fn delete_list_element(node: Node, source: &str) -> std::ops::Range<usize> {
+    let next_comma = node.next_sibling().filter(|s| s.kind() == ",");
+    if let Some(comma) = next_comma {
+        let after = comma
+            .next_sibling()
+            .map_or(comma.end_byte(), |n| n.start_byte());
+        let end = if source[comma.end_byte()..after].contains('#') {
+            comma.end_byte()
+        } else {
+            after
+        };
+        return node.start_byte()..end;
+    }
+    let previous_comma = node.prev_sibling().filter(|s| s.kind() == ",");
+    match previous_comma {
+        Some(comma) => comma.start_byte()..node.end_byte(),
+        None => node.byte_range(),
+    }
+}
+
+/// Before Python 3.12 an f-string's replacement field cannot contain the
+/// f-string's own quote; returns the quote if `replacement` would.
+pub fn fstring_quote_conflict(node: Node, source: &str, replacement: &str) -> Option<String> {
+    let mut current = node.parent();
+    while let Some(ancestor) = current {
+        if ancestor.kind() == "interpolation" {
+            let string = ancestor.parent()?;
+            let start = string.child(0).filter(|c| c.kind() == "string_start")?;
+            let quote =
+                source[start.byte_range()].trim_start_matches(|c: char| c.is_ascii_alphabetic());
+            let quote_char = &quote[..1];
+            let original = &source[node.byte_range()];
+            return (replacement.contains(quote_char) && !original.contains(quote_char))
+                .then(|| quote.to_string());
+        }
+        current = ancestor.parent();
+    }
+    None
+}
+
+#[cfg(test)]
+mod deletion_tests {
+    use super::*;
+    use crate::syntax;
+
+    fn delete_first(source: &str, kind: &str) -> String {
+        let tree = syntax::parse(source);
+        let mut stack = vec![tree.root_node()];
+        while let Some(node) = stack.pop() {
+            if node.kind() == kind {
+                let (range, replacement) = deletion(node, source);
+                return format!(
+                    "{}{}{}",
+                    &source[..range.start],
+                    replacement,
+                    &source[range.end..]
+                );
+            }
+            let mut cursor = node.walk();
+            let children: Vec<_> = node.children(&mut cursor).collect();
+            stack.extend(children.into_iter().rev());
+        }
+        panic!("no {kind}");
+    }
+
+    #[test]
+    fn statements_go_with_their_line() {
+        assert_eq!(
+            delete_first("def f():\n    a()\n    b = 1\n", "assignment"),
+            "def f():\n    a()\n"
+        );
+        assert_eq!(
+            delete_first("def f():\n    b = 1\n", "assignment"),
+            "def f():\n    pass\n"
+        );
+    }
+
+    #[test]
+    fn list_elements_go_with_their_comma() {
+        assert_eq!(
+            delete_first("f(a, k=1, b)\n", "keyword_argument"),
+            "f(a, b)\n"
+        );
+        assert_eq!(delete_first("f(a, k=1)\n", "keyword_argument"), "f(a)\n");
+        assert_eq!(
+            delete_first("def f(a, k=True):\n    pass\n", "default_parameter"),
+            "def f(a):\n    pass\n"
+        );
+    }
+
+    #[test]
+    fn fstring_quotes_are_checked() {
+        let source = "x = f\"{cfg.get('a', 1)}\"\n";
+        let tree = syntax::parse(source);
+        let call = tree
+            .root_node()
+            .descendant_for_byte_range(8, 9)
+            .unwrap()
+            .parent()
+            .unwrap()
+            .parent()
+            .unwrap();
+        assert_eq!(call.kind(), "call");
+        assert_eq!(fstring_quote_conflict(call, source, "cfg['a']"), None);
+        assert_eq!(
+            fstring_quote_conflict(call, source, "cfg[\"a\"]").as_deref(),
+            Some("\"")
+        );
     }
 }

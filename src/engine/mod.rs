@@ -14,7 +14,7 @@ use tree_sitter::Tree;
 
 pub use edits::{Edit, FileEdit};
 use fix::{FixContext, render_fix};
-pub use scan::{Hit, RuleIndex};
+pub use scan::{FileContext, Hit, RuleIndex};
 
 use crate::source::NewlineStyle;
 use crate::syntax;
@@ -58,29 +58,50 @@ pub fn render_message(index: &RuleIndex, hit: &Hit, source: &str) -> String {
     index.rules[hit.rule].message.render(|name| {
         hit.bindings
             .get(name)
-            .map(|c| c.text(source).split_whitespace().collect::<Vec<_>>().join(" "))
+            .map(|c| {
+                c.text(source)
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
             .unwrap_or_default()
     })
 }
 
 /// Runs the selected rules over `text` until no fix applies.
-pub fn rewrite(index: &RuleIndex, text: &str, first_tree: Tree, newline: NewlineStyle, applicable: &[bool]) -> Rewrite {
+pub fn rewrite(
+    index: &RuleIndex,
+    text: &str,
+    first_tree: Tree,
+    newline: NewlineStyle,
+    context: &FileContext,
+) -> Rewrite {
     let mut result = Rewrite::default();
     let original_errors = first_tree.root_node().has_error();
     if let Some(error) = syntax::first_error(&first_tree) {
-        result.warnings.push(FileWarning::SyntaxErrors { offset: error.start_byte() });
+        result.warnings.push(FileWarning::SyntaxErrors {
+            offset: error.start_byte(),
+        });
     }
     let mut current = text.to_string();
     let mut tree = first_tree;
     for pass in 0..=MAX_PASSES {
-        let hits = index.scan(&tree, &current, applicable);
-        let edits = collect_edits(index, &hits, &current, newline, (pass == 0).then_some(&mut result.findings));
+        let hits = index.scan(&tree, &current, context);
+        let edits = collect_edits(
+            index,
+            &hits,
+            &current,
+            newline,
+            (pass == 0).then_some(&mut result.findings),
+        );
         if edits.is_empty() {
             break;
         }
         if pass == MAX_PASSES {
             let rules: BTreeSet<usize> = edits.iter().map(|e| e.rule).collect();
-            result.warnings.push(FileWarning::PassCapReached { rules: rules.into_iter().collect() });
+            result.warnings.push(FileWarning::PassCapReached {
+                rules: rules.into_iter().collect(),
+            });
             break;
         }
         let (kept, _retry_next_pass) = edits::resolve_overlaps(edits);
@@ -97,8 +118,15 @@ pub fn rewrite(index: &RuleIndex, text: &str, first_tree: Tree, newline: Newline
     }
     if !original_errors && tree.root_node().has_error() {
         let offset = syntax::first_error(&tree).map_or(0, |n| n.start_byte());
-        let rules: BTreeSet<usize> = result.edits.iter().flat_map(|e| e.rules.iter().copied()).collect();
-        result.warnings.push(FileWarning::FixBrokeSyntax { rules: rules.into_iter().collect(), offset });
+        let rules: BTreeSet<usize> = result
+            .edits
+            .iter()
+            .flat_map(|e| e.rules.iter().copied())
+            .collect();
+        result.warnings.push(FileWarning::FixBrokeSyntax {
+            rules: rules.into_iter().collect(),
+            offset,
+        });
         result.edits.clear();
         return result;
     }
@@ -108,7 +136,13 @@ pub fn rewrite(index: &RuleIndex, text: &str, first_tree: Tree, newline: Newline
 
 /// Fixes of this pass as edits; on the first pass also records report-only
 /// and refused matches as findings.
-fn collect_edits(index: &RuleIndex, hits: &[Hit], source: &str, newline: NewlineStyle, mut findings: Option<&mut Vec<Finding>>) -> Vec<Edit> {
+fn collect_edits(
+    index: &RuleIndex,
+    hits: &[Hit],
+    source: &str,
+    newline: NewlineStyle,
+    mut findings: Option<&mut Vec<Finding>>,
+) -> Vec<Edit> {
     let mut out = Vec::new();
     for hit in hits {
         let rule = index.rules[hit.rule];
@@ -116,20 +150,51 @@ fn collect_edits(index: &RuleIndex, hits: &[Hit], source: &str, newline: Newline
         let range = hit.node.byte_range();
         let mut report = |reason: Option<String>| {
             if let Some(findings) = findings.as_deref_mut() {
-                findings.push(Finding { rule: hit.rule, start: range.start, end: range.end, message: message.clone(), reason });
+                findings.push(Finding {
+                    rule: hit.rule,
+                    start: range.start,
+                    end: range.end,
+                    message: message.clone(),
+                    reason,
+                });
             }
         };
         let Some(template) = &rule.fix else {
             report(None);
             continue;
         };
-        let ctx = FixContext { source, node: hit.node, bindings: &hit.bindings, newline };
-        match render_fix(template, &ctx) {
-            Ok(replacement) if replacement != source[range.clone()] => {
-                out.push(Edit { start: range.start, end: range.end, replacement, rule: hit.rule, message: message.clone() })
+        let ctx = FixContext {
+            source,
+            node: hit.node,
+            bindings: &hit.bindings,
+            newline,
+        };
+        let replacement = match render_fix(template, &ctx) {
+            Ok(replacement) => replacement,
+            Err(refused) => {
+                report(Some(refused.reason().to_string()));
+                continue;
             }
-            Ok(_) => {}
-            Err(refused) => report(Some(refused.reason().to_string())),
+        };
+        if let Some(quote) = fix::fstring_quote_conflict(hit.node, source, &replacement) {
+            report(Some(format!(
+                "not rewritten: the fix would put {quote} inside an f-string quoted with {quote}, which needs Python 3.12"
+            )));
+            continue;
+        }
+        let (range, replacement) = if replacement.trim().is_empty() {
+            fix::deletion(hit.node, source)
+        } else {
+            (range, replacement)
+        };
+        if replacement != source[range.clone()] {
+            out.push(Edit {
+                start: range.start,
+                end: range.end,
+                replacement,
+                rule: hit.rule,
+                message: message.clone(),
+            });
         }
     }
     out

@@ -14,7 +14,12 @@ impl Prefilter {
     pub fn new(rules: &[&Rule]) -> Self {
         let tokens = rules
             .iter()
-            .map(|rule| rule.required_tokens().iter().map(|t| Finder::new(t.as_bytes()).into_owned()).collect())
+            .map(|rule| {
+                rule.required_tokens()
+                    .iter()
+                    .map(|t| Finder::new(t.as_bytes()).into_owned())
+                    .collect()
+            })
             .collect();
         Prefilter { tokens }
     }

@@ -3,11 +3,16 @@
 //! combined query. Each candidate is then filtered by its rule's capture
 //! constraints and relational filters.
 
+use std::cell::OnceCell;
+
 use streaming_iterator::StreamingIterator;
 use tree_sitter::{Node, Query, QueryCursor, Tree};
 
+use crate::analysis::{FileFacts, NameMatcher};
 use crate::pattern::{Bindings, Captured, Matcher};
-use crate::rules::{CaptureConstraint, RelationFilter, RelationKind, RelationTarget, Rule, RuleMatcher};
+use crate::rules::{
+    CaptureConstraint, RelationFilter, RelationKind, RelationTarget, Rule, RuleMatcher,
+};
 use crate::syntax::{self, KindTable};
 
 /// Selected rules, indexed for dispatch. Built once per run and shared.
@@ -24,6 +29,31 @@ struct CombinedQuery {
     query: Query,
     /// Rule index for each pattern index of the combined query.
     rule_of_pattern: Vec<usize>,
+}
+
+/// What the scan of one file needs besides the tree.
+pub struct FileContext<'a> {
+    /// Per rule: whether it applies to this file.
+    pub applicable: &'a [bool],
+    /// The project's config names, for provenance constraints.
+    pub config_names: &'a NameMatcher,
+}
+
+/// Per-file state of one scan: the matcher and, computed only when a rule
+/// asks, the file's provenance facts.
+struct ScanState<'s, 'a> {
+    matcher: Matcher<'s>,
+    tree: &'s Tree,
+    context: &'s FileContext<'a>,
+    facts: OnceCell<FileFacts<'s>>,
+}
+
+impl<'s> ScanState<'s, '_> {
+    fn facts(&self) -> &FileFacts<'s> {
+        self.facts.get_or_init(|| {
+            FileFacts::analyze(self.tree, self.matcher.source, self.context.config_names)
+        })
+    }
 }
 
 /// A rule matched at a node.
@@ -47,7 +77,9 @@ impl<'r> RuleIndex<'r> {
                     None => any_kind.push(index),
                 },
                 RuleMatcher::Query(source) => {
-                    let count = Query::new(&syntax::python(), source).map_err(|e| e.message)?.pattern_count();
+                    let count = Query::new(&syntax::python(), source)
+                        .map_err(|e| e.message)?
+                        .pattern_count();
                     query_rules.extend(std::iter::repeat_n(index, count));
                     query_source.push_str(source);
                     query_source.push('\n');
@@ -58,36 +90,70 @@ impl<'r> RuleIndex<'r> {
             None
         } else {
             let query = Query::new(&syntax::python(), &query_source).map_err(|e| e.message)?;
-            Some(CombinedQuery { query, rule_of_pattern: query_rules })
+            Some(CombinedQuery {
+                query,
+                rule_of_pattern: query_rules,
+            })
         };
-        Ok(RuleIndex { rules, by_kind, any_kind, query, kinds })
+        Ok(RuleIndex {
+            rules,
+            by_kind,
+            any_kind,
+            query,
+            kinds,
+        })
     }
 
     /// Every hit in the tree for the rules marked applicable, in source order.
-    pub fn scan<'t>(&self, tree: &'t Tree, source: &str, applicable: &[bool]) -> Vec<Hit<'t>> {
-        let matcher = Matcher::new(source, &self.kinds);
+    pub fn scan<'t>(&self, tree: &'t Tree, source: &str, context: &FileContext) -> Vec<Hit<'t>> {
+        let state = ScanState {
+            matcher: Matcher::new(source, &self.kinds),
+            tree,
+            context,
+            facts: OnceCell::new(),
+        };
         let mut hits = Vec::new();
         let has_errors = tree.root_node().has_error();
         let mut cursor = tree.walk();
         loop {
             let node = cursor.node();
-            self.scan_node(node, &matcher, applicable, has_errors, &mut hits);
+            self.scan_node(node, &state, has_errors, &mut hits);
             if cursor.goto_first_child() {
                 continue;
             }
             while !cursor.goto_next_sibling() {
                 if !cursor.goto_parent() {
-                    self.scan_query(tree, &matcher, applicable, &mut hits);
-                    hits.sort_by_key(|hit| (hit.node.start_byte(), std::cmp::Reverse(hit.node.end_byte()), hit.rule));
+                    self.scan_query(tree, &state, &mut hits);
+                    hits.sort_by_key(|hit| {
+                        (
+                            hit.node.start_byte(),
+                            std::cmp::Reverse(hit.node.end_byte()),
+                            hit.rule,
+                        )
+                    });
                     return hits;
                 }
             }
         }
     }
 
-    fn scan_node<'t>(&self, node: Node<'t>, matcher: &Matcher, applicable: &[bool], has_errors: bool, hits: &mut Vec<Hit<'t>>) {
-        let by_kind = self.by_kind.get(self.kinds.of(node) as usize).map_or(&[][..], Vec::as_slice);
-        let any = if node.is_named() { self.any_kind.as_slice() } else { &[] };
+    fn scan_node<'t>(
+        &self,
+        node: Node<'t>,
+        state: &ScanState,
+        has_errors: bool,
+        hits: &mut Vec<Hit<'t>>,
+    ) {
+        let applicable = state.context.applicable;
+        let by_kind = self
+            .by_kind
+            .get(self.kinds.of(node) as usize)
+            .map_or(&[][..], Vec::as_slice);
+        let any = if node.is_named() {
+            self.any_kind.as_slice()
+        } else {
+            &[]
+        };
         for &index in by_kind.iter().chain(any) {
             if !applicable[index] || (has_errors && syntax::in_error_region(node)) {
                 continue;
@@ -95,21 +161,30 @@ impl<'r> RuleIndex<'r> {
             let RuleMatcher::Pattern(pattern) = &self.rules[index].matcher else {
                 continue;
             };
-            if let Some(mut bindings) = matcher.match_at(pattern, node) {
-                if self.accept(self.rules[index], node, &mut bindings, matcher) {
-                    hits.push(Hit { rule: index, node, bindings });
+            if let Some(mut bindings) = state.matcher.match_at(pattern, node) {
+                if self.accept(self.rules[index], node, &mut bindings, state) {
+                    hits.push(Hit {
+                        rule: index,
+                        node,
+                        bindings,
+                    });
                 }
             }
         }
     }
 
-    fn scan_query<'t>(&self, tree: &'t Tree, matcher: &Matcher, applicable: &[bool], hits: &mut Vec<Hit<'t>>) {
+    fn scan_query<'t>(&self, tree: &'t Tree, state: &ScanState, hits: &mut Vec<Hit<'t>>) {
+        let applicable = state.context.applicable;
         let Some(combined) = &self.query else {
             return;
         };
         let names = combined.query.capture_names();
         let mut cursor = QueryCursor::new();
-        let mut matches = cursor.matches(&combined.query, tree.root_node(), matcher.source.as_bytes());
+        let mut matches = cursor.matches(
+            &combined.query,
+            tree.root_node(),
+            state.matcher.source.as_bytes(),
+        );
         while let Some(found) = matches.next() {
             let index = combined.rule_of_pattern[found.pattern_index];
             if !applicable[index] {
@@ -120,7 +195,8 @@ impl<'r> RuleIndex<'r> {
             let mut explicit = false;
             for capture in found.captures() {
                 let name = names[capture.index as usize];
-                let wider = main.is_none_or(|m| capture.node.byte_range().len() > m.byte_range().len());
+                let wider =
+                    main.is_none_or(|m| capture.node.byte_range().len() > m.byte_range().len());
                 if name == "match" || (!explicit && wider) {
                     main = Some(capture.node);
                     explicit |= name == "match";
@@ -131,32 +207,90 @@ impl<'r> RuleIndex<'r> {
                 continue;
             };
             let in_error = tree.root_node().has_error() && syntax::in_error_region(node);
-            if !in_error && self.accept(self.rules[index], node, &mut bindings, matcher) {
-                hits.push(Hit { rule: index, node, bindings });
+            if !in_error && self.accept(self.rules[index], node, &mut bindings, state) {
+                hits.push(Hit {
+                    rule: index,
+                    node,
+                    bindings,
+                });
             }
         }
     }
 
-    fn accept<'t>(&self, rule: &Rule, node: Node<'t>, bindings: &mut Bindings<'t>, matcher: &Matcher) -> bool {
-        rule.constraints.iter().all(|c| constraint_holds(c, bindings, matcher))
-            && rule.relations.iter().all(|r| relation_holds(r, node, bindings, matcher))
+    fn accept<'t>(
+        &self,
+        rule: &Rule,
+        node: Node<'t>,
+        bindings: &mut Bindings<'t>,
+        state: &ScanState,
+    ) -> bool {
+        rule.constraints
+            .iter()
+            .all(|c| constraint_holds(c, bindings, state))
+            && rule
+                .relations
+                .iter()
+                .all(|r| relation_holds(r, node, bindings, &state.matcher))
     }
 }
 
-fn constraint_holds(constraint: &CaptureConstraint, bindings: &Bindings, matcher: &Matcher) -> bool {
+/// Checks one `where` entry; named regex groups bind new metavariables.
+fn constraint_holds(
+    constraint: &CaptureConstraint,
+    bindings: &mut Bindings,
+    state: &ScanState,
+) -> bool {
+    let matcher = &state.matcher;
     let Some(captured) = bindings.get(&constraint.name) else {
         return false;
     };
-    let text = captured.text(matcher.source);
+    let text = captured.text(matcher.source).to_string();
     let nodes = captured.nodes();
     let kind_ok = |kinds: &[u16]| nodes.iter().all(|n| kinds.contains(&matcher.kinds.of(*n)));
-    constraint.regex.as_ref().is_none_or(|re| re.is_match(text))
-        && constraint.not_regex.as_ref().is_none_or(|re| !re.is_match(text))
+    let shape_ok = constraint
+        .not_regex
+        .as_ref()
+        .is_none_or(|re| !re.is_match(&text))
         && (constraint.kinds.is_empty() || kind_ok(&constraint.kinds))
-        && (constraint.not_kinds.is_empty() || !nodes.iter().any(|n| constraint.not_kinds.contains(&matcher.kinds.of(*n))))
+        && (constraint.not_kinds.is_empty()
+            || !nodes
+                .iter()
+                .any(|n| constraint.not_kinds.contains(&matcher.kinds.of(*n))));
+    if !shape_ok {
+        return false;
+    }
+    let provenance_ok = constraint.provenance.is_none_or(|wanted| {
+        nodes.len() == 1 && state.facts().provenance_of(nodes[0]) == Some(wanted)
+    });
+    let flag_ok = !constraint.declared_flag
+        || (nodes.len() == 1
+            && nodes[0].kind() == "string"
+            && state
+                .facts()
+                .argparse_dests
+                .contains(&crate::analysis::provenance::unquote(&text)));
+    if !provenance_ok || !flag_ok {
+        return false;
+    }
+    let Some(regex) = &constraint.regex else {
+        return true;
+    };
+    let Some(groups) = regex.captures(&text) else {
+        return false;
+    };
+    for name in regex.capture_names().flatten() {
+        let value = groups.name(name).map_or("", |m| m.as_str()).to_string();
+        bindings.insert(name, Captured::Text(value));
+    }
+    true
 }
 
-fn target_matches<'t>(target: &RelationTarget, node: Node<'t>, bindings: &mut Bindings<'t>, matcher: &Matcher) -> bool {
+fn target_matches<'t>(
+    target: &RelationTarget,
+    node: Node<'t>,
+    bindings: &mut Bindings<'t>,
+    matcher: &Matcher,
+) -> bool {
     match target {
         RelationTarget::Kinds(kinds) => kinds.contains(&matcher.kinds.of(node)),
         RelationTarget::Pattern(pattern) => {
@@ -165,22 +299,38 @@ fn target_matches<'t>(target: &RelationTarget, node: Node<'t>, bindings: &mut Bi
             }
             // A statement also matches through its single expression.
             node.kind() == "expression_statement"
-                && syntax::significant_children(node).first().is_some_and(|inner| matcher.match_with(pattern, *inner, bindings))
+                && syntax::significant_children(node)
+                    .first()
+                    .is_some_and(|inner| matcher.match_with(pattern, *inner, bindings))
         }
     }
 }
 
-fn relation_holds<'t>(filter: &RelationFilter, node: Node<'t>, bindings: &mut Bindings<'t>, matcher: &Matcher) -> bool {
+fn relation_holds<'t>(
+    filter: &RelationFilter,
+    node: Node<'t>,
+    bindings: &mut Bindings<'t>,
+    matcher: &Matcher,
+) -> bool {
     let found = match filter.kind {
         RelationKind::Inside | RelationKind::NotInside => inside(filter, node, bindings, matcher),
         RelationKind::Has | RelationKind::NotHas => has(filter, node, bindings, matcher),
-        RelationKind::Follows => siblings(filter, node, bindings, matcher, |n| n.prev_named_sibling()),
-        RelationKind::Precedes => siblings(filter, node, bindings, matcher, |n| n.next_named_sibling()),
+        RelationKind::Follows => {
+            siblings(filter, node, bindings, matcher, |n| n.prev_named_sibling())
+        }
+        RelationKind::Precedes => {
+            siblings(filter, node, bindings, matcher, |n| n.next_named_sibling())
+        }
     };
     found != filter.kind.is_negative()
 }
 
-fn inside<'t>(filter: &RelationFilter, node: Node<'t>, bindings: &mut Bindings<'t>, matcher: &Matcher) -> bool {
+fn inside<'t>(
+    filter: &RelationFilter,
+    node: Node<'t>,
+    bindings: &mut Bindings<'t>,
+    matcher: &Matcher,
+) -> bool {
     let mut current = node.parent();
     while let Some(ancestor) = current {
         if target_matches(&filter.target, ancestor, bindings, matcher) {
@@ -194,7 +344,12 @@ fn inside<'t>(filter: &RelationFilter, node: Node<'t>, bindings: &mut Bindings<'
     false
 }
 
-fn has<'t>(filter: &RelationFilter, node: Node<'t>, bindings: &mut Bindings<'t>, matcher: &Matcher) -> bool {
+fn has<'t>(
+    filter: &RelationFilter,
+    node: Node<'t>,
+    bindings: &mut Bindings<'t>,
+    matcher: &Matcher,
+) -> bool {
     let mut cursor = node.walk();
     let mut stack: Vec<Node<'t>> = node.children(&mut cursor).collect();
     while let Some(current) = stack.pop() {

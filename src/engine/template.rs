@@ -55,7 +55,11 @@ impl Template {
         let mut index = 0;
         while let Some(pos) = text[index..].find('$') {
             let start = index + pos;
-            let dollars = if text[start..].starts_with("$$$") { 3 } else { 1 };
+            let dollars = if text[start..].starts_with("$$$") {
+                3
+            } else {
+                1
+            };
             let name_len = metavar_name_len(&text[start + dollars..]);
             if name_len > 0 {
                 let name = text[start + dollars..start + dollars + name_len].to_string();
@@ -110,7 +114,13 @@ mod tests {
     #[test]
     fn renders_from_lookup() {
         let template = Template::parse("$X[$K]");
-        let out = template.render(|name| if name == "X" { "cfg".into() } else { "'a'".into() });
+        let out = template.render(|name| {
+            if name == "X" {
+                "cfg".into()
+            } else {
+                "'a'".into()
+            }
+        });
         assert_eq!(out, "cfg['a']");
     }
 }

@@ -31,7 +31,10 @@ pub enum PatternNode {
     /// A token compared by kind and text.
     Leaf { kind: u16, text: String },
     /// A node compared by kind and, in order, its significant children.
-    Inner { kind: u16, children: Vec<PatternNode> },
+    Inner {
+        kind: u16,
+        children: Vec<PatternNode>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -78,9 +81,9 @@ fn collect_names(node: &PatternNode, names: &mut Vec<String>) {
                 }
             }
         }
-        PatternNode::Inner { children, .. } => {
-            children.iter().for_each(|child| collect_names(child, names))
-        }
+        PatternNode::Inner { children, .. } => children
+            .iter()
+            .for_each(|child| collect_names(child, names)),
         PatternNode::Leaf { .. } => {}
     }
 }
@@ -227,7 +230,8 @@ fn convert(node: Node, text: &str, kinds: &KindTable, tokens: &mut Vec<String>) 
 /// Undoes the metavariable substitution inside literal text (e.g. a `$` in a
 /// string of the pattern stays a `$`).
 fn restore_dollars(text: &str) -> String {
-    text.replace(MULTI_PREFIX, "$$$").replace(SINGLE_PREFIX, "$")
+    text.replace(MULTI_PREFIX, "$$$")
+        .replace(SINGLE_PREFIX, "$")
 }
 
 #[cfg(test)]

@@ -13,6 +13,8 @@ pub enum Captured<'t> {
     Node(Node<'t>),
     /// A possibly empty run of siblings.
     Nodes(Vec<Node<'t>>),
+    /// Text derived from another capture (a regex group in `where`).
+    Text(String),
 }
 
 impl<'t> Captured<'t> {
@@ -25,11 +27,15 @@ impl<'t> Captured<'t> {
                 let last = nodes.last()?;
                 Some(first.start_byte()..last.end_byte())
             }
+            Captured::Text(_) => None,
         }
     }
 
-    pub fn text<'s>(&self, source: &'s str) -> &'s str {
-        self.byte_range().map_or("", |range| &source[range])
+    pub fn text<'s>(&'s self, source: &'s str) -> &'s str {
+        match self {
+            Captured::Text(text) => text,
+            _ => self.byte_range().map_or("", |range| &source[range]),
+        }
     }
 
     /// The nodes captured, one or many.
@@ -37,6 +43,7 @@ impl<'t> Captured<'t> {
         match self {
             Captured::Node(node) => vec![*node],
             Captured::Nodes(nodes) => nodes.clone(),
+            Captured::Text(_) => Vec::new(),
         }
     }
 }
@@ -56,7 +63,9 @@ impl<'t> Bindings<'t> {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Captured<'t>)> {
-        self.entries.iter().map(|(name, captured)| (name.as_str(), captured))
+        self.entries
+            .iter()
+            .map(|(name, captured)| (name.as_str(), captured))
     }
 
     pub fn insert(&mut self, name: &str, captured: Captured<'t>) {
@@ -95,11 +104,18 @@ fn same_tree(a: Node, b: Node, source: &str) -> bool {
     if a.kind_id() != b.kind_id() {
         return false;
     }
-    let (left, right) = (syntax::significant_children(a), syntax::significant_children(b));
+    let (left, right) = (
+        syntax::significant_children(a),
+        syntax::significant_children(b),
+    );
     if left.is_empty() || right.is_empty() || a.kind() == "string" {
         return source[a.byte_range()] == source[b.byte_range()];
     }
-    left.len() == right.len() && left.iter().zip(&right).all(|(x, y)| same_tree(*x, *y, source))
+    left.len() == right.len()
+        && left
+            .iter()
+            .zip(&right)
+            .all(|(x, y)| same_tree(*x, *y, source))
 }
 
 /// Matches patterns against nodes of one source text.
@@ -136,7 +152,12 @@ impl<'a> Matcher<'a> {
         matched
     }
 
-    fn match_node<'t>(&self, pattern: &PatternNode, node: Node<'t>, env: &mut Bindings<'t>) -> bool {
+    fn match_node<'t>(
+        &self,
+        pattern: &PatternNode,
+        node: Node<'t>,
+        env: &mut Bindings<'t>,
+    ) -> bool {
         match pattern {
             PatternNode::Single(var) | PatternNode::Multi(var) => {
                 env.bind(var, Captured::Node(node), self.source)
@@ -165,7 +186,9 @@ impl<'a> Matcher<'a> {
             // Shortest run first; backtrack to longer runs on failure.
             for taken in 0..=nodes.len() {
                 let run = Captured::Nodes(nodes[..taken].to_vec());
-                if env.bind(var, run, self.source) && self.match_sequence(rest, &nodes[taken..], env) {
+                if env.bind(var, run, self.source)
+                    && self.match_sequence(rest, &nodes[taken..], env)
+                {
                     return true;
                 }
                 env.reset(mark);
@@ -249,7 +272,10 @@ mod tests {
 
     #[test]
     fn strings_compare_by_text() {
-        assert_eq!(find_all("sys.exit('x')", "sys.exit('x')\nsys.exit(\"x\")\n").len(), 1);
+        assert_eq!(
+            find_all("sys.exit('x')", "sys.exit('x')\nsys.exit(\"x\")\n").len(),
+            1
+        );
     }
 
     #[test]

@@ -54,7 +54,10 @@ mod tests {
     #[test]
     fn plain_diff_has_git_style_headers() {
         let diff = unified("u/a.py", "x = cfg.get('a', 1)\n", "x = cfg['a']\n", false);
-        assert_eq!(diff, "--- a/u/a.py\n+++ b/u/a.py\n@@ -1 +1 @@\n-x = cfg.get('a', 1)\n+x = cfg['a']\n");
+        assert_eq!(
+            diff,
+            "--- a/u/a.py\n+++ b/u/a.py\n@@ -1 +1 @@\n-x = cfg.get('a', 1)\n+x = cfg['a']\n"
+        );
     }
 
     #[test]

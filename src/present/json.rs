@@ -58,7 +58,11 @@ pub fn report<'a>(result: &'a RunResult, rules: &[&'a Rule]) -> JsonReport<'a> {
     let mut findings = Vec::new();
     let mut diagnostics = Vec::new();
     for file in &result.files {
-        diagnostics.extend(super::text::file_lines(file, rules).into_iter().filter(|l| l.starts_with("warning") || l.starts_with("error")));
+        diagnostics.extend(
+            super::text::file_lines(file, rules)
+                .into_iter()
+                .filter(|l| l.starts_with("warning") || l.starts_with("error")),
+        );
         let Outcome::Processed(processed) = &file.outcome else {
             continue;
         };

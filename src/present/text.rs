@@ -14,17 +14,31 @@ fn rule_list(rules: &[&Rule], indices: &[usize]) -> String {
 pub fn finding_line(display: &str, text: &str, rules: &[&Rule], finding: &Finding) -> String {
     let rule = rules[finding.rule];
     let (line, column) = line_col(text, finding.start);
-    let reason = finding.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
-    format!("{display}:{line}:{column}: {}[{}] {}{reason}", rule.severity.as_str(), rule.id, finding.message)
+    let reason = finding
+        .reason
+        .as_deref()
+        .map(|r| format!(" ({r})"))
+        .unwrap_or_default();
+    format!(
+        "{display}:{line}:{column}: {}[{}] {}{reason}",
+        rule.severity.as_str(),
+        rule.id,
+        finding.message
+    )
 }
 
 pub fn warning_line(display: &str, text: &str, rules: &[&Rule], warning: &FileWarning) -> String {
     match warning {
         FileWarning::SyntaxErrors { offset } => {
             let (line, column) = line_col(text, *offset);
-            format!("warning: {display}:{line}:{column}: the file has a syntax error; code inside the error is not rewritten")
+            format!(
+                "warning: {display}:{line}:{column}: the file has a syntax error; code inside the error is not rewritten"
+            )
         }
-        FileWarning::FixBrokeSyntax { rules: indices, offset } => {
+        FileWarning::FixBrokeSyntax {
+            rules: indices,
+            offset,
+        } => {
             let (line, column) = line_col(text, *offset);
             format!(
                 "warning: {display}:{line}:{column}: the rewrite would not parse, so none of this file's edits are kept (rules: {})",
@@ -49,15 +63,27 @@ pub fn file_lines(file: &FileReport, rules: &[&Rule]) -> Vec<String> {
         )],
         Outcome::Processed(processed) => {
             let text = processed.source.as_ref().map_or("", |s| s.text.as_str());
-            let warnings = processed.warnings.iter().map(|w| warning_line(&file.display, text, rules, w));
-            let findings = processed.findings.iter().map(|f| finding_line(&file.display, text, rules, f));
+            let warnings = processed
+                .warnings
+                .iter()
+                .map(|w| warning_line(&file.display, text, rules, w));
+            let findings = processed
+                .findings
+                .iter()
+                .map(|f| finding_line(&file.display, text, rules, f));
             warnings.chain(findings).collect()
         }
     }
 }
 
 pub fn summary(totals: &Totals, verb: &str) -> String {
-    let plural = |n: usize, word: &str| if n == 1 { format!("{n} {word}") } else { format!("{n} {word}s") };
+    let plural = |n: usize, word: &str| {
+        if n == 1 {
+            format!("{n} {word}")
+        } else {
+            format!("{n} {word}s")
+        }
+    };
     format!(
         "{} {verb} in {} ({} scanned, {} skipped, {} with errors); {} to review",
         plural(totals.edits, "edit"),
@@ -75,7 +101,17 @@ mod tests {
 
     #[test]
     fn summary_counts_read_naturally() {
-        let totals = Totals { edits: 3, files_changed: 1, scanned: 10, skipped: 7, with_errors: 0, findings: 2 };
-        assert_eq!(summary(&totals, "to make"), "3 edits to make in 1 file (10 files scanned, 7 skipped, 0 with errors); 2 findings to review");
+        let totals = Totals {
+            edits: 3,
+            files_changed: 1,
+            scanned: 10,
+            skipped: 7,
+            with_errors: 0,
+            findings: 2,
+        };
+        assert_eq!(
+            summary(&totals, "to make"),
+            "3 edits to make in 1 file (10 files scanned, 7 skipped, 0 with errors); 2 findings to review"
+        );
     }
 }

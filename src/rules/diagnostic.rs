@@ -19,7 +19,13 @@ pub struct RuleFileError {
 }
 
 impl RuleFileError {
-    pub fn new(file: &str, text: &str, offset: usize, len: usize, message: impl Into<String>) -> Self {
+    pub fn new(
+        file: &str,
+        text: &str,
+        offset: usize,
+        len: usize,
+        message: impl Into<String>,
+    ) -> Self {
         let offset = offset.min(text.len());
         let len = len.min(text.len() - offset);
         RuleFileError {
@@ -61,7 +67,9 @@ pub fn locate_key(doc: &str, key: &str, from: usize) -> Option<(usize, usize)> {
         let is_key = before.trim_start_matches([' ', '-']).is_empty() && after.starts_with(':');
         if is_key {
             let value_start = start + key.len() + 1;
-            let line_end = doc[value_start..].find('\n').map_or(doc.len(), |i| value_start + i);
+            let line_end = doc[value_start..]
+                .find('\n')
+                .map_or(doc.len(), |i| value_start + i);
             let value = doc[value_start..line_end].trim();
             if value.is_empty() || value == "|" || value == ">" || value.starts_with("|-") {
                 return Some((start, key.len()));
@@ -76,7 +84,12 @@ pub fn locate_key(doc: &str, key: &str, from: usize) -> Option<(usize, usize)> {
 
 /// Finds the offset of `offset_in_value` inside a (possibly block-scalar)
 /// value that starts after `key_offset`, by locating its lines in the doc.
-pub fn locate_in_value(doc: &str, key_offset: usize, value: &str, offset_in_value: usize) -> Option<usize> {
+pub fn locate_in_value(
+    doc: &str,
+    key_offset: usize,
+    value: &str,
+    offset_in_value: usize,
+) -> Option<usize> {
     let before = &value[..offset_in_value.min(value.len())];
     let line_index = before.matches('\n').count();
     let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1);

@@ -31,7 +31,10 @@ pub struct RuleSet {
 
 impl RuleSet {
     pub fn for_phase(&self, phase: u8) -> Vec<&Rule> {
-        self.rules.iter().filter(|rule| rule.phase == phase).collect()
+        self.rules
+            .iter()
+            .filter(|rule| rule.phase == phase)
+            .collect()
     }
 
     pub fn get(&self, id: &str) -> Option<&Rule> {
@@ -40,7 +43,10 @@ impl RuleSet {
 }
 
 /// Loads embedded rules, then user rule files (whose ids override).
-pub fn load_rule_set(user_dirs: &[&Path], kinds: &KindTable) -> Result<RuleSet, Vec<RuleFileError>> {
+pub fn load_rule_set(
+    user_dirs: &[&Path],
+    kinds: &KindTable,
+) -> Result<RuleSet, Vec<RuleFileError>> {
     let mut set = RuleSet {
         rules: load_sources(&super::embedded::sources(), kinds)?,
         notices: Vec::new(),
@@ -60,46 +66,70 @@ pub fn load_rule_set(user_dirs: &[&Path], kinds: &KindTable) -> Result<RuleSet, 
             }
         }
     }
-    set.rules.sort_by(|a, b| (a.phase, &a.id).cmp(&(b.phase, &b.id)));
+    set.rules
+        .sort_by(|a, b| (a.phase, &a.id).cmp(&(b.phase, &b.id)));
     Ok(set)
 }
 
 fn read_rule_dir(dir: &Path) -> Result<Vec<RuleSource>, RuleFileError> {
     let mut sources = Vec::new();
-    let walker = ignore::WalkBuilder::new(dir).standard_filters(false).sort_by_file_name(|a, b| a.cmp(b)).build();
+    let walker = ignore::WalkBuilder::new(dir)
+        .standard_filters(false)
+        .sort_by_file_name(|a, b| a.cmp(b))
+        .build();
     for entry in walker {
-        let entry = entry.map_err(|error| RuleFileError::new(&dir.display().to_string(), "", 0, 0, error.to_string()))?;
+        let entry = entry.map_err(|error| {
+            RuleFileError::new(&dir.display().to_string(), "", 0, 0, error.to_string())
+        })?;
         let path = entry.path();
-        let is_yaml = matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"));
+        let is_yaml = matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("yaml" | "yml")
+        );
         if !is_yaml || !path.is_file() {
             continue;
         }
         let name = crate::source::display_path(path);
-        let text = std::fs::read_to_string(path)
-            .map_err(|error| RuleFileError::new(&name, "", 0, 0, format!("cannot read rule file: {error}")))?;
+        let text = std::fs::read_to_string(path).map_err(|error| {
+            RuleFileError::new(&name, "", 0, 0, format!("cannot read rule file: {error}"))
+        })?;
         sources.push(RuleSource { name, text });
     }
     if sources.is_empty() && !dir.exists() {
         let shown = dir.display().to_string();
-        return Err(RuleFileError::new(&shown, "", 0, 0, "rule directory does not exist")
-            .help("pass a directory that holds *.yaml rule files to --rules"));
+        return Err(
+            RuleFileError::new(&shown, "", 0, 0, "rule directory does not exist")
+                .help("pass a directory that holds *.yaml rule files to --rules"),
+        );
     }
     Ok(sources)
 }
 
 /// Loads and validates rule files; all errors are returned, not just the first.
-pub fn load_sources(sources: &[RuleSource], kinds: &KindTable) -> Result<Vec<Rule>, Vec<RuleFileError>> {
+pub fn load_sources(
+    sources: &[RuleSource],
+    kinds: &KindTable,
+) -> Result<Vec<Rule>, Vec<RuleFileError>> {
     let mut rules: Vec<Rule> = Vec::new();
     let mut errors = Vec::new();
     let mut seen: HashMap<String, String> = HashMap::new();
     for source in sources {
         for document in split_documents(&source.text) {
-            let doc = DocContext { file: &source.name, text: &source.text, start: document.0, body: document.1 };
+            let doc = DocContext {
+                file: &source.name,
+                text: &source.text,
+                start: document.0,
+                body: document.1,
+            };
             match load_document(&doc, kinds) {
                 Ok(rule) => {
                     if let Some(first) = seen.get(&rule.id) {
-                        errors.push(doc.error_at_key("id", format!("duplicate rule id `{}`", rule.id))
-                            .help(format!("the id is already used in {first}; ids must be unique")));
+                        errors.push(
+                            doc.error_at_key("id", format!("duplicate rule id `{}`", rule.id))
+                                .help(format!(
+                                    "the id is already used in {first}; ids must be unique"
+                                )),
+                        );
                         continue;
                     }
                     seen.insert(rule.id.clone(), source.name.clone());
@@ -109,7 +139,11 @@ pub fn load_sources(sources: &[RuleSource], kinds: &KindTable) -> Result<Vec<Rul
             }
         }
     }
-    if errors.is_empty() { Ok(rules) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(rules)
+    } else {
+        Err(errors)
+    }
 }
 
 /// Splits a file into YAML documents at `---` lines: (offset, text) pairs,
@@ -128,7 +162,10 @@ fn split_documents(text: &str) -> Vec<(usize, &str)> {
     documents.push((start, &text[start..]));
     documents
         .into_iter()
-        .filter(|(_, body)| body.lines().any(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#')))
+        .filter(|(_, body)| {
+            body.lines()
+                .any(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        })
         .collect()
 }
 
@@ -144,7 +181,13 @@ type LoadResult<T> = Result<T, Box<RuleFileError>>;
 
 impl DocContext<'_> {
     fn error(&self, offset_in_doc: usize, len: usize, message: impl Into<String>) -> RuleFileError {
-        RuleFileError::new(self.file, self.text, self.start + offset_in_doc, len.max(1), message)
+        RuleFileError::new(
+            self.file,
+            self.text,
+            self.start + offset_in_doc,
+            len.max(1),
+            message,
+        )
     }
 
     fn error_at_key(&self, key: &str, message: impl Into<String>) -> RuleFileError {
@@ -153,7 +196,14 @@ impl DocContext<'_> {
     }
 
     /// An error at `offset` inside the string value of `key`.
-    fn error_in_value(&self, key: &str, value: &str, offset: usize, len: usize, message: impl Into<String>) -> RuleFileError {
+    fn error_in_value(
+        &self,
+        key: &str,
+        value: &str,
+        offset: usize,
+        len: usize,
+        message: impl Into<String>,
+    ) -> RuleFileError {
         let key_offset = locate_key(self.body, key, 0).map_or(0, |(o, _)| o);
         match locate_in_value(self.body, key_offset, value, offset) {
             Some(found) => self.error(found, len, message),
@@ -173,20 +223,28 @@ fn load_document(doc: &DocContext, kinds: &KindTable) -> LoadResult<Rule> {
     })?;
     validate_id(doc, &spec.id)?;
     if !(1..=6).contains(&spec.phase) {
-        return Err(Box::new(doc.error_at_key("phase", format!("unknown phase {}", spec.phase))
-            .help("the TXO v3 plan has phases 1 to 6")));
+        return Err(Box::new(
+            doc.error_at_key("phase", format!("unknown phase {}", spec.phase))
+                .help("the TXO v3 plan has phases 1 to 6"),
+        ));
     }
     let matcher = compile_matcher(doc, &spec.matcher, kinds)?;
     let relations = compile_relations(doc, &spec.matcher, kinds)?;
     let constraints = compile_constraints(doc, &spec.matcher, kinds)?;
-    let bound = bound_names(&matcher, &relations);
+    let bound = bound_names(&matcher, &relations, &constraints);
     check_placeholders(doc, "message", &spec.message, &bound)?;
     if let Some(fix) = &spec.fix {
         check_placeholders(doc, "fix", fix, &bound)?;
     }
     for constraint in &constraints {
         if !bound.contains(&constraint.name) {
-            return Err(Box::new(doc.error_at_key(&constraint.name, format!("`where` names `{}`, which the match never binds", constraint.name))));
+            return Err(Box::new(doc.error_at_key(
+                &constraint.name,
+                format!(
+                    "`where` names `{}`, which the match never binds",
+                    constraint.name
+                ),
+            )));
         }
     }
     Ok(Rule {
@@ -202,7 +260,11 @@ fn load_document(doc: &DocContext, kinds: &KindTable) -> LoadResult<Rule> {
         matcher,
         constraints,
         relations,
-        fix: spec.fix.as_deref().map(|fix| Template::parse(fix.strip_suffix('\n').unwrap_or(fix))),
+        fix: spec
+            .fix
+            .as_deref()
+            .map(|fix| Template::parse(fix.strip_suffix('\n').unwrap_or(fix))),
+        enabled: spec.enabled,
         tests: spec.tests,
         origin: doc.file.to_string(),
         yaml: doc.body.trim().to_string(),
@@ -211,29 +273,55 @@ fn load_document(doc: &DocContext, kinds: &KindTable) -> LoadResult<Rule> {
 
 fn validate_id(doc: &DocContext, id: &str) -> LoadResult<()> {
     let kebab = !id.is_empty()
-        && id.split('-').all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));
+        && id.split('-').all(|part| {
+            !part.is_empty()
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        });
     if kebab {
         return Ok(());
     }
-    Err(Box::new(doc.error_at_key("id", format!("rule id `{id}` is not kebab-case"))
-        .help("use lower-case words joined by dashes, e.g. `config-get-with-default`")))
+    Err(Box::new(
+        doc.error_at_key("id", format!("rule id `{id}` is not kebab-case"))
+            .help("use lower-case words joined by dashes, e.g. `config-get-with-default`"),
+    ))
 }
 
-fn compile_matcher(doc: &DocContext, spec: &MatchSpec, kinds: &KindTable) -> LoadResult<RuleMatcher> {
+fn compile_matcher(
+    doc: &DocContext,
+    spec: &MatchSpec,
+    kinds: &KindTable,
+) -> LoadResult<RuleMatcher> {
     match (&spec.pattern, &spec.query) {
-        (Some(pattern), None) => compile_pattern(doc, "pattern", pattern, kinds).map(RuleMatcher::Pattern),
+        (Some(pattern), None) => {
+            compile_pattern(doc, "pattern", pattern, kinds).map(RuleMatcher::Pattern)
+        }
         (None, Some(query)) => {
             tree_sitter::Query::new(&syntax::python(), query).map_err(|error| {
-                Box::new(doc.error_in_value("query", query, error.offset, 1, format!("invalid tree-sitter query: {}", error.message.trim())))
+                Box::new(doc.error_in_value(
+                    "query",
+                    query,
+                    error.offset,
+                    1,
+                    format!("invalid tree-sitter query: {}", error.message.trim()),
+                ))
             })?;
             Ok(RuleMatcher::Query(query.clone()))
         }
-        _ => Err(Box::new(doc.error_at_key("match", "`match` needs exactly one of `pattern` or `query`")
-            .help("write `pattern:` with Python code, or `query:` with a tree-sitter query"))),
+        _ => Err(Box::new(
+            doc.error_at_key("match", "`match` needs exactly one of `pattern` or `query`")
+                .help("write `pattern:` with Python code, or `query:` with a tree-sitter query"),
+        )),
     }
 }
 
-fn compile_pattern(doc: &DocContext, key: &str, text: &str, kinds: &KindTable) -> LoadResult<Pattern> {
+fn compile_pattern(
+    doc: &DocContext,
+    key: &str,
+    text: &str,
+    kinds: &KindTable,
+) -> LoadResult<Pattern> {
     pattern::compile(text, kinds).map_err(|error| {
         Box::new(doc.error_in_value(key, text, error.offset, error.len, error.message)
             .label("not valid here")
@@ -241,7 +329,12 @@ fn compile_pattern(doc: &DocContext, key: &str, text: &str, kinds: &KindTable) -
     })
 }
 
-fn kind_ids(doc: &DocContext, key: &str, names: &OneOrMany<String>, kinds: &KindTable) -> LoadResult<Vec<u16>> {
+fn kind_ids(
+    doc: &DocContext,
+    key: &str,
+    names: &OneOrMany<String>,
+    kinds: &KindTable,
+) -> LoadResult<Vec<u16>> {
     names
         .to_vec()
         .into_iter()
@@ -254,7 +347,11 @@ fn kind_ids(doc: &DocContext, key: &str, names: &OneOrMany<String>, kinds: &Kind
         .collect()
 }
 
-fn compile_relations(doc: &DocContext, spec: &MatchSpec, kinds: &KindTable) -> LoadResult<Vec<RelationFilter>> {
+fn compile_relations(
+    doc: &DocContext,
+    spec: &MatchSpec,
+    kinds: &KindTable,
+) -> LoadResult<Vec<RelationFilter>> {
     let groups = [
         ("inside", RelationKind::Inside, &spec.inside),
         ("not-inside", RelationKind::NotInside, &spec.not_inside),
@@ -272,26 +369,51 @@ fn compile_relations(doc: &DocContext, spec: &MatchSpec, kinds: &KindTable) -> L
     Ok(filters)
 }
 
-fn compile_relation(doc: &DocContext, key: &str, kind: RelationKind, relation: &Relation, kinds: &KindTable) -> LoadResult<RelationFilter> {
+fn compile_relation(
+    doc: &DocContext,
+    key: &str,
+    kind: RelationKind,
+    relation: &Relation,
+    kinds: &KindTable,
+) -> LoadResult<RelationFilter> {
     let target = match (&relation.pattern, &relation.kind) {
-        (Some(pattern), None) => RelationTarget::Pattern(compile_pattern(doc, "pattern", pattern, kinds)?),
+        (Some(pattern), None) => {
+            RelationTarget::Pattern(compile_pattern(doc, "pattern", pattern, kinds)?)
+        }
         (None, Some(names)) => RelationTarget::Kinds(kind_ids(doc, key, names, kinds)?),
-        _ => return Err(Box::new(doc.error_at_key(key, format!("`{key}` needs exactly one of `pattern` or `kind`")))),
+        _ => {
+            return Err(Box::new(doc.error_at_key(
+                key,
+                format!("`{key}` needs exactly one of `pattern` or `kind`"),
+            )));
+        }
     };
     let stop_at = match &relation.stop_at {
         Some(names) => kind_ids(doc, "stop-at", names, kinds)?,
         None => Vec::new(),
     };
-    Ok(RelationFilter { kind, target, stop_at, immediately: relation.immediately })
+    Ok(RelationFilter {
+        kind,
+        target,
+        stop_at,
+        immediately: relation.immediately,
+    })
 }
 
 fn compile_regex(doc: &DocContext, key: &str, text: &Option<String>) -> LoadResult<Option<Regex>> {
     text.as_deref()
-        .map(|text| Regex::new(text).map_err(|error| Box::new(doc.error_at_key(key, format!("invalid regex: {error}")))))
+        .map(|text| {
+            Regex::new(text)
+                .map_err(|error| Box::new(doc.error_at_key(key, format!("invalid regex: {error}"))))
+        })
         .transpose()
 }
 
-fn compile_constraints(doc: &DocContext, spec: &MatchSpec, kinds: &KindTable) -> LoadResult<Vec<CaptureConstraint>> {
+fn compile_constraints(
+    doc: &DocContext,
+    spec: &MatchSpec,
+    kinds: &KindTable,
+) -> LoadResult<Vec<CaptureConstraint>> {
     spec.constraints
         .iter()
         .map(|(name, constraint): (&String, &Constraint)| {
@@ -299,22 +421,40 @@ fn compile_constraints(doc: &DocContext, spec: &MatchSpec, kinds: &KindTable) ->
                 name: name.clone(),
                 regex: compile_regex(doc, "regex", &constraint.regex)?,
                 not_regex: compile_regex(doc, "not-regex", &constraint.not_regex)?,
-                kinds: constraint.kind.as_ref().map_or(Ok(Vec::new()), |k| kind_ids(doc, "kind", k, kinds))?,
-                not_kinds: constraint.not_kind.as_ref().map_or(Ok(Vec::new()), |k| kind_ids(doc, "not-kind", k, kinds))?,
+                kinds: constraint
+                    .kind
+                    .as_ref()
+                    .map_or(Ok(Vec::new()), |k| kind_ids(doc, "kind", k, kinds))?,
+                not_kinds: constraint
+                    .not_kind
+                    .as_ref()
+                    .map_or(Ok(Vec::new()), |k| kind_ids(doc, "not-kind", k, kinds))?,
+                provenance: constraint.provenance,
+                declared_flag: constraint.declared_flag,
             })
         })
         .collect()
 }
 
 /// Names a fix or message may use: the pattern's metavariables, those bound
-/// by positive relational patterns, and upper-case query captures.
-fn bound_names(matcher: &RuleMatcher, relations: &[RelationFilter]) -> Vec<String> {
+/// by positive relational patterns, query captures, and named groups of
+/// `where` regexes (e.g. `(?P<ATTR>...)`).
+fn bound_names(
+    matcher: &RuleMatcher,
+    relations: &[RelationFilter],
+    constraints: &[CaptureConstraint],
+) -> Vec<String> {
     let mut names = match matcher {
         RuleMatcher::Pattern(pattern) => pattern.bound_names(),
         RuleMatcher::Query(query) => tree_sitter::Query::new(&syntax::python(), query)
             .map(|q| q.capture_names().iter().map(|n| n.to_string()).collect())
             .unwrap_or_default(),
     };
+    for constraint in constraints {
+        for regex in constraint.regex.iter() {
+            names.extend(regex.capture_names().flatten().map(String::from));
+        }
+    }
     for relation in relations.iter().filter(|r| !r.kind.is_negative()) {
         if let RelationTarget::Pattern(pattern) = &relation.target {
             names.extend(pattern.bound_names());
@@ -327,10 +467,27 @@ fn check_placeholders(doc: &DocContext, key: &str, text: &str, bound: &[String])
     for placeholder in Template::placeholders(text) {
         if !bound.contains(&placeholder.name) {
             let len = placeholder.name.len() + 1;
-            return Err(Box::new(doc.error_in_value(key, text, placeholder.offset, len,
-                format!("`${}` is used in `{key}` but the match never binds it", placeholder.name))
+            return Err(Box::new(
+                doc.error_in_value(
+                    key,
+                    text,
+                    placeholder.offset,
+                    len,
+                    format!(
+                        "`${}` is used in `{key}` but the match never binds it",
+                        placeholder.name
+                    ),
+                )
                 .label("unbound metavariable")
-                .help(format!("bound names: {}", if bound.is_empty() { "none".to_string() } else { bound.join(", ") }))));
+                .help(format!(
+                    "bound names: {}",
+                    if bound.is_empty() {
+                        "none".to_string()
+                    } else {
+                        bound.join(", ")
+                    }
+                )),
+            ));
         }
     }
     Ok(())
@@ -341,7 +498,13 @@ mod tests {
     use super::*;
 
     fn load(text: &str) -> Result<Vec<Rule>, Vec<RuleFileError>> {
-        load_sources(&[RuleSource { name: "test.yaml".into(), text: text.into() }], &KindTable::new())
+        load_sources(
+            &[RuleSource {
+                name: "test.yaml".into(),
+                text: text.into(),
+            }],
+            &KindTable::new(),
+        )
     }
 
     const GOOD: &str = "id: demo\nphase: 1\ntitle: t\nmessage: m $X\nseverity: warning\nbreaking: none\nmatch:\n  pattern: $X.get($K, $D)\nfix: $X[$K]\n";
@@ -357,7 +520,11 @@ mod tests {
     fn reports_unbound_fix_variable_at_its_position() {
         let text = GOOD.replace("fix: $X[$K]", "fix: $X[$KEY]");
         let errors = load(&text).unwrap_err();
-        assert!(errors[0].message.contains("`$KEY`"), "{}", errors[0].message);
+        assert!(
+            errors[0].message.contains("`$KEY`"),
+            "{}",
+            errors[0].message
+        );
         assert_eq!(errors[0].line_col(), (9, 9));
     }
 
@@ -373,7 +540,11 @@ mod tests {
     #[test]
     fn reports_unknown_field() {
         let errors = load(&GOOD.replace("title: t", "titel: t")).unwrap_err();
-        assert!(errors[0].message.contains("unknown field `titel`"), "{}", errors[0].message);
+        assert!(
+            errors[0].message.contains("unknown field `titel`"),
+            "{}",
+            errors[0].message
+        );
         assert_eq!(errors[0].line_col().0, 3);
     }
 

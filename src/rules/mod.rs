@@ -32,6 +32,8 @@ pub struct CaptureConstraint {
     pub not_regex: Option<Regex>,
     pub kinds: Vec<u16>,
     pub not_kinds: Vec<u16>,
+    pub provenance: Option<crate::analysis::Provenance>,
+    pub declared_flag: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,6 +81,8 @@ pub struct Rule {
     pub constraints: Vec<CaptureConstraint>,
     pub relations: Vec<RelationFilter>,
     pub fix: Option<Template>,
+    /// False for opt-in rules.
+    pub enabled: bool,
     pub tests: RuleTests,
     /// Where the rule was defined, e.g. `rules/phase-1/config-get.yaml`.
     pub origin: String,

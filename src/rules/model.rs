@@ -85,8 +85,15 @@ pub struct RuleSpec {
     pub matcher: MatchSpec,
     #[serde(default)]
     pub fix: Option<String>,
+    /// Opt-in rules (`enabled: false`) run only when a project enables them.
+    #[serde(default = "enabled_by_default")]
+    pub enabled: bool,
     #[serde(default)]
     pub tests: RuleTests,
+}
+
+fn enabled_by_default() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -124,6 +131,12 @@ pub struct Constraint {
     pub kind: Option<OneOrMany<String>>,
     #[serde(default)]
     pub not_kind: Option<OneOrMany<String>>,
+    /// Where the captured value comes from (see `analysis::provenance`).
+    #[serde(default)]
+    pub provenance: Option<crate::analysis::Provenance>,
+    /// The capture is a string naming an argparse option declared in the file.
+    #[serde(default)]
+    pub declared_flag: bool,
 }
 
 /// A filter on the surroundings of a match: a pattern or a node kind.

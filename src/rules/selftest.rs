@@ -2,7 +2,9 @@
 //! that fixed code parses and that a second run changes nothing.
 
 use super::Rule;
-use crate::engine::{self, RuleIndex};
+use crate::analysis::NameMatcher;
+use crate::engine::{self, FileContext, RuleIndex};
+use crate::project::Settings;
 use crate::source::NewlineStyle;
 use crate::syntax;
 
@@ -28,12 +30,24 @@ struct SnippetRun {
 fn run_alone(rule: &Rule, code: &str) -> Result<SnippetRun, String> {
     let index = RuleIndex::new(vec![rule])?;
     let tree = syntax::parse(code);
-    let rewrite = engine::rewrite(&index, code, tree, NewlineStyle::detect(code), &[true]);
+    let names = NameMatcher::new(&Settings::default().config_names).map_err(|e| e.to_string())?;
+    let context = FileContext {
+        applicable: &[true],
+        config_names: &names,
+    };
+    let rewrite = engine::rewrite(&index, code, tree, NewlineStyle::detect(code), &context);
     let hits = rewrite.findings.len() + rewrite.edits.len();
-    if let Some(warning) = rewrite.warnings.iter().find(|w| matches!(w, engine::FileWarning::FixBrokeSyntax { .. })) {
+    if let Some(warning) = rewrite
+        .warnings
+        .iter()
+        .find(|w| matches!(w, engine::FileWarning::FixBrokeSyntax { .. }))
+    {
         return Err(format!("the fix produces invalid Python ({warning:?})"));
     }
-    Ok(SnippetRun { fixed: rewrite.new_text, hits })
+    Ok(SnippetRun {
+        fixed: rewrite.new_text,
+        hits,
+    })
 }
 
 pub fn test_rule(rule: &Rule) -> RuleTestReport {
@@ -45,7 +59,11 @@ pub fn test_rule(rule: &Rule) -> RuleTestReport {
     for (number, code) in tests.valid.iter().enumerate() {
         match run_alone(rule, code) {
             Ok(run) if run.hits == 0 => {}
-            Ok(run) => failures.push(format!("valid[{number}]: expected no match, found {}\n{}", run.hits, indent(code))),
+            Ok(run) => failures.push(format!(
+                "valid[{number}]: expected no match, found {}\n{}",
+                run.hits,
+                indent(code)
+            )),
             Err(error) => failures.push(format!("valid[{number}]: {error}")),
         }
     }
@@ -54,7 +72,11 @@ pub fn test_rule(rule: &Rule) -> RuleTestReport {
             failures.push(format!("invalid[{number}]: {failure}"));
         }
     }
-    RuleTestReport { rule: rule.id.clone(), cases: tests.valid.len() + tests.invalid.len(), failures }
+    RuleTestReport {
+        rule: rule.id.clone(),
+        cases: tests.valid.len() + tests.invalid.len(),
+        failures,
+    }
 }
 
 fn check_invalid(rule: &Rule, code: &str, expected: Option<&str>) -> Result<(), String> {
@@ -64,17 +86,26 @@ fn check_invalid(rule: &Rule, code: &str, expected: Option<&str>) -> Result<(), 
     }
     match (rule.is_fixable(), expected) {
         (false, None) => return Ok(()),
-        (false, Some(_)) => return Err("the rule is report-only, so a case cannot have `fixed`".into()),
+        (false, Some(_)) => {
+            return Err("the rule is report-only, so a case cannot have `fixed`".into());
+        }
         (true, None) => return Err("the rule has a fix, so each invalid case needs `fixed`".into()),
         (true, Some(_)) => {}
     }
     let expected = expected.unwrap_or_default();
     let actual = run.fixed.unwrap_or_else(|| code.to_string());
     if actual != expected {
-        return Err(format!("fixed code differs\n--- expected\n{}\n--- actual\n{}", indent(expected), indent(&actual)));
+        return Err(format!(
+            "fixed code differs\n--- expected\n{}\n--- actual\n{}",
+            indent(expected),
+            indent(&actual)
+        ));
     }
     if let Some(error) = syntax::first_error(&syntax::parse(expected)) {
-        return Err(format!("`fixed` is not valid Python (byte {})", error.start_byte()));
+        return Err(format!(
+            "`fixed` is not valid Python (byte {})",
+            error.start_byte()
+        ));
     }
     let again = run_alone(rule, expected)?;
     if again.fixed.is_some() {
@@ -84,5 +115,8 @@ fn check_invalid(rule: &Rule, code: &str, expected: Option<&str>) -> Result<(), 
 }
 
 fn indent(text: &str) -> String {
-    text.lines().map(|line| format!("    | {line}")).collect::<Vec<_>>().join("\n")
+    text.lines()
+        .map(|line| format!("    | {line}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }

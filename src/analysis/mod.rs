@@ -1,0 +1,6 @@
+//! Python-aware analysis shared by rules: where a value comes from
+//! (configuration, argparse), computed once per file on demand.
+
+pub mod provenance;
+
+pub use provenance::{FileFacts, NameMatcher, Provenance};
