@@ -88,7 +88,7 @@ fn captured_text(ctx: &FixContext, name: &str, target_indent: &str) -> String {
     };
     let text = captured.text(ctx.source);
     let Some(range) = captured.byte_range() else {
-        return String::new();
+        return text.to_string();
     };
     let original_indent = line_indent(ctx.source, range.start);
     if !text.contains('\n') || original_indent == target_indent || spans_multiline_string(captured)
