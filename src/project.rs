@@ -98,7 +98,7 @@ const MARKERS: [&str; 3] = ["txo-codemod.toml", "pyproject.toml", ".git"];
 impl Project {
     /// The project that contains `path`: the nearest directory (itself or an
     /// ancestor) with a project marker, else the path's own directory.
-    pub fn discover(path: &Path) -> Result<Project, ProjectConfigError> {
+    pub fn discover(path: &Path) -> Result<Project, Box<ProjectConfigError>> {
         let start = if path.is_dir() {
             path.to_path_buf()
         } else {
@@ -119,7 +119,7 @@ impl Project {
     }
 
     /// Loads settings from `root`, or defaults when it has none.
-    pub fn load(root: &Path) -> Result<Project, ProjectConfigError> {
+    pub fn load(root: &Path) -> Result<Project, Box<ProjectConfigError>> {
         let dedicated = root.join("txo-codemod.toml");
         if dedicated.is_file() {
             let settings = parse_settings::<Settings>(&dedicated, Some)?.unwrap_or_default();
@@ -175,20 +175,22 @@ fn relative_to(start: &Path, absolute: &Path, found: &Path) -> PathBuf {
 fn parse_settings<T: for<'de> Deserialize<'de>>(
     path: &Path,
     pick: impl FnOnce(T) -> Option<Settings>,
-) -> Result<Option<Settings>, ProjectConfigError> {
+) -> Result<Option<Settings>, Box<ProjectConfigError>> {
     let shown = crate::source::display_path(path);
-    let text = std::fs::read_to_string(path).map_err(|error| ProjectConfigError {
-        message: format!("cannot read {shown}: {error}"),
-        source_code: NamedSource::new(&shown, String::new()),
-        span: None,
-        help: None,
+    let text = std::fs::read_to_string(path).map_err(|error| {
+        Box::new(ProjectConfigError {
+            message: format!("cannot read {shown}: {error}"),
+            source_code: NamedSource::new(&shown, String::new()),
+            span: None,
+            help: None,
+        })
     })?;
-    let parsed: T = toml::from_str(&text).map_err(|error| ProjectConfigError {
+    let parsed: T = toml::from_str(&text).map_err(|error| Box::new(ProjectConfigError {
         message: format!("invalid txo-codemod settings in {shown}: {}", error.message()),
         span: error.span().map(|span| SourceSpan::new(span.start.into(), span.len().max(1))),
         source_code: NamedSource::new(&shown, text.clone()).with_language("toml"),
         help: Some("keys: library, entry-points, config-names, enable-rules, disable-rules (lists of strings), helpful-error-module (a string)".into()),
-    })?;
+    }))?;
     Ok(pick(parsed))
 }
 

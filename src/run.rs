@@ -138,7 +138,7 @@ fn assign_projects(
     let mut projects: Vec<Project> = Vec::new();
     let mut path_project = Vec::new();
     for path in paths {
-        let project = Project::discover(path).map_err(Box::new)?;
+        let project = Project::discover(path)?;
         let index = match projects
             .iter()
             .position(|p| same_dir(&p.root, &project.root))

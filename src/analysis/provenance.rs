@@ -382,21 +382,16 @@ fn loop_value_targets(left: Node) -> Vec<Node> {
 
 /// `cfg.items()` / `cfg.values()` iterate the config's values.
 fn iterated_value<'t>(right: Node<'t>, source: &str) -> Node<'t> {
-    if right.kind() == "call" {
-        if let Some(function) = right.child_by_field_name("function") {
-            if function.kind() == "attribute" {
-                let method = function.child_by_field_name("attribute");
-                let is_view =
-                    method.is_some_and(|m| matches!(&source[m.byte_range()], "items" | "values"));
-                if is_view {
-                    if let Some(object) = function.child_by_field_name("object") {
-                        return object;
-                    }
-                }
-            }
-        }
+    let function = right
+        .child_by_field_name("function")
+        .filter(|f| right.kind() == "call" && f.kind() == "attribute");
+    let is_view = function
+        .and_then(|f| f.child_by_field_name("attribute"))
+        .is_some_and(|m| matches!(&source[m.byte_range()], "items" | "values"));
+    match function.and_then(|f| f.child_by_field_name("object")) {
+        Some(object) if is_view => object,
+        _ => right,
     }
-    right
 }
 
 fn is_parse_args_call(value: Node, source: &str) -> bool {

@@ -94,14 +94,14 @@ fn present_diff(args: &MigrateArgs, rules: &[&Rule], result: &RunResult) -> Exit
     } else {
         let color = args.color.enabled();
         for file in &result.files {
-            if let Outcome::Processed(processed) = &file.outcome {
-                if let (Some(source), Some(new_text)) = (&processed.source, &processed.new_text) {
-                    let _ = write!(
-                        stdout,
-                        "{}",
-                        diff::unified(&file.display, &source.text, new_text, color)
-                    );
-                }
+            if let Outcome::Processed(processed) = &file.outcome
+                && let (Some(source), Some(new_text)) = (&processed.source, &processed.new_text)
+            {
+                let _ = write!(
+                    stdout,
+                    "{}",
+                    diff::unified(&file.display, &source.text, new_text, color)
+                );
             }
         }
         print_diagnostics(rules, result);

@@ -161,14 +161,14 @@ impl<'r> RuleIndex<'r> {
             let RuleMatcher::Pattern(pattern) = &self.rules[index].matcher else {
                 continue;
             };
-            if let Some(mut bindings) = state.matcher.match_at(pattern, node) {
-                if self.accept(self.rules[index], node, &mut bindings, state) {
-                    hits.push(Hit {
-                        rule: index,
-                        node,
-                        bindings,
-                    });
-                }
+            if let Some(mut bindings) = state.matcher.match_at(pattern, node)
+                && self.accept(self.rules[index], node, &mut bindings, state)
+            {
+                hits.push(Hit {
+                    rule: index,
+                    node,
+                    bindings,
+                });
             }
         }
     }

@@ -75,10 +75,10 @@ impl Pattern {
 fn collect_names(node: &PatternNode, names: &mut Vec<String>) {
     match node {
         PatternNode::Single(var) | PatternNode::Multi(var) => {
-            if let Some(name) = &var.name {
-                if !names.contains(name) {
-                    names.push(name.clone());
-                }
+            if let Some(name) = &var.name
+                && !names.contains(name)
+            {
+                names.push(name.clone());
             }
         }
         PatternNode::Inner { children, .. } => children
@@ -187,12 +187,10 @@ fn pattern_root(module: Node) -> Option<Node> {
 }
 
 fn unwrap_expression_statement(node: Node) -> Node {
-    if node.kind() == "expression_statement" {
-        if let [only] = syntax::significant_children(node).as_slice() {
-            return *only;
-        }
+    match syntax::significant_children(node).as_slice() {
+        [only] if node.kind() == "expression_statement" => *only,
+        _ => node,
     }
-    node
 }
 
 fn convert(node: Node, text: &str, kinds: &KindTable, tokens: &mut Vec<String>) -> PatternNode {

@@ -52,7 +52,7 @@ pub fn load_rule_set(
         notices: Vec::new(),
     };
     for dir in user_dirs {
-        let sources = read_rule_dir(dir).map_err(|error| vec![error])?;
+        let sources = read_rule_dir(dir).map_err(|error| vec![*error])?;
         for rule in load_sources(&sources, kinds)? {
             match set.rules.iter().position(|existing| existing.id == rule.id) {
                 Some(index) => {
@@ -71,7 +71,7 @@ pub fn load_rule_set(
     Ok(set)
 }
 
-fn read_rule_dir(dir: &Path) -> Result<Vec<RuleSource>, RuleFileError> {
+fn read_rule_dir(dir: &Path) -> Result<Vec<RuleSource>, Box<RuleFileError>> {
     let mut sources = Vec::new();
     let walker = ignore::WalkBuilder::new(dir)
         .standard_filters(false)
@@ -97,10 +97,10 @@ fn read_rule_dir(dir: &Path) -> Result<Vec<RuleSource>, RuleFileError> {
     }
     if sources.is_empty() && !dir.exists() {
         let shown = dir.display().to_string();
-        return Err(
+        return Err(Box::new(
             RuleFileError::new(&shown, "", 0, 0, "rule directory does not exist")
                 .help("pass a directory that holds *.yaml rule files to --rules"),
-        );
+        ));
     }
     Ok(sources)
 }
