@@ -325,6 +325,9 @@ fn delete_statement(statement: Node, source: &str) -> (std::ops::Range<usize>, S
 
 fn delete_list_element(node: Node, source: &str) -> std::ops::Range<usize> {
     let next_comma = node.next_sibling().filter(|s| s.kind() == ",");
+    if let Some(lines) = own_lines(node.start_byte(), next_comma.map_or(node.end_byte(), |c| c.end_byte()), source) {
+        return lines;
+    }
     if let Some(comma) = next_comma {
         let after = comma
             .next_sibling()
@@ -341,6 +344,14 @@ fn delete_list_element(node: Node, source: &str) -> std::ops::Range<usize> {
         Some(comma) => comma.start_byte()..node.end_byte(),
         None => node.byte_range(),
     }
+}
+
+/// The whole lines of `start..end` when nothing else stands on them.
+fn own_lines(start: usize, end: usize, source: &str) -> Option<std::ops::Range<usize>> {
+    let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = source[end..].find('\n').map(|i| end + i + 1)?;
+    let alone = source[line_start..start].trim().is_empty() && source[end..line_end].trim().is_empty();
+    alone.then_some(line_start..line_end)
 }
 
 /// Before Python 3.12 an f-string's replacement field cannot contain the
@@ -410,6 +421,10 @@ mod deletion_tests {
         assert_eq!(
             delete_first("def f(a, k=True):\n    pass\n", "default_parameter"),
             "def f(a):\n    pass\n"
+        );
+        assert_eq!(
+            delete_first("f(\n    a,\n    k=1,\n)\n", "keyword_argument"),
+            "f(\n    a,\n)\n"
         );
     }
 

@@ -85,13 +85,18 @@ pub fn rewrite(
     }
     let mut current = text.to_string();
     let mut tree = first_tree;
+    let mut blocked = BTreeSet::new();
     for pass in 0..=MAX_PASSES {
         let hits = index.scan(&tree, &current, context);
+        if pass == 0 {
+            blocked = blocked_groups(index, &hits);
+        }
         let edits = collect_edits(
             index,
             &hits,
             &current,
             newline,
+            &blocked,
             (pass == 0).then_some(&mut result.findings),
         );
         if edits.is_empty() {
@@ -134,6 +139,15 @@ pub fn rewrite(
     result
 }
 
+/// Groups whose blocking rule matched: their fixes are withheld in this file.
+fn blocked_groups<'r>(index: &RuleIndex<'r>, hits: &[Hit]) -> BTreeSet<&'r str> {
+    hits.iter()
+        .map(|hit| index.rules[hit.rule])
+        .filter(|rule| rule.blocks_group)
+        .filter_map(|rule| rule.group.as_deref())
+        .collect()
+}
+
 /// Fixes of this pass as edits; on the first pass also records report-only
 /// and refused matches as findings.
 fn collect_edits(
@@ -141,6 +155,7 @@ fn collect_edits(
     hits: &[Hit],
     source: &str,
     newline: NewlineStyle,
+    blocked: &BTreeSet<&str>,
     mut findings: Option<&mut Vec<Finding>>,
 ) -> Vec<Edit> {
     let mut out = Vec::new();
@@ -163,6 +178,10 @@ fn collect_edits(
             report(None);
             continue;
         };
+        if let Some(group) = rule.group.as_deref().filter(|g| blocked.contains(g)) {
+            report(Some(format!("not rewritten: other `{group}` code in this file has a shape txo-codemod cannot rewrite safely")));
+            continue;
+        }
         let ctx = FixContext {
             source,
             node: hit.node,

@@ -228,6 +228,9 @@ fn load_document(doc: &DocContext, kinds: &KindTable) -> LoadResult<Rule> {
                 .help("the TXO v3 plan has phases 1 to 6"),
         ));
     }
+    if spec.blocks_group && (spec.group.is_none() || spec.fix.is_some()) {
+        return Err(Box::new(doc.error_at_key("blocks-group", "`blocks-group` needs a `group` and a report-only rule (no `fix`)")));
+    }
     let matcher = compile_matcher(doc, &spec.matcher, kinds)?;
     let relations = compile_relations(doc, &spec.matcher, kinds)?;
     let constraints = compile_constraints(doc, &spec.matcher, kinds)?;
@@ -265,6 +268,8 @@ fn load_document(doc: &DocContext, kinds: &KindTable) -> LoadResult<Rule> {
             .as_deref()
             .map(|fix| Template::parse(fix.strip_suffix('\n').unwrap_or(fix))),
         enabled: spec.enabled,
+        group: spec.group,
+        blocks_group: spec.blocks_group,
         tests: spec.tests,
         origin: doc.file.to_string(),
         yaml: doc.body.trim().to_string(),

@@ -83,6 +83,8 @@ pub struct Rule {
     pub fix: Option<Template>,
     /// False for opt-in rules.
     pub enabled: bool,
+    pub group: Option<String>,
+    pub blocks_group: bool,
     pub tests: RuleTests,
     /// Where the rule was defined, e.g. `rules/phase-1/config-get.yaml`.
     pub origin: String,
@@ -95,11 +97,30 @@ impl Rule {
         self.fix.is_some()
     }
 
-    /// Literal identifiers a file must contain for this rule to match.
-    pub fn required_tokens(&self) -> &[String] {
+    /// Text a file must contain for this rule to match: every group needs
+    /// at least one of its alternatives. Empty means the rule always runs.
+    pub fn token_groups(&self) -> Vec<Vec<String>> {
         match &self.matcher {
-            RuleMatcher::Pattern(pattern) => &pattern.required_tokens,
-            RuleMatcher::Query(_) => &[],
+            RuleMatcher::Pattern(pattern) => pattern.required_tokens.iter().map(|t| vec![t.clone()]).collect(),
+            RuleMatcher::Query(query) => query_token_groups(query),
         }
     }
+}
+
+/// Tokens a single-pattern query requires through `#eq?` / `#match?`
+/// predicates on a literal or on a `^(a|b)$` alternation.
+fn query_token_groups(query: &str) -> Vec<Vec<String>> {
+    let single_pattern = tree_sitter::Query::new(&crate::syntax::python(), query).is_ok_and(|q| q.pattern_count() == 1);
+    if !single_pattern {
+        return Vec::new();
+    }
+    let predicate = Regex::new(r#"#(eq|match)\?\s+@[\w.]+\s+"([^"]*)""#).expect("valid regex");
+    let word_list = Regex::new(r"^\^?\(?([A-Za-z_][A-Za-z0-9_]*(?:\|[A-Za-z_][A-Za-z0-9_]*)*)\)?\$?$").expect("valid regex");
+    predicate
+        .captures_iter(query)
+        .filter_map(|found| match &found[1] {
+            "eq" => Some(vec![found[2].to_string()]),
+            _ => word_list.captures(&found[2]).map(|w| w[1].split('|').map(String::from).collect()),
+        })
+        .collect()
 }

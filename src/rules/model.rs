@@ -85,6 +85,13 @@ pub struct RuleSpec {
     pub matcher: MatchSpec,
     #[serde(default)]
     pub fix: Option<String>,
+    /// Rules that only make sense together (e.g. removing a flag and every use).
+    #[serde(default)]
+    pub group: Option<String>,
+    /// A report-only rule that, when it matches in a file, stops every fix of
+    /// its group in that file (the code has a shape the group cannot rewrite).
+    #[serde(default)]
+    pub blocks_group: bool,
     /// Opt-in rules (`enabled: false`) run only when a project enables them.
     #[serde(default = "enabled_by_default")]
     pub enabled: bool,

@@ -1,0 +1,1 @@
+"""TXO v2.1-style utility package (invented fixture for txo-codemod)."""
