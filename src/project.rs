@@ -23,6 +23,9 @@ pub struct Settings {
     pub enable_rules: Vec<String>,
     /// Rules not to run in this project.
     pub disable_rules: Vec<String>,
+    /// Per rule id: option name → text, overriding the rule's defaults.
+    pub rule_options:
+        std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
 }
 
 impl Default for Settings {
@@ -43,6 +46,7 @@ impl Default for Settings {
             helpful_error_module: "utils.exceptions".into(),
             enable_rules: Vec::new(),
             disable_rules: Vec::new(),
+            rule_options: std::collections::BTreeMap::new(),
         }
     }
 }

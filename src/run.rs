@@ -248,6 +248,7 @@ fn process_file(
     let context = FileContext {
         applicable: &applicable,
         config_names: &plan.config_names[project],
+        settings: &plan.projects[project].settings,
     };
     let rewrite = engine::rewrite(&plan.index, &source.text, tree, source.newline, &context);
     let keep_source =

@@ -1,6 +1,8 @@
 //! Python-aware analysis shared by rules: where a value comes from
 //! (configuration, argparse), computed once per file on demand.
 
+pub mod exits;
+pub mod imports;
 pub mod provenance;
 
 pub use provenance::{FileFacts, NameMatcher, Provenance};

@@ -287,6 +287,7 @@ pub fn deletion(node: Node, source: &str) -> (std::ops::Range<usize>, String) {
                 | "tuple"
                 | "dictionary"
                 | "set"
+                | "import_statement"
                 | "import_from_statement"
                 | "lambda_parameters"
         )
@@ -325,7 +326,11 @@ fn delete_statement(statement: Node, source: &str) -> (std::ops::Range<usize>, S
 
 fn delete_list_element(node: Node, source: &str) -> std::ops::Range<usize> {
     let next_comma = node.next_sibling().filter(|s| s.kind() == ",");
-    if let Some(lines) = own_lines(node.start_byte(), next_comma.map_or(node.end_byte(), |c| c.end_byte()), source) {
+    if let Some(lines) = own_lines(
+        node.start_byte(),
+        next_comma.map_or(node.end_byte(), |c| c.end_byte()),
+        source,
+    ) {
         return lines;
     }
     if let Some(comma) = next_comma {
@@ -350,7 +355,8 @@ fn delete_list_element(node: Node, source: &str) -> std::ops::Range<usize> {
 fn own_lines(start: usize, end: usize, source: &str) -> Option<std::ops::Range<usize>> {
     let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);
     let line_end = source[end..].find('\n').map(|i| end + i + 1)?;
-    let alone = source[line_start..start].trim().is_empty() && source[end..line_end].trim().is_empty();
+    let alone =
+        source[line_start..start].trim().is_empty() && source[end..line_end].trim().is_empty();
     alone.then_some(line_start..line_end)
 }
 

@@ -2,6 +2,7 @@
 //! render fixes, resolve overlaps, repeat until nothing changes (capped),
 //! then verify that the result still parses.
 
+pub mod builtins;
 pub mod edits;
 pub mod fix;
 pub mod prefilter;
@@ -16,6 +17,9 @@ pub use edits::{Edit, FileEdit};
 use fix::{FixContext, render_fix};
 pub use scan::{FileContext, Hit, RuleIndex};
 
+use crate::analysis::imports::{self, ImportChange};
+use crate::pattern::Bindings;
+use crate::rules::Rule;
 use crate::source::NewlineStyle;
 use crate::syntax;
 
@@ -54,9 +58,9 @@ pub struct Rewrite {
 }
 
 /// Renders a rule message with captured text (whitespace runs folded).
-pub fn render_message(index: &RuleIndex, hit: &Hit, source: &str) -> String {
-    index.rules[hit.rule].message.render(|name| {
-        hit.bindings
+pub fn render_message(rule: &Rule, bindings: &Bindings, source: &str) -> String {
+    rule.message.render(|name| {
+        bindings
             .get(name)
             .map(|c| {
                 c.text(source)
@@ -95,8 +99,11 @@ pub fn rewrite(
             index,
             &hits,
             &current,
-            newline,
-            &blocked,
+            Surroundings {
+                newline,
+                blocked: &blocked,
+                context,
+            },
             (pass == 0).then_some(&mut result.findings),
         );
         if edits.is_empty() {
@@ -121,6 +128,7 @@ pub fn rewrite(
     if result.edits.is_empty() {
         return result;
     }
+    (current, tree) = manage_imports(index, &mut result, text, current, tree, newline, context);
     if !original_errors && tree.root_node().has_error() {
         let offset = syntax::first_error(&tree).map_or(0, |n| n.start_byte());
         let rules: BTreeSet<usize> = result
@@ -148,20 +156,130 @@ fn blocked_groups<'r>(index: &RuleIndex<'r>, hits: &[Hit]) -> BTreeSet<&'r str> 
         .collect()
 }
 
+/// What fixes need to know besides the match: the file's newline style,
+/// the groups withheld in it, and the project.
+struct Surroundings<'a, 'b> {
+    newline: NewlineStyle,
+    blocked: &'a BTreeSet<&'b str>,
+    context: &'a FileContext<'a>,
+}
+
+/// Applies the `imports` actions of the rules that edited this file: adds
+/// missing imports first, then drops imports nothing uses any more.
+fn manage_imports(
+    index: &RuleIndex,
+    result: &mut Rewrite,
+    original: &str,
+    mut current: String,
+    mut tree: Tree,
+    newline: NewlineStyle,
+    context: &FileContext,
+) -> (String, Tree) {
+    let editing: BTreeSet<usize> = result
+        .edits
+        .iter()
+        .flat_map(|e| e.rules.iter().copied())
+        .collect();
+    let newline_text = if newline == NewlineStyle::CrLf {
+        "\r\n"
+    } else {
+        "\n"
+    };
+    for removing in [false, true] {
+        let mut changes = Vec::new();
+        for &rule_index in &editing {
+            let Some(spec) = &index.rules[rule_index].imports else {
+                continue;
+            };
+            let root = tree.root_node();
+            if removing {
+                for module in &spec.remove_if_unused {
+                    if let Some(change) = imports::remove_unused_import(root, &current, module) {
+                        changes.push(import_edit(change, &current, rule_index));
+                    }
+                }
+                continue;
+            }
+            for entry in &spec.add {
+                let Some((module, name)) = crate::rules::load::parse_from_import(entry) else {
+                    continue;
+                };
+                let module = module.replace(
+                    "$HELPFUL_ERROR_MODULE",
+                    &context.settings.helpful_error_module,
+                );
+                let already = changes
+                    .iter()
+                    .any(|e: &Edit| e.replacement.contains(&format!("import {name}")));
+                if let Some(change) =
+                    imports::add_from_import(root, &current, &module, name, newline_text)
+                        .filter(|_| !already)
+                {
+                    changes.push(import_edit(change, &current, rule_index));
+                }
+            }
+        }
+        if changes.is_empty() {
+            continue;
+        }
+        let (kept, _) = edits::resolve_overlaps(changes);
+        let next = edits::apply(&current, &kept);
+        result.edits = edits::compose(original, &current, std::mem::take(&mut result.edits), &kept);
+        current = next;
+        tree = syntax::parse(&current);
+    }
+    (current, tree)
+}
+
+fn import_edit(change: ImportChange, source: &str, rule: usize) -> Edit {
+    let message = "imports updated".to_string();
+    match change {
+        ImportChange::Insert { at, text } => Edit {
+            start: at,
+            end: at,
+            replacement: text,
+            rule,
+            message,
+        },
+        ImportChange::Delete(node) => {
+            let (range, replacement) = fix::deletion(node, source);
+            Edit {
+                start: range.start,
+                end: range.end,
+                replacement,
+                rule,
+                message,
+            }
+        }
+    }
+}
+
 /// Fixes of this pass as edits; on the first pass also records report-only
 /// and refused matches as findings.
 fn collect_edits(
     index: &RuleIndex,
     hits: &[Hit],
     source: &str,
-    newline: NewlineStyle,
-    blocked: &BTreeSet<&str>,
+    around: Surroundings,
     mut findings: Option<&mut Vec<Finding>>,
 ) -> Vec<Edit> {
+    let (newline, blocked) = (around.newline, around.blocked);
     let mut out = Vec::new();
     for hit in hits {
         let rule = index.rules[hit.rule];
-        let message = render_message(index, hit, source);
+        let mut bindings = hit.bindings.clone();
+        let templates: Vec<&template::Template> = std::iter::once(&rule.message)
+            .chain(rule.fix.as_ref())
+            .collect();
+        builtins::complete(
+            &templates,
+            rule,
+            hit.node,
+            source,
+            around.context.settings,
+            &mut bindings,
+        );
+        let message = render_message(rule, &bindings, source);
         let range = hit.node.byte_range();
         let mut report = |reason: Option<String>| {
             if let Some(findings) = findings.as_deref_mut() {
@@ -179,13 +297,15 @@ fn collect_edits(
             continue;
         };
         if let Some(group) = rule.group.as_deref().filter(|g| blocked.contains(g)) {
-            report(Some(format!("not rewritten: other `{group}` code in this file has a shape txo-codemod cannot rewrite safely")));
+            report(Some(format!(
+                "not rewritten: other `{group}` code in this file has a shape txo-codemod cannot rewrite safely"
+            )));
             continue;
         }
         let ctx = FixContext {
             source,
             node: hit.node,
-            bindings: &hit.bindings,
+            bindings: &bindings,
             newline,
         };
         let replacement = match render_fix(template, &ctx) {

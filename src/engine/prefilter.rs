@@ -17,7 +17,12 @@ impl Prefilter {
             .map(|rule| {
                 rule.token_groups()
                     .iter()
-                    .map(|group| group.iter().map(|t| Finder::new(t.as_bytes()).into_owned()).collect())
+                    .map(|group| {
+                        group
+                            .iter()
+                            .map(|t| Finder::new(t.as_bytes()).into_owned())
+                            .collect()
+                    })
                     .collect()
             })
             .collect();
@@ -29,7 +34,9 @@ impl Prefilter {
     pub fn narrow(&self, text: &[u8], applicable: &mut [bool]) -> bool {
         for (flag, tokens) in applicable.iter_mut().zip(&self.tokens) {
             if *flag {
-                *flag = tokens.iter().all(|group| group.iter().any(|finder| finder.find(text).is_some()));
+                *flag = tokens
+                    .iter()
+                    .all(|group| group.iter().any(|finder| finder.find(text).is_some()));
             }
         }
         applicable.iter().any(|flag| *flag)
@@ -43,11 +50,16 @@ mod tests {
     use crate::syntax::KindTable;
 
     fn rule_yaml(matcher: &str) -> String {
-        format!("id: r\nphase: 1\ntitle: t\nmessage: m\nseverity: info\nbreaking: none\nmatch:\n{matcher}\n")
+        format!(
+            "id: r\nphase: 1\ntitle: t\nmessage: m\nseverity: info\nbreaking: none\nmatch:\n{matcher}\n"
+        )
     }
 
     fn narrows(matcher: &str, text: &str) -> bool {
-        let source = RuleSource { name: "r.yaml".into(), text: rule_yaml(matcher) };
+        let source = RuleSource {
+            name: "r.yaml".into(),
+            text: rule_yaml(matcher),
+        };
         let rules = load_sources(&[source], &KindTable::new()).unwrap();
         let refs: Vec<&Rule> = rules.iter().collect();
         Prefilter::new(&refs).narrow(text.as_bytes(), &mut [true])
@@ -55,7 +67,10 @@ mod tests {
 
     #[test]
     fn pattern_tokens_are_all_required() {
-        assert!(narrows("  pattern: sys.exit($C)", "import sys\nsys.exit(1)"));
+        assert!(narrows(
+            "  pattern: sys.exit($C)",
+            "import sys\nsys.exit(1)"
+        ));
         assert!(!narrows("  pattern: sys.exit($C)", "import sys\n"));
     }
 

@@ -37,6 +37,8 @@ pub struct FileContext<'a> {
     pub applicable: &'a [bool],
     /// The project's config names, for provenance constraints.
     pub config_names: &'a NameMatcher,
+    /// The project's settings (rule options, the HelpfulError module).
+    pub settings: &'a crate::project::Settings,
 }
 
 /// Per-file state of one scan: the matcher and, computed only when a rule
@@ -161,9 +163,11 @@ impl<'r> RuleIndex<'r> {
             let RuleMatcher::Pattern(pattern) = &self.rules[index].matcher else {
                 continue;
             };
-            if let Some(mut bindings) = state.matcher.match_at(pattern, node)
-                && self.accept(self.rules[index], node, &mut bindings, state)
-            {
+            let Some(mut bindings) = state.matcher.match_at(pattern, node) else {
+                continue;
+            };
+            bindings.insert("MATCH", Captured::Node(node));
+            if self.accept(self.rules[index], node, &mut bindings, state) {
                 hits.push(Hit {
                     rule: index,
                     node,
@@ -206,6 +210,7 @@ impl<'r> RuleIndex<'r> {
             let Some(node) = main else {
                 continue;
             };
+            bindings.insert("MATCH", Captured::Node(node));
             let in_error = tree.root_node().has_error() && syntax::in_error_region(node);
             if !in_error && self.accept(self.rules[index], node, &mut bindings, state) {
                 hits.push(Hit {
@@ -217,6 +222,8 @@ impl<'r> RuleIndex<'r> {
         }
     }
 
+    /// Constraints on names the pattern bound, then relational filters, then
+    /// constraints on names the relations bound.
     fn accept<'t>(
         &self,
         rule: &Rule,
@@ -224,13 +231,16 @@ impl<'r> RuleIndex<'r> {
         bindings: &mut Bindings<'t>,
         state: &ScanState,
     ) -> bool {
-        rule.constraints
+        let (early, late): (Vec<_>, Vec<_>) = rule
+            .constraints
             .iter()
-            .all(|c| constraint_holds(c, bindings, state))
+            .partition(|c| bindings.get(&c.name).is_some());
+        early.iter().all(|c| constraint_holds(c, bindings, state))
             && rule
                 .relations
                 .iter()
-                .all(|r| relation_holds(r, node, bindings, &state.matcher))
+                .all(|r| relation_holds(r, node, bindings, state))
+            && late.iter().all(|c| constraint_holds(c, bindings, state))
     }
 }
 
@@ -269,7 +279,7 @@ fn constraint_holds(
                 .facts()
                 .argparse_dests
                 .contains(&crate::analysis::provenance::unquote(&text)));
-    if !provenance_ok || !flag_ok {
+    if !provenance_ok || !flag_ok || !exit_hazard_ok(constraint, &nodes, bindings, state) {
         return false;
     }
     let Some(regex) = &constraint.regex else {
@@ -285,58 +295,101 @@ fn constraint_holds(
     true
 }
 
+/// `exit-hazard: true|false`; a hazard found is bound as `$HAZARD`.
+fn exit_hazard_ok<'t>(
+    constraint: &CaptureConstraint,
+    nodes: &[Node<'t>],
+    bindings: &mut Bindings<'t>,
+    state: &ScanState,
+) -> bool {
+    let Some(wanted) = constraint.exit_hazard else {
+        return true;
+    };
+    let [node] = nodes else {
+        return false;
+    };
+    let hazard =
+        crate::analysis::exits::exit_hazard(*node, state.matcher.source, state.tree.root_node());
+    if let Some(reason) = &hazard {
+        bindings.insert("HAZARD", Captured::Text(reason.clone()));
+    }
+    hazard.is_some() == wanted
+}
+
 fn target_matches<'t>(
-    target: &RelationTarget,
+    filter: &RelationFilter,
     node: Node<'t>,
     bindings: &mut Bindings<'t>,
-    matcher: &Matcher,
+    state: &ScanState,
 ) -> bool {
-    match target {
-        RelationTarget::Kinds(kinds) => kinds.contains(&matcher.kinds.of(node)),
-        RelationTarget::Pattern(pattern) => {
-            if matcher.match_with(pattern, node, bindings) {
-                return true;
-            }
-            // A statement also matches through its single expression.
-            node.kind() == "expression_statement"
-                && syntax::significant_children(node)
-                    .first()
-                    .is_some_and(|inner| matcher.match_with(pattern, *inner, bindings))
+    let matcher = &state.matcher;
+    let pattern = match &filter.target {
+        RelationTarget::Kinds(kinds) => return kinds.contains(&matcher.kinds.of(node)),
+        RelationTarget::Pattern(pattern) => pattern,
+    };
+    // A statement also matches through its single expression.
+    let inner = (node.kind() == "expression_statement")
+        .then(|| syntax::significant_children(node).first().copied())
+        .flatten();
+    for candidate in std::iter::once(node).chain(inner) {
+        let mark = bindings.mark();
+        if matcher.match_with(pattern, candidate, bindings)
+            && filter
+                .constraints
+                .iter()
+                .all(|c| constraint_holds(c, bindings, state))
+        {
+            return true;
         }
+        bindings.reset(mark);
     }
+    false
 }
 
 fn relation_holds<'t>(
     filter: &RelationFilter,
     node: Node<'t>,
     bindings: &mut Bindings<'t>,
-    matcher: &Matcher,
+    state: &ScanState,
 ) -> bool {
-    let found = match filter.kind {
-        RelationKind::Inside | RelationKind::NotInside => inside(filter, node, bindings, matcher),
-        RelationKind::Has | RelationKind::NotHas => has(filter, node, bindings, matcher),
-        RelationKind::Follows => {
-            siblings(filter, node, bindings, matcher, |n| n.prev_named_sibling())
+    if filter.kind.is_negative() {
+        // A negative filter binds nothing.
+        let mut scratch = bindings.clone();
+        return !search(filter, node, &mut scratch, state);
+    }
+    search(filter, node, bindings, state)
+}
+
+fn search<'t>(
+    filter: &RelationFilter,
+    node: Node<'t>,
+    bindings: &mut Bindings<'t>,
+    state: &ScanState,
+) -> bool {
+    match filter.kind {
+        RelationKind::Inside | RelationKind::NotInside => inside(filter, node, bindings, state),
+        RelationKind::Has | RelationKind::NotHas => has(filter, node, bindings, state),
+        RelationKind::Follows | RelationKind::NotFollows => {
+            siblings(filter, node, bindings, state, |n| n.prev_named_sibling())
         }
-        RelationKind::Precedes => {
-            siblings(filter, node, bindings, matcher, |n| n.next_named_sibling())
+        RelationKind::Precedes | RelationKind::NotPrecedes => {
+            siblings(filter, node, bindings, state, |n| n.next_named_sibling())
         }
-    };
-    found != filter.kind.is_negative()
+    }
 }
 
 fn inside<'t>(
     filter: &RelationFilter,
     node: Node<'t>,
     bindings: &mut Bindings<'t>,
-    matcher: &Matcher,
+    state: &ScanState,
 ) -> bool {
     let mut current = node.parent();
     while let Some(ancestor) = current {
-        if target_matches(&filter.target, ancestor, bindings, matcher) {
+        if target_matches(filter, ancestor, bindings, state) {
             return true;
         }
-        if filter.stop_at.contains(&matcher.kinds.of(ancestor)) {
+        if filter.immediately || filter.stop_at.contains(&state.matcher.kinds.of(ancestor)) {
             return false;
         }
         current = ancestor.parent();
@@ -348,15 +401,15 @@ fn has<'t>(
     filter: &RelationFilter,
     node: Node<'t>,
     bindings: &mut Bindings<'t>,
-    matcher: &Matcher,
+    state: &ScanState,
 ) -> bool {
     let mut cursor = node.walk();
     let mut stack: Vec<Node<'t>> = node.children(&mut cursor).collect();
     while let Some(current) = stack.pop() {
-        if target_matches(&filter.target, current, bindings, matcher) {
+        if target_matches(filter, current, bindings, state) {
             return true;
         }
-        if filter.stop_at.contains(&matcher.kinds.of(current)) {
+        if filter.stop_at.contains(&state.matcher.kinds.of(current)) {
             continue;
         }
         let mut cursor = current.walk();
@@ -366,28 +419,58 @@ fn has<'t>(
 }
 
 /// Statements before (`follows`) or after (`precedes`) the match's statement
-/// in the same block, nearest first, comments skipped.
+/// in the same block, nearest first, comments skipped. With `first-in-run`,
+/// the farthest of a run of adjacent matching statements is bound.
 fn siblings<'t>(
     filter: &RelationFilter,
     node: Node<'t>,
     bindings: &mut Bindings<'t>,
-    matcher: &Matcher,
+    state: &ScanState,
     step: impl Fn(Node<'t>) -> Option<Node<'t>>,
 ) -> bool {
     let Some(statement) = syntax::enclosing_statement(node) else {
         return false;
     };
-    let mut current = step(statement);
-    while let Some(sibling) = current {
-        if sibling.kind() != "comment" {
-            if target_matches(&filter.target, sibling, bindings, matcher) {
-                return true;
-            }
-            if filter.immediately {
-                return false;
-            }
+    let next_statement = |from: Node<'t>| {
+        let mut current = step(from);
+        while let Some(sibling) = current.filter(|s| s.kind() == "comment") {
+            current = step(sibling);
         }
-        current = step(sibling);
+        current
+    };
+    let mut current = next_statement(statement);
+    while let Some(sibling) = current {
+        let before = bindings.clone();
+        if target_matches(filter, sibling, bindings, state) {
+            if filter.first_in_run {
+                extend_run(filter, sibling, before, bindings, state, &next_statement);
+            }
+            return true;
+        }
+        if filter.immediately {
+            return false;
+        }
+        current = next_statement(sibling);
     }
     false
+}
+
+/// Moves the binding to the farthest statement of the run that starts at `found`.
+fn extend_run<'t>(
+    filter: &RelationFilter,
+    found: Node<'t>,
+    before: Bindings<'t>,
+    bindings: &mut Bindings<'t>,
+    state: &ScanState,
+    next_statement: &impl Fn(Node<'t>) -> Option<Node<'t>>,
+) {
+    let mut current = next_statement(found);
+    while let Some(sibling) = current {
+        let mut candidate = before.clone();
+        if !target_matches(filter, sibling, &mut candidate, state) {
+            return;
+        }
+        *bindings = candidate;
+        current = next_statement(sibling);
+    }
 }

@@ -72,11 +72,11 @@ impl<'t> Bindings<'t> {
         self.entries.push((name.to_string(), captured));
     }
 
-    fn mark(&self) -> usize {
+    pub fn mark(&self) -> usize {
         self.entries.len()
     }
 
-    fn reset(&mut self, mark: usize) {
+    pub fn reset(&mut self, mark: usize) {
         self.entries.truncate(mark);
     }
 

@@ -229,12 +229,18 @@ fn load_document(doc: &DocContext, kinds: &KindTable) -> LoadResult<Rule> {
         ));
     }
     if spec.blocks_group && (spec.group.is_none() || spec.fix.is_some()) {
-        return Err(Box::new(doc.error_at_key("blocks-group", "`blocks-group` needs a `group` and a report-only rule (no `fix`)")));
+        return Err(Box::new(doc.error_at_key(
+            "blocks-group",
+            "`blocks-group` needs a `group` and a report-only rule (no `fix`)",
+        )));
     }
     let matcher = compile_matcher(doc, &spec.matcher, kinds)?;
     let relations = compile_relations(doc, &spec.matcher, kinds)?;
     let constraints = compile_constraints(doc, &spec.matcher, kinds)?;
-    let bound = bound_names(&matcher, &relations, &constraints);
+    let mut bound = bound_names(&matcher, &relations, &constraints);
+    bound.extend(super::BUILTIN_NAMES.iter().map(|n| n.to_string()));
+    bound.extend(spec.options.keys().map(|o| super::option_variable(o)));
+    validate_imports(doc, spec.imports.as_ref())?;
     check_placeholders(doc, "message", &spec.message, &bound)?;
     if let Some(fix) = &spec.fix {
         check_placeholders(doc, "fix", fix, &bound)?;
@@ -270,10 +276,39 @@ fn load_document(doc: &DocContext, kinds: &KindTable) -> LoadResult<Rule> {
         enabled: spec.enabled,
         group: spec.group,
         blocks_group: spec.blocks_group,
+        options: spec.options,
+        imports: spec.imports,
         tests: spec.tests,
         origin: doc.file.to_string(),
         yaml: doc.body.trim().to_string(),
     })
+}
+
+/// An import to add, as written in a rule: `from MODULE import NAME`.
+pub fn parse_from_import(entry: &str) -> Option<(&str, &str)> {
+    let rest = entry.trim().strip_prefix("from ")?;
+    let (module, name) = rest.split_once(" import ")?;
+    let valid = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_alphanumeric() || c == '_' || c == '.' || c == '$')
+    };
+    (valid(module.trim()) && valid(name.trim())).then_some((module.trim(), name.trim()))
+}
+
+fn validate_imports(
+    doc: &DocContext,
+    imports: Option<&super::model::ImportsSpec>,
+) -> LoadResult<()> {
+    for entry in imports.map_or(&[][..], |i| i.add.as_slice()) {
+        if parse_from_import(entry).is_none() {
+            return Err(Box::new(doc.error_at_key(
+                "add",
+                format!("`{entry}` is not of the form `from MODULE import NAME`"),
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn validate_id(doc: &DocContext, id: &str) -> LoadResult<()> {
@@ -363,7 +398,13 @@ fn compile_relations(
         ("has", RelationKind::Has, &spec.has),
         ("not-has", RelationKind::NotHas, &spec.not_has),
         ("follows", RelationKind::Follows, &spec.follows),
+        ("not-follows", RelationKind::NotFollows, &spec.not_follows),
         ("precedes", RelationKind::Precedes, &spec.precedes),
+        (
+            "not-precedes",
+            RelationKind::NotPrecedes,
+            &spec.not_precedes,
+        ),
     ];
     let mut filters = Vec::new();
     for (key, kind, relations) in groups {
@@ -402,6 +443,8 @@ fn compile_relation(
         target,
         stop_at,
         immediately: relation.immediately,
+        first_in_run: relation.first_in_run,
+        constraints: compile_constraint_map(doc, &relation.constraints, kinds)?,
     })
 }
 
@@ -419,7 +462,15 @@ fn compile_constraints(
     spec: &MatchSpec,
     kinds: &KindTable,
 ) -> LoadResult<Vec<CaptureConstraint>> {
-    spec.constraints
+    compile_constraint_map(doc, &spec.constraints, kinds)
+}
+
+fn compile_constraint_map(
+    doc: &DocContext,
+    constraints: &std::collections::BTreeMap<String, Constraint>,
+    kinds: &KindTable,
+) -> LoadResult<Vec<CaptureConstraint>> {
+    constraints
         .iter()
         .map(|(name, constraint): (&String, &Constraint)| {
             Ok(CaptureConstraint {
@@ -436,6 +487,7 @@ fn compile_constraints(
                     .map_or(Ok(Vec::new()), |k| kind_ids(doc, "not-kind", k, kinds))?,
                 provenance: constraint.provenance,
                 declared_flag: constraint.declared_flag,
+                exit_hazard: constraint.exit_hazard,
             })
         })
         .collect()
@@ -463,6 +515,9 @@ fn bound_names(
     for relation in relations.iter().filter(|r| !r.kind.is_negative()) {
         if let RelationTarget::Pattern(pattern) = &relation.target {
             names.extend(pattern.bound_names());
+        }
+        for regex in relation.constraints.iter().filter_map(|c| c.regex.as_ref()) {
+            names.extend(regex.capture_names().flatten().map(String::from));
         }
     }
     names

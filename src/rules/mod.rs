@@ -34,6 +34,7 @@ pub struct CaptureConstraint {
     pub not_kinds: Vec<u16>,
     pub provenance: Option<crate::analysis::Provenance>,
     pub declared_flag: bool,
+    pub exit_hazard: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,12 +44,20 @@ pub enum RelationKind {
     Has,
     NotHas,
     Follows,
+    NotFollows,
     Precedes,
+    NotPrecedes,
 }
 
 impl RelationKind {
     pub fn is_negative(self) -> bool {
-        matches!(self, RelationKind::NotInside | RelationKind::NotHas)
+        matches!(
+            self,
+            RelationKind::NotInside
+                | RelationKind::NotHas
+                | RelationKind::NotFollows
+                | RelationKind::NotPrecedes
+        )
     }
 }
 
@@ -64,6 +73,8 @@ pub struct RelationFilter {
     pub target: RelationTarget,
     pub stop_at: Vec<u16>,
     pub immediately: bool,
+    pub first_in_run: bool,
+    pub constraints: Vec<CaptureConstraint>,
 }
 
 #[derive(Debug, Clone)]
@@ -85,11 +96,30 @@ pub struct Rule {
     pub enabled: bool,
     pub group: Option<String>,
     pub blocks_group: bool,
+    /// Option name (kebab-case) → default text.
+    pub options: std::collections::BTreeMap<String, String>,
+    pub imports: Option<model::ImportsSpec>,
     pub tests: RuleTests,
     /// Where the rule was defined, e.g. `rules/phase-1/config-get.yaml`.
     pub origin: String,
     /// The rule's YAML document as written, for `rules show`.
     pub yaml: String,
+}
+
+/// Names every template may use without binding them (see `engine::builtins`).
+pub const BUILTIN_NAMES: &[&str] = &[
+    "MATCH",
+    "FUNCTION",
+    "QUALNAME",
+    "EXCEPTION",
+    "FROM_EXCEPTION",
+    "HELPFUL_ERROR",
+    "HAZARD",
+];
+
+/// `how-to-fix` → `HOW_TO_FIX`: how an option is named in templates.
+pub fn option_variable(option: &str) -> String {
+    option.to_ascii_uppercase().replace('-', "_")
 }
 
 impl Rule {
@@ -101,7 +131,11 @@ impl Rule {
     /// at least one of its alternatives. Empty means the rule always runs.
     pub fn token_groups(&self) -> Vec<Vec<String>> {
         match &self.matcher {
-            RuleMatcher::Pattern(pattern) => pattern.required_tokens.iter().map(|t| vec![t.clone()]).collect(),
+            RuleMatcher::Pattern(pattern) => pattern
+                .required_tokens
+                .iter()
+                .map(|t| vec![t.clone()])
+                .collect(),
             RuleMatcher::Query(query) => query_token_groups(query),
         }
     }
@@ -110,17 +144,22 @@ impl Rule {
 /// Tokens a single-pattern query requires through `#eq?` / `#match?`
 /// predicates on a literal or on a `^(a|b)$` alternation.
 fn query_token_groups(query: &str) -> Vec<Vec<String>> {
-    let single_pattern = tree_sitter::Query::new(&crate::syntax::python(), query).is_ok_and(|q| q.pattern_count() == 1);
+    let single_pattern = tree_sitter::Query::new(&crate::syntax::python(), query)
+        .is_ok_and(|q| q.pattern_count() == 1);
     if !single_pattern {
         return Vec::new();
     }
     let predicate = Regex::new(r#"#(eq|match)\?\s+@[\w.]+\s+"([^"]*)""#).expect("valid regex");
-    let word_list = Regex::new(r"^\^?\(?([A-Za-z_][A-Za-z0-9_]*(?:\|[A-Za-z_][A-Za-z0-9_]*)*)\)?\$?$").expect("valid regex");
+    let word_list =
+        Regex::new(r"^\^?\(?([A-Za-z_][A-Za-z0-9_]*(?:\|[A-Za-z_][A-Za-z0-9_]*)*)\)?\$?$")
+            .expect("valid regex");
     predicate
         .captures_iter(query)
         .filter_map(|found| match &found[1] {
             "eq" => Some(vec![found[2].to_string()]),
-            _ => word_list.captures(&found[2]).map(|w| w[1].split('|').map(String::from).collect()),
+            _ => word_list
+                .captures(&found[2])
+                .map(|w| w[1].split('|').map(String::from).collect()),
         })
         .collect()
 }

@@ -92,6 +92,13 @@ pub struct RuleSpec {
     /// its group in that file (the code has a shape the group cannot rewrite).
     #[serde(default)]
     pub blocks_group: bool,
+    /// Named texts for the fix (e.g. `how-to-fix`), bound as Python string
+    /// literals (`$HOW_TO_FIX`); projects override them in `rule-options`.
+    #[serde(default)]
+    pub options: BTreeMap<String, String>,
+    /// Imports to add, and imports to drop once unused, in files the rule edits.
+    #[serde(default)]
+    pub imports: Option<ImportsSpec>,
     /// Opt-in rules (`enabled: false`) run only when a project enables them.
     #[serde(default = "enabled_by_default")]
     pub enabled: bool,
@@ -123,7 +130,11 @@ pub struct MatchSpec {
     #[serde(default)]
     pub follows: OneOrMany<Relation>,
     #[serde(default)]
+    pub not_follows: OneOrMany<Relation>,
+    #[serde(default)]
     pub precedes: OneOrMany<Relation>,
+    #[serde(default)]
+    pub not_precedes: OneOrMany<Relation>,
 }
 
 /// A condition on what a metavariable captured.
@@ -144,6 +155,10 @@ pub struct Constraint {
     /// The capture is a string naming an argparse option declared in the file.
     #[serde(default)]
     pub declared_flag: bool,
+    /// `true`: turning this exit into a raise changes behaviour (the reason
+    /// is bound as `$HAZARD`); `false`: it does not.
+    #[serde(default)]
+    pub exit_hazard: Option<bool>,
 }
 
 /// A filter on the surroundings of a match: a pattern or a node kind.
@@ -157,9 +172,29 @@ pub struct Relation {
     /// Ancestor kinds at which an `inside` search stops (e.g. a function).
     #[serde(default)]
     pub stop_at: Option<OneOrMany<String>>,
-    /// For `follows`/`precedes`: only the adjacent statement counts.
+    /// For `follows`/`precedes`: only the adjacent statement counts; for
+    /// `inside`: only the parent.
     #[serde(default)]
     pub immediately: bool,
+    /// For `follows`/`precedes`: of a run of adjacent matching statements,
+    /// bind the farthest one (e.g. the first of several log lines).
+    #[serde(default)]
+    pub first_in_run: bool,
+    /// Conditions on names the relation's pattern binds, checked while
+    /// searching (a candidate that fails them is skipped).
+    #[serde(default, rename = "where")]
+    pub constraints: BTreeMap<String, Constraint>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ImportsSpec {
+    /// `from MODULE import NAME`; `$HELPFUL_ERROR_MODULE` is the project's setting.
+    #[serde(default)]
+    pub add: Vec<String>,
+    /// Module names whose `import` goes when nothing uses it any more.
+    #[serde(default)]
+    pub remove_if_unused: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]

@@ -30,10 +30,12 @@ struct SnippetRun {
 fn run_alone(rule: &Rule, code: &str) -> Result<SnippetRun, String> {
     let index = RuleIndex::new(vec![rule])?;
     let tree = syntax::parse(code);
-    let names = NameMatcher::new(&Settings::default().config_names).map_err(|e| e.to_string())?;
+    let settings = Settings::default();
+    let names = NameMatcher::new(&settings.config_names).map_err(|e| e.to_string())?;
     let context = FileContext {
         applicable: &[true],
         config_names: &names,
+        settings: &settings,
     };
     let rewrite = engine::rewrite(&index, code, tree, NewlineStyle::detect(code), &context);
     let hits = rewrite.findings.len() + rewrite.edits.len();
