@@ -18,8 +18,9 @@ use crate::syntax::{self, KindTable};
 /// Selected rules, indexed for dispatch. Built once per run and shared.
 pub struct RuleIndex<'r> {
     pub rules: Vec<&'r Rule>,
-    by_kind: Vec<Vec<usize>>,
-    any_kind: Vec<usize>,
+    /// (rule, pattern alternative) per canonical node kind.
+    by_kind: Vec<Vec<(usize, usize)>>,
+    any_kind: Vec<(usize, usize)>,
     query: Option<CombinedQuery>,
     pub kinds: KindTable,
 }
@@ -74,10 +75,14 @@ impl<'r> RuleIndex<'r> {
         let mut query_rules = Vec::new();
         for (index, rule) in rules.iter().enumerate() {
             match &rule.matcher {
-                RuleMatcher::Pattern(pattern) => match pattern.root_kind() {
-                    Some(kind) => by_kind[kind as usize].push(index),
-                    None => any_kind.push(index),
-                },
+                RuleMatcher::Patterns(patterns) => {
+                    for (alternative, pattern) in patterns.iter().enumerate() {
+                        match pattern.root_kind() {
+                            Some(kind) => by_kind[kind as usize].push((index, alternative)),
+                            None => any_kind.push((index, alternative)),
+                        }
+                    }
+                }
                 RuleMatcher::Query(source) => {
                     let count = Query::new(&syntax::python(), source)
                         .map_err(|e| e.message)?
@@ -156,13 +161,14 @@ impl<'r> RuleIndex<'r> {
         } else {
             &[]
         };
-        for &index in by_kind.iter().chain(any) {
+        for &(index, alternative) in by_kind.iter().chain(any) {
             if !applicable[index] || (has_errors && syntax::in_error_region(node)) {
                 continue;
             }
-            let RuleMatcher::Pattern(pattern) = &self.rules[index].matcher else {
+            let RuleMatcher::Patterns(patterns) = &self.rules[index].matcher else {
                 continue;
             };
+            let pattern = &patterns[alternative];
             let Some(mut bindings) = state.matcher.match_at(pattern, node) else {
                 continue;
             };

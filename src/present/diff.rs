@@ -11,6 +11,8 @@ const RESET: &str = "\x1b[0m";
 /// The diff of one file; `display` is its path as shown to the user.
 pub fn unified(display: &str, old: &str, new: &str, color: bool) -> String {
     let diff = TextDiff::from_lines(old, new);
+    // `a//abs/path` is not a path git understands; `a/abs/path` is.
+    let display = display.trim_start_matches('/');
     let text = diff
         .unified_diff()
         .context_radius(3)

@@ -334,9 +334,12 @@ fn compile_matcher(
     kinds: &KindTable,
 ) -> LoadResult<RuleMatcher> {
     match (&spec.pattern, &spec.query) {
-        (Some(pattern), None) => {
-            compile_pattern(doc, "pattern", pattern, kinds).map(RuleMatcher::Pattern)
-        }
+        (Some(patterns), None) => patterns
+            .to_vec()
+            .into_iter()
+            .map(|pattern| compile_pattern(doc, "pattern", pattern, kinds))
+            .collect::<LoadResult<Vec<_>>>()
+            .map(RuleMatcher::Patterns),
         (None, Some(query)) => {
             tree_sitter::Query::new(&syntax::python(), query).map_err(|error| {
                 Box::new(doc.error_in_value(
@@ -502,7 +505,15 @@ fn bound_names(
     constraints: &[CaptureConstraint],
 ) -> Vec<String> {
     let mut names = match matcher {
-        RuleMatcher::Pattern(pattern) => pattern.bound_names(),
+        // A name is usable only if every alternative binds it.
+        RuleMatcher::Patterns(patterns) => {
+            let mut names = patterns
+                .first()
+                .map(|p| p.bound_names())
+                .unwrap_or_default();
+            names.retain(|name| patterns.iter().all(|p| p.bound_names().contains(name)));
+            names
+        }
         RuleMatcher::Query(query) => tree_sitter::Query::new(&syntax::python(), query)
             .map(|q| q.capture_names().iter().map(|n| n.to_string()).collect())
             .unwrap_or_default(),

@@ -19,7 +19,8 @@ use crate::pattern::Pattern;
 /// How a rule finds candidate nodes.
 #[derive(Debug, Clone)]
 pub enum RuleMatcher {
-    Pattern(Pattern),
+    /// One or more alternative patterns; the rule matches where any does.
+    Patterns(Vec<Pattern>),
     /// A raw tree-sitter query; the `@match` capture (else the widest one)
     /// is the matched node, and upper-case captures bind metavariables.
     Query(String),
@@ -131,11 +132,21 @@ impl Rule {
     /// at least one of its alternatives. Empty means the rule always runs.
     pub fn token_groups(&self) -> Vec<Vec<String>> {
         match &self.matcher {
-            RuleMatcher::Pattern(pattern) => pattern
-                .required_tokens
-                .iter()
-                .map(|t| vec![t.clone()])
-                .collect(),
+            RuleMatcher::Patterns(patterns) => match patterns.as_slice() {
+                [pattern] => pattern
+                    .required_tokens
+                    .iter()
+                    .map(|t| vec![t.clone()])
+                    .collect(),
+                // Any alternative may match: one of their first tokens is needed.
+                _ => {
+                    let firsts: Option<Vec<String>> = patterns
+                        .iter()
+                        .map(|p| p.required_tokens.first().cloned())
+                        .collect();
+                    firsts.map(|group| vec![group]).unwrap_or_default()
+                }
+            },
             RuleMatcher::Query(query) => query_token_groups(query),
         }
     }

@@ -113,8 +113,9 @@ fn enabled_by_default() -> bool {
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct MatchSpec {
+    /// One pattern, or a list of alternatives.
     #[serde(default)]
-    pub pattern: Option<String>,
+    pub pattern: Option<OneOrMany<String>>,
     #[serde(default)]
     pub query: Option<String>,
     #[serde(default, rename = "where")]
