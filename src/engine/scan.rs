@@ -275,9 +275,12 @@ fn constraint_holds(
     if !shape_ok {
         return false;
     }
-    let provenance_ok = constraint.provenance.is_none_or(|wanted| {
-        nodes.len() == 1 && state.facts().provenance_of(nodes[0]) == Some(wanted)
-    });
+    let provenance_ok = constraint.provenance.is_empty()
+        || (nodes.len() == 1
+            && state
+                .facts()
+                .provenance_of(nodes[0])
+                .is_some_and(|p| constraint.provenance.contains(&p)));
     let flag_ok = !constraint.declared_flag
         || (nodes.len() == 1
             && nodes[0].kind() == "string"

@@ -488,7 +488,10 @@ fn compile_constraint_map(
                     .not_kind
                     .as_ref()
                     .map_or(Ok(Vec::new()), |k| kind_ids(doc, "not-kind", k, kinds))?,
-                provenance: constraint.provenance,
+                provenance: constraint
+                    .provenance
+                    .as_ref()
+                    .map_or_else(Vec::new, |p| p.to_vec().into_iter().copied().collect()),
                 declared_flag: constraint.declared_flag,
                 exit_hazard: constraint.exit_hazard,
             })

@@ -33,7 +33,8 @@ pub struct CaptureConstraint {
     pub not_regex: Option<Regex>,
     pub kinds: Vec<u16>,
     pub not_kinds: Vec<u16>,
-    pub provenance: Option<crate::analysis::Provenance>,
+    /// Any of these provenances (empty: no condition).
+    pub provenance: Vec<crate::analysis::Provenance>,
     pub declared_flag: bool,
     pub exit_hazard: Option<bool>,
 }

@@ -152,7 +152,7 @@ pub struct Constraint {
     pub not_kind: Option<OneOrMany<String>>,
     /// Where the captured value comes from (see `analysis::provenance`).
     #[serde(default)]
-    pub provenance: Option<crate::analysis::Provenance>,
+    pub provenance: Option<OneOrMany<crate::analysis::Provenance>>,
     /// The capture is a string naming an argparse option declared in the file.
     #[serde(default)]
     pub declared_flag: bool,
