@@ -11,14 +11,20 @@ fn line(node: Node) -> usize {
     node.start_position().row + 1
 }
 
-/// The reason the exit at `exit` (a call or raise) should be reviewed by a
-/// person instead of rewritten, if there is one.
+/// Why the exit at `exit` (a call or raise) should be reviewed by a person
+/// instead of rewritten, if anything: every reason found, joined.
 pub fn exit_hazard(exit: Node, source: &str, root: Node) -> Option<String> {
-    code_hazard(exit, source)
-        .or_else(|| handler_hazard(exit, source))
-        .or_else(|| swallowed_hazard(exit, source))
-        .or_else(|| system_exit_handler(root, source))
-        .or_else(|| helper_hazard(exit, source, root))
+    let reasons: Vec<String> = [
+        code_hazard(exit, source),
+        handler_hazard(exit, source),
+        swallowed_hazard(exit, source),
+        system_exit_handler(root, source),
+        helper_hazard(exit, source, root),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    (!reasons.is_empty()).then(|| reasons.join("; "))
 }
 
 /// The exit's argument, for `sys.exit(x)`, `exit(x)` and `raise SystemExit(x)`.
