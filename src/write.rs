@@ -16,6 +16,29 @@ pub enum WriteRefused {
     Io(String),
 }
 
+/// Writes `bytes` to `path` atomically (temp file + rename in the same
+/// directory), keeping the permissions of an existing file.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteRefused> {
+    let io = |error: std::io::Error| WriteRefused::Io(error.to_string());
+    let permissions = fs::metadata(path).ok().map(|m| m.permissions());
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut temp = tempfile::Builder::new()
+        .prefix(".txo-codemod-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(io)?;
+    temp.write_all(bytes).map_err(io)?;
+    temp.as_file().sync_all().map_err(io)?;
+    if let Some(permissions) = permissions {
+        fs::set_permissions(temp.path(), permissions).map_err(io)?;
+    }
+    temp.persist(path).map_err(|error| io(error.error))?;
+    Ok(())
+}
+
 /// Replaces `path`'s content `expected` with `new_bytes`.
 pub fn replace_file(path: &Path, expected: &[u8], new_bytes: &[u8]) -> Result<(), WriteRefused> {
     let io = |error: std::io::Error| WriteRefused::Io(error.to_string());
@@ -26,20 +49,7 @@ pub fn replace_file(path: &Path, expected: &[u8], new_bytes: &[u8]) -> Result<()
     if fs::read(path).map_err(io)? != expected {
         return Err(WriteRefused::ChangedSinceRead);
     }
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut temp = tempfile::Builder::new()
-        .prefix(".txo-codemod-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(io)?;
-    temp.write_all(new_bytes).map_err(io)?;
-    temp.as_file().sync_all().map_err(io)?;
-    fs::set_permissions(temp.path(), metadata.permissions()).map_err(io)?;
-    temp.persist(path).map_err(|error| io(error.error))?;
-    Ok(())
+    write_atomic(path, new_bytes)
 }
 
 #[cfg(test)]

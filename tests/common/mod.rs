@@ -1,0 +1,210 @@
+//! Helpers shared by the integration tests: temporary projects, running the
+//! real `txo-codemod` binary in them, and reading files back.
+//!
+//! Every run uses the project's temporary directory as the current directory
+//! and relative paths, so that printed paths (and snapshots) do not depend on
+//! the machine.
+
+// Each test binary uses a different subset of these helpers.
+#![allow(dead_code)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command as StdCommand;
+
+use assert_cmd::Command;
+use tempfile::TempDir;
+
+/// The bundled TXO v2.1-style sample project.
+pub const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/txo-v21-sample");
+
+/// A throw-away project directory.
+pub struct Project {
+    dir: TempDir,
+}
+
+impl Project {
+    /// An empty project: a `pyproject.toml` without settings marks the root,
+    /// so the default settings apply (library code lives under `utils/`).
+    pub fn new() -> Self {
+        Self::with_pyproject("")
+    }
+
+    /// An empty project whose `pyproject.toml` holds `pyproject`.
+    pub fn with_pyproject(pyproject: &str) -> Self {
+        let project = Project {
+            dir: tempfile::tempdir().expect("create a temporary directory"),
+        };
+        project.write("pyproject.toml", pyproject);
+        project
+    }
+
+    /// A copy of the bundled sample project.
+    pub fn sample() -> Self {
+        let project = Project {
+            dir: tempfile::tempdir().expect("create a temporary directory"),
+        };
+        copy_dir(Path::new(SAMPLE), project.root());
+        project
+    }
+
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn path(&self, relative: &str) -> PathBuf {
+        self.root().join(relative)
+    }
+
+    /// Writes a file (creating its directories).
+    pub fn write(&self, relative: &str, contents: impl AsRef<[u8]>) {
+        let path = self.path(relative);
+        fs::create_dir_all(path.parent().expect("a file has a parent")).expect("create dirs");
+        fs::write(&path, contents).unwrap_or_else(|e| panic!("write {relative}: {e}"));
+    }
+
+    pub fn read(&self, relative: &str) -> Vec<u8> {
+        fs::read(self.path(relative)).unwrap_or_else(|e| panic!("read {relative}: {e}"))
+    }
+
+    pub fn read_text(&self, relative: &str) -> String {
+        String::from_utf8(self.read(relative)).expect("UTF-8 file")
+    }
+
+    pub fn set_read_only(&self, relative: &str) {
+        let path = self.path(relative);
+        let mut permissions = fs::metadata(&path).expect("metadata").permissions();
+        permissions.set_readonly(true);
+        fs::set_permissions(&path, permissions).expect("set permissions");
+    }
+
+    pub fn is_read_only(&self, relative: &str) -> bool {
+        fs::metadata(self.path(relative))
+            .expect("metadata")
+            .permissions()
+            .readonly()
+    }
+
+    /// Relative paths (with `/`) of every `.py` file, sorted.
+    pub fn python_files(&self) -> Vec<String> {
+        let mut files = Vec::new();
+        collect_files(self.root(), self.root(), &mut files);
+        files.retain(|f| f.ends_with(".py"));
+        files
+    }
+
+    /// Python files whose content differs from the bundled sample.
+    pub fn changed_from_sample(&self) -> Vec<String> {
+        self.python_files()
+            .into_iter()
+            .filter(|file| fs::read(Path::new(SAMPLE).join(file)).ok() != Some(self.read(file)))
+            .collect()
+    }
+
+    /// Runs `txo-codemod ARGS` with this project as the current directory;
+    /// `args` is split at whitespace.
+    pub fn run(&self, args: &str) -> Run {
+        run_in(self.root(), args)
+    }
+}
+
+/// Runs the real binary in `dir`. Colors are off and no stream is a
+/// terminal, so miette renders its plain (unicode, 80 columns) layout.
+pub fn run_in(dir: &Path, args: &str) -> Run {
+    let output = Command::cargo_bin("txo-codemod")
+        .expect("the txo-codemod binary is built")
+        .current_dir(dir)
+        .args(args.split_whitespace())
+        .env("NO_COLOR", "1")
+        .env_remove("FORCE_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("NO_GRAPHICS")
+        .output()
+        .expect("run txo-codemod");
+    Run {
+        args: args.to_string(),
+        code: output.status.code().expect("exited with a code"),
+        stdout: String::from_utf8(output.stdout).expect("UTF-8 stdout"),
+        stderr: String::from_utf8(output.stderr).expect("UTF-8 stderr"),
+    }
+}
+
+/// What one run of the binary printed and returned.
+#[derive(Debug)]
+pub struct Run {
+    pub args: String,
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Checks the exit code, showing the output when it is wrong.
+    pub fn expect_code(self, expected: i32) -> Self {
+        assert_eq!(
+            self.code, expected,
+            "`txo-codemod {}` exited with {} (expected {expected})\n--- stdout\n{}\n--- stderr\n{}",
+            self.args, self.code, self.stdout, self.stderr
+        );
+        self
+    }
+
+    /// The last line of stderr: the summary of `diff` and `apply`.
+    pub fn summary(&self) -> &str {
+        self.stderr.lines().last().unwrap_or_default()
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).expect("create dir");
+    for entry in fs::read_dir(from).expect("read dir") {
+        let entry = entry.expect("dir entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("file type").is_dir() {
+            if entry.file_name() != "__pycache__" {
+                copy_dir(&entry.path(), &target);
+            }
+        } else {
+            fs::copy(entry.path(), &target).expect("copy file");
+        }
+    }
+}
+
+fn collect_files(root: &Path, dir: &Path, found: &mut Vec<String>) {
+    let mut entries: Vec<_> = fs::read_dir(dir)
+        .expect("read dir")
+        .map(|e| e.expect("dir entry").path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            collect_files(root, &path, found);
+        } else {
+            let relative = path.strip_prefix(root).expect("below the root");
+            found.push(relative.to_string_lossy().replace('\\', "/"));
+        }
+    }
+}
+
+/// Whether `program --version` runs; used to skip checks that need a tool.
+pub fn tool_available(program: &str, args: &[&str]) -> bool {
+    StdCommand::new(program)
+        .args(args)
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Runs an external tool in `dir`, returning (success, stdout + stderr).
+pub fn run_tool(dir: &Path, program: &str, args: &[&str]) -> (bool, String) {
+    let output = StdCommand::new(program)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("run {program}: {e}"));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), text)
+}
