@@ -84,6 +84,8 @@ pub struct Project {
     pub settings: Settings,
     /// The file the settings came from, if any.
     pub settings_file: Option<PathBuf>,
+    /// `root` with symlinks and `..` resolved, for relative paths.
+    pub canonical_root: PathBuf,
 }
 
 #[derive(Deserialize)]
@@ -128,6 +130,7 @@ impl Project {
         if dedicated.is_file() {
             let settings = parse_settings::<Settings>(&dedicated, Some)?.unwrap_or_default();
             return Ok(Project {
+                canonical_root: root.canonicalize().unwrap_or_else(|_| root.to_path_buf()),
                 root: root.to_path_buf(),
                 settings,
                 settings_file: Some(dedicated),
@@ -140,21 +143,28 @@ impl Project {
             let settings_file = Some(pyproject).filter(|_| found.is_some());
             let settings = found.unwrap_or_default();
             return Ok(Project {
+                canonical_root: root.canonicalize().unwrap_or_else(|_| root.to_path_buf()),
                 root: root.to_path_buf(),
                 settings,
                 settings_file,
             });
         }
         Ok(Project {
+            canonical_root: root.canonicalize().unwrap_or_else(|_| root.to_path_buf()),
             root: root.to_path_buf(),
             settings: Settings::default(),
             settings_file: None,
         })
     }
 
-    /// `path` relative to the project root, with `/` separators.
+    /// `path` relative to the project root, with `/` separators, however
+    /// either was spelled (`utils/..`, `./a.py`, absolute).
     pub fn relative(&self, path: &Path) -> String {
-        let relative = path.strip_prefix(&self.root).unwrap_or(path);
+        let absolute = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+        let relative = absolute
+            .strip_prefix(&self.canonical_root)
+            .or_else(|_| path.strip_prefix(&self.root))
+            .unwrap_or(path);
         crate::source::display_path(relative)
     }
 }

@@ -66,6 +66,25 @@ pub fn first_error(tree: &Tree) -> Option<Node<'_>> {
     }
 }
 
+/// How many error and missing nodes a tree has.
+pub fn error_count(tree: &Tree) -> usize {
+    if !tree.root_node().has_error() {
+        return 0;
+    }
+    let mut count = 0;
+    let mut stack = vec![tree.root_node()];
+    while let Some(node) = stack.pop() {
+        if node.is_error() || node.is_missing() {
+            count += 1;
+        }
+        if node.has_error() {
+            let mut cursor = node.walk();
+            stack.extend(node.children(&mut cursor));
+        }
+    }
+    count
+}
+
 /// Nearest ancestor (or self) that is a statement directly inside a block or
 /// the module: the unit `follows` / `precedes` compare with their siblings.
 pub fn enclosing_statement(node: Node) -> Option<Node> {

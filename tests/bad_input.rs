@@ -83,7 +83,6 @@ fn multi_line_fix_in_a_crlf_file_writes_crlf_lines_only() {
 }
 
 #[test]
-#[ignore = "bug: a multi-line fix in a tab-indented file indents its inner lines with the template's spaces, mixing tabs and spaces"]
 fn multi_line_fix_in_a_tab_indented_file_indents_with_tabs() {
     let project = Project::with_pyproject(TRY_EXCEPT);
     let before = b"def f(config):\n\tif config:\n\t\tx = config.get(\"a\", 1)\n\treturn x\n";
@@ -145,7 +144,6 @@ tests:
 "#;
 
 #[test]
-#[ignore = "bug: in a file that already has a syntax error, the rewrite is not re-parsed, so a fix that breaks the code elsewhere is written"]
 fn fix_that_breaks_syntax_is_not_kept_in_a_file_with_an_existing_error() {
     let project = Project::new();
     project.write("my-rules/unbalanced.yaml", BROKEN_FIX_RULE);

@@ -217,7 +217,6 @@ fn missing_path_is_an_error() {
 }
 
 #[test]
-#[ignore = "bug: run from a subdirectory of the project, library-scoped rules (files: [\"@library\"]) never match, because file paths are not made relative to the discovered project root"]
 fn running_inside_a_subdirectory_applies_library_rules() {
     let sample = Project::sample();
     let from_root = sample.run("diff --phase 1 utils").expect_code(1);

@@ -45,6 +45,10 @@ pub fn execute(command: &RulesCommand) -> Exit {
             }
         },
         RulesCommand::Test { rule_ids, .. } => {
+            if let Some(unknown) = rule_ids.iter().find(|id| set.get(id).is_none()) {
+                eprintln!("error: no rule `{unknown}` (see `txo-codemod rules list`)");
+                return Exit::Error;
+            }
             let selected: Vec<_> = set
                 .rules
                 .iter()

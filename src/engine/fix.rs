@@ -58,6 +58,7 @@ pub fn render_fix(template: &Template, ctx: &FixContext) -> Result<String, Unfix
 
 fn push_literal(out: &mut String, text: &str, base_indent: &str, newline: &str, is_last: bool) {
     let pieces: Vec<&str> = text.split('\n').collect();
+    let tabs = base_indent.contains('\t');
     for (index, piece) in pieces.iter().enumerate() {
         if index > 0 {
             out.push_str(newline);
@@ -65,9 +66,22 @@ fn push_literal(out: &mut String, text: &str, base_indent: &str, newline: &str, 
             if !piece.is_empty() || var_follows {
                 out.push_str(base_indent);
             }
+            if tabs {
+                out.push_str(&spaces_to_tabs(piece));
+                continue;
+            }
         }
         out.push_str(piece);
     }
+}
+
+/// Template lines are indented with 4 spaces per level; in a tab-indented
+/// file each level becomes a tab.
+fn spaces_to_tabs(line: &str) -> String {
+    let rest = line.trim_start_matches(' ');
+    let levels = (line.len() - rest.len()) / 4;
+    let leftover = (line.len() - rest.len()) % 4;
+    format!("{}{}{rest}", "\t".repeat(levels), " ".repeat(leftover))
 }
 
 /// Indentation of the output line being written; on the first line that is

@@ -81,7 +81,7 @@ pub fn rewrite(
     context: &FileContext,
 ) -> Rewrite {
     let mut result = Rewrite::default();
-    let original_errors = first_tree.root_node().has_error();
+    let original_errors = syntax::error_count(&first_tree);
     if let Some(error) = syntax::first_error(&first_tree) {
         result.warnings.push(FileWarning::SyntaxErrors {
             offset: error.start_byte(),
@@ -129,7 +129,9 @@ pub fn rewrite(
         return result;
     }
     (current, tree) = manage_imports(index, &mut result, text, current, tree, newline, context);
-    if !original_errors && tree.root_node().has_error() {
+    // Edits never touch code inside an existing error, so any new error
+    // node means a fix broke the file.
+    if syntax::error_count(&tree) > original_errors {
         let offset = syntax::first_error(&tree).map_or(0, |n| n.start_byte());
         let rules: BTreeSet<usize> = result
             .edits

@@ -92,8 +92,9 @@ fn collect_names(node: &PatternNode, names: &mut Vec<String>) {
 /// errors can point into the pattern as the user wrote it.
 struct Substituted {
     text: String,
-    /// (offset in `text`, offset in the original) at each substitution.
-    anchors: Vec<(usize, usize)>,
+    /// (start in `text`, length there, start in the original, length there)
+    /// of each substitution.
+    anchors: Vec<(usize, usize, usize, usize)>,
 }
 
 impl Substituted {
@@ -111,9 +112,10 @@ impl Substituted {
                 };
                 let name_len = metavar_name_len(&pattern[i + dollars..]);
                 if name_len > 0 {
-                    anchors.push((text.len(), i));
+                    let start = text.len();
                     text.push_str(prefix);
                     text.push_str(&pattern[i + dollars..i + dollars + name_len]);
+                    anchors.push((start, text.len() - start, i, dollars + name_len));
                     i += dollars + name_len;
                     continue;
                 }
@@ -130,9 +132,13 @@ impl Substituted {
             .anchors
             .iter()
             .rev()
-            .find(|(substituted, _)| *substituted <= offset);
+            .find(|(start, ..)| *start <= offset);
         match anchor {
-            Some((substituted, original)) => original + (offset - substituted).min(1),
+            // Inside a substituted name: point at its `$`.
+            Some((start, len, original, _)) if offset < start + len => *original,
+            Some((start, len, original, original_len)) => {
+                original + original_len + (offset - start - len)
+            }
             None => offset,
         }
     }
@@ -266,6 +272,12 @@ mod tests {
         let error = compile("$X.get($K,, )", &KindTable::new()).unwrap_err();
         assert_eq!(error.message, "the pattern is not valid Python");
         assert!(error.offset >= 6 && error.offset <= 11, "{error:?}");
+        let error = compile("print($MESSAGE,, file)", &KindTable::new()).unwrap_err();
+        assert_eq!(
+            &"print($MESSAGE,, file)"[error.offset..error.offset + 1],
+            ",",
+            "{error:?}"
+        );
     }
 
     #[test]

@@ -72,6 +72,18 @@ pub fn load_rule_set(
 }
 
 fn read_rule_dir(dir: &Path) -> Result<Vec<RuleSource>, Box<RuleFileError>> {
+    if !dir.is_dir() {
+        let shown = dir.display().to_string();
+        let what = if dir.exists() {
+            "is not a directory"
+        } else {
+            "does not exist"
+        };
+        return Err(Box::new(
+            RuleFileError::new(&shown, "", 0, 0, format!("rule directory {what}"))
+                .help("pass a directory that holds *.yaml rule files to --rules"),
+        ));
+    }
     let mut sources = Vec::new();
     let walker = ignore::WalkBuilder::new(dir)
         .standard_filters(false)
@@ -94,13 +106,6 @@ fn read_rule_dir(dir: &Path) -> Result<Vec<RuleSource>, Box<RuleFileError>> {
             RuleFileError::new(&name, "", 0, 0, format!("cannot read rule file: {error}"))
         })?;
         sources.push(RuleSource { name, text });
-    }
-    if sources.is_empty() && !dir.exists() {
-        let shown = dir.display().to_string();
-        return Err(Box::new(
-            RuleFileError::new(&shown, "", 0, 0, "rule directory does not exist")
-                .help("pass a directory that holds *.yaml rule files to --rules"),
-        ));
     }
     Ok(sources)
 }

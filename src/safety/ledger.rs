@@ -1,0 +1,199 @@
+//! The phase ledger, `.txo-codemod/ledger.json`: what each applied phase
+//! changed, with the content hash of every file before and after, so that
+//! `status` can tell applied, interrupted and hand-edited files apart and
+//! `rollback` can restore the exact bytes.
+//!
+//! Format (version 1):
+//! ```json
+//! { "version": 1,
+//!   "entries": [ { "phase": 1, "state": "applied", "tool_version": "0.1.0",
+//!                  "rules_hash": "…", "base_commit": "…", "tag": "txo-codemod/pre-phase-1",
+//!                  "started_at": "…", "commit": null,
+//!                  "files": [ { "path": "utils/a.py", "before": "sha256", "after": "sha256",
+//!                               "backup": "git blob id or backup path" } ] } ] }
+//! ```
+//! An entry is written as `applying` before any file changes and becomes
+//! `applied` after the verification gate, so a crash in between is visible.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+pub const LEDGER_VERSION: u32 = 1;
+pub const STATE_DIR: &str = ".txo-codemod";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EntryState {
+    /// Files are being written; seen after a crash or an interrupt.
+    Applying,
+    Applied,
+    RolledBack,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileRecord {
+    /// Relative to the ledger's root, with `/`.
+    pub path: String,
+    pub before: String,
+    pub after: String,
+    /// Where the pre-phase bytes are kept: a git blob id, or a path in the backup directory.
+    pub backup: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    pub phase: u8,
+    pub state: EntryState,
+    pub tool_version: String,
+    pub rules_hash: String,
+    pub base_commit: Option<String>,
+    pub tag: Option<String>,
+    pub started_at: String,
+    pub commit: Option<String>,
+    pub files: Vec<FileRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ledger {
+    pub version: u32,
+    pub entries: Vec<Entry>,
+}
+
+impl Default for Ledger {
+    fn default() -> Self {
+        Ledger { version: LEDGER_VERSION, entries: Vec::new() }
+    }
+}
+
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum LedgerError {
+    #[error("cannot read {path}: {message}")]
+    #[diagnostic(code(txo_codemod::ledger), help("the ledger records applied phases; restore it from a backup or remove it to start over"))]
+    Read { path: String, message: String },
+    #[error("{path} has format version {found}; this txo-codemod understands version {LEDGER_VERSION}")]
+    #[diagnostic(code(txo_codemod::ledger_version), help("use the txo-codemod version that wrote it"))]
+    Version { path: String, found: u32 },
+    #[error("cannot write {path}: {message}")]
+    #[diagnostic(code(txo_codemod::ledger))]
+    Write { path: String, message: String },
+}
+
+pub fn sha256(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub fn ledger_path(root: &Path) -> PathBuf {
+    root.join(STATE_DIR).join("ledger.json")
+}
+
+impl Ledger {
+    pub fn load(root: &Path) -> Result<Ledger, LedgerError> {
+        let path = ledger_path(root);
+        let shown = crate::source::display_path(&path);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Ledger::default()),
+            Err(error) => return Err(LedgerError::Read { path: shown, message: error.to_string() }),
+        };
+        let ledger: Ledger = serde_json::from_str(&text).map_err(|e| LedgerError::Read { path: shown.clone(), message: e.to_string() })?;
+        if ledger.version != LEDGER_VERSION {
+            return Err(LedgerError::Version { path: shown, found: ledger.version });
+        }
+        Ok(ledger)
+    }
+
+    /// Writes atomically, so the ledger is never half-written.
+    pub fn save(&self, root: &Path) -> Result<(), LedgerError> {
+        let path = ledger_path(root);
+        let error = |message: String| LedgerError::Write { path: crate::source::display_path(&path), message };
+        let dir = path.parent().unwrap_or(root);
+        std::fs::create_dir_all(dir).map_err(|e| error(e.to_string()))?;
+        let text = serde_json::to_string_pretty(self).map_err(|e| error(e.to_string()))?;
+        crate::write::write_atomic(&path, format!("{text}\n").as_bytes()).map_err(|e| error(e.to_string()))
+    }
+
+    /// The latest entry of a phase that is not rolled back.
+    pub fn active(&self, phase: u8) -> Option<&Entry> {
+        self.entries.iter().rev().find(|e| e.phase == phase && e.state != EntryState::RolledBack)
+    }
+
+    pub fn active_mut(&mut self, phase: u8) -> Option<&mut Entry> {
+        self.entries.iter_mut().rev().find(|e| e.phase == phase && e.state != EntryState::RolledBack)
+    }
+
+    /// Phases after `phase` that are applied (or interrupted).
+    pub fn later_active(&self, phase: u8) -> Vec<u8> {
+        let mut later: Vec<u8> = (phase + 1..=6).filter(|p| self.active(*p).is_some()).collect();
+        later.dedup();
+        later
+    }
+}
+
+/// How one recorded file compares with the disk now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileNow {
+    /// As the phase wrote it.
+    After,
+    /// As it was before the phase (never written, or restored).
+    Before,
+    /// Changed by someone since the phase.
+    Edited,
+    Missing,
+}
+
+pub fn file_now(root: &Path, record: &FileRecord) -> FileNow {
+    match std::fs::read(root.join(&record.path)) {
+        Ok(bytes) => {
+            let hash = sha256(&bytes);
+            if hash == record.after {
+                FileNow::After
+            } else if hash == record.before {
+                FileNow::Before
+            } else {
+                FileNow::Edited
+            }
+        }
+        Err(_) => FileNow::Missing,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_classifies_files() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(Ledger::load(dir.path()).unwrap(), Ledger::default());
+        std::fs::write(dir.path().join("a.py"), "new\n").unwrap();
+        let record = FileRecord { path: "a.py".into(), before: sha256(b"old\n"), after: sha256(b"new\n"), backup: "x".into() };
+        let entry = Entry {
+            phase: 1,
+            state: EntryState::Applied,
+            tool_version: "0".into(),
+            rules_hash: "h".into(),
+            base_commit: None,
+            tag: None,
+            started_at: "t".into(),
+            commit: None,
+            files: vec![record.clone()],
+        };
+        let ledger = Ledger { version: LEDGER_VERSION, entries: vec![entry] };
+        ledger.save(dir.path()).unwrap();
+        assert_eq!(Ledger::load(dir.path()).unwrap(), ledger);
+        assert_eq!(file_now(dir.path(), &record), FileNow::After);
+        std::fs::write(dir.path().join("a.py"), "hand\n").unwrap();
+        assert_eq!(file_now(dir.path(), &record), FileNow::Edited);
+        assert!(ledger.later_active(0).contains(&1));
+    }
+
+    #[test]
+    fn unknown_versions_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join(STATE_DIR)).unwrap();
+        std::fs::write(ledger_path(dir.path()), "{\"version\": 9, \"entries\": []}").unwrap();
+        assert!(matches!(Ledger::load(dir.path()), Err(LedgerError::Version { found: 9, .. })));
+    }
+}
