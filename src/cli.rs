@@ -21,8 +21,12 @@ pub struct Cli {
 pub enum Command {
     /// Show the edits a phase would make, as a unified diff (changes nothing).
     Diff(MigrateArgs),
-    /// Make a phase's edits in place.
-    Apply(MigrateArgs),
+    /// Make a phase's edits in place, behind a rollback tag and the phase ledger.
+    Apply(ApplyArgs),
+    /// Show which phases are applied, interrupted or edited by hand since.
+    Status(StateArgs),
+    /// Undo a phase (`--phase N`) or everything since a tag (`--to TAG`).
+    Rollback(RollbackArgs),
     /// List, show or test the rules.
     Rules {
         #[command(subcommand)]
@@ -61,6 +65,72 @@ pub struct MigrateArgs {
     /// Also process files that .gitignore, hidden directories or virtualenvs would hide.
     #[arg(long)]
     pub no_ignore: bool,
+    /// Read more paths (repositories) from FILE, one per line.
+    #[arg(long, value_name = "FILE")]
+    pub repos_from: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub migrate: MigrateArgs,
+    /// Apply even if files this phase changes have uncommitted changes.
+    #[arg(long)]
+    pub allow_dirty: bool,
+    /// Name of the rollback tag (default `txo-codemod/pre-phase-N`).
+    #[arg(long, value_name = "NAME")]
+    pub tag: Option<String>,
+    /// Move the rollback tag if it exists elsewhere.
+    #[arg(long)]
+    pub force_tag: bool,
+    /// Outside git: back up every touched file instead of tagging.
+    #[arg(long)]
+    pub no_git: bool,
+    /// With --no-git: where backups go (default `.txo-codemod/backup`), e.g. `utils_v2_backup`.
+    #[arg(long, value_name = "DIR")]
+    pub backup_dir: Option<PathBuf>,
+    /// Refuse to apply a phase before the earlier phases that have rules.
+    #[arg(long)]
+    pub strict: bool,
+    /// Commit the phase (one commit per phase, change table in the body).
+    #[arg(long)]
+    pub commit: bool,
+    /// Python interpreter for the py_compile check (default: python3 on PATH).
+    #[arg(long, value_name = "PATH")]
+    pub python: Option<PathBuf>,
+    /// A command that must pass after the phase (run by `sh -c` in the repository), e.g. "pytest -q".
+    #[arg(long, value_name = "COMMAND")]
+    pub verify: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct StateArgs {
+    /// Repositories (or projects with --no-git).
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Read more paths from FILE, one per line.
+    #[arg(long, value_name = "FILE")]
+    pub repos_from: Option<PathBuf>,
+    /// Use the project's ledger even inside a git repository.
+    #[arg(long)]
+    pub no_git: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    #[command(flatten)]
+    pub state: StateArgs,
+    /// The phase to undo.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=6), conflicts_with = "to", required_unless_present = "to")]
+    pub phase: Option<u8>,
+    /// Undo every phase since this tag (e.g. v2.1.0).
+    #[arg(long, value_name = "TAG")]
+    pub to: Option<String>,
+    /// Also overwrite files edited by hand since the phase.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Subcommand)]

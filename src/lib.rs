@@ -11,6 +11,7 @@ pub mod present;
 pub mod project;
 pub mod rules;
 pub mod run;
+pub mod safety;
 pub mod source;
 pub mod syntax;
 pub mod walk;

@@ -1,13 +1,15 @@
 use clap::Parser;
 
 use txo_codemod::cli::{Cli, Command};
-use txo_codemod::commands::{self, migrate::Mode};
+use txo_codemod::commands;
 
 fn main() {
     let cli = Cli::parse();
     let exit = match &cli.command {
-        Command::Diff(args) => commands::migrate::execute(args, Mode::Diff),
-        Command::Apply(args) => commands::migrate::execute(args, Mode::Apply),
+        Command::Diff(args) => commands::migrate::execute(args),
+        Command::Apply(args) => commands::apply::execute(args),
+        Command::Status(args) => commands::state::status(args),
+        Command::Rollback(args) => commands::state::rollback(args),
         Command::Rules { command } => commands::rules::execute(command),
     };
     std::process::exit(exit as i32);

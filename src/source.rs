@@ -103,7 +103,12 @@ pub fn line_indent(text: &str, offset: usize) -> &str {
 /// A path shown to users: relative to where it was found, with `/` separators.
 pub fn display_path(path: &Path) -> String {
     let shown: PathBuf = path.strip_prefix("./").unwrap_or(path).to_path_buf();
-    shown.to_string_lossy().replace('\\', "/")
+    let text = shown.to_string_lossy().replace('\\', "/");
+    if text.is_empty() {
+        ".".to_string()
+    } else {
+        text
+    }
 }
 
 #[cfg(test)]

@@ -24,13 +24,17 @@ pub enum WalkError {
     Io { path: String, message: String },
 }
 
-/// Directories that are never project code.
+/// A file that marks a txo-codemod backup directory (e.g. `utils_v2_backup/`).
+pub const BACKUP_MARKER: &str = ".txo-codemod-backup";
+
+/// Directories that are never project code: caches, virtualenvs, backups.
 fn is_excluded_dir(entry: &DirEntry) -> bool {
     let name = entry.file_name().to_string_lossy();
     matches!(
         name.as_ref(),
         "__pycache__" | "site-packages" | "node_modules" | ".tox" | ".nox"
     ) || entry.path().join("pyvenv.cfg").is_file()
+        || entry.path().join(BACKUP_MARKER).is_file()
 }
 
 /// Python files under `paths`, sorted and without duplicates. A file given

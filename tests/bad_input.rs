@@ -9,7 +9,7 @@ use common::{Project, Run};
 /// returns the run and the file's bytes afterwards.
 fn apply_to_one_file(project: &Project, before: &[u8]) -> (Run, Vec<u8>) {
     project.write("utils/mod.py", before);
-    let run = project.run("apply --phase 1 .");
+    let run = project.run("apply --no-git --phase 1 .");
     (run, project.read("utils/mod.py"))
 }
 
@@ -114,7 +114,7 @@ def h(config):
 fn code_inside_a_syntax_error_is_not_rewritten() {
     let project = Project::new();
     project.write("utils/broken.py", WITH_SYNTAX_ERROR);
-    let run = project.run("apply --phase 1 .").expect_code(0);
+    let run = project.run("apply --no-git --phase 1 .").expect_code(0);
     assert_eq!(
         run.stderr,
         "warning: utils/broken.py:6:5: the file has a syntax error; code inside the error is not rewritten\n\
@@ -149,7 +149,7 @@ fn fix_that_breaks_syntax_is_not_kept_in_a_file_with_an_existing_error() {
     project.write("my-rules/unbalanced.yaml", BROKEN_FIX_RULE);
     let before = "frobnicate(1)\n\n\ndef g(:\n    pass\n";
     project.write("utils/broken.py", before);
-    let run = project.run("apply --phase 1 --rules my-rules --rule unbalanced-fix .");
+    let run = project.run("apply --no-git --phase 1 --rules my-rules --rule unbalanced-fix .");
     assert!(
         run.stderr.contains("the rewrite would not parse"),
         "{}",
@@ -167,7 +167,7 @@ fn non_utf8_file_is_skipped_with_a_warning() {
         "utils/ok.py",
         "def f(config):\n    return config.get(\"a\", 1)\n",
     );
-    let run = project.run("apply --phase 1 .").expect_code(0);
+    let run = project.run("apply --no-git --phase 1 .").expect_code(0);
     assert_eq!(
         run.stderr,
         "warning: utils/latin1.py:1: not valid UTF-8 (byte 5); file skipped\n\
@@ -190,7 +190,7 @@ fn read_only_file_is_reported_and_left_untouched() {
         "def f(config):\n    return config.get(\"open\", 1)\n",
     );
     project.set_read_only("utils/locked.py");
-    let run = project.run("apply --phase 1 .").expect_code(1);
+    let run = project.run("apply --no-git --phase 1 .").expect_code(1);
     assert_eq!(
         run.stderr,
         "error: utils/locked.py: file is read-only; left untouched\n\
@@ -211,7 +211,7 @@ fn comment_inside_a_matched_call_is_not_dropped() {
     let before =
         "def f(config):\n    return config.get(\n        \"a\",  # why\n        1,\n    )\n";
     project.write("utils/commented.py", before);
-    let run = project.run("apply --phase 1 .").expect_code(0);
+    let run = project.run("apply --no-git --phase 1 .").expect_code(0);
     assert_eq!(
         run.stderr,
         "utils/commented.py:2:12: error[config-get-with-default] `config.get(\"a\", …)` hides a \

@@ -36,7 +36,7 @@ fn diff_shows_the_phase_1_edits_and_writes_nothing() {
 fn apply_writes_the_diff_and_a_second_diff_is_clean() {
     let sample = Project::sample();
     let diff = sample.run("diff --phase 1 .").expect_code(1);
-    let apply = sample.run("apply --phase 1 .").expect_code(0);
+    let apply = sample.run("apply --no-git --phase 1 .").expect_code(0);
     assert_eq!(
         apply.summary(),
         diff.summary().replace(" to make ", " made ")
@@ -91,7 +91,7 @@ fn the_diff_applies_with_git_apply_and_matches_apply() {
     assert!(ok, "git apply failed:\n{output}");
 
     let applied = Project::sample();
-    applied.run("apply --phase 1 .").expect_code(0);
+    applied.run("apply --no-git --phase 1 .").expect_code(0);
     for file in applied.python_files() {
         assert_eq!(patched.read_text(&file), applied.read_text(&file), "{file}");
     }
@@ -176,7 +176,7 @@ fn phase_without_rules_says_so() {
     let sample = Project::sample();
     let run = sample.run("diff --phase 5 .").expect_code(0);
     assert_eq!(run.stdout, "phase 5 has no rules yet: nothing to do\n");
-    sample.run("apply --phase 5 .").expect_code(0);
+    sample.run("apply --no-git --phase 5 .").expect_code(0);
     assert_eq!(sample.changed_from_sample(), Vec::<String>::new());
 }
 

@@ -70,7 +70,7 @@ fn finding_locations(stderr: &str) -> Vec<String> {
 #[test]
 fn phase_1_leaves_only_reported_soft_fails() {
     let project = Project::sample();
-    project.run("apply --phase 1 .").expect_code(0);
+    project.run("apply --no-git --phase 1 .").expect_code(0);
     assert_all_compile(&project);
     let again = project.run("diff --phase 1 .").expect_code(0);
     assert!(
@@ -132,7 +132,7 @@ fn phase_2_rewrites_library_exits_and_reports_the_rest() {
     let diff = project.run("diff --phase 2 .").expect_code(1);
     snapshot("phase_2_diff_stdout", &diff.stdout);
     snapshot("phase_2_diff_stderr", &diff.stderr);
-    project.run("apply --phase 2 .").expect_code(0);
+    project.run("apply --no-git --phase 2 .").expect_code(0);
     assert_all_compile(&project);
     if python() && tool_available("python3", &["-m", "pyflakes", "--version"]) {
         let (_, output) = run_tool(
@@ -196,7 +196,7 @@ def validate_schema(config, schema_filename):
     return schema
 "#;
     project.write("utils/config_loader.py", before);
-    project.run("apply --phase 2 .").expect_code(0);
+    project.run("apply --no-git --phase 2 .").expect_code(0);
     let after = r#"import json
 
 from utils.logger import get_logger
@@ -224,8 +224,8 @@ def validate_schema(config, schema_filename):
 #[test]
 fn phases_run_one_after_the_other_and_settle() {
     let project = Project::sample();
-    project.run("apply --phase 1 .").expect_code(0);
-    project.run("apply --phase 2 .").expect_code(0);
+    project.run("apply --no-git --phase 1 .").expect_code(0);
+    project.run("apply --no-git --phase 2 .").expect_code(0);
     assert_all_compile(&project);
     project.run("diff --phase 1 .").expect_code(0);
     project.run("diff --phase 2 .").expect_code(0);

@@ -194,7 +194,7 @@ fn user_rule_with_a_new_id_is_listed_and_runs() {
     );
 
     project
-        .run("apply --phase 1 --rules my-rules .")
+        .run("apply --no-git --phase 1 --rules my-rules .")
         .expect_code(0);
     assert_eq!(
         project.read_text("utils/report.py"),

@@ -1,4 +1,4 @@
-//! `diff` and `apply`: run a phase's rules and show or write the result.
+//! `diff`: run a phase's rules and show the result without changing anything.
 
 use std::io::Write;
 
@@ -8,15 +8,8 @@ use crate::present::{diff, json, text};
 use crate::rules::Rule;
 use crate::run::{self, Outcome, RunOptions, RunResult};
 use crate::walk::WalkOptions;
-use crate::write;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    Diff,
-    Apply,
-}
-
-pub fn execute(args: &MigrateArgs, mode: Mode) -> Exit {
+pub fn execute(args: &MigrateArgs) -> Exit {
     let set = match load_rules(&args.sources.rule_dirs) {
         Ok(set) => set,
         Err(errors) => return report_rule_errors(errors),
@@ -32,8 +25,15 @@ pub fn execute(args: &MigrateArgs, mode: Mode) -> Exit {
         println!("phase {} has no rules yet: nothing to do", args.phase);
         return Exit::Clean;
     }
+    let paths = match super::all_paths(&args.paths, args.repos_from.as_deref()) {
+        Ok(paths) => paths,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return Exit::Error;
+        }
+    };
     let options = RunOptions {
-        paths: args.paths.clone(),
+        paths,
         walk: WalkOptions {
             no_ignore: args.no_ignore,
         },
@@ -48,13 +48,10 @@ pub fn execute(args: &MigrateArgs, mode: Mode) -> Exit {
             return Exit::Error;
         }
     };
-    match mode {
-        Mode::Diff => present_diff(args, &rules, &result),
-        Mode::Apply => apply(args, &rules, &result),
-    }
+    present_diff(args, &rules, &result)
 }
 
-fn select_rules<'r>(
+pub fn select_rules<'r>(
     phase_rules: &[&'r Rule],
     ids: &[String],
     phase: u8,
@@ -73,7 +70,7 @@ fn select_rules<'r>(
         .collect()
 }
 
-fn print_diagnostics(rules: &[&Rule], result: &RunResult) {
+pub fn print_diagnostics(rules: &[&Rule], result: &RunResult) {
     for file in &result.files {
         for line in text::file_lines(file, rules) {
             eprintln!("{line}");
@@ -110,57 +107,6 @@ fn present_diff(args: &MigrateArgs, rules: &[&Rule], result: &RunResult) -> Exit
     if result.has_read_errors() {
         Exit::Error
     } else if totals.edits > 0 {
-        Exit::Attention
-    } else {
-        Exit::Clean
-    }
-}
-
-fn apply(args: &MigrateArgs, rules: &[&Rule], result: &RunResult) -> Exit {
-    let mut not_written = 0;
-    let mut written_edits = 0;
-    let mut written_files = 0;
-    for file in &result.files {
-        let Outcome::Processed(processed) = &file.outcome else {
-            continue;
-        };
-        let (Some(source), Some(new_text)) = (&processed.source, &processed.new_text) else {
-            continue;
-        };
-        match write::replace_file(
-            &file.path,
-            &source.encode(&source.text),
-            &source.encode(new_text),
-        ) {
-            Ok(()) => {
-                written_files += 1;
-                written_edits += processed.edits.iter().map(|e| e.rules.len()).sum::<usize>();
-            }
-            Err(refused) => {
-                not_written += 1;
-                eprintln!("error: {}: {refused}", file.display);
-            }
-        }
-    }
-    if args.json {
-        let report = json::report(result, rules);
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&report).unwrap_or_default()
-        );
-    } else {
-        print_diagnostics(rules, result);
-    }
-    let mut totals = result.totals();
-    totals.edits = written_edits;
-    totals.files_changed = written_files;
-    eprintln!("{}", text::summary(&totals, "made"));
-    if not_written > 0 {
-        eprintln!("{not_written} file(s) were not written; see the errors above");
-    }
-    if result.has_read_errors() {
-        Exit::Error
-    } else if not_written > 0 {
         Exit::Attention
     } else {
         Exit::Clean

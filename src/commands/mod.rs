@@ -1,7 +1,9 @@
 //! Each subcommand: turns parsed arguments into a run and an exit code.
 
+pub mod apply;
 pub mod migrate;
 pub mod rules;
+pub mod state;
 
 use crate::rules::{RuleFileError, RuleSet, load_rule_set};
 use crate::syntax::KindTable;
@@ -17,6 +19,17 @@ pub enum Exit {
     Error = 2,
 }
 
+impl Exit {
+    /// The more serious of two outcomes.
+    pub fn max_with(self, other: Exit) -> Exit {
+        if other as i32 > self as i32 {
+            other
+        } else {
+            self
+        }
+    }
+}
+
 /// Loads embedded and user rules, printing notices; rule errors are rendered
 /// as diagnostics.
 pub fn load_rules(dirs: &[std::path::PathBuf]) -> Result<RuleSet, Vec<RuleFileError>> {
@@ -26,6 +39,28 @@ pub fn load_rules(dirs: &[std::path::PathBuf]) -> Result<RuleSet, Vec<RuleFileEr
         eprintln!("note: {notice}");
     }
     Ok(set)
+}
+
+/// The given paths plus those listed in `--repos-from` (blank lines and
+/// `#` comments skipped).
+pub fn all_paths(
+    paths: &[std::path::PathBuf],
+    repos_from: Option<&std::path::Path>,
+) -> Result<Vec<std::path::PathBuf>, String> {
+    let mut all = paths.to_vec();
+    if let Some(file) = repos_from {
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+        let listed = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'));
+        all.extend(listed.map(std::path::PathBuf::from));
+        if paths == [std::path::PathBuf::from(".")] {
+            all.remove(0);
+        }
+    }
+    Ok(all)
 }
 
 pub fn report_rule_errors(errors: Vec<RuleFileError>) -> Exit {

@@ -19,11 +19,18 @@ pub struct Repo {
 }
 
 fn run(dir: &Path, args: &[&str], input: Option<&[u8]>) -> Result<Vec<u8>, GitError> {
-    let error = |message: String| GitError { command: args.join(" "), message };
+    let error = |message: String| GitError {
+        command: args.join(" "),
+        message,
+    };
     let mut child = Command::new("git")
         .args(args)
         .current_dir(dir)
-        .stdin(if input.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdin(if input.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -35,7 +42,9 @@ fn run(dir: &Path, args: &[&str], input: Option<&[u8]>) -> Result<Vec<u8>, GitEr
     if output.status.success() {
         Ok(output.stdout)
     } else {
-        Err(error(String::from_utf8_lossy(&output.stderr).trim().to_string()))
+        Err(error(
+            String::from_utf8_lossy(&output.stderr).trim().to_string(),
+        ))
     }
 }
 
@@ -46,9 +55,17 @@ fn run_text(dir: &Path, args: &[&str]) -> Result<String, GitError> {
 impl Repo {
     /// The repository containing `path`, if it is inside a git work tree.
     pub fn discover(path: &Path) -> Option<Repo> {
-        let dir = if path.is_dir() { path } else { path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")) };
+        let dir = if path.is_dir() {
+            path
+        } else {
+            path.parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."))
+        };
         let root = run_text(dir, &["rev-parse", "--show-toplevel"]).ok()?;
-        Some(Repo { root: PathBuf::from(root) })
+        Some(Repo {
+            root: PathBuf::from(root),
+        })
     }
 
     fn git(&self, args: &[&str]) -> Result<String, GitError> {
@@ -58,7 +75,10 @@ impl Repo {
     /// `path` relative to the work tree root, as git names it.
     pub fn relative(&self, path: &Path) -> String {
         let absolute = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
-        let root = self.root.canonicalize().unwrap_or_else(|_| self.root.clone());
+        let root = self
+            .root
+            .canonicalize()
+            .unwrap_or_else(|_| self.root.clone());
         crate::source::display_path(absolute.strip_prefix(&root).unwrap_or(&absolute))
     }
 
@@ -69,18 +89,33 @@ impl Repo {
         }
         let mut args = vec!["status", "--porcelain", "--untracked-files=all", "--"];
         args.extend(paths.iter().map(String::as_str));
-        let output = self.git(&args)?;
-        Ok(output.lines().filter_map(|l| l.get(3..)).map(|p| p.trim_matches('"').to_string()).collect())
+        // Porcelain lines are `XY path`; the leading status column may be a space.
+        let output = run(&self.root, &args, None)?;
+        let text = String::from_utf8_lossy(&output);
+        Ok(text
+            .lines()
+            .filter_map(|l| l.get(3..))
+            .map(|p| p.trim_matches('"').to_string())
+            .collect())
     }
 
     /// The commit HEAD points at, if there is one.
     pub fn head(&self) -> Option<String> {
-        self.git(&["rev-parse", "--verify", "-q", "HEAD"]).ok().filter(|s| !s.is_empty())
+        self.git(&["rev-parse", "--verify", "-q", "HEAD"])
+            .ok()
+            .filter(|s| !s.is_empty())
     }
 
     /// The commit a tag points at, if the tag exists.
     pub fn tag_target(&self, tag: &str) -> Option<String> {
-        self.git(&["rev-parse", "--verify", "-q", &format!("refs/tags/{tag}^{{commit}}")]).ok().filter(|s| !s.is_empty())
+        self.git(&[
+            "rev-parse",
+            "--verify",
+            "-q",
+            &format!("refs/tags/{tag}^{{commit}}"),
+        ])
+        .ok()
+        .filter(|s| !s.is_empty())
     }
 
     pub fn create_tag(&self, tag: &str, commit: &str, force: bool) -> Result<(), GitError> {
@@ -95,7 +130,12 @@ impl Repo {
     /// Stores exact bytes in the object database (no filters, so CRLF and
     /// BOMs survive) and returns the blob id.
     pub fn store_blob(&self, bytes: &[u8]) -> Result<String, GitError> {
-        run(&self.root, &["hash-object", "-w", "--no-filters", "--stdin"], Some(bytes)).map(|out| String::from_utf8_lossy(&out).trim().to_string())
+        run(
+            &self.root,
+            &["hash-object", "-w", "--no-filters", "--stdin"],
+            Some(bytes),
+        )
+        .map(|out| String::from_utf8_lossy(&out).trim().to_string())
     }
 
     pub fn read_blob(&self, id: &str) -> Result<Vec<u8>, GitError> {
@@ -104,7 +144,11 @@ impl Repo {
 
     /// The bytes of `path` at `revision` (exactly as committed).
     pub fn read_at(&self, revision: &str, path: &str) -> Result<Vec<u8>, GitError> {
-        run(&self.root, &["cat-file", "blob", &format!("{revision}:{path}")], None)
+        run(
+            &self.root,
+            &["cat-file", "blob", &format!("{revision}:{path}")],
+            None,
+        )
     }
 
     /// Commits exactly `paths` with `message`; returns the new commit id.
@@ -115,7 +159,10 @@ impl Repo {
         let mut commit = vec!["commit", "-q", "-m", message, "--"];
         commit.extend(paths.iter().map(String::as_str));
         self.git(&commit)?;
-        self.head().ok_or_else(|| GitError { command: "commit".into(), message: "no HEAD after commit".into() })
+        self.head().ok_or_else(|| GitError {
+            command: "commit".into(),
+            message: "no HEAD after commit".into(),
+        })
     }
 }
 
@@ -125,7 +172,11 @@ mod tests {
 
     fn repo_with_commit() -> (tempfile::TempDir, Repo) {
         let dir = tempfile::tempdir().unwrap();
-        for args in [&["init", "-q"][..], &["config", "user.email", "t@example.com"], &["config", "user.name", "T"]] {
+        for args in [
+            &["init", "-q"][..],
+            &["config", "user.email", "t@example.com"],
+            &["config", "user.name", "T"],
+        ] {
             run(dir.path(), args, None).unwrap();
         }
         std::fs::write(dir.path().join("a.py"), "x = 1\r\n").unwrap();

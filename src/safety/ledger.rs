@@ -63,17 +63,30 @@ pub struct Ledger {
 
 impl Default for Ledger {
     fn default() -> Self {
-        Ledger { version: LEDGER_VERSION, entries: Vec::new() }
+        Ledger {
+            version: LEDGER_VERSION,
+            entries: Vec::new(),
+        }
     }
 }
 
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum LedgerError {
     #[error("cannot read {path}: {message}")]
-    #[diagnostic(code(txo_codemod::ledger), help("the ledger records applied phases; restore it from a backup or remove it to start over"))]
+    #[diagnostic(
+        code(txo_codemod::ledger),
+        help(
+            "the ledger records applied phases; restore it from a backup or remove it to start over"
+        )
+    )]
     Read { path: String, message: String },
-    #[error("{path} has format version {found}; this txo-codemod understands version {LEDGER_VERSION}")]
-    #[diagnostic(code(txo_codemod::ledger_version), help("use the txo-codemod version that wrote it"))]
+    #[error(
+        "{path} has format version {found}; this txo-codemod understands version {LEDGER_VERSION}"
+    )]
+    #[diagnostic(
+        code(txo_codemod::ledger_version),
+        help("use the txo-codemod version that wrote it")
+    )]
     Version { path: String, found: u32 },
     #[error("cannot write {path}: {message}")]
     #[diagnostic(code(txo_codemod::ledger))]
@@ -81,7 +94,10 @@ pub enum LedgerError {
 }
 
 pub fn sha256(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 pub fn ledger_path(root: &Path) -> PathBuf {
@@ -94,12 +110,25 @@ impl Ledger {
         let shown = crate::source::display_path(&path);
         let text = match std::fs::read_to_string(&path) {
             Ok(text) => text,
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Ledger::default()),
-            Err(error) => return Err(LedgerError::Read { path: shown, message: error.to_string() }),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(Ledger::default());
+            }
+            Err(error) => {
+                return Err(LedgerError::Read {
+                    path: shown,
+                    message: error.to_string(),
+                });
+            }
         };
-        let ledger: Ledger = serde_json::from_str(&text).map_err(|e| LedgerError::Read { path: shown.clone(), message: e.to_string() })?;
+        let ledger: Ledger = serde_json::from_str(&text).map_err(|e| LedgerError::Read {
+            path: shown.clone(),
+            message: e.to_string(),
+        })?;
         if ledger.version != LEDGER_VERSION {
-            return Err(LedgerError::Version { path: shown, found: ledger.version });
+            return Err(LedgerError::Version {
+                path: shown,
+                found: ledger.version,
+            });
         }
         Ok(ledger)
     }
@@ -107,25 +136,37 @@ impl Ledger {
     /// Writes atomically, so the ledger is never half-written.
     pub fn save(&self, root: &Path) -> Result<(), LedgerError> {
         let path = ledger_path(root);
-        let error = |message: String| LedgerError::Write { path: crate::source::display_path(&path), message };
+        let error = |message: String| LedgerError::Write {
+            path: crate::source::display_path(&path),
+            message,
+        };
         let dir = path.parent().unwrap_or(root);
         std::fs::create_dir_all(dir).map_err(|e| error(e.to_string()))?;
         let text = serde_json::to_string_pretty(self).map_err(|e| error(e.to_string()))?;
-        crate::write::write_atomic(&path, format!("{text}\n").as_bytes()).map_err(|e| error(e.to_string()))
+        crate::write::write_atomic(&path, format!("{text}\n").as_bytes())
+            .map_err(|e| error(e.to_string()))
     }
 
     /// The latest entry of a phase that is not rolled back.
     pub fn active(&self, phase: u8) -> Option<&Entry> {
-        self.entries.iter().rev().find(|e| e.phase == phase && e.state != EntryState::RolledBack)
+        self.entries
+            .iter()
+            .rev()
+            .find(|e| e.phase == phase && e.state != EntryState::RolledBack)
     }
 
     pub fn active_mut(&mut self, phase: u8) -> Option<&mut Entry> {
-        self.entries.iter_mut().rev().find(|e| e.phase == phase && e.state != EntryState::RolledBack)
+        self.entries
+            .iter_mut()
+            .rev()
+            .find(|e| e.phase == phase && e.state != EntryState::RolledBack)
     }
 
     /// Phases after `phase` that are applied (or interrupted).
     pub fn later_active(&self, phase: u8) -> Vec<u8> {
-        let mut later: Vec<u8> = (phase + 1..=6).filter(|p| self.active(*p).is_some()).collect();
+        let mut later: Vec<u8> = (phase + 1..=6)
+            .filter(|p| self.active(*p).is_some())
+            .collect();
         later.dedup();
         later
     }
@@ -168,7 +209,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         assert_eq!(Ledger::load(dir.path()).unwrap(), Ledger::default());
         std::fs::write(dir.path().join("a.py"), "new\n").unwrap();
-        let record = FileRecord { path: "a.py".into(), before: sha256(b"old\n"), after: sha256(b"new\n"), backup: "x".into() };
+        let record = FileRecord {
+            path: "a.py".into(),
+            before: sha256(b"old\n"),
+            after: sha256(b"new\n"),
+            backup: "x".into(),
+        };
         let entry = Entry {
             phase: 1,
             state: EntryState::Applied,
@@ -180,7 +226,10 @@ mod tests {
             commit: None,
             files: vec![record.clone()],
         };
-        let ledger = Ledger { version: LEDGER_VERSION, entries: vec![entry] };
+        let ledger = Ledger {
+            version: LEDGER_VERSION,
+            entries: vec![entry],
+        };
         ledger.save(dir.path()).unwrap();
         assert_eq!(Ledger::load(dir.path()).unwrap(), ledger);
         assert_eq!(file_now(dir.path(), &record), FileNow::After);
@@ -194,6 +243,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join(STATE_DIR)).unwrap();
         std::fs::write(ledger_path(dir.path()), "{\"version\": 9, \"entries\": []}").unwrap();
-        assert!(matches!(Ledger::load(dir.path()), Err(LedgerError::Version { found: 9, .. })));
+        assert!(matches!(
+            Ledger::load(dir.path()),
+            Err(LedgerError::Version { found: 9, .. })
+        ));
     }
 }

@@ -177,6 +177,10 @@ fn collect_files(root: &Path, dir: &Path, found: &mut Vec<String>) {
         .collect();
     entries.sort();
     for path in entries {
+        // txo-codemod's own state (ledger, backups) is not project code.
+        if path.is_dir() && path.file_name().is_some_and(|n| n == ".txo-codemod") {
+            continue;
+        }
         if path.is_dir() {
             collect_files(root, &path, found);
         } else {

@@ -1,0 +1,610 @@
+//! Safe, reversible phases: before anything is written, refuse a dirty tree,
+//! set a rollback tag (or back files up without git), and record the phase in
+//! the ledger; after writing, run the verification gate and undo the phase if
+//! it fails. `status` and `rollback` read the same ledger.
+
+pub mod gate;
+pub mod git;
+pub mod ledger;
+
+use std::path::{Path, PathBuf};
+
+use gate::GateOptions;
+use git::Repo;
+use ledger::{Entry, EntryState, FileNow, FileRecord, Ledger, file_now, sha256};
+
+use crate::write;
+
+/// The plan's phase titles, used in tags, commits and `status`.
+pub fn phase_title(phase: u8) -> &'static str {
+    match phase {
+        1 => "Eliminate soft-fail configuration access",
+        2 => "Remove sys.exit() from library code",
+        3 => "Eliminate global mutable state",
+        4 => "Split complex methods",
+        5 => "Fix memory issues",
+        6 => "Introduce new patterns",
+        _ => "unknown phase",
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SafetyOptions {
+    pub allow_dirty: bool,
+    pub tag: Option<String>,
+    pub force_tag: bool,
+    pub no_git: bool,
+    pub backup_dir: Option<PathBuf>,
+    pub strict: bool,
+    pub commit: bool,
+    pub gate: GateOptions,
+}
+
+/// One file the phase will change.
+#[derive(Debug, Clone)]
+pub struct PlannedFile {
+    pub path: PathBuf,
+    pub before: Vec<u8>,
+    pub after: Vec<u8>,
+    pub edits: usize,
+}
+
+/// What is known about the change being applied.
+pub struct PhasePlan<'a> {
+    pub phase: u8,
+    pub rules_hash: String,
+    /// Phases that have rules, for the order check.
+    pub phases_with_rules: &'a [u8],
+    pub files: Vec<PlannedFile>,
+    /// A change table for the commit message.
+    pub change_table: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ApplyStatus {
+    Applied,
+    NothingToDo,
+    Refused,
+    /// Some files could not be written; the others were.
+    Partial,
+    /// The gate failed and the phase was undone.
+    RolledBack,
+    Failed,
+}
+
+/// The result for one repository (the `--json` summary of bulk runs).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ApplyOutcome {
+    pub repo: String,
+    pub phase: u8,
+    pub status: ApplyStatus,
+    pub files_changed: usize,
+    pub edits: usize,
+    pub tag: Option<String>,
+    pub errors: Vec<String>,
+    #[serde(skip)]
+    pub notices: Vec<String>,
+}
+
+/// Where the migration's state lives: the git work tree, or (with
+/// `--no-git`) the project directory.
+pub fn state_root(path: &Path, no_git: bool) -> (PathBuf, Option<Repo>) {
+    match Repo::discover(path).filter(|_| !no_git) {
+        Some(repo) => (repo.root.clone(), Some(repo)),
+        None => (
+            crate::project::Project::discover(path)
+                .map(|p| p.root)
+                .unwrap_or_else(|_| path.to_path_buf()),
+            None,
+        ),
+    }
+}
+
+fn relative_to(root: &Path, path: &Path) -> String {
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let absolute = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    crate::source::display_path(absolute.strip_prefix(&root).unwrap_or(&absolute))
+}
+
+impl ApplyOutcome {
+    fn new(root: &Path, phase: u8) -> Self {
+        ApplyOutcome {
+            repo: crate::source::display_path(root),
+            phase,
+            status: ApplyStatus::NothingToDo,
+            files_changed: 0,
+            edits: 0,
+            tag: None,
+            errors: Vec::new(),
+            notices: Vec::new(),
+        }
+    }
+
+    fn refuse(mut self, message: impl Into<String>) -> Self {
+        self.status = ApplyStatus::Refused;
+        self.errors.push(message.into());
+        self
+    }
+}
+
+/// Applies a planned phase to the repository (or project) at `path`.
+pub fn apply_phase(path: &Path, plan: PhasePlan, options: &SafetyOptions) -> ApplyOutcome {
+    let (root, repo) = state_root(path, options.no_git);
+    let mut outcome = ApplyOutcome::new(&root, plan.phase);
+    if repo.is_none() && !options.no_git {
+        return outcome.refuse("not a git repository: txo-codemod needs git to set a rollback tag; pass --no-git to back files up instead");
+    }
+    let mut ledger = match Ledger::load(&root) {
+        Ok(ledger) => ledger,
+        Err(error) => return outcome.refuse(error.to_string()),
+    };
+    if let Some(active) = ledger.active(plan.phase) {
+        let hint = match active.state {
+            EntryState::Applying => {
+                "an earlier run was interrupted; run `txo-codemod status`, then `txo-codemod rollback --phase N`"
+            }
+            _ => "roll it back first to apply it again",
+        };
+        return outcome.refuse(
+            format!(
+                "phase {} is already recorded in the ledger ({hint})",
+                plan.phase
+            )
+            .replace(" N`", &format!(" {}`", plan.phase)),
+        );
+    }
+    if plan.files.is_empty() {
+        return outcome;
+    }
+    let missing: Vec<u8> = plan
+        .phases_with_rules
+        .iter()
+        .copied()
+        .filter(|p| *p < plan.phase && ledger.active(*p).is_none())
+        .collect();
+    if !missing.is_empty() {
+        let message = format!(
+            "phase {} is applied before phase(s) {missing:?}, which the plan orders first",
+            plan.phase
+        );
+        if options.strict {
+            return outcome.refuse(format!("{message} (--strict)"));
+        }
+        outcome.notices.push(format!("warning: {message}"));
+    }
+    let records = match prepare(&root, repo.as_ref(), &plan, &ledger, options, &mut outcome) {
+        Ok(records) => records,
+        Err(message) => return outcome.refuse(message),
+    };
+    write_phase(
+        &root,
+        repo.as_ref(),
+        plan,
+        records,
+        &mut ledger,
+        options,
+        outcome,
+    )
+}
+
+/// Refusals, tags and backups: everything that must happen before a write.
+fn prepare(
+    root: &Path,
+    repo: Option<&Repo>,
+    plan: &PhasePlan,
+    ledger: &Ledger,
+    options: &SafetyOptions,
+    outcome: &mut ApplyOutcome,
+) -> Result<Vec<FileRecord>, String> {
+    let relatives: Vec<String> = plan
+        .files
+        .iter()
+        .map(|f| relative_to(root, &f.path))
+        .collect();
+    let Some(repo) = repo else {
+        return backup_files(root, plan, &relatives, options);
+    };
+    let dirty = repo.dirty(&relatives).map_err(|e| e.to_string())?;
+    if !dirty.is_empty() && !options.allow_dirty {
+        return Err(format!(
+            "uncommitted changes in files this phase would change: {}; commit or stash them, or pass --allow-dirty",
+            dirty.join(", ")
+        ));
+    }
+    let head = repo
+        .head()
+        .ok_or("the repository has no commit to tag; commit first")?;
+    let tag = options
+        .tag
+        .clone()
+        .unwrap_or_else(|| format!("txo-codemod/pre-phase-{}", plan.phase));
+    match repo.tag_target(&tag) {
+        Some(target) if target != head && !options.force_tag => {
+            return Err(format!(
+                "tag {tag} already exists at {}; pass --force-tag to move it, or --tag NAME",
+                &target[..target.len().min(12)]
+            ));
+        }
+        Some(target) if target == head => {}
+        existing => repo
+            .create_tag(&tag, &head, existing.is_some())
+            .map_err(|e| e.to_string())?,
+    }
+    outcome.tag = Some(tag);
+    if ledger.entries.is_empty() && repo.tag_target("v2.1.0").is_none() {
+        repo.create_tag("v2.1.0", &head, false)
+            .map_err(|e| e.to_string())?;
+        outcome
+            .notices
+            .push("tagged the starting point v2.1.0 (the plan's rollback tag)".into());
+    }
+    plan.files
+        .iter()
+        .zip(relatives)
+        .map(|(file, path)| {
+            let backup = repo.store_blob(&file.before).map_err(|e| e.to_string())?;
+            Ok(FileRecord {
+                path,
+                before: sha256(&file.before),
+                after: sha256(&file.after),
+                backup,
+            })
+        })
+        .collect()
+}
+
+/// Without git: copy every file the phase touches into the backup directory.
+fn backup_files(
+    root: &Path,
+    plan: &PhasePlan,
+    relatives: &[String],
+    options: &SafetyOptions,
+) -> Result<Vec<FileRecord>, String> {
+    let dir = match &options.backup_dir {
+        Some(dir) => dir.join(format!("phase-{}", plan.phase)),
+        None => root
+            .join(ledger::STATE_DIR)
+            .join("backup")
+            .join(format!("phase-{}", plan.phase)),
+    };
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    // Marks the directory so the walker never migrates the backups.
+    std::fs::write(
+        dir.join(crate::walk::BACKUP_MARKER),
+        "txo-codemod backup; restored by `txo-codemod rollback`\n",
+    )
+    .map_err(|e| e.to_string())?;
+    plan.files
+        .iter()
+        .zip(relatives)
+        .map(|(file, path)| {
+            let target = dir.join(path);
+            std::fs::create_dir_all(target.parent().unwrap_or(&dir)).map_err(|e| e.to_string())?;
+            write::write_atomic(&target, &file.before)
+                .map_err(|e| format!("cannot back up {path}: {e}"))?;
+            let backup = relative_to(root, &target);
+            Ok(FileRecord {
+                path: path.clone(),
+                before: sha256(&file.before),
+                after: sha256(&file.after),
+                backup,
+            })
+        })
+        .collect()
+}
+
+fn write_phase(
+    root: &Path,
+    repo: Option<&Repo>,
+    plan: PhasePlan,
+    records: Vec<FileRecord>,
+    ledger: &mut Ledger,
+    options: &SafetyOptions,
+    mut outcome: ApplyOutcome,
+) -> ApplyOutcome {
+    let entry = Entry {
+        phase: plan.phase,
+        state: EntryState::Applying,
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        rules_hash: plan.rules_hash.clone(),
+        base_commit: repo.and_then(Repo::head),
+        tag: outcome.tag.clone(),
+        started_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        commit: None,
+        files: records.clone(),
+    };
+    ledger.entries.push(entry);
+    if let Err(error) = ledger.save(root) {
+        return outcome.refuse(error.to_string());
+    }
+    let mut written = Vec::new();
+    for (file, record) in plan.files.iter().zip(&records) {
+        match write::replace_file(&file.path, &file.before, &file.after) {
+            Ok(()) => {
+                written.push(record.clone());
+                outcome.edits += file.edits;
+            }
+            Err(refused) => outcome.errors.push(format!("{}: {refused}", record.path)),
+        }
+    }
+    outcome.files_changed = written.len();
+    let paths: Vec<String> = written.iter().map(|r| r.path.clone()).collect();
+    // A file that was already broken cannot pass the gate; the engine made
+    // sure the phase added no new error to it.
+    let checkable: Vec<String> = plan
+        .files
+        .iter()
+        .zip(&records)
+        .filter(|(file, record)| paths.contains(&record.path) && parses_cleanly(&file.before))
+        .map(|(_, record)| record.path.clone())
+        .collect();
+    let gate = gate::run_gate(root, &checkable, &options.gate);
+    outcome.notices.extend(gate.notices);
+    let entry = ledger.entries.last_mut().expect("pushed above");
+    entry.files = written;
+    if let Some(failure) = gate.failure {
+        let restore_errors = restore(root, repo, &entry.files, true);
+        entry.state = EntryState::RolledBack;
+        outcome.errors.push(format!(
+            "verification failed, phase {} undone: {failure}",
+            plan.phase
+        ));
+        outcome.errors.extend(restore_errors);
+        outcome.status = ApplyStatus::RolledBack;
+        outcome.files_changed = 0;
+        outcome.edits = 0;
+    } else {
+        entry.state = EntryState::Applied;
+        outcome.status = if outcome.errors.is_empty() {
+            ApplyStatus::Applied
+        } else {
+            ApplyStatus::Partial
+        };
+        if options.commit && !paths.is_empty() {
+            commit_phase(repo, &plan, &paths, entry, &mut outcome);
+        }
+    }
+    if let Err(error) = ledger.save(root) {
+        outcome.errors.push(error.to_string());
+        outcome.status = ApplyStatus::Failed;
+    }
+    outcome
+}
+
+fn commit_phase(
+    repo: Option<&Repo>,
+    plan: &PhasePlan,
+    paths: &[String],
+    entry: &mut Entry,
+    outcome: &mut ApplyOutcome,
+) {
+    let Some(repo) = repo else {
+        outcome
+            .notices
+            .push("--commit needs git; nothing committed".into());
+        return;
+    };
+    let message = format!(
+        "txo-codemod: phase {} — {}\n\n{}",
+        plan.phase,
+        phase_title(plan.phase),
+        plan.change_table
+    );
+    match repo.commit(paths, &message) {
+        Ok(commit) => entry.commit = Some(commit),
+        Err(error) => outcome.errors.push(error.to_string()),
+    }
+}
+
+fn parses_cleanly(bytes: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(bytes);
+    crate::syntax::first_error(&crate::syntax::parse(text.trim_start_matches('\u{feff}'))).is_none()
+}
+
+/// The pre-phase bytes of a recorded file.
+fn before_bytes(root: &Path, repo: Option<&Repo>, record: &FileRecord) -> Result<Vec<u8>, String> {
+    let looks_like_blob =
+        record.backup.len() == 40 && record.backup.chars().all(|c| c.is_ascii_hexdigit());
+    let bytes = match repo.filter(|_| looks_like_blob) {
+        Some(repo) => repo.read_blob(&record.backup).map_err(|e| e.to_string())?,
+        None => std::fs::read(root.join(&record.backup))
+            .map_err(|e| format!("backup {} unreadable: {e}", record.backup))?,
+    };
+    if sha256(&bytes) != record.before {
+        return Err(format!(
+            "{}: the saved copy does not match the ledger",
+            record.path
+        ));
+    }
+    Ok(bytes)
+}
+
+/// Restores recorded files to their pre-phase bytes; with `force`, also
+/// files edited since. Returns the problems.
+fn restore(root: &Path, repo: Option<&Repo>, records: &[FileRecord], force: bool) -> Vec<String> {
+    let mut problems = Vec::new();
+    for record in records {
+        let now = file_now(root, record);
+        if now == FileNow::Before || (now == FileNow::Edited && !force) {
+            continue;
+        }
+        match before_bytes(root, repo, record).and_then(|bytes| {
+            write::write_atomic(&root.join(&record.path), &bytes).map_err(|e| e.to_string())
+        }) {
+            Ok(()) => {}
+            Err(error) => problems.push(format!("{}: {error}", record.path)),
+        }
+    }
+    problems
+}
+
+/// The outcome of a rollback, for the user.
+#[derive(Debug, Default)]
+pub struct RollbackReport {
+    pub restored: Vec<String>,
+    /// Files edited by hand since the phase, left alone without `--force`.
+    pub conflicts: Vec<String>,
+    pub errors: Vec<String>,
+}
+
+/// Undoes one phase: its files get their pre-phase bytes back.
+pub fn rollback_phase(
+    path: &Path,
+    phase: u8,
+    force: bool,
+    no_git: bool,
+) -> Result<RollbackReport, String> {
+    let (root, repo) = state_root(path, no_git);
+    let mut ledger = Ledger::load(&root).map_err(|e| e.to_string())?;
+    let later = ledger.later_active(phase);
+    if !later.is_empty() {
+        let order: Vec<String> = later
+            .iter()
+            .rev()
+            .map(|p| format!("`rollback --phase {p}`"))
+            .collect();
+        return Err(format!(
+            "phase(s) {later:?} were applied after phase {phase}; undo them first: {}",
+            order.join(", then ")
+        ));
+    }
+    let entry = ledger.active_mut(phase).ok_or(format!(
+        "phase {phase} is not applied (see `txo-codemod status`)"
+    ))?;
+    let mut report = RollbackReport::default();
+    for record in &entry.files {
+        match file_now(&root, record) {
+            FileNow::Edited if !force => report.conflicts.push(record.path.clone()),
+            FileNow::Before => {}
+            _ => report.restored.push(record.path.clone()),
+        }
+    }
+    if !report.conflicts.is_empty() {
+        return Ok(report);
+    }
+    report.errors = restore(&root, repo.as_ref(), &entry.files, force);
+    if report.errors.is_empty() {
+        entry.state = EntryState::RolledBack;
+    }
+    ledger.save(&root).map_err(|e| e.to_string())?;
+    Ok(report)
+}
+
+/// Undoes every phase recorded since `tag` was set: files return to their
+/// content at `tag`.
+pub fn rollback_to(path: &Path, tag: &str, force: bool) -> Result<RollbackReport, String> {
+    let (root, repo) = state_root(path, false);
+    let repo = repo.ok_or("--to needs a git repository")?;
+    repo.tag_target(tag).ok_or(format!("no tag {tag}"))?;
+    let mut ledger = Ledger::load(&root).map_err(|e| e.to_string())?;
+    let first = ledger
+        .entries
+        .iter()
+        .position(|e| {
+            e.state != EntryState::RolledBack && (e.tag.as_deref() == Some(tag) || tag == "v2.1.0")
+        })
+        .ok_or(format!("no applied phase was tagged {tag}"))?;
+    let mut report = RollbackReport::default();
+    let active: Vec<usize> = (first..ledger.entries.len())
+        .filter(|i| ledger.entries[*i].state != EntryState::RolledBack)
+        .collect();
+    for &index in &active {
+        for record in &ledger.entries[index].files {
+            if file_now(&root, record) == FileNow::Edited
+                && !force
+                && !report.conflicts.contains(&record.path)
+            {
+                report.conflicts.push(record.path.clone());
+            }
+        }
+    }
+    if !report.conflicts.is_empty() {
+        return Ok(report);
+    }
+    let mut paths: Vec<String> = active
+        .iter()
+        .flat_map(|i| ledger.entries[*i].files.iter().map(|r| r.path.clone()))
+        .collect();
+    paths.sort();
+    paths.dedup();
+    for file in paths {
+        match repo.read_at(tag, &file) {
+            Ok(bytes) => match write::write_atomic(&root.join(&file), &bytes) {
+                Ok(()) => report.restored.push(file),
+                Err(error) => report.errors.push(format!("{file}: {error}")),
+            },
+            Err(error) => report.errors.push(format!("{file}: {error}")),
+        }
+    }
+    if report.errors.is_empty() {
+        for index in active {
+            ledger.entries[index].state = EntryState::RolledBack;
+        }
+    }
+    ledger.save(&root).map_err(|e| e.to_string())?;
+    Ok(report)
+}
+
+/// One phase as `status` shows it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PhaseStatus {
+    pub phase: u8,
+    pub title: &'static str,
+    pub state: String,
+    pub tag: Option<String>,
+    pub files: usize,
+    /// Files changed by hand since the phase.
+    pub edited: Vec<String>,
+}
+
+pub fn status(path: &Path, no_git: bool) -> Result<(String, Vec<PhaseStatus>), String> {
+    let (root, _) = state_root(path, no_git);
+    let ledger = Ledger::load(&root).map_err(|e| e.to_string())?;
+    let phases = (1..=6)
+        .map(|phase| {
+            let title = phase_title(phase);
+            let Some(entry) = ledger.active(phase) else {
+                let rolled_back = ledger.entries.iter().any(|e| e.phase == phase);
+                let state = if rolled_back {
+                    "rolled back"
+                } else {
+                    "not applied"
+                };
+                return PhaseStatus {
+                    phase,
+                    title,
+                    state: state.into(),
+                    tag: None,
+                    files: 0,
+                    edited: Vec::new(),
+                };
+            };
+            let nows: Vec<FileNow> = entry.files.iter().map(|r| file_now(&root, r)).collect();
+            let edited = entry
+                .files
+                .iter()
+                .zip(&nows)
+                .filter(|(_, n)| matches!(n, FileNow::Edited | FileNow::Missing))
+                .map(|(r, _)| r.path.clone())
+                .collect();
+            let reverted = nows.iter().filter(|n| **n == FileNow::Before).count();
+            let state = match entry.state {
+                EntryState::Applying => "interrupted: run `txo-codemod rollback --phase N`"
+                    .replace('N', &phase.to_string()),
+                _ if reverted > 0 && reverted < nows.len() => "partially applied".into(),
+                _ if reverted > 0 => "applied, but its files are back to their old content".into(),
+                _ => "applied".into(),
+            };
+            PhaseStatus {
+                phase,
+                title,
+                state,
+                tag: entry.tag.clone(),
+                files: entry.files.len(),
+                edited,
+            }
+        })
+        .collect();
+    Ok((crate::source::display_path(&root), phases))
+}
