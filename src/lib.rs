@@ -3,6 +3,7 @@
 //! Data flows one way: files → parse → match → edits → verify → present/apply.
 
 pub mod analysis;
+pub mod audit;
 pub mod cli;
 pub mod commands;
 pub mod engine;

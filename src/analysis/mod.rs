@@ -3,6 +3,7 @@
 
 pub mod exits;
 pub mod imports;
+pub mod metrics;
 pub mod provenance;
 
 pub use provenance::{FileFacts, NameMatcher, Provenance};
