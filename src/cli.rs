@@ -27,6 +27,12 @@ pub enum Command {
     Status(StateArgs),
     /// Undo a phase (`--phase N`) or everything since a tag (`--to TAG`).
     Rollback(RollbackArgs),
+    /// Where a project stands: per phase and file, what will change and what needs a person.
+    Assess(AssessArgs),
+    /// The plan's change-tracking table and migration guide (Markdown or JSON).
+    Report(ReportArgs),
+    /// The plan's validation suite as a CI gate (exit 1 on findings).
+    Check(CheckArgs),
     /// List, show or test the rules.
     Rules {
         #[command(subcommand)]
@@ -156,4 +162,85 @@ pub enum RulesCommand {
         #[command(flatten)]
         sources: RuleSourceArgs,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CheckFormat {
+    Text,
+    Json,
+    Sarif,
+    Github,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: CheckFormat,
+    /// Lowest severity that makes the exit code 1.
+    #[arg(long, value_enum, default_value = "error")]
+    pub fail_on: FailOn,
+    /// Run only these checks (no-soft-fail, no-sys-exit, no-global-state, method-length, unused-suppression).
+    #[arg(long, value_delimiter = ',')]
+    pub select: Vec<String>,
+    /// Skip these checks.
+    #[arg(long, value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// Only the checks of this phase.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=6))]
+    pub phase: Option<u8>,
+    #[arg(short = 'j', long = "threads", default_value_t = 0)]
+    pub threads: usize,
+    #[arg(long)]
+    pub no_ignore: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AssessFormat {
+    Text,
+    Markdown,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct AssessArgs {
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: AssessFormat,
+    #[command(flatten)]
+    pub sources: RuleSourceArgs,
+    #[arg(short = 'j', long = "threads", default_value_t = 0)]
+    pub threads: usize,
+    #[arg(long)]
+    pub no_ignore: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    Markdown,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Only this phase.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=6))]
+    pub phase: Option<u8>,
+    #[arg(long, value_enum, default_value = "markdown")]
+    pub format: ReportFormat,
+    /// Write the report to FILE instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub sources: RuleSourceArgs,
 }

@@ -9,6 +9,9 @@ fn main() {
         Command::Diff(args) => commands::migrate::execute(args),
         Command::Apply(args) => commands::apply::execute(args),
         Command::Status(args) => commands::state::status(args),
+        Command::Check(args) => commands::check::execute(args),
+        Command::Assess(args) => commands::assess::execute(args),
+        Command::Report(args) => commands::report::execute(args),
         Command::Rollback(args) => commands::state::rollback(args),
         Command::Rules { command } => commands::rules::execute(command),
     };

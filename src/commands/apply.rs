@@ -119,6 +119,7 @@ fn apply_group(
         phases_with_rules,
         files: planned_files(&result),
         change_table: change_table(&result, rules),
+        edits: edit_records(&result, rules),
     };
     let target = paths.first().map_or(root, |p| p.as_path());
     let planned = plan.files.len();
@@ -179,6 +180,40 @@ fn planned_files(result: &RunResult) -> Vec<PlannedFile> {
             })
         })
         .collect()
+}
+
+fn edit_records(
+    result: &RunResult,
+    rules: &[&Rule],
+) -> Vec<(PathBuf, crate::safety::ledger::EditRecord)> {
+    let mut records = Vec::new();
+    for file in &result.files {
+        let Outcome::Processed(processed) = &file.outcome else {
+            continue;
+        };
+        let Some(source) = processed
+            .source
+            .as_ref()
+            .filter(|_| processed.new_text.is_some())
+        else {
+            continue;
+        };
+        for edit in &processed.edits {
+            let mut ids: Vec<String> = edit.rules.iter().map(|r| rules[*r].id.clone()).collect();
+            ids.dedup();
+            records.push((
+                file.path.clone(),
+                crate::safety::ledger::EditRecord {
+                    path: file.display.clone(),
+                    line: crate::source::line_col(&source.text, edit.start).0,
+                    rules: ids,
+                    before: source.text[edit.start..edit.end].to_string(),
+                    after: edit.after.clone(),
+                },
+            ));
+        }
+    }
+    records
 }
 
 /// Identifies the rule set in the ledger: a hash of the rules' YAML.

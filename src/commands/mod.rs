@@ -1,7 +1,10 @@
 //! Each subcommand: turns parsed arguments into a run and an exit code.
 
 pub mod apply;
+pub mod assess;
+pub mod check;
 pub mod migrate;
+pub mod report;
 pub mod rules;
 pub mod state;
 
@@ -61,6 +64,23 @@ pub fn all_paths(
         }
     }
     Ok(all)
+}
+
+/// A run of `rules` over `paths` that changes nothing.
+pub fn dry_run(
+    rules: &[&crate::rules::Rule],
+    paths: &[std::path::PathBuf],
+    walk: crate::walk::WalkOptions,
+    threads: usize,
+) -> Result<crate::run::RunResult, crate::run::RunError> {
+    let options = crate::run::RunOptions {
+        paths: paths.to_vec(),
+        walk,
+        threads,
+        show_progress: true,
+        explicit_rules: false,
+    };
+    crate::run::run(rules, &options)
 }
 
 pub fn report_rule_errors(errors: Vec<RuleFileError>) -> Exit {

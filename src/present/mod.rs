@@ -1,5 +1,7 @@
 //! Presenters: how a run's results are shown (diff, text, JSON).
 
+pub mod assess;
+pub mod check;
 pub mod diff;
 pub mod json;
 pub mod text;

@@ -279,6 +279,7 @@ fn load_document(doc: &DocContext, kinds: &KindTable) -> LoadResult<Rule> {
             .as_deref()
             .map(|fix| Template::parse(fix.strip_suffix('\n').unwrap_or(fix))),
         enabled: spec.enabled,
+        migration: spec.migration,
         group: spec.group,
         blocks_group: spec.blocks_group,
         options: spec.options,

@@ -96,6 +96,7 @@ pub struct Rule {
     pub fix: Option<Template>,
     /// False for opt-in rules.
     pub enabled: bool,
+    pub migration: Vec<String>,
     pub group: Option<String>,
     pub blocks_group: bool,
     /// Option name (kebab-case) → default text.

@@ -85,6 +85,9 @@ pub struct RuleSpec {
     pub matcher: MatchSpec,
     #[serde(default)]
     pub fix: Option<String>,
+    /// Steps for users of the migrated code, for `report`'s migration guide.
+    #[serde(default)]
+    pub migration: Vec<String>,
     /// Rules that only make sense together (e.g. removing a flag and every use).
     #[serde(default)]
     pub group: Option<String>,

@@ -53,6 +53,18 @@ pub struct Entry {
     pub started_at: String,
     pub commit: Option<String>,
     pub files: Vec<FileRecord>,
+    /// What changed, for `report`: one record per composed edit.
+    #[serde(default)]
+    pub edits: Vec<EditRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EditRecord {
+    pub path: String,
+    pub line: usize,
+    pub rules: Vec<String>,
+    pub before: String,
+    pub after: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -225,6 +237,7 @@ mod tests {
             started_at: "t".into(),
             commit: None,
             files: vec![record.clone()],
+            edits: Vec::new(),
         };
         let ledger = Ledger {
             version: LEDGER_VERSION,

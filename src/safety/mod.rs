@@ -58,6 +58,8 @@ pub struct PhasePlan<'a> {
     pub files: Vec<PlannedFile>,
     /// A change table for the commit message.
     pub change_table: String,
+    /// The edits, for the ledger (paths relative to the file's own display path).
+    pub edits: Vec<(PathBuf, ledger::EditRecord)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -313,6 +315,14 @@ fn write_phase(
         started_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         commit: None,
         files: records.clone(),
+        edits: plan
+            .edits
+            .iter()
+            .map(|(path, edit)| ledger::EditRecord {
+                path: relative_to(root, path),
+                ..edit.clone()
+            })
+            .collect(),
     };
     ledger.entries.push(entry);
     if let Err(error) = ledger.save(root) {

@@ -1,0 +1,167 @@
+//! `assess`: the plan's first instruction — where a v2.1 project stands and
+//! what each phase will change or can only report.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::audit::{self, AuditOptions, FileAudit};
+use crate::cli::{AssessArgs, AssessFormat};
+use crate::commands::{Exit, dry_run, load_rules, report_rule_errors};
+use crate::rules::Rule;
+use crate::run::{Outcome, RunResult};
+use crate::safety::phase_title;
+use crate::walk::WalkOptions;
+
+/// Counts for one phase.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct PhaseCounts {
+    pub phase: u8,
+    pub title: &'static str,
+    pub edits: usize,
+    pub files: usize,
+    pub to_review: usize,
+    /// Audit facts for this phase: rule → count.
+    pub facts: BTreeMap<&'static str, usize>,
+}
+
+/// One row per file.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct FileRow {
+    pub file: String,
+    pub soft_fail: usize,
+    pub exits: usize,
+    pub allowed_exits: usize,
+    pub global_state: usize,
+    pub over_50_lines: usize,
+    pub over_100_lines: usize,
+    pub thread_local: usize,
+    pub dataclass_slots: usize,
+    pub escape_hatches: usize,
+    pub edits: BTreeMap<u8, usize>,
+    pub to_review: usize,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct Assessment {
+    pub library_files: usize,
+    pub phases: Vec<PhaseCounts>,
+    pub files: Vec<FileRow>,
+}
+
+pub fn execute(args: &AssessArgs) -> Exit {
+    let set = match load_rules(&args.sources.rule_dirs) {
+        Ok(set) => set,
+        Err(errors) => return report_rule_errors(errors),
+    };
+    let rules: Vec<&Rule> = set.rules.iter().collect();
+    let walk = WalkOptions {
+        no_ignore: args.no_ignore,
+    };
+    let result = dry_run(&rules, &args.paths, walk, args.threads);
+    let audits = audit::audit(&AuditOptions {
+        paths: args.paths.clone(),
+        walk,
+        threads: args.threads,
+    });
+    let (result, audits) = match (result, audits) {
+        (Ok(result), Ok(audits)) => (result, audits),
+        (Err(error), _) | (_, Err(error)) => {
+            eprintln!("{:?}", miette::Report::new(error));
+            return Exit::Error;
+        }
+    };
+    let assessment = assess(&rules, &result, &audits);
+    match args.format {
+        AssessFormat::Text => print!("{}", crate::present::assess::text(&assessment)),
+        AssessFormat::Markdown => print!("{}", crate::present::assess::markdown(&assessment)),
+        AssessFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&assessment).unwrap_or_default()
+        ),
+    }
+    Exit::Clean
+}
+
+pub fn assess(rules: &[&Rule], result: &RunResult, audits: &[FileAudit]) -> Assessment {
+    let mut phases: Vec<PhaseCounts> = (1..=6)
+        .map(|phase| PhaseCounts {
+            phase,
+            title: phase_title(phase),
+            ..PhaseCounts::default()
+        })
+        .collect();
+    let mut rows: BTreeMap<String, FileRow> = BTreeMap::new();
+    for file in &result.files {
+        let Outcome::Processed(processed) = &file.outcome else {
+            continue;
+        };
+        let mut touched = [false; 7];
+        for edit in &processed.edits {
+            for rule in &edit.rules {
+                let phase = rules[*rule].phase;
+                phases[phase as usize - 1].edits += 1;
+                touched[phase as usize] = true;
+                *rows
+                    .entry(file.display.clone())
+                    .or_default()
+                    .edits
+                    .entry(phase)
+                    .or_default() += 1;
+            }
+        }
+        for finding in &processed.findings {
+            phases[rules[finding.rule].phase as usize - 1].to_review += 1;
+            rows.entry(file.display.clone()).or_default().to_review += 1;
+        }
+        for phase in 1..=6 {
+            phases[phase - 1].files += usize::from(touched[phase]);
+        }
+    }
+    for file_audit in audits {
+        let row = rows.entry(file_audit.file.clone()).or_default();
+        for finding in &file_audit.findings {
+            let phase = audit::phase_of(finding.rule);
+            let key = if finding.allowed.is_some() {
+                "allowed-exit"
+            } else {
+                finding.rule
+            };
+            if phase > 0 {
+                *phases[phase as usize - 1].facts.entry(key).or_default() += 1;
+            }
+            count_into(row, key);
+        }
+    }
+    let files = rows
+        .into_iter()
+        .map(|(file, mut row)| {
+            row.file = file;
+            row
+        })
+        .filter(|row| {
+            audits.iter().any(|a| a.file == row.file) || !row.edits.is_empty() || row.to_review > 0
+        })
+        .collect();
+    Assessment {
+        library_files: audits.len(),
+        phases,
+        files,
+    }
+}
+
+fn count_into(row: &mut FileRow, key: &str) {
+    let slot = match key {
+        "no-soft-fail" => &mut row.soft_fail,
+        "no-sys-exit" => &mut row.exits,
+        "allowed-exit" => &mut row.allowed_exits,
+        "no-global-state" => &mut row.global_state,
+        "method-length" => &mut row.over_50_lines,
+        "long-method-100" => &mut row.over_100_lines,
+        "thread-local" => &mut row.thread_local,
+        "dataclass-slots" => &mut row.dataclass_slots,
+        "escape-hatch" => &mut row.escape_hatches,
+        _ => return,
+    };
+    *slot += 1;
+}

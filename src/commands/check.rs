@@ -1,0 +1,105 @@
+//! `check`: the plan's validation suite and success criteria as a CI gate.
+
+use crate::audit::{self, AuditFinding, AuditOptions, CHECKS};
+use crate::cli::{CheckArgs, CheckFormat, FailOn};
+use crate::commands::Exit;
+use crate::present::check as present;
+use crate::rules::Severity;
+use crate::walk::WalkOptions;
+
+pub fn execute(args: &CheckArgs) -> Exit {
+    let known: Vec<&str> = CHECKS.iter().map(|(id, ..)| *id).collect();
+    if let Some(unknown) = args
+        .select
+        .iter()
+        .chain(&args.ignore)
+        .find(|id| !known.contains(&id.as_str()))
+    {
+        eprintln!("error: no check `{unknown}`; checks: {}", known.join(", "));
+        return Exit::Error;
+    }
+    let options = AuditOptions {
+        paths: args.paths.clone(),
+        walk: WalkOptions {
+            no_ignore: args.no_ignore,
+        },
+        threads: args.threads,
+    };
+    let audits = match audit::audit(&options) {
+        Ok(audits) => audits,
+        Err(error) => {
+            eprintln!("{:?}", miette::Report::new(error));
+            return Exit::Error;
+        }
+    };
+    let selected = |f: &&AuditFinding| {
+        known.contains(&f.rule)
+            && (args.select.is_empty() || args.select.iter().any(|s| s == f.rule))
+            && !args.ignore.iter().any(|s| s == f.rule)
+            && args
+                .phase
+                .is_none_or(|p| audit::phase_of(f.rule) == p || f.rule == "unused-suppression")
+    };
+    let all: Vec<&AuditFinding> = audits
+        .iter()
+        .flat_map(|a| &a.findings)
+        .filter(selected)
+        .collect();
+    let (allowed, findings): (Vec<&AuditFinding>, Vec<&AuditFinding>) =
+        all.into_iter().partition(|f| f.allowed.is_some());
+    print(args.format, &findings, &allowed, audits.len());
+    let threshold = match args.fail_on {
+        FailOn::Error => Severity::Error,
+        FailOn::Warning => Severity::Warning,
+    };
+    if findings.iter().any(|f| f.severity >= threshold) {
+        Exit::Attention
+    } else {
+        Exit::Clean
+    }
+}
+
+fn print(format: CheckFormat, findings: &[&AuditFinding], allowed: &[&AuditFinding], files: usize) {
+    match format {
+        CheckFormat::Text => {
+            for finding in findings {
+                println!("{}", present::text_finding(finding));
+            }
+            if !allowed.is_empty() {
+                println!("Allowed exits (entry points, main(), __main__ blocks):");
+                for exit in allowed {
+                    println!(
+                        "  {}:{}:{}: {}",
+                        exit.file,
+                        exit.line,
+                        exit.column,
+                        exit.allowed.as_deref().unwrap_or_default()
+                    );
+                }
+            }
+            let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
+            println!(
+                "{} errors, {} warnings in {files} library files; {} allowed exits",
+                count(Severity::Error),
+                count(Severity::Warning),
+                allowed.len()
+            );
+        }
+        CheckFormat::Json => {
+            let report = serde_json::json!({ "findings": findings, "allowed": allowed, "files_checked": files });
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&report).unwrap_or_default()
+            );
+        }
+        CheckFormat::Sarif => println!(
+            "{}",
+            serde_json::to_string_pretty(&present::sarif(findings)).unwrap_or_default()
+        ),
+        CheckFormat::Github => {
+            for finding in findings {
+                println!("{}", present::github(finding));
+            }
+        }
+    }
+}

@@ -1,0 +1,272 @@
+//! `report`: the plan's change-tracking table (`| File | Issue | Fix |
+//! Status | Breaking |`) and a migration guide of the breaking changes.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::cli::{ReportArgs, ReportFormat};
+use crate::commands::{Exit, dry_run, load_rules, report_rule_errors};
+use crate::rules::Rule;
+use crate::run::{Outcome, RunResult};
+use crate::safety::ledger::{EntryState, Ledger};
+use crate::safety::{phase_title, state_root};
+use crate::source::line_col;
+use crate::walk::WalkOptions;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    pub file: String,
+    pub line: usize,
+    pub phase: u8,
+    pub rule: String,
+    pub issue: String,
+    pub fix: String,
+    pub status: &'static str,
+    pub breaking: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GuideEntry {
+    pub rule: String,
+    pub phase: u8,
+    pub severity: &'static str,
+    pub what: String,
+    pub note: Option<String>,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub steps: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub rows: Vec<Row>,
+    pub guide: Vec<GuideEntry>,
+}
+
+pub fn execute(args: &ReportArgs) -> Exit {
+    let set = match load_rules(&args.sources.rule_dirs) {
+        Ok(set) => set,
+        Err(errors) => return report_rule_errors(errors),
+    };
+    let rules: Vec<&Rule> = set
+        .rules
+        .iter()
+        .filter(|r| args.phase.is_none_or(|p| r.phase == p))
+        .collect();
+    let result = match dry_run(&rules, &args.paths, WalkOptions::default(), 0) {
+        Ok(result) => result,
+        Err(error) => {
+            eprintln!("{:?}", miette::Report::new(error));
+            return Exit::Error;
+        }
+    };
+    let ledgers: Vec<Ledger> = args
+        .paths
+        .iter()
+        .filter_map(|p| Ledger::load(&state_root(p, false).0).ok())
+        .collect();
+    let report = build(&rules, &result, &ledgers, args.phase);
+    let text = match args.format {
+        ReportFormat::Markdown => markdown(&report),
+        ReportFormat::Json => format!(
+            "{}\n",
+            serde_json::to_string_pretty(&report).unwrap_or_default()
+        ),
+    };
+    write_output(args.output.as_ref(), &text)
+}
+
+fn write_output(output: Option<&PathBuf>, text: &str) -> Exit {
+    match output {
+        None => {
+            print!("{text}");
+            Exit::Clean
+        }
+        Some(path) => match crate::write::write_atomic(path, text.as_bytes()) {
+            Ok(()) => Exit::Clean,
+            Err(error) => {
+                eprintln!("error: cannot write {}: {error}", path.display());
+                Exit::Error
+            }
+        },
+    }
+}
+
+/// "`before` → `after`", or "`before` removed".
+fn change(before: &str, after: &str) -> String {
+    if after.trim().is_empty() {
+        format!("`{}` removed", one_line(before))
+    } else {
+        format!("`{}` → `{}`", one_line(before), one_line(after))
+    }
+}
+
+fn one_line(code: &str) -> String {
+    let folded = code.split_whitespace().collect::<Vec<_>>().join(" ");
+    let short: String = folded.chars().take(70).collect();
+    if short.len() < folded.len() {
+        format!("{short}…")
+    } else {
+        short
+    }
+}
+
+pub fn build(
+    rules: &[&Rule],
+    result: &RunResult,
+    ledgers: &[Ledger],
+    only_phase: Option<u8>,
+) -> Report {
+    let by_id = |id: &str| rules.iter().find(|r| r.id == id).copied();
+    let mut rows = Vec::new();
+    let mut recorded_phases = Vec::new();
+    for ledger in ledgers {
+        for entry in ledger
+            .entries
+            .iter()
+            .filter(|e| only_phase.is_none_or(|p| e.phase == p))
+        {
+            let status = match entry.state {
+                EntryState::Applied => "applied",
+                EntryState::Applying => "interrupted",
+                EntryState::RolledBack => "rolled back",
+            };
+            recorded_phases.push(entry.phase);
+            for edit in &entry.edits {
+                let rule = edit.rules.first().and_then(|id| by_id(id));
+                rows.push(Row {
+                    file: edit.path.clone(),
+                    line: edit.line,
+                    phase: entry.phase,
+                    rule: edit.rules.join(", "),
+                    issue: rule.map_or_else(|| edit.rules.join(", "), |r| r.title.clone()),
+                    fix: change(&edit.before, &edit.after),
+                    status,
+                    breaking: rule.map_or("none", |r| r.breaking.as_str()),
+                });
+            }
+        }
+    }
+    for file in &result.files {
+        let Outcome::Processed(processed) = &file.outcome else {
+            continue;
+        };
+        let Some(source) = &processed.source else {
+            continue;
+        };
+        for edit in &processed.edits {
+            let rule = rules[edit.rules[0]];
+            rows.push(Row {
+                file: file.display.clone(),
+                line: line_col(&source.text, edit.start).0,
+                phase: rule.phase,
+                rule: rule.id.clone(),
+                issue: rule.title.clone(),
+                fix: change(&source.text[edit.start..edit.end], &edit.after),
+                status: "pending",
+                breaking: rule.breaking.as_str(),
+            });
+        }
+        for finding in &processed.findings {
+            let rule = rules[finding.rule];
+            rows.push(Row {
+                file: file.display.clone(),
+                line: line_col(&source.text, finding.start).0,
+                phase: rule.phase,
+                rule: rule.id.clone(),
+                issue: rule.title.clone(),
+                fix: finding.message.clone(),
+                status: "needs review",
+                breaking: rule.breaking.as_str(),
+            });
+        }
+    }
+    rows.sort_by(|a, b| (a.phase, &a.file, a.line).cmp(&(b.phase, &b.file, b.line)));
+    let mut phases: Vec<u8> = rows
+        .iter()
+        .map(|r| r.phase)
+        .chain(recorded_phases)
+        .collect();
+    phases.sort();
+    phases.dedup();
+    Report {
+        rows,
+        guide: guide(rules, &phases),
+    }
+}
+
+/// Each breaking rule of the phases in the report, with an example from the
+/// rule's own tests.
+fn guide(rules: &[&Rule], phases: &[u8]) -> Vec<GuideEntry> {
+    let mut entries: Vec<GuideEntry> = rules
+        .iter()
+        .filter(|r| {
+            phases.contains(&r.phase)
+                && r.breaking != crate::rules::Breaking::None
+                && r.is_fixable()
+                && r.enabled
+        })
+        .map(|rule| {
+            let example = rule.tests.invalid.first();
+            GuideEntry {
+                rule: rule.id.clone(),
+                phase: rule.phase,
+                severity: rule.breaking.as_str(),
+                what: rule.title.clone(),
+                note: rule.note.clone(),
+                before: example.map(|e| e.code.clone()),
+                after: example.and_then(|e| e.fixed.clone()),
+                steps: rule.migration.clone(),
+            }
+        })
+        .collect();
+    let rank = |severity: &str| {
+        ["high", "medium", "low"]
+            .iter()
+            .position(|s| *s == severity)
+            .unwrap_or(3)
+    };
+    entries.sort_by_key(|e| (rank(e.severity), e.phase, e.rule.clone()));
+    entries
+}
+
+pub fn markdown(report: &Report) -> String {
+    let mut out = String::from(
+        "## Change tracking\n\n| File | Issue | Fix | Status | Breaking |\n|---|---|---|---|---|\n",
+    );
+    for row in &report.rows {
+        let fix = row.fix.replace('|', "\\|");
+        out.push_str(&format!(
+            "| `{}:{}` | {} (`{}`) | {fix} | {} | {} |\n",
+            row.file, row.line, row.issue, row.rule, row.status, row.breaking
+        ));
+    }
+    out.push_str("\n## Migration guide\n");
+    for entry in &report.guide {
+        out.push_str(&format!(
+            "\n### {} (phase {}: {}; breaking: {})\n\n",
+            entry.what,
+            entry.phase,
+            phase_title(entry.phase),
+            entry.severity
+        ));
+        if let Some(note) = &entry.note {
+            out.push_str(&format!("{}\n\n", note.trim()));
+        }
+        if let (Some(before), Some(after)) = (&entry.before, &entry.after) {
+            out.push_str(&format!(
+                "Before:\n\n```python\n{}\n```\n\nAfter:\n\n```python\n{}\n```\n\n",
+                before.trim_end(),
+                after.trim_end()
+            ));
+        }
+        if !entry.steps.is_empty() {
+            out.push_str("Migration steps:\n\n");
+            for (number, step) in entry.steps.iter().enumerate() {
+                out.push_str(&format!("{}. {step}\n", number + 1));
+            }
+        }
+    }
+    out
+}
