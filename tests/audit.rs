@@ -5,16 +5,6 @@ mod common;
 
 use common::{Project, run_tool, tool_available};
 
-fn snapshot(name: &str, value: &str) {
-    insta::with_settings!({
-        snapshot_path => "../snapshots",
-        prepend_module_to_snapshot => false,
-        omit_expression => true,
-    }, {
-        insta::assert_snapshot!(name, value);
-    });
-}
-
 /// The plan's `method_length` script, verbatim in behaviour.
 const METHOD_LENGTH: &str = r#"
 import ast
@@ -46,9 +36,9 @@ for path in sorted(glob.glob('utils/*.py')):
 fn check_reports_the_sample_and_gates_ci() {
     let sample = Project::sample();
     let text = sample.run("check .").expect_code(1);
-    snapshot("check_sample_text", &text.stdout);
+    common::snapshot("check_sample_text", &text.stdout);
     let github = sample.run("check --format github .").expect_code(1);
-    snapshot("check_sample_github", &github.stdout);
+    common::snapshot("check_sample_github", &github.stdout);
     let json: serde_json::Value =
         serde_json::from_str(&sample.run("check --format json .").expect_code(1).stdout).unwrap();
     assert!(
@@ -78,9 +68,9 @@ fn check_after_phases_1_and_2_leaves_only_reviewed_sites() {
     sample.run("apply --no-git --phase 1 .").expect_code(0);
     sample.run("apply --no-git --phase 2 .").expect_code(0);
     let after = sample.run("check --phase 1 .").expect_code(1);
-    snapshot("check_after_phase_1_and_2_phase_1", &after.stdout);
+    common::snapshot("check_after_phase_1_and_2_phase_1", &after.stdout);
     let after = sample.run("check --phase 2 .").expect_code(1);
-    snapshot("check_after_phase_1_and_2_phase_2", &after.stdout);
+    common::snapshot("check_after_phase_1_and_2_phase_2", &after.stdout);
 }
 
 #[test]
@@ -170,34 +160,25 @@ fn counts_agree_with_the_plans_validation_scripts() {
             .any(|f| f["rule"] == "no-sys-exit" && f["file"] == path);
         assert_eq!(verdict == "FAIL", ours, "{line}");
     }
-    let soft_fail = regex::Regex::new(r#"config\.get\(["']"#).unwrap();
-    for file in sample
-        .python_files()
-        .into_iter()
-        .filter(|f| f.starts_with("utils/"))
-    {
-        let text = sample.read_text(&file);
-        for found in soft_fail.find_iter(&text) {
-            let line = 1 + text[..found.start()].matches('\n').count();
-            let reported = findings.iter().any(|f| {
-                f["rule"] == "no-soft-fail" && f["file"] == file.as_str() && f["line"] == line
-            });
-            assert!(
-                reported,
-                "{file}:{line} matches the plan's no_soft_fail pattern but check misses it"
-            );
-        }
+    for (file, line) in common::plan_soft_fail_sites(&sample) {
+        let reported = findings.iter().any(|f| {
+            f["rule"] == "no-soft-fail" && f["file"] == file.as_str() && f["line"] == line
+        });
+        assert!(
+            reported,
+            "{file}:{line} matches the plan's no_soft_fail pattern but check misses it"
+        );
     }
 }
 
 #[test]
 fn assess_summarises_the_work_ahead() {
     let sample = Project::sample();
-    snapshot(
+    common::snapshot(
         "assess_sample_text",
         &sample.run("assess .").expect_code(0).stdout,
     );
-    snapshot(
+    common::snapshot(
         "assess_sample_markdown",
         &sample
             .run("assess --format markdown .")
@@ -214,14 +195,14 @@ fn assess_summarises_the_work_ahead() {
 fn report_tracks_pending_then_applied_changes() {
     let sample = Project::sample();
     let before = sample.run("report --phase 2 .").expect_code(0).stdout;
-    snapshot("report_phase_2_before", &before);
+    common::snapshot("report_phase_2_before", &before);
     assert!(before.contains("| pending | medium |"));
     sample.run("apply --no-git --phase 2 .").expect_code(0);
     sample
         .run("report --phase 2 --output report.md .")
         .expect_code(0);
     let after = sample.read_text("report.md");
-    snapshot("report_phase_2_after", &after);
+    common::snapshot("report_phase_2_after", &after);
     assert!(after.contains("| applied | medium |") && !after.contains("| pending |"));
     let json: serde_json::Value =
         serde_json::from_str(&sample.run("report --format json .").expect_code(0).stdout).unwrap();

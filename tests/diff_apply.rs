@@ -5,16 +5,6 @@ mod common;
 use common::{Project, run_in, run_tool, tool_available};
 use serde::Deserialize;
 
-fn snapshot(name: &str, value: &str) {
-    insta::with_settings!({
-        snapshot_path => "../snapshots",
-        prepend_module_to_snapshot => false,
-        omit_expression => true,
-    }, {
-        insta::assert_snapshot!(name, value);
-    });
-}
-
 /// Files named in the `+++ b/…` headers of a unified diff.
 fn files_in_diff(diff: &str) -> Vec<String> {
     diff.lines()
@@ -27,8 +17,8 @@ fn files_in_diff(diff: &str) -> Vec<String> {
 fn diff_shows_the_phase_1_edits_and_writes_nothing() {
     let sample = Project::sample();
     let run = sample.run("diff --phase 1 .").expect_code(1);
-    snapshot("diff_phase_1_stdout", &run.stdout);
-    snapshot("diff_phase_1_stderr", &run.stderr);
+    common::snapshot("diff_phase_1_stdout", &run.stdout);
+    common::snapshot("diff_phase_1_stderr", &run.stderr);
     assert_eq!(sample.changed_from_sample(), Vec::<String>::new());
 }
 
@@ -168,7 +158,7 @@ fn json_lists_every_edit_with_its_position() {
     }
     let rule_edits: usize = report.edits.iter().map(|e| e.rules.len()).sum();
     assert_eq!(report.summary.edits, rule_edits);
-    snapshot("diff_phase_1_json", &run.stdout);
+    common::snapshot("diff_phase_1_json", &run.stdout);
 }
 
 #[test]
@@ -213,7 +203,7 @@ fn missing_path_is_an_error() {
     let sample = Project::sample();
     let run = sample.run("diff --phase 1 no-such-dir").expect_code(2);
     assert_eq!(run.stdout, "");
-    snapshot("diff_missing_path_stderr", &run.stderr);
+    common::snapshot("diff_missing_path_stderr", &run.stderr);
 }
 
 #[test]

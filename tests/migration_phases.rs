@@ -25,16 +25,6 @@ for root, dirs, files in os.walk('utils'):
                 print(f"PASS: {path}")
 "#;
 
-fn snapshot(name: &str, value: &str) {
-    insta::with_settings!({
-        snapshot_path => "../snapshots",
-        prepend_module_to_snapshot => false,
-        omit_expression => true,
-    }, {
-        insta::assert_snapshot!(name, value);
-    });
-}
-
 fn python() -> bool {
     let found = tool_available("python3", &["--version"]);
     if !found {
@@ -79,19 +69,10 @@ fn phase_1_leaves_only_reported_soft_fails() {
         again.stdout
     );
     let reported = finding_locations(&again.stderr);
-    let soft_fail = regex::Regex::new(r#"config\.get\(["']"#).unwrap();
-    let mut remaining = Vec::new();
-    for file in project
-        .python_files()
+    let remaining: Vec<String> = common::plan_soft_fail_sites(&project)
         .into_iter()
-        .filter(|f| f.starts_with("utils/"))
-    {
-        let text = project.read_text(&file);
-        for found in soft_fail.find_iter(&text) {
-            let line = 1 + text[..found.start()].matches('\n').count();
-            remaining.push(format!("{file}:{line}"));
-        }
-    }
+        .map(|(file, line)| format!("{file}:{line}"))
+        .collect();
     assert!(
         !remaining.is_empty(),
         "the sample keeps reviewed soft-fail sites"
@@ -130,8 +111,8 @@ fn phase_1_leaves_only_reported_soft_fails() {
 fn phase_2_rewrites_library_exits_and_reports_the_rest() {
     let project = Project::sample();
     let diff = project.run("diff --phase 2 .").expect_code(1);
-    snapshot("phase_2_diff_stdout", &diff.stdout);
-    snapshot("phase_2_diff_stderr", &diff.stderr);
+    common::snapshot("phase_2_diff_stdout", &diff.stdout);
+    common::snapshot("phase_2_diff_stderr", &diff.stderr);
     project.run("apply --no-git --phase 2 .").expect_code(0);
     assert_all_compile(&project);
     if python() && tool_available("python3", &["-m", "pyflakes", "--version"]) {

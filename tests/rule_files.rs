@@ -5,16 +5,6 @@ mod common;
 
 use common::Project;
 
-fn snapshot(name: &str, value: &str) {
-    insta::with_settings!({
-        snapshot_path => "../snapshots",
-        prepend_module_to_snapshot => false,
-        omit_expression => true,
-    }, {
-        insta::assert_snapshot!(name, value);
-    });
-}
-
 /// A valid user rule; the broken cases below are small edits of it.
 /// Lines: 1 id, 2 phase, 3 title, 4 message, 8 pattern, 9 fix.
 const PRINT_RULE: &str = r#"id: print-call
@@ -85,7 +75,7 @@ fn yaml_syntax_error() {
         stderr.contains("mapping values are not allowed"),
         "{stderr}"
     );
-    snapshot("rule_file_yaml_syntax_error", &stderr);
+    common::snapshot("rule_file_yaml_syntax_error", &stderr);
 }
 
 #[test]
@@ -93,7 +83,7 @@ fn unknown_field() {
     let rule = edited("title:", "titel:");
     let stderr = rejected(&[("rule.yaml", &rule)], "rule.yaml:3:1");
     assert!(stderr.contains("unknown field `titel`"), "{stderr}");
-    snapshot("rule_file_unknown_field", &stderr);
+    common::snapshot("rule_file_unknown_field", &stderr);
 }
 
 #[test]
@@ -102,7 +92,7 @@ fn missing_required_field() {
     let rule = edited(&format!("{message_line}\n"), "");
     let stderr = rejected(&[("rule.yaml", &rule)], "rule.yaml:1:1");
     assert!(stderr.contains("missing field `message`"), "{stderr}");
-    snapshot("rule_file_missing_field", &stderr);
+    common::snapshot("rule_file_missing_field", &stderr);
 }
 
 #[test]
@@ -114,7 +104,7 @@ fn pattern_that_is_not_python() {
         stderr.contains("the pattern is not valid Python"),
         "{stderr}"
     );
-    snapshot("rule_file_invalid_pattern", &stderr);
+    common::snapshot("rule_file_invalid_pattern", &stderr);
 }
 
 #[test]
@@ -137,7 +127,7 @@ fn fix_uses_an_unbound_metavariable() {
     let rule = edited("fix: logger.info($MSG)", "fix: logger.info($MESSAGE)");
     let stderr = rejected(&[("rule.yaml", &rule)], "rule.yaml:9:18");
     assert!(stderr.contains("`$MESSAGE` is used in `fix`"), "{stderr}");
-    snapshot("rule_file_unbound_metavariable", &stderr);
+    common::snapshot("rule_file_unbound_metavariable", &stderr);
 }
 
 #[test]
@@ -148,7 +138,7 @@ fn duplicate_id_across_two_files() {
         stderr.contains("already used in my-rules/a.yaml"),
         "{stderr}"
     );
-    snapshot("rule_file_duplicate_id", &stderr);
+    common::snapshot("rule_file_duplicate_id", &stderr);
 }
 
 #[test]
@@ -156,7 +146,7 @@ fn unknown_phase() {
     let rule = edited("phase: 1", "phase: 9");
     let stderr = rejected(&[("rule.yaml", &rule)], "rule.yaml:2:8");
     assert!(stderr.contains("unknown phase 9"), "{stderr}");
-    snapshot("rule_file_unknown_phase", &stderr);
+    common::snapshot("rule_file_unknown_phase", &stderr);
 }
 
 #[test]
@@ -303,7 +293,7 @@ fn wrong_test_case_in_a_user_rule_fails_rules_test() {
     );
 
     let one = project.run("rules test --rules my-rules --rule print-call");
-    snapshot("rules_test_wrong_fixed_case", &one.expect_code(1).stdout);
+    common::snapshot("rules_test_wrong_fixed_case", &one.expect_code(1).stdout);
 }
 
 #[test]

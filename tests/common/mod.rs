@@ -212,3 +212,35 @@ pub fn run_tool(dir: &Path, program: &str, args: &[&str]) -> (bool, String) {
     );
     (output.status.success(), text)
 }
+
+/// Asserts `value` against `snapshots/NAME.snap` (insta), shared by all test files.
+pub fn snapshot(name: &str, value: &str) {
+    insta::with_settings!({
+        snapshot_path => "../../snapshots",
+        prepend_module_to_snapshot => false,
+        omit_expression => true,
+    }, {
+        insta::assert_snapshot!(name, value);
+    });
+}
+
+/// `file:line` of every match of the plan's `no_soft_fail` pattern
+/// (`config\.get\(["']`) in the project's `utils/` files.
+pub fn plan_soft_fail_sites(project: &Project) -> Vec<(String, usize)> {
+    let pattern = regex::Regex::new(r#"config\.get\(["']"#).expect("valid regex");
+    let mut sites = Vec::new();
+    for file in project
+        .python_files()
+        .into_iter()
+        .filter(|f| f.starts_with("utils/"))
+    {
+        let text = project.read_text(&file);
+        for found in pattern.find_iter(&text) {
+            sites.push((
+                file.clone(),
+                1 + text[..found.start()].matches('\n').count(),
+            ));
+        }
+    }
+    sites
+}
