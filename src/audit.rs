@@ -97,29 +97,7 @@ pub struct AuditOptions {
 /// Audits the library files under `options.paths`, sorted by path.
 pub fn audit(options: &AuditOptions) -> Result<Vec<FileAudit>, RunError> {
     let files = walk::python_files(&options.paths, options.walk)?;
-    let mut projects: Vec<(Project, FileScope, FileScope, NameMatcher)> = Vec::new();
-    let mut assigned = Vec::new();
-    for file in &files {
-        let project = Project::discover(file)?;
-        let index = match projects
-            .iter()
-            .position(|(p, ..)| p.canonical_root == project.canonical_root)
-        {
-            Some(index) => index,
-            None => {
-                let library = FileScope::new(&project.settings.library, &[], &project.settings)
-                    .map_err(glob_error)?;
-                let entries =
-                    FileScope::new(&project.settings.entry_points, &[], &project.settings)
-                        .map_err(glob_error)?;
-                let names = NameMatcher::new(&project.settings.config_names)
-                    .map_err(|e| RunError::ConfigNames(e.to_string()))?;
-                projects.push((project, library, entries, names));
-                projects.len() - 1
-            }
-        };
-        assigned.push(index);
-    }
+    let (projects, assigned) = assign_projects(&files)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.threads)
         .build()
@@ -129,15 +107,62 @@ pub fn audit(options: &AuditOptions) -> Result<Vec<FileAudit>, RunError> {
             .par_iter()
             .zip(assigned.par_iter())
             .map(|(file, index)| {
-                let (project, library, entries, names) = &projects[*index];
-                let relative = project.relative(file);
-                library
-                    .contains(&relative)
-                    .then(|| audit_file(file, entries.contains(&relative), names))
+                let scopes = &projects[*index];
+                let relative = scopes.project.relative(file);
+                scopes.library.contains(&relative).then(|| {
+                    audit_file(file, scopes.entry_points.contains(&relative), &scopes.names)
+                })
             })
             .collect()
     });
     Ok(audits.into_iter().flatten().collect())
+}
+
+/// A project with its settings compiled: which files are library code,
+/// which are entry points, which names hold configuration.
+struct ProjectScopes {
+    project: Project,
+    library: FileScope,
+    entry_points: FileScope,
+    names: NameMatcher,
+}
+
+impl ProjectScopes {
+    fn new(project: Project) -> Result<Self, RunError> {
+        let settings = &project.settings;
+        let library = FileScope::new(&settings.library, &[], settings).map_err(glob_error)?;
+        let entry_points =
+            FileScope::new(&settings.entry_points, &[], settings).map_err(glob_error)?;
+        let names = NameMatcher::new(&settings.config_names)
+            .map_err(|e| RunError::ConfigNames(e.to_string()))?;
+        Ok(ProjectScopes {
+            project,
+            library,
+            entry_points,
+            names,
+        })
+    }
+}
+
+/// The distinct projects of `files`, and for each file the index of its own.
+fn assign_projects(files: &[PathBuf]) -> Result<(Vec<ProjectScopes>, Vec<usize>), RunError> {
+    let mut projects: Vec<ProjectScopes> = Vec::new();
+    let mut assigned = Vec::new();
+    for file in files {
+        let project = Project::discover(file)?;
+        let known = projects
+            .iter()
+            .position(|p| p.project.canonical_root == project.canonical_root);
+        let index = match known {
+            Some(index) => index,
+            None => {
+                projects.push(ProjectScopes::new(project)?);
+                projects.len() - 1
+            }
+        };
+        assigned.push(index);
+    }
+    Ok((projects, assigned))
 }
 
 fn glob_error(error: globset::Error) -> RunError {
@@ -149,14 +174,12 @@ fn glob_error(error: globset::Error) -> RunError {
 
 fn audit_file(path: &std::path::Path, entry_point: bool, names: &NameMatcher) -> FileAudit {
     let file = crate::source::display_path(path);
-    let source = match std::fs::read(path).map(SourceText::decode) {
-        Ok(Ok(source)) => source,
-        _ => {
-            return FileAudit {
-                file,
-                findings: Vec::new(),
-            };
-        }
+    // An unreadable or non-UTF-8 file has nothing to audit; `diff` reports it.
+    let Ok(Ok(source)) = std::fs::read(path).map(SourceText::decode) else {
+        return FileAudit {
+            file,
+            findings: Vec::new(),
+        };
     };
     let text = source.text.as_str();
     let tree = syntax::parse(text);
@@ -167,12 +190,38 @@ fn audit_file(path: &std::path::Path, entry_point: bool, names: &NameMatcher) ->
         text,
         findings: Vec::new(),
     };
-    for call in metrics::soft_fail_lookups(root, text, &facts) {
-        let shown = one_line(&text[call.byte_range()]);
-        collector.add(call, "no-soft-fail", Severity::Error, format!("`{shown}` reads configuration with .get(); use a subscript so a missing key fails loudly"), None);
+    soft_fail_lookups(root, &facts, &mut collector);
+    exits(root, entry_point, &mut collector);
+    global_state(root, &mut collector);
+    long_functions(root, &mut collector);
+    thread_locals(root, &mut collector);
+    dataclass_defaults(root, &mut collector);
+    escape_hatches(root, &mut collector);
+    let mut findings = collector.findings;
+    apply_suppressions(&file, text, &mut findings);
+    findings.sort_by_key(|f| (f.line, f.column, f.rule));
+    FileAudit { file, findings }
+}
+
+/// Messages quote the offending code up to this many characters.
+const QUOTE_MAX: usize = 60;
+
+fn quote(code: &str) -> String {
+    crate::present::one_line(code, QUOTE_MAX, QUOTE_MAX - 1)
+}
+
+fn soft_fail_lookups(root: Node, facts: &FileFacts, collector: &mut Collector) {
+    let text = collector.text;
+    for call in metrics::soft_fail_lookups(root, text, facts) {
+        let shown = quote(&text[call.byte_range()]);
+        collector.flag(call, "no-soft-fail", Severity::Error, format!("`{shown}` reads configuration with .get(); use a subscript so a missing key fails loudly"));
     }
+}
+
+fn exits(root: Node, entry_point: bool, collector: &mut Collector) {
+    let text = collector.text;
     for exit in metrics::exits(root, text, entry_point) {
-        let shown = one_line(&text[exit.node.byte_range()]);
+        let shown = quote(&text[exit.node.byte_range()]);
         let message =
             format!("`{shown}` ends the process from library code; raise HelpfulError instead");
         let severity = if exit.allowed.is_some() {
@@ -188,8 +237,11 @@ fn audit_file(path: &std::path::Path, entry_point: bool, names: &NameMatcher) ->
             exit.allowed.map(String::from),
         );
     }
-    for global in metrics::global_state(root, text) {
-        collector.add(
+}
+
+fn global_state(root: Node, collector: &mut Collector) {
+    for global in metrics::global_state(root, collector.text) {
+        collector.flag(
             global.node,
             "no-global-state",
             Severity::Error,
@@ -197,89 +249,66 @@ fn audit_file(path: &std::path::Path, entry_point: bool, names: &NameMatcher) ->
                 "module-level `{}` holds mutable state ({})",
                 global.name, global.why
             ),
-            None,
         );
     }
-    for function in metrics::function_lengths(root, text) {
+}
+
+fn long_functions(root: Node, collector: &mut Collector) {
+    for function in metrics::function_lengths(root, collector.text) {
         let name_node = function
             .node
             .child_by_field_name("name")
             .unwrap_or(function.node);
-        if function.lines > 50 {
-            collector.add(
-                name_node,
-                "method-length",
-                Severity::Warning,
-                format!(
-                    "`{}` has {} lines (the plan's goal: under 50)",
-                    function.name, function.lines
-                ),
-                None,
-            );
+        let (name, lines) = (&function.name, function.lines);
+        if lines > 50 {
+            let message = format!("`{name}` has {lines} lines (the plan's goal: under 50)");
+            collector.flag(name_node, "method-length", Severity::Warning, message);
         }
-        if function.lines > 100 {
-            collector.add(
-                name_node,
-                "long-method-100",
-                Severity::Info,
-                format!(
-                    "`{}` has {} lines (over 100)",
-                    function.name, function.lines
-                ),
-                None,
-            );
+        if lines > 100 {
+            let message = format!("`{name}` has {lines} lines (over 100)");
+            collector.flag(name_node, "long-method-100", Severity::Info, message);
         }
     }
-    for node in metrics::thread_locals(root, text) {
-        collector.add(
+}
+
+fn thread_locals(root: Node, collector: &mut Collector) {
+    for node in metrics::thread_locals(root, collector.text) {
+        collector.flag(
             node,
             "thread-local",
             Severity::Info,
             "thread-local storage: sessions leak when threads die (phase 5: WeakKeyDictionary)"
                 .into(),
-            None,
         );
     }
-    for node in metrics::dataclass_defaults(root, text) {
-        collector.add(
+}
+
+fn dataclass_defaults(root: Node, collector: &mut Collector) {
+    for node in metrics::dataclass_defaults(root, collector.text) {
+        collector.flag(
             node,
             "dataclass-slots",
             Severity::Info,
             "dataclass with field defaults: cannot simply add __slots__ (phase 5)".into(),
-            None,
         );
     }
-    escape_hatches(root, text, &mut collector);
-    let mut findings = collector.findings;
-    apply_suppressions(&file, text, &mut findings);
-    findings.sort_by_key(|f| (f.line, f.column, f.rule));
-    FileAudit { file, findings }
 }
 
-fn escape_hatches(root: Node, text: &str, collector: &mut Collector) {
+fn escape_hatches(root: Node, collector: &mut Collector) {
+    let text = collector.text;
     let mut stack = vec![root];
     while let Some(node) = stack.pop() {
         let name = &text[node.byte_range()];
         if node.kind() == "identifier" && matches!(name, "validate_config" | "no_validation") {
-            collector.add(
+            collector.flag(
                 node,
                 "escape-hatch",
                 Severity::Info,
                 format!("`{name}` lets validation be skipped (phase 1 removes it)"),
-                None,
             );
         }
         let mut cursor = node.walk();
         stack.extend(node.children(&mut cursor));
-    }
-}
-
-fn one_line(code: &str) -> String {
-    let folded = code.split_whitespace().collect::<Vec<_>>().join(" ");
-    if folded.chars().count() > 60 {
-        format!("{}…", folded.chars().take(59).collect::<String>())
-    } else {
-        folded
     }
 }
 
@@ -290,6 +319,11 @@ struct Collector<'a> {
 }
 
 impl Collector<'_> {
+    /// A finding with no reason to allow it.
+    fn flag(&mut self, node: Node, rule: &'static str, severity: Severity, message: String) {
+        self.add(node, rule, severity, message, None);
+    }
+
     fn add(
         &mut self,
         node: Node,
@@ -345,45 +379,63 @@ fn apply_suppressions(file: &str, text: &str, findings: &mut Vec<AuditFinding>) 
         let Some(found) = pattern.captures(line) else {
             continue;
         };
-        let ids: Vec<String> = found
-            .get(1)
-            .map(|m| {
-                m.as_str()
-                    .split(',')
-                    .map(|s| s.trim().to_string())
-                    .filter(|s| !s.is_empty())
-                    .collect()
-            })
-            .unwrap_or_default();
-        let mut used = false;
-        for finding in findings.iter_mut().filter(|f| f.line == index + 1) {
-            if ids.is_empty() || ids.iter().any(|id| id == finding.rule) {
-                finding.suppressed = true;
-                used = true;
-            }
-        }
-        if !used {
-            let column = found.get(0).map_or(0, |m| m.start()) + 1;
-            unused.push(AuditFinding {
-                rule: "unused-suppression",
-                severity: Severity::Warning,
-                file: file.to_string(),
-                line: index + 1,
-                column,
-                end_line: index + 1,
-                end_column: line.len() + 1,
-                message: format!(
-                    "`{}` suppresses nothing on this line",
-                    found.get(0).map_or("", |m| m.as_str())
-                ),
-                allowed: None,
-                source_line: line.trim_end_matches('\r').to_string(),
-                suppressed: false,
-            });
+        if !suppress_on_line(index + 1, &suppressed_ids(&found), findings) {
+            unused.push(unused_suppression(file, index + 1, line, &found));
         }
     }
     findings.retain(|f| !f.suppressed);
     findings.extend(unused);
+}
+
+/// The rule ids in the brackets; none means every rule.
+fn suppressed_ids(found: &regex::Captures) -> Vec<String> {
+    found
+        .get(1)
+        .map(|m| {
+            m.as_str()
+                .split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Marks the findings on `line` that `ids` names; whether there were any.
+fn suppress_on_line(line: usize, ids: &[String], findings: &mut [AuditFinding]) -> bool {
+    let mut used = false;
+    for finding in findings.iter_mut().filter(|f| f.line == line) {
+        if ids.is_empty() || ids.iter().any(|id| id == finding.rule) {
+            finding.suppressed = true;
+            used = true;
+        }
+    }
+    used
+}
+
+fn unused_suppression(
+    file: &str,
+    line: usize,
+    source_line: &str,
+    found: &regex::Captures,
+) -> AuditFinding {
+    let column = found.get(0).map_or(0, |m| m.start()) + 1;
+    AuditFinding {
+        rule: "unused-suppression",
+        severity: Severity::Warning,
+        file: file.to_string(),
+        line,
+        column,
+        end_line: line,
+        end_column: source_line.len() + 1,
+        message: format!(
+            "`{}` suppresses nothing on this line",
+            found.get(0).map_or("", |m| m.as_str())
+        ),
+        allowed: None,
+        source_line: source_line.trim_end_matches('\r').to_string(),
+        suppressed: false,
+    }
 }
 
 #[cfg(test)]

@@ -85,7 +85,8 @@ pub struct RunResult {
 /// The selected rules with their per-project file scopes.
 struct Plan<'r> {
     index: RuleIndex<'r>,
-    prefilter: Prefilter,
+    /// One per project (config names differ).
+    prefilters: Vec<Prefilter>,
     projects: Vec<Project>,
     /// scopes[project][rule]; `None` where the project does not run the rule.
     scopes: Vec<Vec<Option<FileScope>>>,
@@ -203,10 +204,10 @@ fn make_plan<'r>(
         })
         .collect::<Result<Vec<_>, _>>()?;
     let index = RuleIndex::new(rules.to_vec()).map_err(RunError::Query)?;
-    let prefilter = Prefilter::new(rules);
+    let prefilters = projects.iter().map(|p| Prefilter::new(rules, &p.settings.config_names)).collect();
     Ok(Plan {
         index,
-        prefilter,
+        prefilters,
         projects,
         scopes,
         config_names,
@@ -237,7 +238,7 @@ fn process_file(
         Ok(bytes) => bytes,
         Err(error) => return report(Outcome::ReadError(error.to_string())),
     };
-    if !plan.prefilter.narrow(&bytes, &mut applicable) {
+    if !plan.prefilters[project].narrow(&bytes, &mut applicable) {
         return report(Outcome::Skipped);
     }
     let source = match SourceText::decode(bytes) {

@@ -25,25 +25,43 @@ pub enum Provenance {
     ArgparseNamespace,
 }
 
-/// Config name patterns such as `config`, `*_config`.
+/// Config name patterns such as `config`, `*_config`. Exact names,
+/// `*suffix` and `prefix*` are checked directly (this runs for every
+/// identifier the analysis looks at); other globs fall back to a glob set.
 #[derive(Debug, Clone)]
 pub struct NameMatcher {
-    set: GlobSet,
+    exact: HashSet<String>,
+    suffixes: Vec<String>,
+    prefixes: Vec<String>,
+    others: GlobSet,
 }
 
 impl NameMatcher {
     pub fn new(patterns: &[String]) -> Result<Self, globset::Error> {
-        let mut builder = GlobSetBuilder::new();
+        let mut matcher = NameMatcher { exact: HashSet::new(), suffixes: Vec::new(), prefixes: Vec::new(), others: GlobSet::empty() };
+        let mut others = GlobSetBuilder::new();
         for pattern in patterns {
-            builder.add(Glob::new(pattern)?);
+            let is_plain = |s: &str| !s.is_empty() && !s.contains(['*', '?', '[', ']', '{', '}']);
+            match (pattern.strip_prefix('*'), pattern.strip_suffix('*')) {
+                (Some(suffix), _) if is_plain(suffix) => matcher.suffixes.push(suffix.to_string()),
+                (_, Some(prefix)) if is_plain(prefix) => matcher.prefixes.push(prefix.to_string()),
+                _ if is_plain(pattern) => {
+                    matcher.exact.insert(pattern.clone());
+                }
+                _ => {
+                    others.add(Glob::new(pattern)?);
+                }
+            }
         }
-        Ok(NameMatcher {
-            set: builder.build()?,
-        })
+        matcher.others = others.build()?;
+        Ok(matcher)
     }
 
     pub fn matches(&self, name: &str) -> bool {
-        self.set.is_match(name)
+        self.exact.contains(name)
+            || self.suffixes.iter().any(|s| name.ends_with(s.as_str()))
+            || self.prefixes.iter().any(|p| name.starts_with(p.as_str()))
+            || (!self.others.is_empty() && self.others.is_match(name))
     }
 }
 
@@ -53,6 +71,16 @@ struct ScopeFacts {
     defaulted: HashSet<String>,
     namespaces: HashSet<String>,
     parameters: HashSet<String>,
+}
+
+/// A scope (function or module) by node id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct ScopeRef(usize);
+
+impl ScopeRef {
+    fn id(self) -> usize {
+        self.0
+    }
 }
 
 /// Provenance facts of one parsed file.
@@ -65,22 +93,48 @@ pub struct FileFacts<'a> {
     class_attrs: HashMap<usize, HashSet<String>>,
     /// Destinations of `add_argument(...)` calls in the file.
     pub argparse_dests: HashSet<String>,
+    root_id: usize,
+    /// (start byte, end byte, node id) of every function, sorted by start:
+    /// finding a node's scope by position avoids `Node::parent`, which walks
+    /// down from the root each time.
+    functions: Vec<(usize, usize, usize)>,
+    /// Per method (function id): the name of its `self` parameter and its class id.
+    methods: HashMap<usize, (String, usize)>,
 }
 
 const MAX_ROUNDS: usize = 3;
 
 impl<'a> FileFacts<'a> {
     pub fn analyze(tree: &Tree, source: &'a str, names: &'a NameMatcher) -> Self {
+        let root = tree.root_node();
+        let structure = Structure::collect(root, source.contains("add_argument"));
+        let mut scope_nodes = vec![root];
+        scope_nodes.extend(structure.functions.iter().copied());
         let mut facts = FileFacts {
             source,
             names,
             scopes: HashMap::new(),
             class_attrs: HashMap::new(),
             argparse_dests: HashSet::new(),
+            root_id: root.id(),
+            functions: scope_nodes[1..]
+                .iter()
+                .map(|f| (f.start_byte(), f.end_byte(), f.id()))
+                .collect(),
+            methods: scope_nodes[1..]
+                .iter()
+                .filter_map(|f| {
+                    Some((
+                        f.id(),
+                        (
+                            self_name(*f, source)?.to_string(),
+                            enclosing_class(*f)?.id(),
+                        ),
+                    ))
+                })
+                .collect(),
         };
-        let root = tree.root_node();
-        let mut scope_nodes = vec![root];
-        collect_kind(root, "function_definition", &mut scope_nodes);
+        facts.functions.sort_unstable();
         for scope in &scope_nodes {
             facts.scopes.insert(
                 scope.id(),
@@ -90,22 +144,22 @@ impl<'a> FileFacts<'a> {
                 },
             );
         }
-        let assignments: Vec<(Node, Vec<Node>)> = scope_nodes
+        let assignments: Vec<(Node, &Vec<Node>)> = scope_nodes
             .iter()
-            .map(|s| (*s, scope_assignments(*s)))
+            .filter_map(|s| Some((*s, structure.assignments.get(&s.id())?)))
             .collect();
         for _ in 0..MAX_ROUNDS {
             let mut changed = false;
             for (scope, nodes) in &assignments {
-                for node in nodes {
-                    changed |= facts.learn(*scope, *node);
+                for node in nodes.iter() {
+                    changed |= facts.learn(ScopeRef(scope.id()), *node);
                 }
             }
             if !changed {
                 break;
             }
         }
-        facts.argparse_dests = argparse_dests(root, source);
+        facts.argparse_dests = argparse_dests(&structure.add_argument_calls, source);
         facts
     }
 
@@ -114,7 +168,7 @@ impl<'a> FileFacts<'a> {
     }
 
     /// Records what one assignment teaches; true if anything was new.
-    fn learn(&mut self, scope: Node, node: Node) -> bool {
+    fn learn(&mut self, scope: ScopeRef, node: Node) -> bool {
         let (targets, value) = match node.kind() {
             "assignment" => match (
                 node.child_by_field_name("left"),
@@ -141,7 +195,7 @@ impl<'a> FileFacts<'a> {
         changed
     }
 
-    fn learn_target(&mut self, scope: Node, target: Node, value: Node) -> bool {
+    fn learn_target(&mut self, scope: ScopeRef, target: Node, value: Node) -> bool {
         let is_config = self.is_config_expr(value, scope);
         match target.kind() {
             "identifier" => {
@@ -168,13 +222,10 @@ impl<'a> FileFacts<'a> {
                 ) else {
                     return false;
                 };
-                match enclosing_class(scope) {
-                    Some(class)
-                        if self_name(scope, self.source)
-                            .is_some_and(|s| s == self.text(object)) =>
-                    {
-                        let attr = self.text(attr).to_string();
-                        self.class_attrs.entry(class.id()).or_default().insert(attr)
+                match self.methods.get(&scope.id()) {
+                    Some((self_name, class)) if self_name == self.text(object) => {
+                        let (class, attr) = (*class, self.text(attr).to_string());
+                        self.class_attrs.entry(class).or_default().insert(attr)
                     }
                     _ => false,
                 }
@@ -184,7 +235,7 @@ impl<'a> FileFacts<'a> {
     }
 
     /// `cfg = cfg or {}` (or `[]`, `dict()`), where `cfg` is a parameter.
-    fn is_self_default(&self, scope: Node, name: &str, value: Node) -> bool {
+    fn is_self_default(&self, scope: ScopeRef, name: &str, value: Node) -> bool {
         let is_parameter = self
             .scopes
             .get(&scope.id())
@@ -206,7 +257,7 @@ impl<'a> FileFacts<'a> {
     }
 
     /// Whether `expr`, evaluated in `scope`, holds configuration.
-    fn is_config_expr(&self, expr: Node, scope: Node) -> bool {
+    fn is_config_expr(&self, expr: Node, scope: ScopeRef) -> bool {
         match expr.kind() {
             "identifier" => self.is_config_name(self.text(expr), scope),
             "attribute" => self.is_config_attribute(expr, scope),
@@ -239,7 +290,7 @@ impl<'a> FileFacts<'a> {
         }
     }
 
-    fn is_config_name(&self, name: &str, scope: Node) -> bool {
+    fn is_config_name(&self, name: &str, scope: ScopeRef) -> bool {
         if self.names.matches(name) {
             return true;
         }
@@ -249,21 +300,14 @@ impl<'a> FileFacts<'a> {
         }
         let assigned_locally = local.is_some_and(|s| s.parameters.contains(name));
         !assigned_locally
-            && scope.parent().is_some()
+            && scope.id() != self.root_id
             && self
-                .module_scope(scope)
+                .scopes
+                .get(&self.root_id)
                 .is_some_and(|m| m.config.contains(name))
     }
 
-    fn module_scope(&self, node: Node) -> Option<&ScopeFacts> {
-        let mut root = node;
-        while let Some(parent) = root.parent() {
-            root = parent;
-        }
-        self.scopes.get(&root.id())
-    }
-
-    fn is_config_attribute(&self, expr: Node, scope: Node) -> bool {
+    fn is_config_attribute(&self, expr: Node, scope: ScopeRef) -> bool {
         let (Some(object), Some(attr)) = (
             expr.child_by_field_name("object"),
             expr.child_by_field_name("attribute"),
@@ -271,13 +315,12 @@ impl<'a> FileFacts<'a> {
             return false;
         };
         let attr = self.text(attr);
-        let on_self = self_name(scope, self.source).is_some_and(|s| s == self.text(object));
-        if on_self {
-            let learned = enclosing_class(scope).is_some_and(|c| {
-                self.class_attrs
-                    .get(&c.id())
-                    .is_some_and(|a| a.contains(attr))
-            });
+        let method = self.methods.get(&scope.id());
+        if let Some((_, class)) = method.filter(|(self_name, _)| self_name == self.text(object)) {
+            let learned = self
+                .class_attrs
+                .get(class)
+                .is_some_and(|a| a.contains(attr));
             return learned
                 || self.names.matches(attr.trim_start_matches('_'))
                 || self.names.matches(attr);
@@ -286,7 +329,7 @@ impl<'a> FileFacts<'a> {
     }
 
     /// `cfg.get(...)`, `cfg.copy()`, `cfg.setdefault(...)`, `dict(cfg)`, `deepcopy(cfg)`.
-    fn is_config_call(&self, call: Node, scope: Node) -> bool {
+    fn is_config_call(&self, call: Node, scope: ScopeRef) -> bool {
         let Some(function) = call.child_by_field_name("function") else {
             return false;
         };
@@ -310,9 +353,23 @@ impl<'a> FileFacts<'a> {
                 .is_some_and(|arg| self.is_config_expr(arg, scope))
     }
 
+    /// The innermost function containing `node` (by position), or the module.
+    fn enclosing_scope(&self, node: Node) -> ScopeRef {
+        let end = self
+            .functions
+            .partition_point(|(start, ..)| *start <= node.start_byte());
+        let found = self.functions[..end]
+            .iter()
+            .rev()
+            .find(|(start, stop, id)| {
+                *start <= node.start_byte() && node.end_byte() <= *stop && *id != node.id()
+            });
+        ScopeRef(found.map_or(self.root_id, |(.., id)| *id))
+    }
+
     /// The provenance of `node`, if it has one.
     pub fn provenance_of(&self, node: Node) -> Option<Provenance> {
-        let scope = enclosing_scope(node);
+        let scope = self.enclosing_scope(node);
         if node.kind() == "identifier" {
             let name = self.text(node);
             let facts = self.scopes.get(&scope.id());
@@ -332,44 +389,56 @@ fn named_child(node: Node) -> Option<Node> {
     node.named_child(0)
 }
 
-fn collect_kind<'t>(node: Node<'t>, kind: &str, out: &mut Vec<Node<'t>>) {
-    let mut cursor = node.walk();
-    for child in node.children(&mut cursor) {
-        if child.kind() == kind {
-            out.push(child);
-        }
-        collect_kind(child, kind, out);
-    }
+
+/// What the analysis needs from the tree, gathered in one cursor walk:
+/// functions, the assignments and loops of each scope (module or function;
+/// class bodies and lambdas excluded), and `add_argument(...)` calls.
+struct Structure<'t> {
+    functions: Vec<Node<'t>>,
+    assignments: HashMap<usize, Vec<Node<'t>>>,
+    add_argument_calls: Vec<Node<'t>>,
 }
 
-/// Assignments and loops that belong to `scope` itself (not nested defs).
-fn scope_assignments(scope: Node) -> Vec<Node> {
-    let mut found = Vec::new();
-    let body = if scope.kind() == "module" {
-        Some(scope)
-    } else {
-        scope.child_by_field_name("body")
-    };
-    let mut stack: Vec<Node> = body.into_iter().collect();
-    while let Some(node) = stack.pop() {
-        if matches!(
-            node.kind(),
-            "assignment" | "for_statement" | "for_in_clause"
-        ) {
-            found.push(node);
-        }
-        let mut cursor = node.walk();
-        for child in node.children(&mut cursor) {
-            if !matches!(
-                child.kind(),
-                "function_definition" | "class_definition" | "lambda"
-            ) {
-                stack.push(child);
+impl<'t> Structure<'t> {
+    fn collect(root: Node<'t>, with_calls: bool) -> Self {
+        let mut structure = Structure { functions: Vec::new(), assignments: HashMap::new(), add_argument_calls: Vec::new() };
+        // Open scopes as (end byte, scope id); `None` marks a class body or
+        // lambda, whose assignments belong to no function scope.
+        let mut open: Vec<(usize, Option<usize>)> = vec![(usize::MAX, Some(root.id()))];
+        let mut cursor = root.walk();
+        loop {
+            let node = cursor.node();
+            while open.last().is_some_and(|(end, _)| node.start_byte() >= *end) {
+                open.pop();
+            }
+            structure.visit(node, &mut open, with_calls);
+            if cursor.goto_first_child() {
+                continue;
+            }
+            while !cursor.goto_next_sibling() {
+                if !cursor.goto_parent() {
+                    return structure;
+                }
             }
         }
     }
-    found.sort_by_key(|n| n.start_byte());
-    found
+
+    fn visit(&mut self, node: Node<'t>, open: &mut Vec<(usize, Option<usize>)>, with_calls: bool) {
+        match node.kind() {
+            "function_definition" => {
+                self.functions.push(node);
+                open.push((node.end_byte(), Some(node.id())));
+            }
+            "class_definition" | "lambda" => open.push((node.end_byte(), None)),
+            "assignment" | "for_statement" | "for_in_clause" => {
+                if let Some((_, Some(scope))) = open.last() {
+                    self.assignments.entry(*scope).or_default().push(node);
+                }
+            }
+            "call" if with_calls => self.add_argument_calls.push(node),
+            _ => {}
+        }
+    }
 }
 
 /// For `for k, v in cfg.items()` only `v` carries config; otherwise every name.
@@ -422,18 +491,6 @@ fn parameter_names(function: Node, source: &str) -> HashSet<String> {
     names
 }
 
-/// The nearest enclosing function, or the module.
-pub fn enclosing_scope(node: Node) -> Node {
-    let mut current = node;
-    while let Some(parent) = current.parent() {
-        if parent.kind() == "function_definition" {
-            return parent;
-        }
-        current = parent;
-    }
-    current
-}
-
 /// The class whose method `function` is.
 fn enclosing_class(function: Node) -> Option<Node> {
     let mut parent = function.parent()?;
@@ -457,11 +514,9 @@ fn self_name<'s>(function: Node, source: &'s str) -> Option<&'s str> {
 /// `dest` names of every `add_argument(...)` call: `dest=` if given, else
 /// the first long option (`--no-validation` → `no_validation`), else the
 /// first positional name.
-fn argparse_dests(root: Node, source: &str) -> HashSet<String> {
-    let mut calls = Vec::new();
-    collect_kind(root, "call", &mut calls);
+fn argparse_dests(calls: &[Node], source: &str) -> HashSet<String> {
     let mut dests = HashSet::new();
-    for call in calls {
+    for call in calls.iter().copied() {
         let is_add_argument = call
             .child_by_field_name("function")
             .is_some_and(|f| source[f.byte_range()].ends_with("add_argument"));
@@ -517,6 +572,17 @@ pub fn unquote(literal: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn collect_kind<'t>(node: Node<'t>, kind: &str, out: &mut Vec<Node<'t>>) {
+        let mut cursor = node.walk();
+        for child in node.children(&mut cursor) {
+            if child.kind() == kind {
+                out.push(child);
+            }
+            collect_kind(child, kind, out);
+        }
+    }
+
     use crate::syntax;
 
     fn names() -> NameMatcher {

@@ -3,16 +3,16 @@
 //! gate). Several repositories are handled independently and in parallel.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::cli::ApplyArgs;
+use crate::cli::{ApplyArgs, MigrateArgs};
 use crate::commands::migrate::select_rules;
 use crate::commands::{Exit, all_paths, load_rules, report_rule_errors};
 use crate::present::text;
 use crate::rules::Rule;
-use crate::run::{self, Outcome, RunOptions, RunResult};
+use crate::run::{self, Outcome, Processed, RunOptions, RunResult};
 use crate::safety::gate::GateOptions;
 use crate::safety::{self, ApplyOutcome, ApplyStatus, PhasePlan, PlannedFile, SafetyOptions};
 use crate::walk::WalkOptions;
@@ -85,23 +85,15 @@ fn apply_group(
     rules: &[&Rule],
     phases_with_rules: &[u8],
     safety: &SafetyOptions,
-    root: &std::path::Path,
+    root: &Path,
     paths: &[PathBuf],
 ) -> (ApplyOutcome, Vec<String>) {
-    let migrate = &args.migrate;
-    let options = RunOptions {
-        paths: paths.to_vec(),
-        walk: WalkOptions {
-            no_ignore: migrate.no_ignore,
-        },
-        threads: migrate.threads,
-        show_progress: true,
-        explicit_rules: !migrate.rule_ids.is_empty(),
-    };
-    let result = match run::run(rules, &options) {
+    let phase = args.migrate.phase;
+    let result = match run::run(rules, &run_options(&args.migrate, paths)) {
         Ok(result) => result,
         Err(error) => {
-            let mut outcome = failed_outcome(root, migrate.phase);
+            let mut outcome = ApplyOutcome::new(root, phase);
+            outcome.status = ApplyStatus::Failed;
             outcome
                 .errors
                 .push(format!("{:?}", miette::Report::new(error)));
@@ -113,14 +105,7 @@ fn apply_group(
         .iter()
         .flat_map(|f| text::file_lines(f, rules))
         .collect();
-    let plan = PhasePlan {
-        phase: migrate.phase,
-        rules_hash: rules_hash(rules),
-        phases_with_rules,
-        files: planned_files(&result),
-        change_table: change_table(&result, rules),
-        edits: edit_records(&result, rules),
-    };
+    let plan = phase_plan(phase, rules, phases_with_rules, &result);
     let target = paths.first().map_or(root, |p| p.as_path());
     let planned = plan.files.len();
     let mut outcome = safety::apply_phase(target, plan, safety);
@@ -128,7 +113,41 @@ fn apply_group(
         outcome.status = ApplyStatus::Partial;
         outcome.errors.push("some files could not be read".into());
     }
-    lines.extend(outcome.notices.iter().cloned());
+    lines.extend(outcome_lines(&outcome, &result, planned));
+    (outcome, lines)
+}
+
+fn phase_plan<'a>(
+    phase: u8,
+    rules: &[&Rule],
+    phases_with_rules: &'a [u8],
+    result: &RunResult,
+) -> PhasePlan<'a> {
+    PhasePlan {
+        phase,
+        rules_hash: rules_hash(rules),
+        phases_with_rules,
+        files: planned_files(result),
+        change_table: change_table(result, rules),
+        edits: edit_records(result, rules),
+    }
+}
+
+fn run_options(migrate: &MigrateArgs, paths: &[PathBuf]) -> RunOptions {
+    RunOptions {
+        paths: paths.to_vec(),
+        walk: WalkOptions {
+            no_ignore: migrate.no_ignore,
+        },
+        threads: migrate.threads,
+        show_progress: true,
+        explicit_rules: !migrate.rule_ids.is_empty(),
+    }
+}
+
+/// What the safety layer said, the totals, and how to undo the phase.
+fn outcome_lines(outcome: &ApplyOutcome, result: &RunResult, planned: usize) -> Vec<String> {
+    let mut lines: Vec<String> = outcome.notices.clone();
     lines.extend(outcome.errors.iter().map(|e| format!("error: {e}")));
     let mut totals = result.totals();
     totals.edits = outcome.edits;
@@ -147,20 +166,12 @@ fn apply_group(
             outcome.phase
         ));
     }
-    (outcome, lines)
+    lines
 }
 
-fn failed_outcome(root: &std::path::Path, phase: u8) -> ApplyOutcome {
-    ApplyOutcome {
-        repo: crate::source::display_path(root),
-        phase,
-        status: ApplyStatus::Failed,
-        files_changed: 0,
-        edits: 0,
-        tag: None,
-        errors: Vec::new(),
-        notices: Vec::new(),
-    }
+/// Edits the file's rewrite makes, counting each rule of a composed edit.
+fn edit_count(processed: &Processed) -> usize {
+    processed.edits.iter().map(|e| e.rules.len()).sum()
 }
 
 fn planned_files(result: &RunResult) -> Vec<PlannedFile> {
@@ -176,7 +187,7 @@ fn planned_files(result: &RunResult) -> Vec<PlannedFile> {
                 path: file.path.clone(),
                 before: source.encode(&source.text),
                 after: source.encode(new_text),
-                edits: processed.edits.iter().map(|e| e.rules.len()).sum(),
+                edits: edit_count(processed),
             })
         })
         .collect()
@@ -242,7 +253,7 @@ fn change_table(result: &RunResult, rules: &[&Rule]) -> String {
             .collect();
         ids.sort();
         ids.dedup();
-        let count: usize = processed.edits.iter().map(|e| e.rules.len()).sum();
+        let count = edit_count(processed);
         table.push_str(&format!(
             "| {} | {} | {count} |\n",
             file.display,

@@ -92,47 +92,8 @@ pub fn assess(rules: &[&Rule], result: &RunResult, audits: &[FileAudit]) -> Asse
         })
         .collect();
     let mut rows: BTreeMap<String, FileRow> = BTreeMap::new();
-    for file in &result.files {
-        let Outcome::Processed(processed) = &file.outcome else {
-            continue;
-        };
-        let mut touched = [false; 7];
-        for edit in &processed.edits {
-            for rule in &edit.rules {
-                let phase = rules[*rule].phase;
-                phases[phase as usize - 1].edits += 1;
-                touched[phase as usize] = true;
-                *rows
-                    .entry(file.display.clone())
-                    .or_default()
-                    .edits
-                    .entry(phase)
-                    .or_default() += 1;
-            }
-        }
-        for finding in &processed.findings {
-            phases[rules[finding.rule].phase as usize - 1].to_review += 1;
-            rows.entry(file.display.clone()).or_default().to_review += 1;
-        }
-        for phase in 1..=6 {
-            phases[phase - 1].files += usize::from(touched[phase]);
-        }
-    }
-    for file_audit in audits {
-        let row = rows.entry(file_audit.file.clone()).or_default();
-        for finding in &file_audit.findings {
-            let phase = audit::phase_of(finding.rule);
-            let key = if finding.allowed.is_some() {
-                "allowed-exit"
-            } else {
-                finding.rule
-            };
-            if phase > 0 {
-                *phases[phase as usize - 1].facts.entry(key).or_default() += 1;
-            }
-            count_into(row, key);
-        }
-    }
+    count_run(rules, result, &mut phases, &mut rows);
+    count_audits(audits, &mut phases, &mut rows);
     let files = rows
         .into_iter()
         .map(|(file, mut row)| {
@@ -147,6 +108,60 @@ pub fn assess(rules: &[&Rule], result: &RunResult, audits: &[FileAudit]) -> Asse
         library_files: audits.len(),
         phases,
         files,
+    }
+}
+
+/// Counts the dry run's edits and findings per phase and per file.
+fn count_run(
+    rules: &[&Rule],
+    result: &RunResult,
+    phases: &mut [PhaseCounts],
+    rows: &mut BTreeMap<String, FileRow>,
+) {
+    for file in &result.files {
+        let Outcome::Processed(processed) = &file.outcome else {
+            continue;
+        };
+        let mut touched = [false; 7];
+        for edit in &processed.edits {
+            for rule in &edit.rules {
+                let phase = rules[*rule].phase;
+                phases[phase as usize - 1].edits += 1;
+                touched[phase as usize] = true;
+                let row = rows.entry(file.display.clone()).or_default();
+                *row.edits.entry(phase).or_default() += 1;
+            }
+        }
+        for finding in &processed.findings {
+            phases[rules[finding.rule].phase as usize - 1].to_review += 1;
+            rows.entry(file.display.clone()).or_default().to_review += 1;
+        }
+        for phase in 1..=6 {
+            phases[phase - 1].files += usize::from(touched[phase]);
+        }
+    }
+}
+
+/// Counts the audit's facts per phase and per file; allowed exits apart.
+fn count_audits(
+    audits: &[FileAudit],
+    phases: &mut [PhaseCounts],
+    rows: &mut BTreeMap<String, FileRow>,
+) {
+    for file_audit in audits {
+        let row = rows.entry(file_audit.file.clone()).or_default();
+        for finding in &file_audit.findings {
+            let phase = audit::phase_of(finding.rule);
+            let key = if finding.allowed.is_some() {
+                "allowed-exit"
+            } else {
+                finding.rule
+            };
+            if phase > 0 {
+                *phases[phase as usize - 1].facts.entry(key).or_default() += 1;
+            }
+            count_into(row, key);
+        }
     }
 }
 

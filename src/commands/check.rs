@@ -1,6 +1,6 @@
 //! `check`: the plan's validation suite and success criteria as a CI gate.
 
-use crate::audit::{self, AuditFinding, AuditOptions, CHECKS};
+use crate::audit::{self, AuditFinding, AuditOptions, CHECKS, FileAudit};
 use crate::cli::{CheckArgs, CheckFormat, FailOn};
 use crate::commands::Exit;
 use crate::present::check as present;
@@ -18,35 +18,15 @@ pub fn execute(args: &CheckArgs) -> Exit {
         eprintln!("error: no check `{unknown}`; checks: {}", known.join(", "));
         return Exit::Error;
     }
-    let options = AuditOptions {
-        paths: args.paths.clone(),
-        walk: WalkOptions {
-            no_ignore: args.no_ignore,
-        },
-        threads: args.threads,
-    };
-    let audits = match audit::audit(&options) {
+    let audits = match run_audit(args) {
         Ok(audits) => audits,
-        Err(error) => {
-            eprintln!("{:?}", miette::Report::new(error));
-            return Exit::Error;
-        }
+        Err(exit) => return exit,
     };
-    let selected = |f: &&AuditFinding| {
-        known.contains(&f.rule)
-            && (args.select.is_empty() || args.select.iter().any(|s| s == f.rule))
-            && !args.ignore.iter().any(|s| s == f.rule)
-            && args
-                .phase
-                .is_none_or(|p| audit::phase_of(f.rule) == p || f.rule == "unused-suppression")
-    };
-    let all: Vec<&AuditFinding> = audits
+    let (allowed, findings): (Vec<&AuditFinding>, Vec<&AuditFinding>) = audits
         .iter()
         .flat_map(|a| &a.findings)
-        .filter(selected)
-        .collect();
-    let (allowed, findings): (Vec<&AuditFinding>, Vec<&AuditFinding>) =
-        all.into_iter().partition(|f| f.allowed.is_some());
+        .filter(|f| selected(args, &known, f))
+        .partition(|f| f.allowed.is_some());
     print(args.format, &findings, &allowed, audits.len());
     let threshold = match args.fail_on {
         FailOn::Error => Severity::Error,
@@ -59,32 +39,36 @@ pub fn execute(args: &CheckArgs) -> Exit {
     }
 }
 
+/// The audit of `args.paths`; an error is printed here.
+fn run_audit(args: &CheckArgs) -> Result<Vec<FileAudit>, Exit> {
+    let options = AuditOptions {
+        paths: args.paths.clone(),
+        walk: WalkOptions {
+            no_ignore: args.no_ignore,
+        },
+        threads: args.threads,
+    };
+    audit::audit(&options).map_err(|error| {
+        eprintln!("{:?}", miette::Report::new(error));
+        Exit::Error
+    })
+}
+
+/// Whether `--select`, `--ignore` and `--phase` keep this finding (the
+/// assessment-only facts are never checks).
+fn selected(args: &CheckArgs, known: &[&str], finding: &AuditFinding) -> bool {
+    let rule = finding.rule;
+    known.contains(&rule)
+        && (args.select.is_empty() || args.select.iter().any(|s| s == rule))
+        && !args.ignore.iter().any(|s| s == rule)
+        && args
+            .phase
+            .is_none_or(|p| audit::phase_of(rule) == p || rule == "unused-suppression")
+}
+
 fn print(format: CheckFormat, findings: &[&AuditFinding], allowed: &[&AuditFinding], files: usize) {
     match format {
-        CheckFormat::Text => {
-            for finding in findings {
-                println!("{}", present::text_finding(finding));
-            }
-            if !allowed.is_empty() {
-                println!("Allowed exits (entry points, main(), __main__ blocks):");
-                for exit in allowed {
-                    println!(
-                        "  {}:{}:{}: {}",
-                        exit.file,
-                        exit.line,
-                        exit.column,
-                        exit.allowed.as_deref().unwrap_or_default()
-                    );
-                }
-            }
-            let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
-            println!(
-                "{} errors, {} warnings in {files} library files; {} allowed exits",
-                count(Severity::Error),
-                count(Severity::Warning),
-                allowed.len()
-            );
-        }
+        CheckFormat::Text => print_text(findings, allowed, files),
         CheckFormat::Json => {
             let report = serde_json::json!({ "findings": findings, "allowed": allowed, "files_checked": files });
             println!(
@@ -102,4 +86,29 @@ fn print(format: CheckFormat, findings: &[&AuditFinding], allowed: &[&AuditFindi
             }
         }
     }
+}
+
+fn print_text(findings: &[&AuditFinding], allowed: &[&AuditFinding], files: usize) {
+    for finding in findings {
+        println!("{}", present::text_finding(finding));
+    }
+    if !allowed.is_empty() {
+        println!("Allowed exits (entry points, main(), __main__ blocks):");
+        for exit in allowed {
+            println!(
+                "  {}:{}:{}: {}",
+                exit.file,
+                exit.line,
+                exit.column,
+                exit.allowed.as_deref().unwrap_or_default()
+            );
+        }
+    }
+    let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
+    println!(
+        "{} errors, {} warnings in {files} library files; {} allowed exits",
+        count(Severity::Error),
+        count(Severity::Warning),
+        allowed.len()
+    );
 }

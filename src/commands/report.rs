@@ -9,7 +9,7 @@ use crate::cli::{ReportArgs, ReportFormat};
 use crate::commands::{Exit, dry_run, load_rules, report_rule_errors};
 use crate::rules::Rule;
 use crate::run::{Outcome, RunResult};
-use crate::safety::ledger::{EntryState, Ledger};
+use crate::safety::ledger::{EditRecord, EntryState, Ledger};
 use crate::safety::{phase_title, state_root};
 use crate::source::line_col;
 use crate::walk::WalkOptions;
@@ -93,22 +93,16 @@ fn write_output(output: Option<&PathBuf>, text: &str) -> Exit {
     }
 }
 
+/// Fixes quote the code up to this many characters.
+const QUOTE_MAX: usize = 70;
+
 /// "`before` → `after`", or "`before` removed".
 fn change(before: &str, after: &str) -> String {
+    let quote = |code: &str| crate::present::one_line(code, QUOTE_MAX, QUOTE_MAX);
     if after.trim().is_empty() {
-        format!("`{}` removed", one_line(before))
+        format!("`{}` removed", quote(before))
     } else {
-        format!("`{}` → `{}`", one_line(before), one_line(after))
-    }
-}
-
-fn one_line(code: &str) -> String {
-    let folded = code.split_whitespace().collect::<Vec<_>>().join(" ");
-    let short: String = folded.chars().take(70).collect();
-    if short.len() < folded.len() {
-        format!("{short}…")
-    } else {
-        short
+        format!("`{}` → `{}`", quote(before), quote(after))
     }
 }
 
@@ -118,70 +112,8 @@ pub fn build(
     ledgers: &[Ledger],
     only_phase: Option<u8>,
 ) -> Report {
-    let by_id = |id: &str| rules.iter().find(|r| r.id == id).copied();
-    let mut rows = Vec::new();
-    let mut recorded_phases = Vec::new();
-    for ledger in ledgers {
-        for entry in ledger
-            .entries
-            .iter()
-            .filter(|e| only_phase.is_none_or(|p| e.phase == p))
-        {
-            let status = match entry.state {
-                EntryState::Applied => "applied",
-                EntryState::Applying => "interrupted",
-                EntryState::RolledBack => "rolled back",
-            };
-            recorded_phases.push(entry.phase);
-            for edit in &entry.edits {
-                let rule = edit.rules.first().and_then(|id| by_id(id));
-                rows.push(Row {
-                    file: edit.path.clone(),
-                    line: edit.line,
-                    phase: entry.phase,
-                    rule: edit.rules.join(", "),
-                    issue: rule.map_or_else(|| edit.rules.join(", "), |r| r.title.clone()),
-                    fix: change(&edit.before, &edit.after),
-                    status,
-                    breaking: rule.map_or("none", |r| r.breaking.as_str()),
-                });
-            }
-        }
-    }
-    for file in &result.files {
-        let Outcome::Processed(processed) = &file.outcome else {
-            continue;
-        };
-        let Some(source) = &processed.source else {
-            continue;
-        };
-        for edit in &processed.edits {
-            let rule = rules[edit.rules[0]];
-            rows.push(Row {
-                file: file.display.clone(),
-                line: line_col(&source.text, edit.start).0,
-                phase: rule.phase,
-                rule: rule.id.clone(),
-                issue: rule.title.clone(),
-                fix: change(&source.text[edit.start..edit.end], &edit.after),
-                status: "pending",
-                breaking: rule.breaking.as_str(),
-            });
-        }
-        for finding in &processed.findings {
-            let rule = rules[finding.rule];
-            rows.push(Row {
-                file: file.display.clone(),
-                line: line_col(&source.text, finding.start).0,
-                phase: rule.phase,
-                rule: rule.id.clone(),
-                issue: rule.title.clone(),
-                fix: finding.message.clone(),
-                status: "needs review",
-                breaking: rule.breaking.as_str(),
-            });
-        }
-    }
+    let (mut rows, recorded_phases) = ledger_rows(rules, ledgers, only_phase);
+    rows.extend(dry_run_rows(rules, result));
     rows.sort_by(|a, b| (a.phase, &a.file, a.line).cmp(&(b.phase, &b.file, b.line)));
     let mut phases: Vec<u8> = rows
         .iter()
@@ -194,6 +126,86 @@ pub fn build(
         rows,
         guide: guide(rules, &phases),
     }
+}
+
+/// Rows for the edits the ledgers record, and the phases they record.
+fn ledger_rows(rules: &[&Rule], ledgers: &[Ledger], only_phase: Option<u8>) -> (Vec<Row>, Vec<u8>) {
+    let mut rows = Vec::new();
+    let mut recorded_phases = Vec::new();
+    let entries = ledgers
+        .iter()
+        .flat_map(|ledger| &ledger.entries)
+        .filter(|e| only_phase.is_none_or(|p| e.phase == p));
+    for entry in entries {
+        recorded_phases.push(entry.phase);
+        let status = entry_status(entry.state);
+        rows.extend(
+            entry
+                .edits
+                .iter()
+                .map(|edit| recorded_row(rules, entry.phase, edit, status)),
+        );
+    }
+    (rows, recorded_phases)
+}
+
+fn entry_status(state: EntryState) -> &'static str {
+    match state {
+        EntryState::Applied => "applied",
+        EntryState::Applying => "interrupted",
+        EntryState::RolledBack => "rolled back",
+    }
+}
+
+fn recorded_row(rules: &[&Rule], phase: u8, edit: &EditRecord, status: &'static str) -> Row {
+    // The rule may be gone since (renamed, or from a --rules dir not given now).
+    let rule = edit
+        .rules
+        .first()
+        .and_then(|id| rules.iter().find(|r| r.id == *id).copied());
+    Row {
+        file: edit.path.clone(),
+        line: edit.line,
+        phase,
+        rule: edit.rules.join(", "),
+        issue: rule.map_or_else(|| edit.rules.join(", "), |r| r.title.clone()),
+        fix: change(&edit.before, &edit.after),
+        status,
+        breaking: rule.map_or("none", |r| r.breaking.as_str()),
+    }
+}
+
+/// Rows for what a run would change now ("pending") or only reports
+/// ("needs review").
+fn dry_run_rows(rules: &[&Rule], result: &RunResult) -> Vec<Row> {
+    let mut rows = Vec::new();
+    for file in &result.files {
+        let Outcome::Processed(processed) = &file.outcome else {
+            continue;
+        };
+        let Some(source) = &processed.source else {
+            continue;
+        };
+        let row = |rule: &Rule, start: usize, fix: String, status: &'static str| Row {
+            file: file.display.clone(),
+            line: line_col(&source.text, start).0,
+            phase: rule.phase,
+            rule: rule.id.clone(),
+            issue: rule.title.clone(),
+            fix,
+            status,
+            breaking: rule.breaking.as_str(),
+        };
+        for edit in &processed.edits {
+            let fix = change(&source.text[edit.start..edit.end], &edit.after);
+            rows.push(row(rules[edit.rules[0]], edit.start, fix, "pending"));
+        }
+        for finding in &processed.findings {
+            let fix = finding.message.clone();
+            rows.push(row(rules[finding.rule], finding.start, fix, "needs review"));
+        }
+    }
+    rows
 }
 
 /// Each breaking rule of the phases in the report, with an example from the

@@ -2,7 +2,7 @@
 
 use crate::cli::RulesCommand;
 use crate::commands::{Exit, load_rules, report_rule_errors};
-use crate::rules::selftest;
+use crate::rules::{Rule, RuleSet, selftest};
 
 pub fn execute(command: &RulesCommand) -> Exit {
     let dirs = match command {
@@ -15,64 +15,78 @@ pub fn execute(command: &RulesCommand) -> Exit {
         Err(errors) => return report_rule_errors(errors),
     };
     match command {
-        RulesCommand::List { phase, .. } => {
-            for rule in set
-                .rules
-                .iter()
-                .filter(|r| phase.is_none_or(|p| r.phase == p))
-            {
-                let kind = if rule.is_fixable() { "fix" } else { "report" };
-                println!(
-                    "phase {}  {:<40} {:<6} {:<7} breaking:{:<6} {}",
-                    rule.phase,
-                    rule.id,
-                    kind,
-                    rule.severity.as_str(),
-                    rule.breaking.as_str(),
-                    rule.title
-                );
-            }
+        RulesCommand::List { phase, .. } => list(&set, *phase),
+        RulesCommand::Show { id, .. } => show(&set, id),
+        RulesCommand::Test { rule_ids, .. } => test(&set, rule_ids),
+    }
+}
+
+fn list(set: &RuleSet, phase: Option<u8>) -> Exit {
+    for rule in set
+        .rules
+        .iter()
+        .filter(|r| phase.is_none_or(|p| r.phase == p))
+    {
+        let kind = if rule.is_fixable() { "fix" } else { "report" };
+        println!(
+            "phase {}  {:<40} {:<6} {:<7} breaking:{:<6} {}",
+            rule.phase,
+            rule.id,
+            kind,
+            rule.severity.as_str(),
+            rule.breaking.as_str(),
+            rule.title
+        );
+    }
+    Exit::Clean
+}
+
+fn show(set: &RuleSet, id: &str) -> Exit {
+    match set.get(id) {
+        Some(rule) => {
+            println!("# {} ({})\n{}", rule.id, rule.origin, rule.yaml);
             Exit::Clean
         }
-        RulesCommand::Show { id, .. } => match set.get(id) {
-            Some(rule) => {
-                println!("# {} ({})\n{}", rule.id, rule.origin, rule.yaml);
-                Exit::Clean
-            }
-            None => {
-                eprintln!("error: no rule `{id}` (see `txo-codemod rules list`)");
-                Exit::Error
-            }
-        },
-        RulesCommand::Test { rule_ids, .. } => {
-            if let Some(unknown) = rule_ids.iter().find(|id| set.get(id).is_none()) {
-                eprintln!("error: no rule `{unknown}` (see `txo-codemod rules list`)");
-                return Exit::Error;
-            }
-            let selected: Vec<_> = set
-                .rules
-                .iter()
-                .filter(|r| rule_ids.is_empty() || rule_ids.contains(&r.id))
-                .collect();
-            let mut failed = 0;
-            for rule in &selected {
-                let report = selftest::test_rule(rule);
-                if report.passed() {
-                    println!("ok    {} ({} cases)", report.rule, report.cases);
-                } else {
-                    failed += 1;
-                    println!("FAIL  {} ({})", report.rule, rule.origin);
-                    for failure in &report.failures {
-                        println!("      {failure}");
-                    }
-                }
-            }
-            println!("{} passed, {} failed", selected.len() - failed, failed);
-            if failed > 0 {
-                Exit::Attention
-            } else {
-                Exit::Clean
-            }
+        None => {
+            eprintln!("error: no rule `{id}` (see `txo-codemod rules list`)");
+            Exit::Error
         }
     }
+}
+
+/// Runs the selected rules' own test cases (all rules if none are named).
+fn test(set: &RuleSet, rule_ids: &[String]) -> Exit {
+    if let Some(unknown) = rule_ids.iter().find(|id| set.get(id).is_none()) {
+        eprintln!("error: no rule `{unknown}` (see `txo-codemod rules list`)");
+        return Exit::Error;
+    }
+    let selected: Vec<_> = set
+        .rules
+        .iter()
+        .filter(|r| rule_ids.is_empty() || rule_ids.contains(&r.id))
+        .collect();
+    let failed = selected
+        .iter()
+        .filter(|rule| !print_rule_test(rule))
+        .count();
+    println!("{} passed, {} failed", selected.len() - failed, failed);
+    if failed > 0 {
+        Exit::Attention
+    } else {
+        Exit::Clean
+    }
+}
+
+/// Prints one rule's test result; whether it passed.
+fn print_rule_test(rule: &Rule) -> bool {
+    let report = selftest::test_rule(rule);
+    if report.passed() {
+        println!("ok    {} ({} cases)", report.rule, report.cases);
+    } else {
+        println!("FAIL  {} ({})", report.rule, rule.origin);
+        for failure in &report.failures {
+            println!("      {failure}");
+        }
+    }
+    report.passed()
 }

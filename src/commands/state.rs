@@ -1,22 +1,23 @@
 //! `status` and `rollback`: read the phase ledger of each repository.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::cli::{RollbackArgs, StateArgs};
 use crate::commands::{Exit, all_paths};
 use crate::safety;
 
-fn paths(args: &StateArgs) -> Result<Vec<PathBuf>, String> {
-    all_paths(&args.paths, args.repos_from.as_deref())
+/// The repositories to act on; an error is printed here.
+fn paths(args: &StateArgs) -> Result<Vec<PathBuf>, Exit> {
+    all_paths(&args.paths, args.repos_from.as_deref()).map_err(|message| {
+        eprintln!("error: {message}");
+        Exit::Error
+    })
 }
 
 pub fn status(args: &StateArgs) -> Exit {
     let paths = match paths(args) {
         Ok(paths) => paths,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return Exit::Error;
-        }
+        Err(exit) => return exit,
     };
     let mut exit = Exit::Clean;
     let mut reports = Vec::new();
@@ -69,10 +70,7 @@ fn print_status(root: &str, phases: &[safety::PhaseStatus]) {
 pub fn rollback(args: &RollbackArgs) -> Exit {
     let paths = match paths(&args.state) {
         Ok(paths) => paths,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return Exit::Error;
-        }
+        Err(exit) => return exit,
     };
     let mut exit = Exit::Clean;
     for path in &paths {
@@ -83,38 +81,49 @@ pub fn rollback(args: &RollbackArgs) -> Exit {
             }
             (None, None) => Err("give --phase N or --to TAG".into()),
         };
-        let shown = path.display();
-        match result {
-            Err(error) => {
+        exit = exit.max_with(show_rollback(args, path, result));
+    }
+    exit
+}
+
+/// Prints how the rollback of one repository went.
+fn show_rollback(
+    args: &RollbackArgs,
+    path: &Path,
+    result: Result<safety::RollbackReport, String>,
+) -> Exit {
+    let shown = path.display();
+    match result {
+        Err(error) => {
+            eprintln!("error: {shown}: {error}");
+            Exit::Error
+        }
+        Ok(report) if !report.conflicts.is_empty() => {
+            eprintln!(
+                "error: {shown}: edited by hand since the phase, so not rolled back (use --force to overwrite):"
+            );
+            for file in &report.conflicts {
+                eprintln!("  {file}");
+            }
+            Exit::Attention
+        }
+        Ok(report) => {
+            for error in &report.errors {
                 eprintln!("error: {shown}: {error}");
-                exit = Exit::Error;
             }
-            Ok(report) if !report.conflicts.is_empty() => {
-                eprintln!(
-                    "error: {shown}: edited by hand since the phase, so not rolled back (use --force to overwrite):"
-                );
-                for file in &report.conflicts {
-                    eprintln!("  {file}");
-                }
-                exit = exit.max_with(Exit::Attention);
-            }
-            Ok(report) => {
-                for error in &report.errors {
-                    eprintln!("error: {shown}: {error}");
-                }
-                let what = args.phase.map_or_else(
-                    || format!("to {}", args.to.as_deref().unwrap_or_default()),
-                    |p| format!("phase {p}"),
-                );
-                eprintln!(
-                    "{shown}: rolled back {what}: {} files restored",
-                    report.restored.len()
-                );
-                if !report.errors.is_empty() {
-                    exit = Exit::Error;
-                }
+            let what = args.phase.map_or_else(
+                || format!("to {}", args.to.as_deref().unwrap_or_default()),
+                |p| format!("phase {p}"),
+            );
+            eprintln!(
+                "{shown}: rolled back {what}: {} files restored",
+                report.restored.len()
+            );
+            if report.errors.is_empty() {
+                Exit::Clean
+            } else {
+                Exit::Error
             }
         }
     }
-    exit
 }

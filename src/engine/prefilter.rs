@@ -3,27 +3,76 @@
 
 use memchr::memmem::Finder;
 
+use crate::analysis::Provenance;
 use crate::rules::Rule;
 
+/// A literal that must occur in a file, optionally as a whole identifier
+/// on either side (so `exit` does not count inside `__exit__` or `atexit`).
+struct Token {
+    finder: Finder<'static>,
+    len: usize,
+    left_boundary: bool,
+    right_boundary: bool,
+}
+
+/// Bytes that continue a Python identifier; non-ASCII bytes can only be
+/// identifier characters outside strings and comments.
+fn is_identifier_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || byte == b'_' || byte >= 0x80
+}
+
+impl Token {
+    fn word(text: &str) -> Self {
+        Token::new(text, true, true)
+    }
+
+    fn new(text: &str, left_boundary: bool, right_boundary: bool) -> Self {
+        Token { finder: Finder::new(text.as_bytes()).into_owned(), len: text.len(), left_boundary, right_boundary }
+    }
+
+    /// A config-name glob (`*_config`, `cfg`) as the literal every matching
+    /// identifier contains.
+    fn from_glob(glob: &str) -> Option<Self> {
+        let core = glob.trim_matches('*');
+        if core.is_empty() || core.contains(['*', '?', '[']) {
+            return None;
+        }
+        Some(Token::new(core, !glob.starts_with('*'), !glob.ends_with('*')))
+    }
+
+    fn occurs_in(&self, text: &[u8]) -> bool {
+        self.finder.find_iter(text).any(|at| {
+            let left_ok = !self.left_boundary || at == 0 || !is_identifier_byte(text[at - 1]);
+            let end = at + self.len;
+            let right_ok = !self.right_boundary || end >= text.len() || !is_identifier_byte(text[end]);
+            left_ok && right_ok
+        })
+    }
+}
+
 pub struct Prefilter {
-    /// Per rule: groups of finders; each group needs one hit (none = always run).
-    tokens: Vec<Vec<Vec<Finder<'static>>>>,
+    /// Per rule: groups of tokens; each group needs one hit (none = always run).
+    tokens: Vec<Vec<Vec<Token>>>,
 }
 
 impl Prefilter {
-    pub fn new(rules: &[&Rule]) -> Self {
+    /// `config_names` are the project's config-name globs: a rule that needs
+    /// config provenance cannot match a file with no such name in it.
+    pub fn new(rules: &[&Rule], config_names: &[String]) -> Self {
+        let config_group: Option<Vec<Token>> = config_names.iter().map(|glob| Token::from_glob(glob)).collect();
         let tokens = rules
             .iter()
             .map(|rule| {
-                rule.token_groups()
-                    .iter()
-                    .map(|group| {
-                        group
-                            .iter()
-                            .map(|t| Finder::new(t.as_bytes()).into_owned())
-                            .collect()
-                    })
-                    .collect()
+                let mut groups: Vec<Vec<Token>> =
+                    rule.token_groups().iter().map(|group| group.iter().map(|t| Token::word(t)).collect()).collect();
+                groups.extend(rule.constraints.iter().filter_map(|c| c.regex.as_ref()).filter_map(regex_literals));
+                groups.extend(provenance_groups(rule));
+                if needs_config(rule) {
+                    if let Some(group) = &config_group {
+                        groups.push(group.iter().map(|t| Token { finder: t.finder.clone(), ..*t }).collect());
+                    }
+                }
+                groups
             })
             .collect();
         Prefilter { tokens }
@@ -34,13 +83,48 @@ impl Prefilter {
     pub fn narrow(&self, text: &[u8], applicable: &mut [bool]) -> bool {
         for (flag, tokens) in applicable.iter_mut().zip(&self.tokens) {
             if *flag {
-                *flag = tokens
-                    .iter()
-                    .all(|group| group.iter().any(|finder| finder.find(text).is_some()));
+                *flag = tokens.iter().all(|group| group.iter().any(|token| token.occurs_in(text)));
             }
         }
         applicable.iter().any(|flag| *flag)
     }
+}
+
+/// Literals one of which every match of `regex` starts with, when the
+/// regex guarantees such a finite set (e.g. `^(?:self\.)?validate_config`).
+fn regex_literals(regex: &regex::Regex) -> Option<Vec<Token>> {
+    let hir = regex_syntax::parse(regex.as_str()).ok()?;
+    let mut extractor = regex_syntax::hir::literal::Extractor::new();
+    extractor.limit_total(64);
+    let seq = extractor.extract(&hir);
+    let literals = seq.literals()?;
+    if literals.is_empty() || literals.iter().any(|l| l.as_bytes().is_empty()) {
+        return None;
+    }
+    let texts: Vec<String> = literals.iter().map(|l| String::from_utf8_lossy(l.as_bytes()).into_owned()).collect();
+    Some(texts.iter().map(|t| Token::new(t, false, false)).collect())
+}
+
+/// An argparse namespace is named `args` or comes from `parse_args()`; a
+/// declared flag needs an `add_argument(...)` call in the file.
+fn provenance_groups(rule: &Rule) -> Vec<Vec<Token>> {
+    let mut groups = Vec::new();
+    for constraint in &rule.constraints {
+        if !constraint.provenance.is_empty() && constraint.provenance.iter().all(|p| *p == Provenance::ArgparseNamespace) {
+            groups.push(vec![Token::word("args"), Token::new("parse_args", false, false)]);
+        }
+        if constraint.declared_flag {
+            groups.push(vec![Token::new("add_argument", false, false)]);
+        }
+    }
+    groups
+}
+
+/// Whether every match of the rule needs a configuration receiver.
+fn needs_config(rule: &Rule) -> bool {
+    rule.constraints.iter().any(|c| {
+        !c.provenance.is_empty() && c.provenance.iter().all(|p| matches!(p, Provenance::Config | Provenance::DefaultedConfig))
+    })
 }
 
 #[cfg(test)]
@@ -62,7 +146,7 @@ mod tests {
         };
         let rules = load_sources(&[source], &KindTable::new()).unwrap();
         let refs: Vec<&Rule> = rules.iter().collect();
-        Prefilter::new(&refs).narrow(text.as_bytes(), &mut [true])
+        Prefilter::new(&refs, &["config".to_string(), "*_cfg".to_string()]).narrow(text.as_bytes(), &mut [true])
     }
 
     #[test]
@@ -72,6 +156,31 @@ mod tests {
             "import sys\nsys.exit(1)"
         ));
         assert!(!narrows("  pattern: sys.exit($C)", "import sys\n"));
+    }
+
+    #[test]
+    fn tokens_are_whole_identifiers() {
+        assert!(narrows("  pattern: exit($C)", "sys.exit(1)"));
+        assert!(!narrows("  pattern: exit($C)", "def __exit__(self): atexit.register(f)"));
+        assert!(narrows("  pattern: exit($C)", "é = 1\nexit(1)"));
+    }
+
+    #[test]
+    fn where_regexes_give_literals() {
+        let rule = "  pattern: $S = $V\n  where:\n    V: {regex: '^(?:self\\.)?(?:validate_config|should_validate)$'}";
+        assert!(!narrows(rule, "x = 1\n"));
+        assert!(narrows(rule, "x = should_validate\n"));
+        let open = "  pattern: $S = $V\n  where:\n    V: {regex: '[a-z]+'}";
+        assert!(narrows(open, "x = 1\n"));
+    }
+
+    #[test]
+    fn config_provenance_needs_a_config_name() {
+        let rule = "  pattern: $X.get($K)\n  where:\n    X: {provenance: config}";
+        assert!(!narrows(rule, "headers.get('a')"));
+        assert!(narrows(rule, "config.get('a')"));
+        assert!(narrows(rule, "batch_cfg.get('a')"));
+        assert!(!narrows(rule, "configparser.get('a')"));
     }
 
     #[test]

@@ -188,6 +188,14 @@ impl<'r> RuleIndex<'r> {
         let Some(combined) = &self.query else {
             return;
         };
+        // The prefilter often rules every query rule out: then skip the query.
+        if !combined
+            .rule_of_pattern
+            .iter()
+            .any(|rule| applicable[*rule])
+        {
+            return;
+        }
         let names = combined.query.capture_names();
         let mut cursor = QueryCursor::new();
         let mut matches = cursor.matches(

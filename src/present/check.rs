@@ -73,7 +73,25 @@ fn sarif_level(severity: Severity) -> &'static str {
 }
 
 pub fn sarif(findings: &[&AuditFinding]) -> Value {
-    let rules: Vec<Value> = CHECKS
+    let results: Vec<Value> = findings.iter().map(|f| sarif_result(f)).collect();
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": {
+                "name": "txo-codemod",
+                "version": env!("CARGO_PKG_VERSION"),
+                "rules": sarif_rules(),
+            }},
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }]
+    })
+}
+
+/// The checks, as SARIF rule descriptors (results refer to them by index).
+fn sarif_rules() -> Vec<Value> {
+    CHECKS
         .iter()
         .map(|(id, phase, description)| {
             json!({
@@ -83,41 +101,33 @@ pub fn sarif(findings: &[&AuditFinding]) -> Value {
                 "properties": { "phase": phase },
             })
         })
-        .collect();
-    let results: Vec<Value> = findings
+        .collect()
+}
+
+fn sarif_result(f: &AuditFinding) -> Value {
+    let rule_index = CHECKS
         .iter()
-        .map(|f| {
-            let rule_index = CHECKS.iter().position(|(id, ..)| *id == f.rule).unwrap_or(0);
-            json!({
-                "ruleId": f.rule,
-                "ruleIndex": rule_index,
-                "level": sarif_level(f.severity),
-                "message": { "text": f.message },
-                "locations": [{
-                    "physicalLocation": {
-                        "artifactLocation": { "uri": f.file },
-                        "region": {
-                            "startLine": f.line,
-                            "startColumn": f.column,
-                            "endLine": f.end_line,
-                            "endColumn": f.end_column.max(f.column + usize::from(f.end_line == f.line)),
-                        }
-                    }
-                }]
-            })
-        })
-        .collect();
+        .position(|(id, ..)| *id == f.rule)
+        .unwrap_or(0);
+    // SARIF wants a non-empty region on one line.
+    let end_column = f
+        .end_column
+        .max(f.column + usize::from(f.end_line == f.line));
     json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": { "driver": {
-                "name": "txo-codemod",
-                "version": env!("CARGO_PKG_VERSION"),
-                "rules": rules,
-            }},
-            "columnKind": "unicodeCodePoints",
-            "results": results,
+        "ruleId": f.rule,
+        "ruleIndex": rule_index,
+        "level": sarif_level(f.severity),
+        "message": { "text": f.message },
+        "locations": [{
+            "physicalLocation": {
+                "artifactLocation": { "uri": f.file },
+                "region": {
+                    "startLine": f.line,
+                    "startColumn": f.column,
+                    "endLine": f.end_line,
+                    "endColumn": end_column,
+                }
+            }
         }]
     })
 }

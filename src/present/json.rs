@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use crate::engine::{FileEdit, Finding};
 use crate::rules::Rule;
 use crate::run::{Outcome, RunResult};
 use crate::source::line_col;
@@ -71,52 +72,74 @@ pub fn report<'a>(result: &'a RunResult, rules: &[&'a Rule]) -> JsonReport<'a> {
         };
         let text = source.text.as_str();
         for edit in &processed.edits {
-            let (line, column) = line_col(text, edit.start);
-            let (end_line, end_column) = line_col(text, edit.end);
-            let mut messages = edit.messages.clone();
-            messages.dedup();
-            edits.push(JsonEdit {
-                file: &file.display,
-                rule: &rules[edit.rules[0]].id,
-                rules: edit.rules.iter().map(|r| rules[*r].id.as_str()).collect(),
-                line,
-                column,
-                end_line,
-                end_column,
-                before: &text[edit.start..edit.end],
-                after: &edit.after,
-                message: messages.join("; "),
-            });
+            edits.push(json_edit(&file.display, text, edit, rules));
         }
         for finding in &processed.findings {
-            let (line, column) = line_col(text, finding.start);
-            let (end_line, end_column) = line_col(text, finding.end);
-            let rule = rules[finding.rule];
-            findings.push(JsonFinding {
-                file: &file.display,
-                rule: &rule.id,
-                severity: rule.severity.as_str(),
-                line,
-                column,
-                end_line,
-                end_column,
-                message: &finding.message,
-                reason: finding.reason.as_deref(),
-            });
+            findings.push(json_finding(&file.display, text, finding, rules));
         }
     }
-    let totals = result.totals();
     JsonReport {
         edits,
         findings,
         diagnostics,
-        summary: JsonTotals {
-            edits: totals.edits,
-            files_changed: totals.files_changed,
-            files_scanned: totals.scanned,
-            files_skipped: totals.skipped,
-            files_with_errors: totals.with_errors,
-            findings: totals.findings,
-        },
+        summary: json_totals(result),
+    }
+}
+
+fn json_edit<'a>(
+    file: &'a str,
+    text: &'a str,
+    edit: &'a FileEdit,
+    rules: &[&'a Rule],
+) -> JsonEdit<'a> {
+    let (line, column) = line_col(text, edit.start);
+    let (end_line, end_column) = line_col(text, edit.end);
+    let mut messages = edit.messages.clone();
+    messages.dedup();
+    JsonEdit {
+        file,
+        rule: &rules[edit.rules[0]].id,
+        rules: edit.rules.iter().map(|r| rules[*r].id.as_str()).collect(),
+        line,
+        column,
+        end_line,
+        end_column,
+        before: &text[edit.start..edit.end],
+        after: &edit.after,
+        message: messages.join("; "),
+    }
+}
+
+fn json_finding<'a>(
+    file: &'a str,
+    text: &str,
+    finding: &'a Finding,
+    rules: &[&'a Rule],
+) -> JsonFinding<'a> {
+    let (line, column) = line_col(text, finding.start);
+    let (end_line, end_column) = line_col(text, finding.end);
+    let rule = rules[finding.rule];
+    JsonFinding {
+        file,
+        rule: &rule.id,
+        severity: rule.severity.as_str(),
+        line,
+        column,
+        end_line,
+        end_column,
+        message: &finding.message,
+        reason: finding.reason.as_deref(),
+    }
+}
+
+fn json_totals(result: &RunResult) -> JsonTotals {
+    let totals = result.totals();
+    JsonTotals {
+        edits: totals.edits,
+        files_changed: totals.files_changed,
+        files_scanned: totals.scanned,
+        files_skipped: totals.skipped,
+        files_with_errors: totals.with_errors,
+        findings: totals.findings,
     }
 }

@@ -218,14 +218,37 @@ impl DocContext<'_> {
 }
 
 fn load_document(doc: &DocContext, kinds: &KindTable) -> LoadResult<Rule> {
-    let spec: RuleSpec = serde_yaml::from_str(doc.body).map_err(|error| {
+    let spec = parse_spec(doc)?;
+    validate_header(doc, &spec)?;
+    let matcher = compile_matcher(doc, &spec.matcher, kinds)?;
+    let relations = compile_relations(doc, &spec.matcher, kinds)?;
+    let constraints = compile_constraints(doc, &spec.matcher, kinds)?;
+    let mut bound = bound_names(&matcher, &relations, &constraints);
+    bound.extend(super::BUILTIN_NAMES.iter().map(|n| n.to_string()));
+    bound.extend(spec.options.keys().map(|o| super::option_variable(o)));
+    validate_imports(doc, spec.imports.as_ref())?;
+    check_placeholders(doc, "message", &spec.message, &bound)?;
+    if let Some(fix) = &spec.fix {
+        check_placeholders(doc, "fix", fix, &bound)?;
+    }
+    check_constraints_bound(doc, &constraints, &bound)?;
+    Ok(build_rule(doc, spec, matcher, constraints, relations))
+}
+
+fn parse_spec(doc: &DocContext) -> LoadResult<RuleSpec> {
+    serde_yaml::from_str(doc.body).map_err(|error| {
         let offset = error.location().map_or(0, |l| l.index());
         let message = error.to_string();
+        // The diagnostic shows the location itself.
         let message = message.split(" at line ").next().unwrap_or(&message).to_string();
         Box::new(doc.error(offset, 1, format!("invalid rule: {message}")).help(
             "a rule needs id, phase, title, message, severity, breaking and match; see README.md#writing-rules",
         ))
-    })?;
+    })
+}
+
+/// The id, the phase and `blocks-group`.
+fn validate_header(doc: &DocContext, spec: &RuleSpec) -> LoadResult<()> {
     validate_id(doc, &spec.id)?;
     if !(1..=6).contains(&spec.phase) {
         return Err(Box::new(
@@ -239,29 +262,35 @@ fn load_document(doc: &DocContext, kinds: &KindTable) -> LoadResult<Rule> {
             "`blocks-group` needs a `group` and a report-only rule (no `fix`)",
         )));
     }
-    let matcher = compile_matcher(doc, &spec.matcher, kinds)?;
-    let relations = compile_relations(doc, &spec.matcher, kinds)?;
-    let constraints = compile_constraints(doc, &spec.matcher, kinds)?;
-    let mut bound = bound_names(&matcher, &relations, &constraints);
-    bound.extend(super::BUILTIN_NAMES.iter().map(|n| n.to_string()));
-    bound.extend(spec.options.keys().map(|o| super::option_variable(o)));
-    validate_imports(doc, spec.imports.as_ref())?;
-    check_placeholders(doc, "message", &spec.message, &bound)?;
-    if let Some(fix) = &spec.fix {
-        check_placeholders(doc, "fix", fix, &bound)?;
+    Ok(())
+}
+
+/// Every `where` entry must name a metavariable the match binds.
+fn check_constraints_bound(
+    doc: &DocContext,
+    constraints: &[CaptureConstraint],
+    bound: &[String],
+) -> LoadResult<()> {
+    match constraints.iter().find(|c| !bound.contains(&c.name)) {
+        Some(unbound) => Err(Box::new(doc.error_at_key(
+            &unbound.name,
+            format!(
+                "`where` names `{}`, which the match never binds",
+                unbound.name
+            ),
+        ))),
+        None => Ok(()),
     }
-    for constraint in &constraints {
-        if !bound.contains(&constraint.name) {
-            return Err(Box::new(doc.error_at_key(
-                &constraint.name,
-                format!(
-                    "`where` names `{}`, which the match never binds",
-                    constraint.name
-                ),
-            )));
-        }
-    }
-    Ok(Rule {
+}
+
+fn build_rule(
+    doc: &DocContext,
+    spec: RuleSpec,
+    matcher: RuleMatcher,
+    constraints: Vec<CaptureConstraint>,
+    relations: Vec<RelationFilter>,
+) -> Rule {
+    Rule {
         id: spec.id,
         phase: spec.phase,
         title: spec.title,
@@ -287,7 +316,7 @@ fn load_document(doc: &DocContext, kinds: &KindTable) -> LoadResult<Rule> {
         tests: spec.tests,
         origin: doc.file.to_string(),
         yaml: doc.body.trim().to_string(),
-    })
+    }
 }
 
 /// An import to add, as written in a rule: `from MODULE import NAME`.

@@ -110,7 +110,7 @@ fn relative_to(root: &Path, path: &Path) -> String {
 }
 
 impl ApplyOutcome {
-    fn new(root: &Path, phase: u8) -> Self {
+    pub fn new(root: &Path, phase: u8) -> Self {
         ApplyOutcome {
             repo: crate::source::display_path(root),
             phase,
@@ -141,39 +141,14 @@ pub fn apply_phase(path: &Path, plan: PhasePlan, options: &SafetyOptions) -> App
         Ok(ledger) => ledger,
         Err(error) => return outcome.refuse(error.to_string()),
     };
-    if let Some(active) = ledger.active(plan.phase) {
-        let hint = match active.state {
-            EntryState::Applying => {
-                "an earlier run was interrupted; run `txo-codemod status`, then `txo-codemod rollback --phase N`"
-            }
-            _ => "roll it back first to apply it again",
-        };
-        return outcome.refuse(
-            format!(
-                "phase {} is already recorded in the ledger ({hint})",
-                plan.phase
-            )
-            .replace(" N`", &format!(" {}`", plan.phase)),
-        );
+    if let Some(refusal) = already_recorded(&ledger, plan.phase) {
+        return outcome.refuse(refusal);
     }
     if plan.files.is_empty() {
         return outcome;
     }
-    let missing: Vec<u8> = plan
-        .phases_with_rules
-        .iter()
-        .copied()
-        .filter(|p| *p < plan.phase && ledger.active(*p).is_none())
-        .collect();
-    if !missing.is_empty() {
-        let message = format!(
-            "phase {} is applied before phase(s) {missing:?}, which the plan orders first",
-            plan.phase
-        );
-        if options.strict {
-            return outcome.refuse(format!("{message} (--strict)"));
-        }
-        outcome.notices.push(format!("warning: {message}"));
+    if let Err(refusal) = check_phase_order(&plan, &ledger, options.strict, &mut outcome) {
+        return outcome.refuse(refusal);
     }
     let records = match prepare(&root, repo.as_ref(), &plan, &ledger, options, &mut outcome) {
         Ok(records) => records,
@@ -188,6 +163,49 @@ pub fn apply_phase(path: &Path, plan: PhasePlan, options: &SafetyOptions) -> App
         options,
         outcome,
     )
+}
+
+/// Why the phase cannot be applied again, if the ledger already holds it.
+fn already_recorded(ledger: &Ledger, phase: u8) -> Option<String> {
+    let active = ledger.active(phase)?;
+    let hint = match active.state {
+        EntryState::Applying => {
+            "an earlier run was interrupted; run `txo-codemod status`, then `txo-codemod rollback --phase N`"
+        }
+        _ => "roll it back first to apply it again",
+    };
+    Some(
+        format!("phase {phase} is already recorded in the ledger ({hint})")
+            .replace(" N`", &format!(" {phase}`")),
+    )
+}
+
+/// Earlier phases with rules should be applied first: a warning, or with
+/// `--strict` a refusal.
+fn check_phase_order(
+    plan: &PhasePlan,
+    ledger: &Ledger,
+    strict: bool,
+    outcome: &mut ApplyOutcome,
+) -> Result<(), String> {
+    let missing: Vec<u8> = plan
+        .phases_with_rules
+        .iter()
+        .copied()
+        .filter(|p| *p < plan.phase && ledger.active(*p).is_none())
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let message = format!(
+        "phase {} is applied before phase(s) {missing:?}, which the plan orders first",
+        plan.phase
+    );
+    if strict {
+        return Err(format!("{message} (--strict)"));
+    }
+    outcome.notices.push(format!("warning: {message}"));
+    Ok(())
 }
 
 /// Refusals, tags and backups: everything that must happen before a write.
@@ -207,20 +225,47 @@ fn prepare(
     let Some(repo) = repo else {
         return backup_files(root, plan, &relatives, options);
     };
-    let dirty = repo.dirty(&relatives).map_err(|e| e.to_string())?;
-    if !dirty.is_empty() && !options.allow_dirty {
+    refuse_dirty(repo, &relatives, options.allow_dirty)?;
+    let head = repo
+        .head()
+        .ok_or("the repository has no commit to tag; commit first")?;
+    outcome.tag = Some(set_rollback_tag(repo, &head, plan.phase, options)?);
+    if ledger.entries.is_empty() {
+        tag_starting_point(repo, &head, outcome)?;
+    }
+    plan.files
+        .iter()
+        .zip(relatives)
+        .map(|(file, path)| {
+            let backup = repo.store_blob(&file.before).map_err(|e| e.to_string())?;
+            Ok(file_record(file, path, backup))
+        })
+        .collect()
+}
+
+/// Uncommitted changes in a file the phase rewrites would be lost on rollback.
+fn refuse_dirty(repo: &Repo, relatives: &[String], allow_dirty: bool) -> Result<(), String> {
+    let dirty = repo.dirty(relatives).map_err(|e| e.to_string())?;
+    if !dirty.is_empty() && !allow_dirty {
         return Err(format!(
             "uncommitted changes in files this phase would change: {}; commit or stash them, or pass --allow-dirty",
             dirty.join(", ")
         ));
     }
-    let head = repo
-        .head()
-        .ok_or("the repository has no commit to tag; commit first")?;
+    Ok(())
+}
+
+/// Points the phase's rollback tag at `head`; returns the tag's name.
+fn set_rollback_tag(
+    repo: &Repo,
+    head: &str,
+    phase: u8,
+    options: &SafetyOptions,
+) -> Result<String, String> {
     let tag = options
         .tag
         .clone()
-        .unwrap_or_else(|| format!("txo-codemod/pre-phase-{}", plan.phase));
+        .unwrap_or_else(|| format!("txo-codemod/pre-phase-{phase}"));
     match repo.tag_target(&tag) {
         Some(target) if target != head && !options.force_tag => {
             return Err(format!(
@@ -230,30 +275,33 @@ fn prepare(
         }
         Some(target) if target == head => {}
         existing => repo
-            .create_tag(&tag, &head, existing.is_some())
+            .create_tag(&tag, head, existing.is_some())
             .map_err(|e| e.to_string())?,
     }
-    outcome.tag = Some(tag);
-    if ledger.entries.is_empty() && repo.tag_target("v2.1.0").is_none() {
-        repo.create_tag("v2.1.0", &head, false)
-            .map_err(|e| e.to_string())?;
-        outcome
-            .notices
-            .push("tagged the starting point v2.1.0 (the plan's rollback tag)".into());
+    Ok(tag)
+}
+
+/// Before the first phase, tags `head` as v2.1.0, the plan's rollback tag,
+/// unless that tag exists.
+fn tag_starting_point(repo: &Repo, head: &str, outcome: &mut ApplyOutcome) -> Result<(), String> {
+    if repo.tag_target("v2.1.0").is_some() {
+        return Ok(());
     }
-    plan.files
-        .iter()
-        .zip(relatives)
-        .map(|(file, path)| {
-            let backup = repo.store_blob(&file.before).map_err(|e| e.to_string())?;
-            Ok(FileRecord {
-                path,
-                before: sha256(&file.before),
-                after: sha256(&file.after),
-                backup,
-            })
-        })
-        .collect()
+    repo.create_tag("v2.1.0", head, false)
+        .map_err(|e| e.to_string())?;
+    outcome
+        .notices
+        .push("tagged the starting point v2.1.0 (the plan's rollback tag)".into());
+    Ok(())
+}
+
+fn file_record(file: &PlannedFile, path: String, backup: String) -> FileRecord {
+    FileRecord {
+        path,
+        before: sha256(&file.before),
+        after: sha256(&file.after),
+        backup,
+    }
 }
 
 /// Without git: copy every file the phase touches into the backup directory.
@@ -285,17 +333,13 @@ fn backup_files(
             std::fs::create_dir_all(target.parent().unwrap_or(&dir)).map_err(|e| e.to_string())?;
             write::write_atomic(&target, &file.before)
                 .map_err(|e| format!("cannot back up {path}: {e}"))?;
-            let backup = relative_to(root, &target);
-            Ok(FileRecord {
-                path: path.clone(),
-                before: sha256(&file.before),
-                after: sha256(&file.after),
-                backup,
-            })
+            Ok(file_record(file, path.clone(), relative_to(root, &target)))
         })
         .collect()
 }
 
+/// Records the phase as applying, writes its files, then runs the gate and
+/// either undoes the phase or marks it applied (and commits it).
 fn write_phase(
     root: &Path,
     repo: Option<&Repo>,
@@ -305,16 +349,53 @@ fn write_phase(
     options: &SafetyOptions,
     mut outcome: ApplyOutcome,
 ) -> ApplyOutcome {
-    let entry = Entry {
+    // Recorded before the first write, so an interrupted run can be undone.
+    let entry = applying_entry(root, repo, &plan, &records, outcome.tag.clone());
+    ledger.entries.push(entry);
+    if let Err(error) = ledger.save(root) {
+        return outcome.refuse(error.to_string());
+    }
+    let written = write_files(&plan, &records, &mut outcome);
+    let paths: Vec<String> = written.iter().map(|r| r.path.clone()).collect();
+    let checkable = gate_checkable(&plan, &records, &paths);
+    let gate = gate::run_gate(root, &checkable, &options.gate);
+    outcome.notices.extend(gate.notices);
+    let entry = ledger.entries.last_mut().expect("pushed above");
+    entry.files = written;
+    match gate.failure {
+        Some(failure) => undo_phase(root, repo, &failure, entry, &mut outcome),
+        None => {
+            mark_applied(entry, &mut outcome);
+            if options.commit && !paths.is_empty() {
+                commit_phase(repo, &plan, &paths, entry, &mut outcome);
+            }
+        }
+    }
+    if let Err(error) = ledger.save(root) {
+        outcome.errors.push(error.to_string());
+        outcome.status = ApplyStatus::Failed;
+    }
+    outcome
+}
+
+/// The ledger entry of a phase about to be written.
+fn applying_entry(
+    root: &Path,
+    repo: Option<&Repo>,
+    plan: &PhasePlan,
+    records: &[FileRecord],
+    tag: Option<String>,
+) -> Entry {
+    Entry {
         phase: plan.phase,
         state: EntryState::Applying,
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
         rules_hash: plan.rules_hash.clone(),
         base_commit: repo.and_then(Repo::head),
-        tag: outcome.tag.clone(),
+        tag,
         started_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         commit: None,
-        files: records.clone(),
+        files: records.to_vec(),
         edits: plan
             .edits
             .iter()
@@ -323,13 +404,18 @@ fn write_phase(
                 ..edit.clone()
             })
             .collect(),
-    };
-    ledger.entries.push(entry);
-    if let Err(error) = ledger.save(root) {
-        return outcome.refuse(error.to_string());
     }
+}
+
+/// Writes each planned file; returns the records of those written and
+/// counts them (and their edits) in `outcome`.
+fn write_files(
+    plan: &PhasePlan,
+    records: &[FileRecord],
+    outcome: &mut ApplyOutcome,
+) -> Vec<FileRecord> {
     let mut written = Vec::new();
-    for (file, record) in plan.files.iter().zip(&records) {
+    for (file, record) in plan.files.iter().zip(records) {
         match write::replace_file(&file.path, &file.before, &file.after) {
             Ok(()) => {
                 written.push(record.clone());
@@ -339,47 +425,48 @@ fn write_phase(
         }
     }
     outcome.files_changed = written.len();
-    let paths: Vec<String> = written.iter().map(|r| r.path.clone()).collect();
+    written
+}
+
+/// The written files the gate can check.
+fn gate_checkable(plan: &PhasePlan, records: &[FileRecord], written: &[String]) -> Vec<String> {
     // A file that was already broken cannot pass the gate; the engine made
     // sure the phase added no new error to it.
-    let checkable: Vec<String> = plan
-        .files
+    plan.files
         .iter()
-        .zip(&records)
-        .filter(|(file, record)| paths.contains(&record.path) && parses_cleanly(&file.before))
+        .zip(records)
+        .filter(|(file, record)| written.contains(&record.path) && parses_cleanly(&file.before))
         .map(|(_, record)| record.path.clone())
-        .collect();
-    let gate = gate::run_gate(root, &checkable, &options.gate);
-    outcome.notices.extend(gate.notices);
-    let entry = ledger.entries.last_mut().expect("pushed above");
-    entry.files = written;
-    if let Some(failure) = gate.failure {
-        let restore_errors = restore(root, repo, &entry.files, true);
-        entry.state = EntryState::RolledBack;
-        outcome.errors.push(format!(
-            "verification failed, phase {} undone: {failure}",
-            plan.phase
-        ));
-        outcome.errors.extend(restore_errors);
-        outcome.status = ApplyStatus::RolledBack;
-        outcome.files_changed = 0;
-        outcome.edits = 0;
+        .collect()
+}
+
+/// The gate failed: restore the written files and record the phase as undone.
+fn undo_phase(
+    root: &Path,
+    repo: Option<&Repo>,
+    failure: &str,
+    entry: &mut Entry,
+    outcome: &mut ApplyOutcome,
+) {
+    let restore_errors = restore(root, repo, &entry.files, true);
+    entry.state = EntryState::RolledBack;
+    outcome.errors.push(format!(
+        "verification failed, phase {} undone: {failure}",
+        entry.phase
+    ));
+    outcome.errors.extend(restore_errors);
+    outcome.status = ApplyStatus::RolledBack;
+    outcome.files_changed = 0;
+    outcome.edits = 0;
+}
+
+fn mark_applied(entry: &mut Entry, outcome: &mut ApplyOutcome) {
+    entry.state = EntryState::Applied;
+    outcome.status = if outcome.errors.is_empty() {
+        ApplyStatus::Applied
     } else {
-        entry.state = EntryState::Applied;
-        outcome.status = if outcome.errors.is_empty() {
-            ApplyStatus::Applied
-        } else {
-            ApplyStatus::Partial
-        };
-        if options.commit && !paths.is_empty() {
-            commit_phase(repo, &plan, &paths, entry, &mut outcome);
-        }
-    }
-    if let Err(error) = ledger.save(root) {
-        outcome.errors.push(error.to_string());
-        outcome.status = ApplyStatus::Failed;
-    }
-    outcome
+        ApplyStatus::Partial
+    };
 }
 
 fn commit_phase(
@@ -467,18 +554,7 @@ pub fn rollback_phase(
 ) -> Result<RollbackReport, String> {
     let (root, repo) = state_root(path, no_git);
     let mut ledger = Ledger::load(&root).map_err(|e| e.to_string())?;
-    let later = ledger.later_active(phase);
-    if !later.is_empty() {
-        let order: Vec<String> = later
-            .iter()
-            .rev()
-            .map(|p| format!("`rollback --phase {p}`"))
-            .collect();
-        return Err(format!(
-            "phase(s) {later:?} were applied after phase {phase}; undo them first: {}",
-            order.join(", then ")
-        ));
-    }
+    refuse_later_phases(&ledger, phase)?;
     let entry = ledger.active_mut(phase).ok_or(format!(
         "phase {phase} is not applied (see `txo-codemod status`)"
     ))?;
@@ -501,6 +577,23 @@ pub fn rollback_phase(
     Ok(report)
 }
 
+/// Phases are undone in reverse order: later applied phases come first.
+fn refuse_later_phases(ledger: &Ledger, phase: u8) -> Result<(), String> {
+    let later = ledger.later_active(phase);
+    if later.is_empty() {
+        return Ok(());
+    }
+    let order: Vec<String> = later
+        .iter()
+        .rev()
+        .map(|p| format!("`rollback --phase {p}`"))
+        .collect();
+    Err(format!(
+        "phase(s) {later:?} were applied after phase {phase}; undo them first: {}",
+        order.join(", then ")
+    ))
+}
+
 /// Undoes every phase recorded since `tag` was set: files return to their
 /// content at `tag`.
 pub fn rollback_to(path: &Path, tag: &str, force: bool) -> Result<RollbackReport, String> {
@@ -508,45 +601,15 @@ pub fn rollback_to(path: &Path, tag: &str, force: bool) -> Result<RollbackReport
     let repo = repo.ok_or("--to needs a git repository")?;
     repo.tag_target(tag).ok_or(format!("no tag {tag}"))?;
     let mut ledger = Ledger::load(&root).map_err(|e| e.to_string())?;
-    let first = ledger
-        .entries
-        .iter()
-        .position(|e| {
-            e.state != EntryState::RolledBack && (e.tag.as_deref() == Some(tag) || tag == "v2.1.0")
-        })
-        .ok_or(format!("no applied phase was tagged {tag}"))?;
-    let mut report = RollbackReport::default();
-    let active: Vec<usize> = (first..ledger.entries.len())
-        .filter(|i| ledger.entries[*i].state != EntryState::RolledBack)
-        .collect();
-    for &index in &active {
-        for record in &ledger.entries[index].files {
-            if file_now(&root, record) == FileNow::Edited
-                && !force
-                && !report.conflicts.contains(&record.path)
-            {
-                report.conflicts.push(record.path.clone());
-            }
-        }
-    }
+    let active = active_since_tag(&ledger, tag)?;
+    let mut report = RollbackReport {
+        conflicts: edited_files(&root, &ledger, &active, force),
+        ..RollbackReport::default()
+    };
     if !report.conflicts.is_empty() {
         return Ok(report);
     }
-    let mut paths: Vec<String> = active
-        .iter()
-        .flat_map(|i| ledger.entries[*i].files.iter().map(|r| r.path.clone()))
-        .collect();
-    paths.sort();
-    paths.dedup();
-    for file in paths {
-        match repo.read_at(tag, &file) {
-            Ok(bytes) => match write::write_atomic(&root.join(&file), &bytes) {
-                Ok(()) => report.restored.push(file),
-                Err(error) => report.errors.push(format!("{file}: {error}")),
-            },
-            Err(error) => report.errors.push(format!("{file}: {error}")),
-        }
-    }
+    restore_at_tag(&root, &repo, tag, &files_of(&ledger, &active), &mut report);
     if report.errors.is_empty() {
         for index in active {
             ledger.entries[index].state = EntryState::RolledBack;
@@ -554,6 +617,67 @@ pub fn rollback_to(path: &Path, tag: &str, force: bool) -> Result<RollbackReport
     }
     ledger.save(&root).map_err(|e| e.to_string())?;
     Ok(report)
+}
+
+/// Indexes of the entries not rolled back, from the first one tagged `tag`
+/// (v2.1.0 is the tag of the starting point, before any phase).
+fn active_since_tag(ledger: &Ledger, tag: &str) -> Result<Vec<usize>, String> {
+    let first = ledger
+        .entries
+        .iter()
+        .position(|e| {
+            e.state != EntryState::RolledBack && (e.tag.as_deref() == Some(tag) || tag == "v2.1.0")
+        })
+        .ok_or(format!("no applied phase was tagged {tag}"))?;
+    Ok((first..ledger.entries.len())
+        .filter(|i| ledger.entries[*i].state != EntryState::RolledBack)
+        .collect())
+}
+
+/// Files of these entries edited by hand since (none with `force`).
+fn edited_files(root: &Path, ledger: &Ledger, entries: &[usize], force: bool) -> Vec<String> {
+    let mut edited: Vec<String> = Vec::new();
+    for &index in entries {
+        for record in &ledger.entries[index].files {
+            if file_now(root, record) == FileNow::Edited && !force && !edited.contains(&record.path)
+            {
+                edited.push(record.path.clone());
+            }
+        }
+    }
+    edited
+}
+
+/// The files of these entries, sorted, each once.
+fn files_of(ledger: &Ledger, entries: &[usize]) -> Vec<String> {
+    let mut paths: Vec<String> = entries
+        .iter()
+        .flat_map(|i| ledger.entries[*i].files.iter().map(|r| r.path.clone()))
+        .collect();
+    paths.sort();
+    paths.dedup();
+    paths
+}
+
+fn restore_at_tag(
+    root: &Path,
+    repo: &Repo,
+    tag: &str,
+    files: &[String],
+    report: &mut RollbackReport,
+) {
+    for file in files {
+        let restored = repo
+            .read_at(tag, file)
+            .map_err(|e| e.to_string())
+            .and_then(|bytes| {
+                write::write_atomic(&root.join(file), &bytes).map_err(|e| e.to_string())
+            });
+        match restored {
+            Ok(()) => report.restored.push(file.clone()),
+            Err(error) => report.errors.push(format!("{file}: {error}")),
+        }
+    }
 }
 
 /// One phase as `status` shows it.
@@ -572,49 +696,58 @@ pub fn status(path: &Path, no_git: bool) -> Result<(String, Vec<PhaseStatus>), S
     let (root, _) = state_root(path, no_git);
     let ledger = Ledger::load(&root).map_err(|e| e.to_string())?;
     let phases = (1..=6)
-        .map(|phase| {
-            let title = phase_title(phase);
-            let Some(entry) = ledger.active(phase) else {
-                let rolled_back = ledger.entries.iter().any(|e| e.phase == phase);
-                let state = if rolled_back {
-                    "rolled back"
-                } else {
-                    "not applied"
-                };
-                return PhaseStatus {
-                    phase,
-                    title,
-                    state: state.into(),
-                    tag: None,
-                    files: 0,
-                    edited: Vec::new(),
-                };
-            };
-            let nows: Vec<FileNow> = entry.files.iter().map(|r| file_now(&root, r)).collect();
-            let edited = entry
-                .files
-                .iter()
-                .zip(&nows)
-                .filter(|(_, n)| matches!(n, FileNow::Edited | FileNow::Missing))
-                .map(|(r, _)| r.path.clone())
-                .collect();
-            let reverted = nows.iter().filter(|n| **n == FileNow::Before).count();
-            let state = match entry.state {
-                EntryState::Applying => "interrupted: run `txo-codemod rollback --phase N`"
-                    .replace('N', &phase.to_string()),
-                _ if reverted > 0 && reverted < nows.len() => "partially applied".into(),
-                _ if reverted > 0 => "applied, but its files are back to their old content".into(),
-                _ => "applied".into(),
-            };
-            PhaseStatus {
-                phase,
-                title,
-                state,
-                tag: entry.tag.clone(),
-                files: entry.files.len(),
-                edited,
-            }
+        .map(|phase| match ledger.active(phase) {
+            Some(entry) => active_status(&root, entry),
+            None => inactive_status(&ledger, phase),
         })
         .collect();
     Ok((crate::source::display_path(&root), phases))
+}
+
+fn inactive_status(ledger: &Ledger, phase: u8) -> PhaseStatus {
+    let rolled_back = ledger.entries.iter().any(|e| e.phase == phase);
+    let state = if rolled_back {
+        "rolled back"
+    } else {
+        "not applied"
+    };
+    PhaseStatus {
+        phase,
+        title: phase_title(phase),
+        state: state.into(),
+        tag: None,
+        files: 0,
+        edited: Vec::new(),
+    }
+}
+
+fn active_status(root: &Path, entry: &Entry) -> PhaseStatus {
+    let nows: Vec<FileNow> = entry.files.iter().map(|r| file_now(root, r)).collect();
+    let edited = entry
+        .files
+        .iter()
+        .zip(&nows)
+        .filter(|(_, n)| matches!(n, FileNow::Edited | FileNow::Missing))
+        .map(|(r, _)| r.path.clone())
+        .collect();
+    PhaseStatus {
+        phase: entry.phase,
+        title: phase_title(entry.phase),
+        state: active_state(entry, &nows),
+        tag: entry.tag.clone(),
+        files: entry.files.len(),
+        edited,
+    }
+}
+
+/// How a recorded phase stands, given what its files hold now.
+fn active_state(entry: &Entry, nows: &[FileNow]) -> String {
+    let reverted = nows.iter().filter(|n| **n == FileNow::Before).count();
+    match entry.state {
+        EntryState::Applying => "interrupted: run `txo-codemod rollback --phase N`"
+            .replace('N', &entry.phase.to_string()),
+        _ if reverted > 0 && reverted < nows.len() => "partially applied".into(),
+        _ if reverted > 0 => "applied, but its files are back to their old content".into(),
+        _ => "applied".into(),
+    }
 }
