@@ -204,7 +204,10 @@ fn make_plan<'r>(
         })
         .collect::<Result<Vec<_>, _>>()?;
     let index = RuleIndex::new(rules.to_vec()).map_err(RunError::Query)?;
-    let prefilters = projects.iter().map(|p| Prefilter::new(rules, &p.settings.config_names)).collect();
+    let prefilters = projects
+        .iter()
+        .map(|p| Prefilter::new(rules, &p.settings.config_names))
+        .collect();
     Ok(Plan {
         index,
         prefilters,

@@ -11,15 +11,63 @@ fn line(node: Node) -> usize {
     node.start_position().row + 1
 }
 
+/// Module-wide facts the hazards need, gathered in one walk per file.
+#[derive(Debug, Default)]
+pub struct ModuleExits {
+    /// Line of the first `except SystemExit` handler.
+    system_exit_handler: Option<usize>,
+    /// How often each name is called (`f(...)` or `x.f(...)`).
+    calls: std::collections::HashMap<String, usize>,
+}
+
+impl ModuleExits {
+    pub fn new(root: Node, source: &str) -> Self {
+        let mut facts = ModuleExits::default();
+        let mut cursor = root.walk();
+        loop {
+            let node = cursor.node();
+            match node.kind() {
+                "except_clause"
+                    if facts.system_exit_handler.is_none()
+                        && handled_types(node, source).contains("SystemExit") =>
+                {
+                    facts.system_exit_handler = Some(line(node));
+                }
+                "call" => {
+                    let callee = node
+                        .child_by_field_name("function")
+                        .map(|f| text(f, source))
+                        .unwrap_or_default();
+                    let name = callee.rsplit('.').next().unwrap_or(callee);
+                    *facts.calls.entry(name.to_string()).or_default() += 1;
+                }
+                _ => {}
+            }
+            if cursor.goto_first_child() {
+                continue;
+            }
+            while !cursor.goto_next_sibling() {
+                if !cursor.goto_parent() {
+                    return facts;
+                }
+            }
+        }
+    }
+}
+
 /// Why the exit at `exit` (a call or raise) should be reviewed by a person
 /// instead of rewritten, if anything: every reason found, joined.
-pub fn exit_hazard(exit: Node, source: &str, root: Node) -> Option<String> {
+pub fn exit_hazard(exit: Node, source: &str, module: &ModuleExits) -> Option<String> {
     let reasons: Vec<String> = [
         code_hazard(exit, source),
         handler_hazard(exit, source),
         swallowed_hazard(exit, source),
-        system_exit_handler(root, source),
-        helper_hazard(exit, source, root),
+        module.system_exit_handler.map(|line| {
+            format!(
+                "the module catches SystemExit (line {line}); a raise would bypass that handler"
+            )
+        }),
+        helper_hazard(exit, source, module),
     ]
     .into_iter()
     .flatten()
@@ -139,24 +187,9 @@ fn handler_label(clause: Node, source: &str) -> String {
     }
 }
 
-fn system_exit_handler(root: Node, source: &str) -> Option<String> {
-    let mut stack = vec![root];
-    while let Some(node) = stack.pop() {
-        if node.kind() == "except_clause" && handled_types(node, source).contains("SystemExit") {
-            return Some(format!(
-                "the module catches SystemExit (line {}); a raise would bypass that handler",
-                line(node)
-            ));
-        }
-        let mut cursor = node.walk();
-        stack.extend(node.children(&mut cursor));
-    }
-    None
-}
-
 /// A small helper that ends by exiting (`_fail(msg)`) and is called from
 /// several places: its callers are written for a function that never returns.
-fn helper_hazard(exit: Node, source: &str, root: Node) -> Option<String> {
+fn helper_hazard(exit: Node, source: &str, module: &ModuleExits) -> Option<String> {
     let function = enclosing_function(exit)?;
     let body = function.child_by_field_name("body")?;
     let last = body.named_child(u32::try_from(body.named_child_count().checked_sub(1)?).ok()?)?;
@@ -164,7 +197,7 @@ fn helper_hazard(exit: Node, source: &str, root: Node) -> Option<String> {
         return None;
     }
     let name = text(function.child_by_field_name("name")?, source);
-    let calls = count_calls(root, source, name);
+    let calls = module.calls.get(name).copied().unwrap_or(0);
     (calls >= 2).then(|| format!("`{name}` exits and is called from {calls} places that rely on it never returning; change the helper and its callers together"))
 }
 
@@ -179,25 +212,6 @@ fn enclosing_function(node: Node) -> Option<Node> {
     None
 }
 
-fn count_calls(root: Node, source: &str, name: &str) -> usize {
-    let mut count = 0;
-    let mut stack = vec![root];
-    while let Some(node) = stack.pop() {
-        if node.kind() == "call" {
-            let callee = node
-                .child_by_field_name("function")
-                .map(|f| text(f, source))
-                .unwrap_or_default();
-            if callee == name || callee.ends_with(&format!(".{name}")) {
-                count += 1;
-            }
-        }
-        let mut cursor = node.walk();
-        stack.extend(node.children(&mut cursor));
-    }
-    count
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,7 +223,7 @@ mod tests {
         let mut stack = vec![tree.root_node()];
         while let Some(node) = stack.pop() {
             if node.kind() == "call" && text(node, source).starts_with("sys.exit") {
-                return exit_hazard(node, source, tree.root_node());
+                return exit_hazard(node, source, &ModuleExits::new(tree.root_node(), source));
             }
             let mut cursor = node.walk();
             let children: Vec<_> = node.children(&mut cursor).collect();

@@ -38,7 +38,12 @@ pub struct NameMatcher {
 
 impl NameMatcher {
     pub fn new(patterns: &[String]) -> Result<Self, globset::Error> {
-        let mut matcher = NameMatcher { exact: HashSet::new(), suffixes: Vec::new(), prefixes: Vec::new(), others: GlobSet::empty() };
+        let mut matcher = NameMatcher {
+            exact: HashSet::new(),
+            suffixes: Vec::new(),
+            prefixes: Vec::new(),
+            others: GlobSet::empty(),
+        };
         let mut others = GlobSetBuilder::new();
         for pattern in patterns {
             let is_plain = |s: &str| !s.is_empty() && !s.contains(['*', '?', '[', ']', '{', '}']);
@@ -389,7 +394,6 @@ fn named_child(node: Node) -> Option<Node> {
     node.named_child(0)
 }
 
-
 /// What the analysis needs from the tree, gathered in one cursor walk:
 /// functions, the assignments and loops of each scope (module or function;
 /// class bodies and lambdas excluded), and `add_argument(...)` calls.
@@ -401,14 +405,21 @@ struct Structure<'t> {
 
 impl<'t> Structure<'t> {
     fn collect(root: Node<'t>, with_calls: bool) -> Self {
-        let mut structure = Structure { functions: Vec::new(), assignments: HashMap::new(), add_argument_calls: Vec::new() };
+        let mut structure = Structure {
+            functions: Vec::new(),
+            assignments: HashMap::new(),
+            add_argument_calls: Vec::new(),
+        };
         // Open scopes as (end byte, scope id); `None` marks a class body or
         // lambda, whose assignments belong to no function scope.
         let mut open: Vec<(usize, Option<usize>)> = vec![(usize::MAX, Some(root.id()))];
         let mut cursor = root.walk();
         loop {
             let node = cursor.node();
-            while open.last().is_some_and(|(end, _)| node.start_byte() >= *end) {
+            while open
+                .last()
+                .is_some_and(|(end, _)| node.start_byte() >= *end)
+            {
                 open.pop();
             }
             structure.visit(node, &mut open, with_calls);
@@ -516,7 +527,7 @@ fn self_name<'s>(function: Node, source: &'s str) -> Option<&'s str> {
 /// first positional name.
 fn argparse_dests(calls: &[Node], source: &str) -> HashSet<String> {
     let mut dests = HashSet::new();
-    for call in calls.iter().copied() {
+    for &call in calls {
         let is_add_argument = call
             .child_by_field_name("function")
             .is_some_and(|f| source[f.byte_range()].ends_with("add_argument"));

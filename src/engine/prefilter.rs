@@ -13,6 +13,8 @@ struct Token {
     len: usize,
     left_boundary: bool,
     right_boundary: bool,
+    /// Followed by `(` (after spaces or a line continuation): a call.
+    called: bool,
 }
 
 /// Bytes that continue a Python identifier; non-ASCII bytes can only be
@@ -27,7 +29,13 @@ impl Token {
     }
 
     fn new(text: &str, left_boundary: bool, right_boundary: bool) -> Self {
-        Token { finder: Finder::new(text.as_bytes()).into_owned(), len: text.len(), left_boundary, right_boundary }
+        Token {
+            finder: Finder::new(text.as_bytes()).into_owned(),
+            len: text.len(),
+            left_boundary,
+            right_boundary,
+            called: false,
+        }
     }
 
     /// A config-name glob (`*_config`, `cfg`) as the literal every matching
@@ -37,17 +45,36 @@ impl Token {
         if core.is_empty() || core.contains(['*', '?', '[']) {
             return None;
         }
-        Some(Token::new(core, !glob.starts_with('*'), !glob.ends_with('*')))
+        Some(Token::new(
+            core,
+            !glob.starts_with('*'),
+            !glob.ends_with('*'),
+        ))
     }
 
     fn occurs_in(&self, text: &[u8]) -> bool {
         self.finder.find_iter(text).any(|at| {
             let left_ok = !self.left_boundary || at == 0 || !is_identifier_byte(text[at - 1]);
             let end = at + self.len;
-            let right_ok = !self.right_boundary || end >= text.len() || !is_identifier_byte(text[end]);
-            left_ok && right_ok
+            let right_ok =
+                !self.right_boundary || end >= text.len() || !is_identifier_byte(text[end]);
+            left_ok && right_ok && (!self.called || opens_call(&text[end..]))
         })
     }
+}
+
+/// Whether `rest` starts a call: `(` after spaces, tabs or `\` line continuations.
+fn opens_call(rest: &[u8]) -> bool {
+    let mut index = 0;
+    while index < rest.len() {
+        match rest[index] {
+            b' ' | b'\t' | b'\x0c' => index += 1,
+            b'\\' if rest[index + 1..].starts_with(b"\n") => index += 2,
+            b'\\' if rest[index + 1..].starts_with(b"\r\n") => index += 3,
+            byte => return byte == b'(',
+        }
+    }
+    false
 }
 
 pub struct Prefilter {
@@ -59,18 +86,43 @@ impl Prefilter {
     /// `config_names` are the project's config-name globs: a rule that needs
     /// config provenance cannot match a file with no such name in it.
     pub fn new(rules: &[&Rule], config_names: &[String]) -> Self {
-        let config_group: Option<Vec<Token>> = config_names.iter().map(|glob| Token::from_glob(glob)).collect();
+        let config_group: Option<Vec<Token>> = config_names
+            .iter()
+            .map(|glob| Token::from_glob(glob))
+            .collect();
         let tokens = rules
             .iter()
             .map(|rule| {
-                let mut groups: Vec<Vec<Token>> =
-                    rule.token_groups().iter().map(|group| group.iter().map(|t| Token::word(t)).collect()).collect();
-                groups.extend(rule.constraints.iter().filter_map(|c| c.regex.as_ref()).filter_map(regex_literals));
+                let mut groups: Vec<Vec<Token>> = rule
+                    .token_groups()
+                    .iter()
+                    .map(|group| {
+                        group
+                            .iter()
+                            .map(|t| Token {
+                                called: t.called,
+                                ..Token::word(&t.text)
+                            })
+                            .collect()
+                    })
+                    .collect();
+                groups.extend(
+                    rule.constraints
+                        .iter()
+                        .filter_map(|c| c.regex.as_ref())
+                        .filter_map(regex_literals),
+                );
                 groups.extend(provenance_groups(rule));
-                if needs_config(rule) {
-                    if let Some(group) = &config_group {
-                        groups.push(group.iter().map(|t| Token { finder: t.finder.clone(), ..*t }).collect());
-                    }
+                if let Some(group) = config_group.as_ref().filter(|_| needs_config(rule)) {
+                    groups.push(
+                        group
+                            .iter()
+                            .map(|t| Token {
+                                finder: t.finder.clone(),
+                                ..*t
+                            })
+                            .collect(),
+                    );
                 }
                 groups
             })
@@ -83,7 +135,9 @@ impl Prefilter {
     pub fn narrow(&self, text: &[u8], applicable: &mut [bool]) -> bool {
         for (flag, tokens) in applicable.iter_mut().zip(&self.tokens) {
             if *flag {
-                *flag = tokens.iter().all(|group| group.iter().any(|token| token.occurs_in(text)));
+                *flag = tokens
+                    .iter()
+                    .all(|group| group.iter().any(|token| token.occurs_in(text)));
             }
         }
         applicable.iter().any(|flag| *flag)
@@ -101,7 +155,10 @@ fn regex_literals(regex: &regex::Regex) -> Option<Vec<Token>> {
     if literals.is_empty() || literals.iter().any(|l| l.as_bytes().is_empty()) {
         return None;
     }
-    let texts: Vec<String> = literals.iter().map(|l| String::from_utf8_lossy(l.as_bytes()).into_owned()).collect();
+    let texts: Vec<String> = literals
+        .iter()
+        .map(|l| String::from_utf8_lossy(l.as_bytes()).into_owned())
+        .collect();
     Some(texts.iter().map(|t| Token::new(t, false, false)).collect())
 }
 
@@ -110,8 +167,16 @@ fn regex_literals(regex: &regex::Regex) -> Option<Vec<Token>> {
 fn provenance_groups(rule: &Rule) -> Vec<Vec<Token>> {
     let mut groups = Vec::new();
     for constraint in &rule.constraints {
-        if !constraint.provenance.is_empty() && constraint.provenance.iter().all(|p| *p == Provenance::ArgparseNamespace) {
-            groups.push(vec![Token::word("args"), Token::new("parse_args", false, false)]);
+        if !constraint.provenance.is_empty()
+            && constraint
+                .provenance
+                .iter()
+                .all(|p| *p == Provenance::ArgparseNamespace)
+        {
+            groups.push(vec![
+                Token::word("args"),
+                Token::new("parse_args", false, false),
+            ]);
         }
         if constraint.declared_flag {
             groups.push(vec![Token::new("add_argument", false, false)]);
@@ -123,7 +188,10 @@ fn provenance_groups(rule: &Rule) -> Vec<Vec<Token>> {
 /// Whether every match of the rule needs a configuration receiver.
 fn needs_config(rule: &Rule) -> bool {
     rule.constraints.iter().any(|c| {
-        !c.provenance.is_empty() && c.provenance.iter().all(|p| matches!(p, Provenance::Config | Provenance::DefaultedConfig))
+        !c.provenance.is_empty()
+            && c.provenance
+                .iter()
+                .all(|p| matches!(p, Provenance::Config | Provenance::DefaultedConfig))
     })
 }
 
@@ -146,7 +214,8 @@ mod tests {
         };
         let rules = load_sources(&[source], &KindTable::new()).unwrap();
         let refs: Vec<&Rule> = rules.iter().collect();
-        Prefilter::new(&refs, &["config".to_string(), "*_cfg".to_string()]).narrow(text.as_bytes(), &mut [true])
+        Prefilter::new(&refs, &["config".to_string(), "*_cfg".to_string()])
+            .narrow(text.as_bytes(), &mut [true])
     }
 
     #[test]
@@ -161,8 +230,19 @@ mod tests {
     #[test]
     fn tokens_are_whole_identifiers() {
         assert!(narrows("  pattern: exit($C)", "sys.exit(1)"));
-        assert!(!narrows("  pattern: exit($C)", "def __exit__(self): atexit.register(f)"));
-        assert!(narrows("  pattern: exit($C)", "é = 1\nexit(1)"));
+        assert!(!narrows(
+            "  pattern: exit($C)",
+            "def __exit__(self): atexit.register(f)"
+        ));
+        assert!(narrows("  pattern: exit($C)", "é = 1\nexit (1)"));
+        assert!(narrows(
+            "  pattern: sys.exit($C)",
+            "import sys\nsys.exit \\\n(1)"
+        ));
+        assert!(!narrows(
+            "  pattern: sys.exit($C)",
+            "import sys  # then exit\n"
+        ));
     }
 
     #[test]

@@ -49,9 +49,16 @@ struct ScanState<'s, 'a> {
     tree: &'s Tree,
     context: &'s FileContext<'a>,
     facts: OnceCell<FileFacts<'s>>,
+    exits: OnceCell<crate::analysis::exits::ModuleExits>,
 }
 
 impl<'s> ScanState<'s, '_> {
+    fn module_exits(&self) -> &crate::analysis::exits::ModuleExits {
+        self.exits.get_or_init(|| {
+            crate::analysis::exits::ModuleExits::new(self.tree.root_node(), self.matcher.source)
+        })
+    }
+
     fn facts(&self) -> &FileFacts<'s> {
         self.facts.get_or_init(|| {
             FileFacts::analyze(self.tree, self.matcher.source, self.context.config_names)
@@ -118,6 +125,7 @@ impl<'r> RuleIndex<'r> {
             tree,
             context,
             facts: OnceCell::new(),
+            exits: OnceCell::new(),
         };
         let mut hits = Vec::new();
         let has_errors = tree.root_node().has_error();
@@ -326,7 +334,7 @@ fn exit_hazard_ok<'t>(
         return false;
     };
     let hazard =
-        crate::analysis::exits::exit_hazard(*node, state.matcher.source, state.tree.root_node());
+        crate::analysis::exits::exit_hazard(*node, state.matcher.source, state.module_exits());
     if let Some(reason) = &hazard {
         bindings.insert("HAZARD", Captured::Text(reason.clone()));
     }

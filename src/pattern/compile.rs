@@ -43,6 +43,9 @@ pub struct Pattern {
     /// Identifiers every match must contain: a file without all of them
     /// cannot match and need not be parsed.
     pub required_tokens: Vec<String>,
+    /// Those of `required_tokens` that the pattern calls (`exit` in
+    /// `sys.exit(...)`): in a matching file they are followed by `(`.
+    pub called_tokens: Vec<String>,
 }
 
 /// A pattern that is not valid Python, with the offending byte range in the
@@ -176,10 +179,37 @@ pub fn compile(pattern: &str, kinds: &KindTable) -> Result<Pattern, PatternError
     })?;
     let mut required_tokens = Vec::new();
     let root = convert(root_node, &substituted.text, kinds, &mut required_tokens);
+    let called_tokens = called_identifiers(root_node, &substituted.text);
     Ok(Pattern {
         root,
         required_tokens,
+        called_tokens,
     })
+}
+
+/// Identifiers that are called: `f` in `f(...)`, `exit` in `sys.exit(...)`.
+fn called_identifiers(root: Node, text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        if node.kind() == "call" {
+            let callee = node.child_by_field_name("function");
+            let name = match callee {
+                Some(f) if f.kind() == "identifier" => Some(f),
+                Some(f) if f.kind() == "attribute" => f.child_by_field_name("attribute"),
+                _ => None,
+            };
+            if let Some(name) = name
+                .map(|n| &text[n.byte_range()])
+                .filter(|n| !n.starts_with("__txomv"))
+            {
+                found.push(name.to_string());
+            }
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.children(&mut cursor));
+    }
+    found
 }
 
 /// The node a pattern stands for: its single statement, or the expression of

@@ -132,26 +132,51 @@ impl Rule {
 
     /// Text a file must contain for this rule to match: every group needs
     /// at least one of its alternatives. Empty means the rule always runs.
-    pub fn token_groups(&self) -> Vec<Vec<String>> {
+    pub fn token_groups(&self) -> Vec<Vec<TokenSpec>> {
+        let spec = |pattern: &Pattern, text: &String| TokenSpec {
+            text: text.clone(),
+            called: pattern.called_tokens.contains(text),
+        };
         match &self.matcher {
             RuleMatcher::Patterns(patterns) => match patterns.as_slice() {
                 [pattern] => pattern
                     .required_tokens
                     .iter()
-                    .map(|t| vec![t.clone()])
+                    .map(|t| vec![spec(pattern, t)])
                     .collect(),
-                // Any alternative may match: one of their first tokens is needed.
+                // Any alternative may match: the most telling token of each.
                 _ => {
-                    let firsts: Option<Vec<String>> = patterns
-                        .iter()
-                        .map(|p| p.required_tokens.first().cloned())
-                        .collect();
-                    firsts.map(|group| vec![group]).unwrap_or_default()
+                    let best = |p: &Pattern| {
+                        p.required_tokens
+                            .iter()
+                            .max_by_key(|t| (p.called_tokens.contains(t), t.len()))
+                            .map(|t| spec(p, t))
+                    };
+                    let group: Option<Vec<TokenSpec>> = patterns.iter().map(best).collect();
+                    group.map(|group| vec![group]).unwrap_or_default()
                 }
             },
-            RuleMatcher::Query(query) => query_token_groups(query),
+            RuleMatcher::Query(query) => query_token_groups(query)
+                .into_iter()
+                .map(|group| {
+                    group
+                        .into_iter()
+                        .map(|text| TokenSpec {
+                            text,
+                            called: false,
+                        })
+                        .collect()
+                })
+                .collect(),
         }
     }
+}
+
+/// A token the prefilter looks for; `called` ones must be followed by `(`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenSpec {
+    pub text: String,
+    pub called: bool,
 }
 
 /// Tokens a single-pattern query requires through `#eq?` / `#match?`
