@@ -71,6 +71,17 @@ fn check_after_phases_1_and_2_leaves_only_reviewed_sites() {
     common::snapshot("check_after_phase_1_and_2_phase_1", &after.stdout);
     let after = sample.run("check --phase 2 .").expect_code(1);
     common::snapshot("check_after_phase_1_and_2_phase_2", &after.stdout);
+    let github = sample.run("check --format github .").expect_code(1);
+    common::snapshot("check_after_phase_1_and_2_github", &github.stdout);
+    let assess = sample.run("assess --format markdown .").expect_code(0);
+    common::snapshot("assess_after_phase_1_and_2_markdown", &assess.stdout);
+    let report = sample.run("report --phase 1 .").expect_code(0);
+    common::snapshot("report_phase_1_after", &report.stdout);
+    assert!(
+        report.stdout.contains("| applied | high |"),
+        "{}",
+        report.stdout
+    );
 }
 
 #[test]
