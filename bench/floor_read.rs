@@ -3,13 +3,13 @@
 //! (rayon; `RAYON_NUM_THREADS` sets the thread count). Prints
 //! `files=N bytes=B`. Not part of the library; see bench/README.md.
 
+use std::path::PathBuf;
+
+use ignore::{DirEntry, WalkBuilder};
 use rayon::prelude::*;
 
-#[path = "floor_walk.rs"]
-mod floor_walk;
-
 fn main() {
-    let files = floor_walk::python_files_from_args();
+    let files = python_files_from_args();
     let (count, bytes) = files
         .par_iter()
         .map(|path| match std::fs::read(path) {
@@ -21,4 +21,53 @@ fn main() {
         })
         .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
     println!("files={count} bytes={bytes}");
+}
+
+// File discovery: the same rules as txo-codemod's walk (src/walk.rs):
+// gitignore-aware, hidden directories skipped, `__pycache__`,
+// `site-packages`, `node_modules`, `.tox`, `.nox` and virtualenvs skipped;
+// single-threaded like the tool's; sorted. Kept identical in floor_read.rs
+// and floor_parse.rs so that each floor is one self-contained file.
+
+fn is_excluded_dir(entry: &DirEntry) -> bool {
+    let name = entry.file_name().to_string_lossy();
+    matches!(
+        name.as_ref(),
+        "__pycache__" | "site-packages" | "node_modules" | ".tox" | ".nox"
+    ) || entry.path().join("pyvenv.cfg").is_file()
+}
+
+/// The `.py` files below the directories named on the command line
+/// (default: the current directory).
+fn python_files_from_args() -> Vec<PathBuf> {
+    let mut roots: Vec<PathBuf> = std::env::args_os().skip(1).map(PathBuf::from).collect();
+    if roots.is_empty() {
+        roots.push(PathBuf::from("."));
+    }
+    let mut files = Vec::new();
+    for root in &roots {
+        let mut builder = WalkBuilder::new(root);
+        builder.standard_filters(true).require_git(false);
+        builder.filter_entry(|entry| {
+            !(entry.file_type().is_some_and(|t| t.is_dir())
+                && entry.depth() > 0
+                && is_excluded_dir(entry))
+        });
+        for entry in builder.build() {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(error) => {
+                    eprintln!("walk error: {error}");
+                    std::process::exit(2);
+                }
+            };
+            let is_python = entry.path().extension().is_some_and(|ext| ext == "py");
+            if is_python && entry.file_type().is_some_and(|t| t.is_file()) {
+                files.push(entry.into_path());
+            }
+        }
+    }
+    files.sort();
+    files.dedup();
+    files
 }
