@@ -14,6 +14,10 @@ pub enum NewlineStyle {
 
 impl NewlineStyle {
     pub fn detect(text: &str) -> Self {
+        // Most files have no `\r` at all: one fast scan settles it.
+        if memchr::memchr(b'\r', text.as_bytes()).is_none() {
+            return NewlineStyle::Lf;
+        }
         let crlf = text.matches("\r\n").count();
         let lf = text.matches('\n').count();
         if crlf > 0 && crlf * 2 >= lf {
