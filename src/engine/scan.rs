@@ -128,25 +128,42 @@ impl<'r> RuleIndex<'r> {
             exits: OnceCell::new(),
         };
         let mut hits = Vec::new();
+        if self.any_pattern_rule_applies(context.applicable) {
+            self.scan_patterns(tree, &state, &mut hits);
+        }
+        self.scan_query(tree, &state, &mut hits);
+        hits.sort_by_key(|hit| {
+            (
+                hit.node.start_byte(),
+                std::cmp::Reverse(hit.node.end_byte()),
+                hit.rule,
+            )
+        });
+        hits
+    }
+
+    /// Whether this file needs the node walk at all (query-only runs do not).
+    fn any_pattern_rule_applies(&self, applicable: &[bool]) -> bool {
+        self.rules
+            .iter()
+            .zip(applicable)
+            .any(|(rule, on)| *on && matches!(rule.matcher, RuleMatcher::Patterns(_)))
+    }
+
+    /// One walk over every node, dispatching each to the rules whose pattern
+    /// root has its kind.
+    fn scan_patterns<'t>(&self, tree: &'t Tree, state: &ScanState, hits: &mut Vec<Hit<'t>>) {
         let has_errors = tree.root_node().has_error();
         let mut cursor = tree.walk();
         loop {
             let node = cursor.node();
-            self.scan_node(node, &state, has_errors, &mut hits);
+            self.scan_node(node, state, has_errors, hits);
             if cursor.goto_first_child() {
                 continue;
             }
             while !cursor.goto_next_sibling() {
                 if !cursor.goto_parent() {
-                    self.scan_query(tree, &state, &mut hits);
-                    hits.sort_by_key(|hit| {
-                        (
-                            hit.node.start_byte(),
-                            std::cmp::Reverse(hit.node.end_byte()),
-                            hit.rule,
-                        )
-                    });
-                    return hits;
+                    return;
                 }
             }
         }
