@@ -30,6 +30,20 @@ struct CombinedQuery {
     query: Query,
     /// Rule index for each pattern index of the combined query.
     rule_of_pattern: Vec<usize>,
+    /// When every pattern starts at the `module` node, matches can only
+    /// start at depth 0 and the cursor need not visit the rest of the tree.
+    module_rooted: bool,
+}
+
+/// Whether a single-pattern query starts at the `module` node.
+fn starts_at_module(source: &str) -> bool {
+    let code: String = source
+        .lines()
+        .map(|l| l.split(';').next().unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let compact: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+    compact.trim_start_matches('(').starts_with("module")
 }
 
 /// What the scan of one file needs besides the tree.
@@ -80,6 +94,7 @@ impl<'r> RuleIndex<'r> {
         let mut any_kind = Vec::new();
         let mut query_source = String::new();
         let mut query_rules = Vec::new();
+        let mut module_rooted = true;
         for (index, rule) in rules.iter().enumerate() {
             match &rule.matcher {
                 RuleMatcher::Patterns(patterns) => {
@@ -95,6 +110,7 @@ impl<'r> RuleIndex<'r> {
                         .map_err(|e| e.message)?
                         .pattern_count();
                     query_rules.extend(std::iter::repeat_n(index, count));
+                    module_rooted &= count == 1 && starts_at_module(source);
                     query_source.push_str(source);
                     query_source.push('\n');
                 }
@@ -107,6 +123,7 @@ impl<'r> RuleIndex<'r> {
             Some(CombinedQuery {
                 query,
                 rule_of_pattern: query_rules,
+                module_rooted,
             })
         };
         Ok(RuleIndex {
@@ -223,6 +240,9 @@ impl<'r> RuleIndex<'r> {
         }
         let names = combined.query.capture_names();
         let mut cursor = QueryCursor::new();
+        if combined.module_rooted {
+            cursor.set_max_start_depth(Some(0));
+        }
         let mut matches = cursor.matches(
             &combined.query,
             tree.root_node(),
@@ -514,5 +534,22 @@ fn extend_run<'t>(
         }
         *bindings = candidate;
         current = next_statement(sibling);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::starts_at_module;
+
+    #[test]
+    fn module_rooted_queries_are_recognised() {
+        assert!(starts_at_module(
+            "; a comment\n((module) @match (#match? @match \"x\"))"
+        ));
+        assert!(starts_at_module("(module (expression_statement) @match)"));
+        assert!(!starts_at_module("((identifier) @NAME)"));
+        assert!(!starts_at_module(
+            "(function_definition body: (block (module)))"
+        ));
     }
 }
