@@ -106,12 +106,10 @@ impl<'r> RuleIndex<'r> {
                     }
                 }
                 RuleMatcher::Query(source) => {
-                    let count = Query::new(&syntax::python(), source)
-                        .map_err(|e| e.message)?
-                        .pattern_count();
+                    let count = source.pattern_count;
                     query_rules.extend(std::iter::repeat_n(index, count));
-                    module_rooted &= count == 1 && starts_at_module(source);
-                    query_source.push_str(source);
+                    module_rooted &= count == 1 && starts_at_module(&source.text);
+                    query_source.push_str(&source.text);
                     query_source.push('\n');
                 }
             }

@@ -376,7 +376,7 @@ fn compile_matcher(
             .collect::<LoadResult<Vec<_>>>()
             .map(RuleMatcher::Patterns),
         (None, Some(query)) => {
-            tree_sitter::Query::new(&syntax::python(), query).map_err(|error| {
+            let compiled = tree_sitter::Query::new(&syntax::python(), query).map_err(|error| {
                 Box::new(doc.error_in_value(
                     "query",
                     query,
@@ -385,7 +385,15 @@ fn compile_matcher(
                     format!("invalid tree-sitter query: {}", error.message.trim()),
                 ))
             })?;
-            Ok(RuleMatcher::Query(query.clone()))
+            Ok(RuleMatcher::Query(super::QuerySource {
+                text: query.clone(),
+                pattern_count: compiled.pattern_count(),
+                capture_names: compiled
+                    .capture_names()
+                    .iter()
+                    .map(|n| n.to_string())
+                    .collect(),
+            }))
         }
         _ => Err(Box::new(
             doc.error_at_key("match", "`match` needs exactly one of `pattern` or `query`")
@@ -552,9 +560,7 @@ fn bound_names(
             names.retain(|name| patterns.iter().all(|p| p.bound_names().contains(name)));
             names
         }
-        RuleMatcher::Query(query) => tree_sitter::Query::new(&syntax::python(), query)
-            .map(|q| q.capture_names().iter().map(|n| n.to_string()).collect())
-            .unwrap_or_default(),
+        RuleMatcher::Query(query) => query.capture_names.clone(),
     };
     for constraint in constraints {
         for regex in constraint.regex.iter() {

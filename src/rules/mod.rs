@@ -23,7 +23,17 @@ pub enum RuleMatcher {
     Patterns(Vec<Pattern>),
     /// A raw tree-sitter query; the `@match` capture (else the widest one)
     /// is the matched node, and upper-case captures bind metavariables.
-    Query(String),
+    Query(QuerySource),
+}
+
+/// A query's text plus what loading learned from compiling it once
+/// (compiling tree-sitter queries is slow; nothing compiles them again but
+/// the engine's combined query).
+#[derive(Debug, Clone)]
+pub struct QuerySource {
+    pub text: String,
+    pub pattern_count: usize,
+    pub capture_names: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -181,12 +191,11 @@ pub struct TokenSpec {
 
 /// Tokens a single-pattern query requires through `#eq?` / `#match?`
 /// predicates on a literal or on a `^(a|b)$` alternation.
-fn query_token_groups(query: &str) -> Vec<Vec<String>> {
-    let single_pattern = tree_sitter::Query::new(&crate::syntax::python(), query)
-        .is_ok_and(|q| q.pattern_count() == 1);
-    if !single_pattern {
+fn query_token_groups(query: &QuerySource) -> Vec<Vec<String>> {
+    if query.pattern_count != 1 {
         return Vec::new();
     }
+    let query = query.text.as_str();
     let predicate = Regex::new(r#"#(eq|match)\?\s+@[\w.]+\s+"([^"]*)""#).expect("valid regex");
     let word_list =
         Regex::new(r"^\^?\(?([A-Za-z_][A-Za-z0-9_]*(?:\|[A-Za-z_][A-Za-z0-9_]*)*)\)?\$?$")
