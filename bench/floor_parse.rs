@@ -6,7 +6,6 @@
 
 use std::path::PathBuf;
 
-use ignore::{DirEntry, WalkBuilder};
 use rayon::prelude::*;
 use tree_sitter::Parser;
 
@@ -38,51 +37,21 @@ fn main() {
     println!("files={count} bytes={bytes} with_syntax_errors={errors}");
 }
 
-// File discovery: the same rules as txo-codemod's walk (src/walk.rs):
-// gitignore-aware, hidden directories skipped, `__pycache__`,
-// `site-packages`, `node_modules`, `.tox`, `.nox` and virtualenvs skipped;
-// single-threaded like the tool's; sorted. Kept identical in floor_read.rs
-// and floor_parse.rs so that each floor is one self-contained file.
-
-fn is_excluded_dir(entry: &DirEntry) -> bool {
-    let name = entry.file_name().to_string_lossy();
-    matches!(
-        name.as_ref(),
-        "__pycache__" | "site-packages" | "node_modules" | ".tox" | ".nox"
-    ) || entry.path().join("pyvenv.cfg").is_file()
-}
-
-/// The `.py` files below the directories named on the command line
-/// (default: the current directory).
+/// The `.py` files below the directories named on the command line, found
+/// by txo-codemod's own walker (`txo_codemod::walk`), so the floors and the
+/// tool walk exactly the same files.
 fn python_files_from_args() -> Vec<PathBuf> {
-    let mut roots: Vec<PathBuf> = std::env::args_os().skip(1).map(PathBuf::from).collect();
-    if roots.is_empty() {
-        roots.push(PathBuf::from("."));
-    }
-    let mut files = Vec::new();
-    for root in &roots {
-        let mut builder = WalkBuilder::new(root);
-        builder.standard_filters(true).require_git(false);
-        builder.filter_entry(|entry| {
-            !(entry.file_type().is_some_and(|t| t.is_dir())
-                && entry.depth() > 0
-                && is_excluded_dir(entry))
-        });
-        for entry in builder.build() {
-            let entry = match entry {
-                Ok(entry) => entry,
-                Err(error) => {
-                    eprintln!("walk error: {error}");
-                    std::process::exit(2);
-                }
-            };
-            let is_python = entry.path().extension().is_some_and(|ext| ext == "py");
-            if is_python && entry.file_type().is_some_and(|t| t.is_file()) {
-                files.push(entry.into_path());
-            }
+    let roots: Vec<PathBuf> = std::env::args_os().skip(1).map(PathBuf::from).collect();
+    let roots = if roots.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        roots
+    };
+    match txo_codemod::walk::python_files(&roots, txo_codemod::walk::WalkOptions::default()) {
+        Ok(files) => files,
+        Err(error) => {
+            eprintln!("{error}");
+            std::process::exit(2);
         }
     }
-    files.sort();
-    files.dedup();
-    files
 }
