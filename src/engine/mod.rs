@@ -265,7 +265,6 @@ fn collect_edits(
     around: Surroundings,
     mut findings: Option<&mut Vec<Finding>>,
 ) -> Vec<Edit> {
-    let (newline, blocked) = (around.newline, around.blocked);
     let mut out = Vec::new();
     for hit in hits {
         let rule = index.rules[hit.rule];
@@ -282,63 +281,83 @@ fn collect_edits(
             &mut bindings,
         );
         let message = render_message(rule, &bindings, source);
-        let range = hit.node.byte_range();
-        let mut report = |reason: Option<String>| {
-            if let Some(findings) = findings.as_deref_mut() {
-                findings.push(Finding {
+        match fix_hit(rule, hit, &bindings, source, &around) {
+            HitOutcome::Edit(start, end, replacement) => {
+                out.push(Edit {
+                    start,
+                    end,
+                    replacement,
                     rule: hit.rule,
-                    start: range.start,
-                    end: range.end,
-                    message: message.clone(),
-                    reason,
+                    message,
                 });
             }
-        };
-        let Some(template) = &rule.fix else {
-            report(None);
-            continue;
-        };
-        if let Some(group) = rule.group.as_deref().filter(|g| blocked.contains(g)) {
-            report(Some(format!(
-                "not rewritten: other `{group}` code in this file has a shape txo-codemod cannot rewrite safely"
-            )));
-            continue;
-        }
-        let ctx = FixContext {
-            source,
-            node: hit.node,
-            bindings: &bindings,
-            newline,
-        };
-        let replacement = match render_fix(template, &ctx) {
-            Ok(replacement) => replacement,
-            Err(refused) => {
-                report(Some(refused.reason().to_string()));
-                continue;
+            HitOutcome::Unchanged => {}
+            HitOutcome::Report(reason) => {
+                if let Some(findings) = findings.as_deref_mut() {
+                    let range = hit.node.byte_range();
+                    findings.push(Finding {
+                        rule: hit.rule,
+                        start: range.start,
+                        end: range.end,
+                        message,
+                        reason,
+                    });
+                }
             }
-        };
-        if let Some(quote) = fix::fstring_quote_conflict(hit.node, source, &replacement) {
-            report(Some(format!(
-                "not rewritten: the fix would put {quote} inside an f-string quoted with {quote}, which needs Python 3.12"
-            )));
-            continue;
-        }
-        let (range, replacement) = if replacement.trim().is_empty() {
-            fix::deletion(hit.node, source)
-        } else {
-            (range, replacement)
-        };
-        if replacement != source[range.clone()] {
-            out.push(Edit {
-                start: range.start,
-                end: range.end,
-                replacement,
-                rule: hit.rule,
-                message: message.clone(),
-            });
         }
     }
     out
+}
+
+/// What one match turns into.
+enum HitOutcome {
+    /// Replace `start..end` with the text.
+    Edit(usize, usize, String),
+    /// The fix changes nothing.
+    Unchanged,
+    /// Report it; with a reason when a fix exists but was refused.
+    Report(Option<String>),
+}
+
+fn fix_hit(
+    rule: &Rule,
+    hit: &Hit,
+    bindings: &Bindings,
+    source: &str,
+    around: &Surroundings,
+) -> HitOutcome {
+    let Some(template) = &rule.fix else {
+        return HitOutcome::Report(None);
+    };
+    if let Some(group) = rule.group.as_deref().filter(|g| around.blocked.contains(g)) {
+        return HitOutcome::Report(Some(format!(
+            "not rewritten: other `{group}` code in this file has a shape txo-codemod cannot rewrite safely"
+        )));
+    }
+    let ctx = FixContext {
+        source,
+        node: hit.node,
+        bindings,
+        newline: around.newline,
+    };
+    let replacement = match render_fix(template, &ctx) {
+        Ok(replacement) => replacement,
+        Err(refused) => return HitOutcome::Report(Some(refused.reason().to_string())),
+    };
+    if let Some(quote) = fix::fstring_quote_conflict(hit.node, source, &replacement) {
+        return HitOutcome::Report(Some(format!(
+            "not rewritten: the fix would put {quote} inside an f-string quoted with {quote}, which needs Python 3.12"
+        )));
+    }
+    let (range, replacement) = if replacement.trim().is_empty() {
+        fix::deletion(hit.node, source)
+    } else {
+        (hit.node.byte_range(), replacement)
+    };
+    if replacement == source[range.clone()] {
+        return HitOutcome::Unchanged;
+    }
+    HitOutcome::Edit(range.start, range.end, replacement)
 }
 
 #[cfg(test)]
