@@ -24,8 +24,21 @@ fn is_implied_punctuation(kind: &str) -> bool {
 pub fn significant_children<'t>(node: Node<'t>) -> Vec<Node<'t>> {
     let mut cursor = node.walk();
     node.children(&mut cursor)
-        .filter(|child| !child.is_extra() && !is_implied_punctuation(child.kind()))
+        .filter(|child| is_significant(*child))
         .collect()
+}
+
+fn is_significant(child: Node) -> bool {
+    !child.is_extra() && !is_implied_punctuation(child.kind())
+}
+
+/// The `n`th of [`significant_children`], found without allocating: the
+/// matcher asks this of most nodes it rejects.
+pub fn nth_significant_child(node: Node<'_>, n: usize) -> Option<Node<'_>> {
+    (0..node.child_count())
+        .filter_map(|index| node.child(index))
+        .filter(|child| is_significant(*child))
+        .nth(n)
 }
 
 /// True when the node or one of its ancestors is a syntax error.

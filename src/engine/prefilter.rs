@@ -4,10 +4,11 @@
 use memchr::memmem::Finder;
 
 use crate::analysis::Provenance;
-use crate::rules::Rule;
+use crate::rules::{Rule, TokenSpec};
 
 /// A literal that must occur in a file, optionally as a whole identifier
-/// on either side (so `exit` does not count inside `__exit__` or `atexit`).
+/// on either side (so `exit` does not count inside `__exit__` or `atexit`)
+/// and with the surroundings the pattern gives it.
 struct Token {
     finder: Finder<'static>,
     len: usize,
@@ -15,6 +16,10 @@ struct Token {
     right_boundary: bool,
     /// Followed by `(` (after spaces or a line continuation): a call.
     called: bool,
+    /// Not preceded by `.`: a plain name, not an attribute.
+    unqualified: bool,
+    /// Preceded by this keyword on the same logical line.
+    after_keyword: Option<&'static str>,
 }
 
 /// Bytes that continue a Python identifier; non-ASCII bytes can only be
@@ -35,6 +40,17 @@ impl Token {
             left_boundary,
             right_boundary,
             called: false,
+            unqualified: false,
+            after_keyword: None,
+        }
+    }
+
+    fn from_spec(spec: &TokenSpec) -> Self {
+        Token {
+            called: spec.called,
+            unqualified: spec.unqualified,
+            after_keyword: spec.after_keyword,
+            ..Token::word(&spec.text)
         }
     }
 
@@ -58,8 +74,38 @@ impl Token {
             let end = at + self.len;
             let right_ok =
                 !self.right_boundary || end >= text.len() || !is_identifier_byte(text[end]);
-            left_ok && right_ok && (!self.called || opens_call(&text[end..]))
+            left_ok
+                && right_ok
+                && (!self.called || opens_call(&text[end..]))
+                && self.preceded_as_required(before_spaces(&text[..at]))
         })
+    }
+
+    /// Checks what comes before the token (spaces and continuations skipped).
+    fn preceded_as_required(&self, before: &[u8]) -> bool {
+        if self.unqualified && before.ends_with(b".") {
+            return false;
+        }
+        self.after_keyword.is_none_or(|keyword| {
+            before.ends_with(keyword.as_bytes())
+                && before[..before.len() - keyword.len()]
+                    .last()
+                    .is_none_or(|byte| !is_identifier_byte(*byte))
+        })
+    }
+}
+
+/// `text` without the spaces, tabs and `\` line continuations at its end
+/// (newlines stay: inside brackets they could hide anything).
+fn before_spaces(mut text: &[u8]) -> &[u8] {
+    loop {
+        while let [rest @ .., b' ' | b'\t' | b'\x0c'] = text {
+            text = rest;
+        }
+        match text {
+            [rest @ .., b'\\', b'\n'] | [rest @ .., b'\\', b'\r', b'\n'] => text = rest,
+            _ => return text,
+        }
     }
 }
 
@@ -77,32 +123,37 @@ fn opens_call(rest: &[u8]) -> bool {
     false
 }
 
+/// Alternatives, each a set of tokens that must all occur.
+type Group = Vec<Vec<Token>>;
+
+/// Alternatives of one token each.
+fn any_of(tokens: Vec<Token>) -> Group {
+    tokens.into_iter().map(|token| vec![token]).collect()
+}
+
 pub struct Prefilter {
-    /// Per rule: groups of tokens; each group needs one hit (none = always run).
-    tokens: Vec<Vec<Vec<Token>>>,
+    /// Per rule: groups that each need one alternative (none = always run).
+    groups: Vec<Vec<Group>>,
 }
 
 impl Prefilter {
     /// `config_names` are the project's config-name globs: a rule that needs
     /// config provenance cannot match a file with no such name in it.
     pub fn new(rules: &[&Rule], config_names: &[String]) -> Self {
-        let config_group: Option<Vec<Token>> = config_names
+        let config_globs: Option<Vec<&String>> = config_names
             .iter()
-            .map(|glob| Token::from_glob(glob))
+            .map(|glob| Token::from_glob(glob).map(|_| glob))
             .collect();
-        let tokens = rules
+        let groups = rules
             .iter()
             .map(|rule| {
-                let mut groups: Vec<Vec<Token>> = rule
+                let mut groups: Vec<Group> = rule
                     .token_groups()
                     .iter()
                     .map(|group| {
                         group
                             .iter()
-                            .map(|t| Token {
-                                called: t.called,
-                                ..Token::word(&t.text)
-                            })
+                            .map(|all| all.iter().map(Token::from_spec).collect())
                             .collect()
                     })
                     .collect();
@@ -110,34 +161,30 @@ impl Prefilter {
                     rule.constraints
                         .iter()
                         .filter_map(|c| c.regex.as_ref())
-                        .filter_map(regex_literals),
+                        .filter_map(regex_literals)
+                        .map(any_of),
                 );
-                groups.extend(provenance_groups(rule));
-                if let Some(group) = config_group.as_ref().filter(|_| needs_config(rule)) {
-                    groups.push(
-                        group
-                            .iter()
-                            .map(|t| Token {
-                                finder: t.finder.clone(),
-                                ..*t
-                            })
-                            .collect(),
-                    );
+                groups.extend(provenance_groups(rule).into_iter().map(any_of));
+                if let Some(globs) = config_globs.as_ref().filter(|_| needs_config(rule)) {
+                    let tokens = globs.iter().filter_map(|g| Token::from_glob(g)).collect();
+                    groups.push(any_of(tokens));
                 }
                 groups
             })
             .collect();
-        Prefilter { tokens }
+        Prefilter { groups }
     }
 
     /// Clears `applicable` for rules that cannot match `text`; returns whether
     /// any rule is left.
     pub fn narrow(&self, text: &[u8], applicable: &mut [bool]) -> bool {
-        for (flag, tokens) in applicable.iter_mut().zip(&self.tokens) {
+        for (flag, groups) in applicable.iter_mut().zip(&self.groups) {
             if *flag {
-                *flag = tokens
-                    .iter()
-                    .all(|group| group.iter().any(|token| token.occurs_in(text)));
+                *flag = groups.iter().all(|group| {
+                    group
+                        .iter()
+                        .any(|all| all.iter().all(|token| token.occurs_in(text)))
+                });
             }
         }
         applicable.iter().any(|flag| *flag)
@@ -229,7 +276,7 @@ mod tests {
 
     #[test]
     fn tokens_are_whole_identifiers() {
-        assert!(narrows("  pattern: exit($C)", "sys.exit(1)"));
+        assert!(narrows("  pattern: exit($C)", "exit(1)"));
         assert!(!narrows(
             "  pattern: exit($C)",
             "def __exit__(self): atexit.register(f)"
@@ -243,6 +290,33 @@ mod tests {
             "  pattern: sys.exit($C)",
             "import sys  # then exit\n"
         ));
+    }
+
+    #[test]
+    fn a_plain_call_is_not_a_method_call() {
+        assert!(!narrows("  pattern: exit($C)", "parser.exit(2)"));
+        assert!(!narrows("  pattern: exit($C)", "parser . \\\n  exit(2)"));
+        assert!(narrows("  pattern: exit($C)", "parser.exit(2)\nexit(1)"));
+        // Inside brackets a newline may separate anything: keep the file.
+        assert!(narrows("  pattern: exit($C)", "(parser.\n exit(2))"));
+    }
+
+    #[test]
+    fn a_raised_name_follows_raise() {
+        let rule = "  pattern: raise SystemExit";
+        assert!(!narrows(rule, "except SystemExit:\n    pass"));
+        assert!(!narrows(rule, "unraise SystemExit"));
+        assert!(narrows(rule, "if x: raise SystemExit"));
+        assert!(narrows(rule, "raise \\\n    SystemExit"));
+    }
+
+    #[test]
+    fn alternatives_need_all_their_own_tokens() {
+        let rule = "  pattern:\n    - sys.exit($C)\n    - quit($C)";
+        assert!(!narrows(rule, "parser.exit(1)"));
+        assert!(narrows(rule, "import sys\nsys.exit(1)"));
+        assert!(narrows(rule, "quit(1)"));
+        assert!(!narrows(rule, "exit(1)"));
     }
 
     #[test]

@@ -40,12 +40,50 @@ pub enum PatternNode {
 #[derive(Debug, Clone)]
 pub struct Pattern {
     pub root: PatternNode,
-    /// Identifiers every match must contain: a file without all of them
-    /// cannot match and need not be parsed.
-    pub required_tokens: Vec<String>,
-    /// Those of `required_tokens` that the pattern calls (`exit` in
-    /// `sys.exit(...)`): in a matching file they are followed by `(`.
-    pub called_tokens: Vec<String>,
+    /// Identifiers every match must contain, with what must surround them:
+    /// a file without all of them cannot match and need not be parsed.
+    pub required_tokens: Vec<TokenSpec>,
+    /// A token every match has at a fixed place, checked before the full
+    /// structural match so that most candidates are rejected cheaply.
+    pub anchor: Option<Anchor>,
+}
+
+/// An identifier a match contains, and what the source text around it must
+/// look like for it to be that identifier of the pattern.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenSpec {
+    pub text: String,
+    /// Called (`exit` in `sys.exit(...)`): followed by `(`.
+    pub called: bool,
+    /// The callee itself (`exit` in `exit(...)`): not preceded by `.`.
+    pub unqualified: bool,
+    /// Right after a statement keyword (`SystemExit` in `raise SystemExit`):
+    /// preceded by that keyword on the same logical line.
+    pub after_keyword: Option<&'static str>,
+}
+
+impl TokenSpec {
+    /// A whole identifier, whatever surrounds it.
+    pub fn word(text: &str) -> Self {
+        TokenSpec {
+            text: text.to_string(),
+            called: false,
+            unqualified: false,
+            after_keyword: None,
+        }
+    }
+}
+
+/// Keywords that start a simple statement: nothing but spaces and line
+/// continuations can separate them from the expression that follows.
+const STATEMENT_KEYWORDS: &[&str] = &["raise", "return", "del", "assert"];
+
+/// A leaf at a fixed path of significant-child indices from the root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Anchor {
+    pub path: Vec<usize>,
+    pub kind: u16,
+    pub text: String,
 }
 
 /// A pattern that is not valid Python, with the offending byte range in the
@@ -177,39 +215,127 @@ pub fn compile(pattern: &str, kinds: &KindTable) -> Result<Pattern, PatternError
         offset: 0,
         len: pattern.len().max(1),
     })?;
-    let mut required_tokens = Vec::new();
-    let root = convert(root_node, &substituted.text, kinds, &mut required_tokens);
-    let called_tokens = called_identifiers(root_node, &substituted.text);
+    let root = convert(root_node, &substituted.text, kinds);
+    let required_tokens = required_tokens(root_node, &substituted.text);
+    let anchor = find_anchor(&root, kinds);
     Ok(Pattern {
         root,
         required_tokens,
-        called_tokens,
+        anchor,
     })
 }
 
-/// Identifiers that are called: `f` in `f(...)`, `exit` in `sys.exit(...)`.
-fn called_identifiers(root: Node, text: &str) -> Vec<String> {
-    let mut found = Vec::new();
+/// The most telling leaf below the root whose position does not depend on
+/// how many nodes a `$$$` run takes: an identifier if there is one, then a
+/// literal, then a keyword or operator. The root itself is already checked
+/// by kind dispatch, so a leaf root needs no anchor.
+fn find_anchor(root: &PatternNode, kinds: &KindTable) -> Option<Anchor> {
+    let identifier = kinds.id_of_name("identifier");
+    let literals: Vec<u16> = ["string", "integer", "float", "true", "false", "none"]
+        .iter()
+        .filter_map(|name| kinds.id_of_name(name))
+        .collect();
+    let score = |kind: u16| match kind {
+        _ if Some(kind) == identifier => 2,
+        _ if literals.contains(&kind) => 1,
+        _ => 0,
+    };
+    let mut best: Option<(u8, Anchor)> = None;
+    let mut stack = vec![(root, Vec::new())];
+    while let Some((node, path)) = stack.pop() {
+        match node {
+            PatternNode::Leaf { kind, text } if !path.is_empty() => {
+                // Best score first, then the shallowest (cheapest to reach).
+                let better = best.as_ref().is_none_or(|(s, a)| {
+                    (score(*kind), std::cmp::Reverse(path.len()))
+                        > (*s, std::cmp::Reverse(a.path.len()))
+                });
+                if better {
+                    let anchor = Anchor {
+                        path,
+                        kind: *kind,
+                        text: text.clone(),
+                    };
+                    best = Some((score(*kind), anchor));
+                }
+            }
+            PatternNode::Inner { children, .. } => {
+                let fixed: Vec<_> = children
+                    .iter()
+                    .take_while(|child| !matches!(child, PatternNode::Multi(_)))
+                    .enumerate()
+                    .collect();
+                // Reversed so that the stack pops them in source order.
+                for (index, child) in fixed.into_iter().rev() {
+                    let mut child_path = path.clone();
+                    child_path.push(index);
+                    stack.push((child, child_path));
+                }
+            }
+            _ => {}
+        }
+    }
+    best.map(|(_, anchor)| anchor)
+}
+
+/// The identifiers of the pattern (not metavariables), each with its
+/// surroundings, in order and without duplicates.
+fn required_tokens(root: Node, text: &str) -> Vec<TokenSpec> {
+    let mut found: Vec<TokenSpec> = Vec::new();
     let mut stack = vec![root];
     while let Some(node) = stack.pop() {
-        if node.kind() == "call" {
-            let callee = node.child_by_field_name("function");
-            let name = match callee {
-                Some(f) if f.kind() == "identifier" => Some(f),
-                Some(f) if f.kind() == "attribute" => f.child_by_field_name("attribute"),
-                _ => None,
+        let name = &text[node.byte_range()];
+        if node.kind() == "identifier" && !name.starts_with("__txomv") {
+            let spec = TokenSpec {
+                text: name.to_string(),
+                called: is_called(node),
+                unqualified: is_callee(node),
+                after_keyword: keyword_before(node),
             };
-            if let Some(name) = name
-                .map(|n| &text[n.byte_range()])
-                .filter(|n| !n.starts_with("__txomv"))
-            {
-                found.push(name.to_string());
+            if !found.contains(&spec) {
+                found.push(spec);
             }
         }
         let mut cursor = node.walk();
-        stack.extend(node.children(&mut cursor));
+        let children: Vec<_> = node.children(&mut cursor).collect();
+        stack.extend(children.into_iter().rev());
     }
     found
+}
+
+/// `f` in `f(...)`.
+fn is_callee(node: Node) -> bool {
+    node.parent().is_some_and(|parent| {
+        parent.kind() == "call" && parent.child_by_field_name("function") == Some(node)
+    })
+}
+
+/// `f` in `f(...)` or `exit` in `sys.exit(...)`.
+fn is_called(node: Node) -> bool {
+    is_callee(node)
+        || node.parent().is_some_and(|parent| {
+            parent.kind() == "attribute"
+                && parent.child_by_field_name("attribute") == Some(node)
+                && is_callee(parent)
+        })
+}
+
+/// The statement keyword right before `node`, if `node` starts the
+/// expression that follows it (`SystemExit` in `raise SystemExit(1)`).
+fn keyword_before(node: Node) -> Option<&'static str> {
+    let mut current = node;
+    loop {
+        if let Some(previous) = current.prev_sibling() {
+            let statement = current.parent()?;
+            return STATEMENT_KEYWORDS
+                .iter()
+                .find(|k| previous.kind() == **k && statement.kind() == format!("{k}_statement"))
+                .copied();
+        }
+        current = current
+            .parent()
+            .filter(|p| p.start_byte() == node.start_byte())?;
+    }
 }
 
 /// The node a pattern stands for: its single statement, or the expression of
@@ -229,7 +355,7 @@ fn unwrap_expression_statement(node: Node) -> Node {
     }
 }
 
-fn convert(node: Node, text: &str, kinds: &KindTable, tokens: &mut Vec<String>) -> PatternNode {
+fn convert(node: Node, text: &str, kinds: &KindTable) -> PatternNode {
     let node = unwrap_expression_statement(node);
     let node_text = &text[node.byte_range()];
     if node.kind() == "identifier" {
@@ -238,9 +364,6 @@ fn convert(node: Node, text: &str, kinds: &KindTable, tokens: &mut Vec<String>) 
         }
         if let Some(name) = node_text.strip_prefix(SINGLE_PREFIX) {
             return PatternNode::Single(MetaVar::from_name(name));
-        }
-        if !tokens.iter().any(|t| t == node_text) {
-            tokens.push(node_text.to_string());
         }
     }
     let children = syntax::significant_children(node);
@@ -256,7 +379,7 @@ fn convert(node: Node, text: &str, kinds: &KindTable, tokens: &mut Vec<String>) 
         kind: kinds.of(node),
         children: children
             .into_iter()
-            .map(|child| convert(child, text, kinds, tokens))
+            .map(|child| convert(child, text, kinds))
             .collect(),
     }
 }
@@ -280,7 +403,9 @@ mod tests {
     fn metavariables_become_captures() {
         let pattern = compiled("$X.get($K, $$$REST)");
         assert_eq!(pattern.bound_names(), ["X", "K", "REST"]);
-        assert_eq!(pattern.required_tokens, ["get"]);
+        let texts: Vec<_> = pattern.required_tokens.iter().map(|t| &t.text).collect();
+        assert_eq!(texts, ["get"]);
+        assert!(pattern.required_tokens[0].called && !pattern.required_tokens[0].unqualified);
         assert!(pattern.root_kind().is_some());
     }
 
@@ -288,7 +413,40 @@ mod tests {
     fn underscore_metavariables_bind_nothing() {
         let pattern = compiled("sys.exit($_)");
         assert!(pattern.bound_names().is_empty());
-        assert_eq!(pattern.required_tokens, ["sys", "exit"]);
+        let texts: Vec<_> = pattern.required_tokens.iter().map(|t| &t.text).collect();
+        assert_eq!(texts, ["sys", "exit"]);
+    }
+
+    #[test]
+    fn tokens_know_their_surroundings() {
+        let tokens = compiled("exit($CODE)").required_tokens;
+        assert!(tokens[0].called && tokens[0].unqualified);
+        let tokens = compiled("raise SystemExit($CODE)").required_tokens;
+        assert_eq!(tokens[0].after_keyword, Some("raise"));
+        assert!(tokens[0].called && tokens[0].unqualified);
+        let tokens = compiled("raise SystemExit").required_tokens;
+        assert_eq!(tokens[0].after_keyword, Some("raise"));
+        assert!(!tokens[0].called);
+        let tokens = compiled("raise $E from SystemExit").required_tokens;
+        assert_eq!(tokens[0].after_keyword, None);
+        let tokens = compiled("return x.y").required_tokens;
+        assert_eq!(tokens[0].after_keyword, Some("return"));
+        assert_eq!(tokens[1].after_keyword, None);
+    }
+
+    #[test]
+    fn anchors_are_identifiers_at_fixed_places() {
+        let text_at = |pattern: &str| compiled(pattern).anchor.map(|a| (a.text, a.path));
+        assert_eq!(text_at("$X.get($K, $D)"), Some(("get".into(), vec![0, 2])));
+        assert_eq!(text_at("exit($CODE)"), Some(("exit".into(), vec![0])));
+        assert_eq!(
+            text_at("raise SystemExit"),
+            Some(("SystemExit".into(), vec![1]))
+        );
+        // Nothing after a `$$$` run has a fixed place.
+        assert_eq!(text_at("f($$$A, 'x')"), Some(("f".into(), vec![0])));
+        assert_eq!(text_at("[$$$A, 'x']"), None);
+        assert_eq!(text_at("$X"), None);
     }
 
     #[test]

@@ -129,8 +129,27 @@ impl<'a> Matcher<'a> {
         Matcher { source, kinds }
     }
 
+    /// Whether `node` has the pattern's anchor token where the pattern has
+    /// it: a necessary condition for a match, checked without allocating.
+    fn anchor_holds(&self, pattern: &Pattern, node: Node) -> bool {
+        let Some(anchor) = &pattern.anchor else {
+            return true;
+        };
+        let mut current = node;
+        for &index in &anchor.path {
+            match syntax::nth_significant_child(current, index) {
+                Some(child) => current = child,
+                None => return false,
+            }
+        }
+        self.kinds.of(current) == anchor.kind && self.source[current.byte_range()] == anchor.text
+    }
+
     /// Matches `pattern` at exactly `node` (not its descendants).
     pub fn match_at<'t>(&self, pattern: &Pattern, node: Node<'t>) -> Option<Bindings<'t>> {
+        if !self.anchor_holds(pattern, node) {
+            return None;
+        }
         let mut bindings = Bindings::default();
         self.match_node(&pattern.root, node, &mut bindings)
             .then_some(bindings)
@@ -144,6 +163,9 @@ impl<'a> Matcher<'a> {
         node: Node<'t>,
         bindings: &mut Bindings<'t>,
     ) -> bool {
+        if !self.anchor_holds(pattern, node) {
+            return false;
+        }
         let mark = bindings.mark();
         let matched = self.match_node(&pattern.root, node, bindings);
         if !matched {

@@ -15,6 +15,7 @@ pub use model::{Breaking, RuleTests, Severity};
 
 use crate::engine::template::Template;
 use crate::pattern::Pattern;
+pub use crate::pattern::TokenSpec;
 
 /// How a rule finds candidate nodes.
 #[derive(Debug, Clone)]
@@ -141,40 +142,30 @@ impl Rule {
     }
 
     /// Text a file must contain for this rule to match: every group needs
-    /// at least one of its alternatives. Empty means the rule always runs.
-    pub fn token_groups(&self) -> Vec<Vec<TokenSpec>> {
-        let spec = |pattern: &Pattern, text: &String| TokenSpec {
-            text: text.clone(),
-            called: pattern.called_tokens.contains(text),
-        };
+    /// one of its alternatives, an alternative needs all of its tokens.
+    /// Empty means the rule always runs.
+    pub fn token_groups(&self) -> Vec<TokenGroup> {
         match &self.matcher {
             RuleMatcher::Patterns(patterns) => match patterns.as_slice() {
                 [pattern] => pattern
                     .required_tokens
                     .iter()
-                    .map(|t| vec![spec(pattern, t)])
+                    .map(|token| vec![vec![token.clone()]])
                     .collect(),
-                // Any alternative may match: the most telling token of each.
-                _ => {
-                    let best = |p: &Pattern| {
-                        p.required_tokens
-                            .iter()
-                            .max_by_key(|t| (p.called_tokens.contains(t), t.len()))
-                            .map(|t| spec(p, t))
-                    };
-                    let group: Option<Vec<TokenSpec>> = patterns.iter().map(best).collect();
-                    group.map(|group| vec![group]).unwrap_or_default()
-                }
+                // Any alternative may match, with all of its own tokens.
+                _ => vec![
+                    patterns
+                        .iter()
+                        .map(|pattern| pattern.required_tokens.clone())
+                        .collect(),
+                ],
             },
             RuleMatcher::Query(query) => query_token_groups(query)
                 .into_iter()
                 .map(|group| {
                     group
-                        .into_iter()
-                        .map(|text| TokenSpec {
-                            text,
-                            called: false,
-                        })
+                        .iter()
+                        .map(|text| vec![TokenSpec::word(text)])
                         .collect()
                 })
                 .collect(),
@@ -182,12 +173,8 @@ impl Rule {
     }
 }
 
-/// A token the prefilter looks for; `called` ones must be followed by `(`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TokenSpec {
-    pub text: String,
-    pub called: bool,
-}
+/// Alternatives, each a set of tokens that must all occur.
+pub type TokenGroup = Vec<Vec<TokenSpec>>;
 
 /// Tokens a single-pattern query requires through `#eq?` / `#match?`
 /// predicates on a literal or on a `^(a|b)$` alternation.
