@@ -24,21 +24,8 @@ fn is_implied_punctuation(kind: &str) -> bool {
 pub fn significant_children<'t>(node: Node<'t>) -> Vec<Node<'t>> {
     let mut cursor = node.walk();
     node.children(&mut cursor)
-        .filter(|child| is_significant(*child))
+        .filter(|child| !child.is_extra() && !is_implied_punctuation(child.kind()))
         .collect()
-}
-
-fn is_significant(child: Node) -> bool {
-    !child.is_extra() && !is_implied_punctuation(child.kind())
-}
-
-/// The `n`th of [`significant_children`], found without allocating: the
-/// matcher asks this of most nodes it rejects.
-pub fn nth_significant_child(node: Node<'_>, n: usize) -> Option<Node<'_>> {
-    (0..node.child_count())
-        .filter_map(|index| node.child(index))
-        .filter(|child| is_significant(*child))
-        .nth(n)
 }
 
 /// True when the node or one of its ancestors is a syntax error.
@@ -141,6 +128,8 @@ mod tests {
 #[derive(Debug, Clone)]
 pub struct KindTable {
     canonical: Vec<u16>,
+    /// Per kind id: punctuation implied by the parent (see [`significant_children`]).
+    implied: Vec<bool>,
 }
 
 impl KindTable {
@@ -157,7 +146,40 @@ impl KindTable {
                 None => id,
             })
             .collect();
-        KindTable { canonical }
+        let implied = (0..count as u16)
+            .map(|id| {
+                language
+                    .node_kind_for_id(id)
+                    .is_some_and(is_implied_punctuation)
+            })
+            .collect();
+        KindTable { canonical, implied }
+    }
+
+    fn is_significant(&self, child: &Node) -> bool {
+        !child.is_extra()
+            && !self
+                .implied
+                .get(child.kind_id() as usize)
+                .copied()
+                .unwrap_or(false)
+    }
+
+    /// [`significant_children`] without comparing kind names.
+    pub fn significant_children<'t>(&self, node: Node<'t>) -> Vec<Node<'t>> {
+        let mut cursor = node.walk();
+        node.children(&mut cursor)
+            .filter(|child| self.is_significant(child))
+            .collect()
+    }
+
+    /// The `n`th of [`significant_children`], found without allocating:
+    /// the matcher asks this of most nodes it rejects.
+    pub fn nth_significant_child<'t>(&self, node: Node<'t>, n: usize) -> Option<Node<'t>> {
+        (0..node.child_count())
+            .filter_map(|index| node.child(index))
+            .filter(|child| self.is_significant(child))
+            .nth(n)
     }
 
     pub fn of(&self, node: Node) -> u16 {
@@ -180,7 +202,7 @@ impl KindTable {
             .into_iter()
             .map(|named| language.id_for_node_kind(name, named))
             .find(|id| *id != 0)
-            .map(|id| self.canonical[id as usize])
+            .and_then(|id| self.canonical.get(id as usize).copied())
     }
 }
 

@@ -30,20 +30,90 @@ struct CombinedQuery {
     query: Query,
     /// Rule index for each pattern index of the combined query.
     rule_of_pattern: Vec<usize>,
-    /// When every pattern starts at the `module` node, matches can only
-    /// start at depth 0 and the cursor need not visit the rest of the tree.
-    module_rooted: bool,
+    /// When every pattern names the kind of the node it starts at, the
+    /// query runs only at nodes of those kinds (from the node walk, or at
+    /// the root for `module`), instead of walking the tree a second time.
+    root_kinds: Option<Vec<u16>>,
 }
 
-/// Whether a single-pattern query starts at the `module` node.
-fn starts_at_module(source: &str) -> bool {
-    let code: String = source
-        .lines()
-        .map(|l| l.split(';').next().unwrap_or(""))
-        .collect::<Vec<_>>()
-        .join(" ");
-    let compact: String = code.chars().filter(|c| !c.is_whitespace()).collect();
-    compact.trim_start_matches('(').starts_with("module")
+impl CombinedQuery {
+    fn starts_at(&self, kind: u16) -> bool {
+        self.root_kinds.as_ref().is_some_and(|k| k.contains(&kind))
+    }
+
+    fn module_rooted(&self, kinds: &KindTable) -> bool {
+        let module = kinds.id_of_name("module");
+        self.root_kinds
+            .as_ref()
+            .is_some_and(|k| k.iter().all(|kind| Some(*kind) == module))
+    }
+}
+
+/// The node kind a query pattern starts at, when the pattern names one:
+/// `function_definition` in `((function_definition …) @m (#eq? …))`.
+fn query_root_kind(pattern: &str) -> Option<&str> {
+    let mut rest = pattern;
+    loop {
+        rest = rest.trim_start();
+        if let Some(comment) = rest.strip_prefix(';') {
+            rest = comment.split_once('\n').map_or("", |(_, after)| after);
+        } else if let Some(inner) = rest.strip_prefix('(') {
+            rest = inner;
+        } else {
+            break;
+        }
+    }
+    let end = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(rest.len());
+    let kind = &rest[..end];
+    (!kind.is_empty() && kind != "_" && !pattern.trim_start().starts_with('[')).then_some(kind)
+}
+
+/// The root kind of every pattern of `query`, if each names one.
+fn root_kinds(query: &Query, text: &str, kinds: &KindTable) -> Option<Vec<u16>> {
+    (0..query.pattern_count())
+        .map(|index| {
+            let pattern = &text[query.start_byte_for_pattern(index)..];
+            query_root_kind(pattern).and_then(|kind| kinds.id_of_name(kind))
+        })
+        .collect()
+}
+
+/// How the combined query runs in one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum QueryMode {
+    /// No query rule applies.
+    Skip,
+    /// Every pattern starts at `module`: only matches at the root.
+    AtRoot,
+    /// Every pattern names its root kind: run at those nodes during the walk.
+    InWalk,
+    /// Some pattern may start anywhere: a query over the whole tree.
+    WholeTree,
+}
+
+/// A query match as bindings of its capture names, and the node it stands
+/// for: the `@match` capture, else the widest capture.
+fn query_bindings<'t>(
+    found: &tree_sitter::QueryMatch<'_, 't>,
+    names: &[&str],
+) -> Option<(Node<'t>, Bindings<'t>)> {
+    let mut bindings = Bindings::default();
+    let mut main: Option<Node<'t>> = None;
+    let mut explicit = false;
+    for capture in found.captures() {
+        let name = names[capture.index as usize];
+        let wider = main.is_none_or(|m| capture.node.byte_range().len() > m.byte_range().len());
+        if name == "match" || (!explicit && wider) {
+            main = Some(capture.node);
+            explicit |= name == "match";
+        }
+        bindings.insert(name, Captured::Node(capture.node));
+    }
+    let node = main?;
+    bindings.insert("MATCH", Captured::Node(node));
+    Some((node, bindings))
 }
 
 /// What the scan of one file needs besides the tree.
@@ -94,7 +164,6 @@ impl<'r> RuleIndex<'r> {
         let mut any_kind = Vec::new();
         let mut query_source = String::new();
         let mut query_rules = Vec::new();
-        let mut module_rooted = true;
         for (index, rule) in rules.iter().enumerate() {
             match &rule.matcher {
                 RuleMatcher::Patterns(patterns) => {
@@ -106,9 +175,7 @@ impl<'r> RuleIndex<'r> {
                     }
                 }
                 RuleMatcher::Query(source) => {
-                    let count = source.pattern_count;
-                    query_rules.extend(std::iter::repeat_n(index, count));
-                    module_rooted &= count == 1 && starts_at_module(&source.text);
+                    query_rules.extend(std::iter::repeat_n(index, source.pattern_count));
                     query_source.push_str(&source.text);
                     query_source.push('\n');
                 }
@@ -118,10 +185,11 @@ impl<'r> RuleIndex<'r> {
             None
         } else {
             let query = Query::new(&syntax::python(), &query_source).map_err(|e| e.message)?;
+            let root_kinds = root_kinds(&query, &query_source, &kinds);
             Some(CombinedQuery {
                 query,
                 rule_of_pattern: query_rules,
-                module_rooted,
+                root_kinds,
             })
         };
         Ok(RuleIndex {
@@ -143,10 +211,16 @@ impl<'r> RuleIndex<'r> {
             exits: OnceCell::new(),
         };
         let mut hits = Vec::new();
-        if self.any_pattern_rule_applies(context.applicable) {
-            self.scan_patterns(tree, &state, &mut hits);
+        let mut queries = QueryCursor::new();
+        let mode = self.query_mode(context.applicable);
+        if self.any_pattern_rule_applies(context.applicable) || mode == QueryMode::InWalk {
+            let in_walk = (mode == QueryMode::InWalk).then_some(&mut queries);
+            self.walk(tree, &state, in_walk, &mut hits);
         }
-        self.scan_query(tree, &state, &mut hits);
+        if matches!(mode, QueryMode::AtRoot | QueryMode::WholeTree) {
+            let at_root = mode == QueryMode::AtRoot;
+            self.run_query(tree.root_node(), at_root, &mut queries, &state, &mut hits);
+        }
         hits.sort_by_key(|hit| {
             (
                 hit.node.start_byte(),
@@ -165,14 +239,50 @@ impl<'r> RuleIndex<'r> {
             .any(|(rule, on)| *on && matches!(rule.matcher, RuleMatcher::Patterns(_)))
     }
 
-    /// One walk over every node, dispatching each to the rules whose pattern
-    /// root has its kind.
-    fn scan_patterns<'t>(&self, tree: &'t Tree, state: &ScanState, hits: &mut Vec<Hit<'t>>) {
+    /// How the combined query runs in this file.
+    fn query_mode(&self, applicable: &[bool]) -> QueryMode {
+        let Some(combined) = &self.query else {
+            return QueryMode::Skip;
+        };
+        // The prefilter often rules every query rule out.
+        if !combined
+            .rule_of_pattern
+            .iter()
+            .any(|rule| applicable[*rule])
+        {
+            QueryMode::Skip
+        } else if combined.module_rooted(&self.kinds) {
+            QueryMode::AtRoot
+        } else if combined.root_kinds.is_some() {
+            QueryMode::InWalk
+        } else {
+            QueryMode::WholeTree
+        }
+    }
+
+    /// One walk over every node, dispatching each to the pattern rules whose
+    /// root has its kind and, given a cursor, to the query patterns that
+    /// start at that kind.
+    fn walk<'t>(
+        &self,
+        tree: &'t Tree,
+        state: &ScanState,
+        mut queries: Option<&mut QueryCursor>,
+        hits: &mut Vec<Hit<'t>>,
+    ) {
         let has_errors = tree.root_node().has_error();
         let mut cursor = tree.walk();
         loop {
             let node = cursor.node();
             self.scan_node(node, state, has_errors, hits);
+            if let Some(queries) = queries.as_deref_mut()
+                && self
+                    .query
+                    .as_ref()
+                    .is_some_and(|q| q.starts_at(self.kinds.of(node)))
+            {
+                self.run_query(node, true, queries, state, hits);
+            }
             if cursor.goto_first_child() {
                 continue;
             }
@@ -223,52 +333,32 @@ impl<'r> RuleIndex<'r> {
         }
     }
 
-    fn scan_query<'t>(&self, tree: &'t Tree, state: &ScanState, hits: &mut Vec<Hit<'t>>) {
-        let applicable = state.context.applicable;
+    /// Runs the combined query over `node`'s subtree, or with `only_here`
+    /// just the matches that start at `node`.
+    fn run_query<'t>(
+        &self,
+        node: Node<'t>,
+        only_here: bool,
+        cursor: &mut QueryCursor,
+        state: &ScanState,
+        hits: &mut Vec<Hit<'t>>,
+    ) {
         let Some(combined) = &self.query else {
             return;
         };
-        // The prefilter often rules every query rule out: then skip the query.
-        if !combined
-            .rule_of_pattern
-            .iter()
-            .any(|rule| applicable[*rule])
-        {
-            return;
-        }
-        let names = combined.query.capture_names();
-        let mut cursor = QueryCursor::new();
-        if combined.module_rooted {
-            cursor.set_max_start_depth(Some(0));
-        }
-        let mut matches = cursor.matches(
-            &combined.query,
-            tree.root_node(),
-            state.matcher.source.as_bytes(),
-        );
+        let applicable = state.context.applicable;
+        cursor.set_max_start_depth(only_here.then_some(0));
+        let mut matches = cursor.matches(&combined.query, node, state.matcher.source.as_bytes());
         while let Some(found) = matches.next() {
             let index = combined.rule_of_pattern[found.pattern_index];
             if !applicable[index] {
                 continue;
             }
-            let mut bindings = Bindings::default();
-            let mut main: Option<Node<'t>> = None;
-            let mut explicit = false;
-            for capture in found.captures() {
-                let name = names[capture.index as usize];
-                let wider =
-                    main.is_none_or(|m| capture.node.byte_range().len() > m.byte_range().len());
-                if name == "match" || (!explicit && wider) {
-                    main = Some(capture.node);
-                    explicit |= name == "match";
-                }
-                bindings.insert(name, Captured::Node(capture.node));
-            }
-            let Some(node) = main else {
+            let names = combined.query.capture_names();
+            let Some((node, mut bindings)) = query_bindings(found, names) else {
                 continue;
             };
-            bindings.insert("MATCH", Captured::Node(node));
-            let in_error = tree.root_node().has_error() && syntax::in_error_region(node);
+            let in_error = state.tree.root_node().has_error() && syntax::in_error_region(node);
             if !in_error && self.accept(self.rules[index], node, &mut bindings, state) {
                 hits.push(Hit {
                     rule: index,
@@ -537,17 +627,73 @@ fn extend_run<'t>(
 
 #[cfg(test)]
 mod tests {
-    use super::starts_at_module;
+    use super::{FileContext, RuleIndex, query_root_kind};
+    use crate::analysis::NameMatcher;
+    use crate::project::Settings;
+    use crate::rules::load::{RuleSource, load_sources};
+    use crate::syntax::{self, KindTable};
+
+    /// Rule id and line of every hit of the rules (YAML `match:` bodies).
+    fn hits(matchers: &[&str], source: &str) -> Vec<(String, usize)> {
+        let sources: Vec<RuleSource> = matchers
+            .iter()
+            .enumerate()
+            .map(|(n, matcher)| RuleSource {
+                name: format!("r{n}.yaml"),
+                text: format!(
+                    "id: r{n}\nphase: 1\ntitle: t\nmessage: m\nseverity: info\nbreaking: none\nmatch:\n{matcher}\n"
+                ),
+            })
+            .collect();
+        let rules = load_sources(&sources, &KindTable::new()).unwrap();
+        let index = RuleIndex::new(rules.iter().collect()).unwrap();
+        let tree = syntax::parse(source);
+        let applicable = vec![true; rules.len()];
+        let context = FileContext {
+            applicable: &applicable,
+            config_names: &NameMatcher::new(&[]).unwrap(),
+            settings: &Settings::default(),
+        };
+        index
+            .scan(&tree, source, &context)
+            .iter()
+            .map(|hit| {
+                (
+                    rules[hit.rule].id.clone(),
+                    hit.node.start_position().row + 1,
+                )
+            })
+            .collect()
+    }
 
     #[test]
-    fn module_rooted_queries_are_recognised() {
-        assert!(starts_at_module(
-            "; a comment\n((module) @match (#match? @match \"x\"))"
-        ));
-        assert!(starts_at_module("(module (expression_statement) @match)"));
-        assert!(!starts_at_module("((identifier) @NAME)"));
-        assert!(!starts_at_module(
-            "(function_definition body: (block (module)))"
-        ));
+    fn queries_run_at_their_root_kind_during_the_walk() {
+        let docstring = "  query: '(function_definition body: (block . (expression_statement (string) @match)))'";
+        let call = "  pattern: exit($C)";
+        let source =
+            "def f():\n    \"\"\"doc\"\"\"\n    def g():\n        'inner'\n        exit(1)\n";
+        let expected = [("r0", 2), ("r0", 4), ("r1", 5)].map(|(r, l)| (r.to_string(), l));
+        assert_eq!(hits(&[docstring, call], source), expected);
+        // Alone, the query rule still finds nested definitions.
+        assert_eq!(hits(&[docstring], source), expected[..2]);
+        // A query without a root kind runs over the whole tree.
+        let any = "  query: '[(string) (integer)] @match'";
+        assert_eq!(hits(&[any], "x = [1, 'a']\n").len(), 2);
+    }
+
+    #[test]
+    fn query_root_kinds_are_recognised() {
+        assert_eq!(
+            query_root_kind("; a comment\n((module) @match (#match? @match \"x\"))"),
+            Some("module")
+        );
+        assert_eq!(
+            query_root_kind("(function_definition body: (block (module)))"),
+            Some("function_definition")
+        );
+        assert_eq!(query_root_kind("((identifier) @NAME)"), Some("identifier"));
+        assert_eq!(query_root_kind("[(identifier) (string)] @x"), None);
+        assert_eq!(query_root_kind("(_ (identifier)) @x"), None);
+        assert_eq!(query_root_kind("(\"raise\") @x"), None);
     }
 }

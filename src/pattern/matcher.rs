@@ -137,7 +137,7 @@ impl<'a> Matcher<'a> {
         };
         let mut current = node;
         for &index in &anchor.path {
-            match syntax::nth_significant_child(current, index) {
+            match self.kinds.nth_significant_child(current, index) {
                 Some(child) => current = child,
                 None => return false,
             }
@@ -189,7 +189,7 @@ impl<'a> Matcher<'a> {
             }
             PatternNode::Inner { kind, children } => {
                 self.kinds.of(node) == *kind
-                    && self.match_sequence(children, &syntax::significant_children(node), env)
+                    && self.match_sequence(children, &self.kinds.significant_children(node), env)
             }
         }
     }
