@@ -60,7 +60,7 @@ pub enum Outcome {
 
 #[derive(Debug)]
 pub struct Processed {
-    /// Kept only when there is something to show (edits or findings).
+    /// Kept only when there are edits (to diff or write them).
     pub source: Option<SourceText>,
     pub edits: Vec<FileEdit>,
     pub new_text: Option<String>,
@@ -255,8 +255,10 @@ fn process_file(
         settings: &plan.projects[project].settings,
     };
     let rewrite = engine::rewrite(&plan.index, &source.text, tree, source.newline, &context);
-    let keep_source =
-        !rewrite.edits.is_empty() || !rewrite.findings.is_empty() || !rewrite.warnings.is_empty();
+    // Only edits need the text later (diffs, writes); findings and
+    // warnings carry their positions, so a rule that fires everywhere
+    // does not keep the whole tree of files in memory.
+    let keep_source = !rewrite.edits.is_empty();
     report(Outcome::Processed(Processed {
         source: keep_source.then_some(source),
         edits: rewrite.edits,

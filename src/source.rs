@@ -86,6 +86,33 @@ impl SourceText {
     }
 }
 
+/// A 1-based line and column (in characters) in a source text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Position {
+    pub line: usize,
+    pub column: usize,
+}
+
+impl Position {
+    pub fn of(text: &str, offset: usize) -> Self {
+        let (line, column) = line_col(text, offset);
+        Position { line, column }
+    }
+
+    /// From a tree-sitter point (0-based row, column in bytes) and its
+    /// byte offset: counts only the characters of that line.
+    pub fn of_point(text: &str, row: usize, byte_column: usize, offset: usize) -> Self {
+        let line_start = offset.saturating_sub(byte_column);
+        let column = 1 + text
+            .get(line_start..offset)
+            .map_or(0, |s| s.chars().count());
+        Position {
+            line: row + 1,
+            column,
+        }
+    }
+}
+
 /// 1-based line and column (in characters) of a byte offset.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
@@ -140,6 +167,27 @@ mod tests {
         assert_eq!(src.newline, NewlineStyle::CrLf);
         assert_eq!(src.newline.apply("x\ny"), "x\r\ny");
         assert_eq!(NewlineStyle::detect("a\nb\n"), NewlineStyle::Lf);
+    }
+
+    #[test]
+    fn positions_from_points_agree_with_line_col() {
+        let text = "x = 1\nnamé = 'ü' + y\n";
+        let offset = text.find('y').unwrap();
+        let tree = crate::syntax::parse(text);
+        let node = tree
+            .root_node()
+            .descendant_for_byte_range(offset, offset + 1)
+            .unwrap();
+        let point = node.start_position();
+        let from_point = Position::of_point(text, point.row, point.column, offset);
+        assert_eq!(from_point, Position::of(text, offset));
+        assert_eq!(
+            from_point,
+            Position {
+                line: 2,
+                column: 14
+            }
+        );
     }
 
     #[test]

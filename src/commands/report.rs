@@ -183,12 +183,9 @@ fn dry_run_rows(rules: &[&Rule], result: &RunResult) -> Vec<Row> {
         let Outcome::Processed(processed) = &file.outcome else {
             continue;
         };
-        let Some(source) = &processed.source else {
-            continue;
-        };
-        let row = |rule: &Rule, start: usize, fix: String, status: &'static str| Row {
+        let row = |rule: &Rule, line: usize, fix: String, status: &'static str| Row {
             file: file.display.clone(),
-            line: line_col(&source.text, start).0,
+            line,
             phase: rule.phase,
             rule: rule.id.clone(),
             issue: rule.title.clone(),
@@ -196,13 +193,22 @@ fn dry_run_rows(rules: &[&Rule], result: &RunResult) -> Vec<Row> {
             status,
             breaking: rule.breaking.as_str(),
         };
-        for edit in &processed.edits {
-            let fix = change(&source.text[edit.start..edit.end], &edit.after);
-            rows.push(row(rules[edit.rules[0]], edit.start, fix, "pending"));
+        // Files with edits keep their text (see `run::process_file`).
+        if let Some(source) = &processed.source {
+            for edit in &processed.edits {
+                let fix = change(&source.text[edit.start..edit.end], &edit.after);
+                let line = line_col(&source.text, edit.start).0;
+                rows.push(row(rules[edit.rules[0]], line, fix, "pending"));
+            }
         }
         for finding in &processed.findings {
             let fix = finding.message.clone();
-            rows.push(row(rules[finding.rule], finding.start, fix, "needs review"));
+            rows.push(row(
+                rules[finding.rule],
+                finding.from.line,
+                fix,
+                "needs review",
+            ));
         }
     }
     rows

@@ -20,7 +20,7 @@ pub use scan::{FileContext, Hit, RuleIndex};
 use crate::analysis::imports::{self, ImportChange};
 use crate::pattern::Bindings;
 use crate::rules::Rule;
-use crate::source::NewlineStyle;
+use crate::source::{NewlineStyle, Position};
 use crate::syntax;
 
 /// Passes after which a file that still changes is reported.
@@ -33,6 +33,10 @@ pub struct Finding {
     pub rule: usize,
     pub start: usize,
     pub end: usize,
+    /// Where `start` and `end` are, resolved while the text is at hand so
+    /// that files with findings only need not be kept for the report.
+    pub from: Position,
+    pub to: Position,
     pub message: String,
     pub reason: Option<String>,
 }
@@ -40,9 +44,10 @@ pub struct Finding {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FileWarning {
     /// The file already had syntax errors; nothing inside them was rewritten.
-    SyntaxErrors { offset: usize },
-    /// The rewritten file did not parse; none of its edits are kept.
-    FixBrokeSyntax { rules: Vec<usize>, offset: usize },
+    SyntaxErrors { at: Position },
+    /// The rewritten file did not parse (first error in the rewritten text);
+    /// none of its edits are kept.
+    FixBrokeSyntax { rules: Vec<usize>, at: Position },
     /// Rewriting had not settled after [`MAX_PASSES`] passes.
     PassCapReached { rules: Vec<usize> },
 }
@@ -84,7 +89,7 @@ pub fn rewrite(
     let original_errors = syntax::error_count(&first_tree);
     if let Some(error) = syntax::first_error(&first_tree) {
         result.warnings.push(FileWarning::SyntaxErrors {
-            offset: error.start_byte(),
+            at: node_start(error, text),
         });
     }
     let mut current = text.to_string();
@@ -132,7 +137,8 @@ pub fn rewrite(
     // Edits never touch code inside an existing error, so any new error
     // node means a fix broke the file.
     if syntax::error_count(&tree) > original_errors {
-        let offset = syntax::first_error(&tree).map_or(0, |n| n.start_byte());
+        let at = syntax::first_error(&tree)
+            .map_or(Position { line: 1, column: 1 }, |n| node_start(n, &current));
         let rules: BTreeSet<usize> = result
             .edits
             .iter()
@@ -140,13 +146,18 @@ pub fn rewrite(
             .collect();
         result.warnings.push(FileWarning::FixBrokeSyntax {
             rules: rules.into_iter().collect(),
-            offset,
+            at,
         });
         result.edits.clear();
         return result;
     }
     result.new_text = Some(current);
     result
+}
+
+fn node_start(node: tree_sitter::Node, text: &str) -> Position {
+    let point = node.start_position();
+    Position::of_point(text, point.row, point.column, node.start_byte())
 }
 
 /// Groups whose blocking rule matched: their fixes are withheld in this file.
@@ -295,10 +306,13 @@ fn collect_edits(
             HitOutcome::Report(reason) => {
                 if let Some(findings) = findings.as_deref_mut() {
                     let range = hit.node.byte_range();
+                    let end = hit.node.end_position();
                     findings.push(Finding {
                         rule: hit.rule,
                         start: range.start,
                         end: range.end,
+                        from: node_start(hit.node, source),
+                        to: Position::of_point(source, end.row, end.column, range.end),
                         message,
                         reason,
                     });

@@ -67,15 +67,14 @@ pub fn report<'a>(result: &'a RunResult, rules: &[&'a Rule]) -> JsonReport<'a> {
         let Outcome::Processed(processed) = &file.outcome else {
             continue;
         };
-        let Some(source) = &processed.source else {
-            continue;
-        };
-        let text = source.text.as_str();
-        for edit in &processed.edits {
-            edits.push(json_edit(&file.display, text, edit, rules));
-        }
         for finding in &processed.findings {
-            findings.push(json_finding(&file.display, text, finding, rules));
+            findings.push(json_finding(&file.display, finding, rules));
+        }
+        // Files with edits keep their text (see `run::process_file`).
+        if let Some(source) = &processed.source {
+            for edit in &processed.edits {
+                edits.push(json_edit(&file.display, &source.text, edit, rules));
+            }
         }
     }
     JsonReport {
@@ -110,23 +109,16 @@ fn json_edit<'a>(
     }
 }
 
-fn json_finding<'a>(
-    file: &'a str,
-    text: &str,
-    finding: &'a Finding,
-    rules: &[&'a Rule],
-) -> JsonFinding<'a> {
-    let (line, column) = line_col(text, finding.start);
-    let (end_line, end_column) = line_col(text, finding.end);
+fn json_finding<'a>(file: &'a str, finding: &'a Finding, rules: &[&'a Rule]) -> JsonFinding<'a> {
     let rule = rules[finding.rule];
     JsonFinding {
         file,
         rule: &rule.id,
         severity: rule.severity.as_str(),
-        line,
-        column,
-        end_line,
-        end_column,
+        line: finding.from.line,
+        column: finding.from.column,
+        end_line: finding.to.line,
+        end_column: finding.to.column,
         message: &finding.message,
         reason: finding.reason.as_deref(),
     }

@@ -3,7 +3,7 @@
 use crate::engine::{FileWarning, Finding, MAX_PASSES};
 use crate::rules::Rule;
 use crate::run::{FileReport, Outcome, Totals};
-use crate::source::line_col;
+use crate::source::Position;
 
 fn rule_list(rules: &[&Rule], indices: &[usize]) -> String {
     let mut ids: Vec<&str> = indices.iter().map(|i| rules[*i].id.as_str()).collect();
@@ -11,9 +11,9 @@ fn rule_list(rules: &[&Rule], indices: &[usize]) -> String {
     ids.join(", ")
 }
 
-pub fn finding_line(display: &str, text: &str, rules: &[&Rule], finding: &Finding) -> String {
+pub fn finding_line(display: &str, rules: &[&Rule], finding: &Finding) -> String {
     let rule = rules[finding.rule];
-    let (line, column) = line_col(text, finding.start);
+    let Position { line, column } = finding.from;
     let reason = finding
         .reason
         .as_deref()
@@ -27,21 +27,18 @@ pub fn finding_line(display: &str, text: &str, rules: &[&Rule], finding: &Findin
     )
 }
 
-pub fn warning_line(display: &str, text: &str, rules: &[&Rule], warning: &FileWarning) -> String {
+pub fn warning_line(display: &str, rules: &[&Rule], warning: &FileWarning) -> String {
     match warning {
-        FileWarning::SyntaxErrors { offset } => {
-            let (line, column) = line_col(text, *offset);
+        FileWarning::SyntaxErrors { at } => {
+            let Position { line, column } = at;
             format!(
                 "warning: {display}:{line}:{column}: the file has a syntax error; code inside the error is not rewritten"
             )
         }
-        FileWarning::FixBrokeSyntax {
-            rules: indices,
-            offset,
-        } => {
-            let (line, column) = line_col(text, *offset);
+        FileWarning::FixBrokeSyntax { rules: indices, at } => {
+            let Position { line, column } = at;
             format!(
-                "warning: {display}:{line}:{column}: the rewrite would not parse, so none of this file's edits are kept (rules: {})",
+                "warning: {display}: the rewrite would not parse (first error at {line}:{column} of the rewritten text), so none of this file's edits are kept (rules: {})",
                 rule_list(rules, indices)
             )
         }
@@ -62,15 +59,14 @@ pub fn file_lines(file: &FileReport, rules: &[&Rule]) -> Vec<String> {
             file.display, error.line, error.offset
         )],
         Outcome::Processed(processed) => {
-            let text = processed.source.as_ref().map_or("", |s| s.text.as_str());
             let warnings = processed
                 .warnings
                 .iter()
-                .map(|w| warning_line(&file.display, text, rules, w));
+                .map(|w| warning_line(&file.display, rules, w));
             let findings = processed
                 .findings
                 .iter()
-                .map(|f| finding_line(&file.display, text, rules, f));
+                .map(|f| finding_line(&file.display, rules, f));
             warnings.chain(findings).collect()
         }
     }
