@@ -85,6 +85,12 @@ pub fn rewrite(
     newline: NewlineStyle,
     context: &FileContext,
 ) -> Rewrite {
+    let job = FileJob {
+        index,
+        original: text,
+        newline,
+        context,
+    };
     let mut result = Rewrite::default();
     let original_errors = syntax::error_count(&first_tree);
     if let Some(error) = syntax::first_error(&first_tree) {
@@ -92,60 +98,18 @@ pub fn rewrite(
             at: node_start(error, text),
         });
     }
-    let mut current = text.to_string();
-    let mut tree = first_tree;
-    let mut blocked = BTreeSet::new();
-    for pass in 0..=MAX_PASSES {
-        let hits = index.scan(&tree, &current, context);
-        if pass == 0 {
-            blocked = blocked_groups(index, &hits);
-        }
-        let edits = collect_edits(
-            index,
-            &hits,
-            &current,
-            Surroundings {
-                newline,
-                blocked: &blocked,
-                context,
-            },
-            (pass == 0).then_some(&mut result.findings),
-        );
-        if edits.is_empty() {
-            break;
-        }
-        if pass == MAX_PASSES {
-            let rules: BTreeSet<usize> = edits.iter().map(|e| e.rule).collect();
-            result.warnings.push(FileWarning::PassCapReached {
-                rules: rules.into_iter().collect(),
-            });
-            break;
-        }
-        let (kept, _retry_next_pass) = edits::resolve_overlaps(edits);
-        let next = edits::apply(&current, &kept);
-        if next == current {
-            break;
-        }
-        result.edits = edits::compose(text, &current, std::mem::take(&mut result.edits), &kept);
-        current = next;
-        tree = syntax::parse(&current);
-    }
+    let (current, tree) = job.fix_until_settled(first_tree, &mut result);
     if result.edits.is_empty() {
         return result;
     }
-    (current, tree) = manage_imports(index, &mut result, text, current, tree, newline, context);
+    let (current, tree) = job.manage_imports(&mut result, current, tree);
     // Edits never touch code inside an existing error, so any new error
     // node means a fix broke the file.
     if syntax::error_count(&tree) > original_errors {
         let at = syntax::first_error(&tree)
             .map_or(Position { line: 1, column: 1 }, |n| node_start(n, &current));
-        let rules: BTreeSet<usize> = result
-            .edits
-            .iter()
-            .flat_map(|e| e.rules.iter().copied())
-            .collect();
         result.warnings.push(FileWarning::FixBrokeSyntax {
-            rules: rules.into_iter().collect(),
+            rules: edited_rules(&result.edits).into_iter().collect(),
             at,
         });
         result.edits.clear();
@@ -158,6 +122,11 @@ pub fn rewrite(
 fn node_start(node: tree_sitter::Node, text: &str) -> Position {
     let point = node.start_position();
     Position::of_point(text, point.row, point.column, node.start_byte())
+}
+
+/// The rules behind a file's edits, each once, in index order.
+fn edited_rules(edits: &[FileEdit]) -> BTreeSet<usize> {
+    edits.iter().flat_map(|e| e.rules.iter().copied()).collect()
 }
 
 /// Groups whose blocking rule matched: their fixes are withheld in this file.
@@ -177,71 +146,146 @@ struct Surroundings<'a, 'b> {
     context: &'a FileContext<'a>,
 }
 
-/// Applies the `imports` actions of the rules that edited this file: adds
-/// missing imports first, then drops imports nothing uses any more.
-fn manage_imports(
-    index: &RuleIndex,
-    result: &mut Rewrite,
-    original: &str,
-    mut current: String,
-    mut tree: Tree,
+/// One file being rewritten: the rules, its original text and what
+/// surrounds it. Passes work on successive versions of the text.
+struct FileJob<'a> {
+    index: &'a RuleIndex<'a>,
+    original: &'a str,
     newline: NewlineStyle,
-    context: &FileContext,
-) -> (String, Tree) {
-    let editing: BTreeSet<usize> = result
-        .edits
-        .iter()
-        .flat_map(|e| e.rules.iter().copied())
-        .collect();
-    let newline_text = if newline == NewlineStyle::CrLf {
-        "\r\n"
-    } else {
-        "\n"
-    };
-    for removing in [false, true] {
+    context: &'a FileContext<'a>,
+}
+
+impl FileJob<'_> {
+    /// Scans and fixes pass after pass until nothing changes (at most
+    /// [`MAX_PASSES`]); findings come from the first pass, on the original.
+    fn fix_until_settled(&self, first_tree: Tree, result: &mut Rewrite) -> (String, Tree) {
+        let mut current = self.original.to_string();
+        let mut tree = first_tree;
+        let mut blocked = BTreeSet::new();
+        for pass in 0..=MAX_PASSES {
+            let hits = self.index.scan(&tree, &current, self.context);
+            if pass == 0 {
+                blocked = blocked_groups(self.index, &hits);
+            }
+            let around = Surroundings {
+                newline: self.newline,
+                blocked: &blocked,
+                context: self.context,
+            };
+            let findings = (pass == 0).then_some(&mut result.findings);
+            let edits = collect_edits(self.index, &hits, &current, around, findings);
+            if edits.is_empty() {
+                break;
+            }
+            if pass == MAX_PASSES {
+                let rules: BTreeSet<usize> = edits.iter().map(|e| e.rule).collect();
+                result.warnings.push(FileWarning::PassCapReached {
+                    rules: rules.into_iter().collect(),
+                });
+                break;
+            }
+            let Some(next) = self.apply_edits(&current, edits, result) else {
+                break;
+            };
+            current = next;
+            tree = syntax::parse(&current);
+        }
+        (current, tree)
+    }
+
+    /// Applies edits to `current` (overlaps resolved, outer first) and folds
+    /// them into the result's edits on the original text. `None` when the
+    /// text would not change.
+    fn apply_edits(&self, current: &str, edits: Vec<Edit>, result: &mut Rewrite) -> Option<String> {
+        let (kept, _retry_next_pass) = edits::resolve_overlaps(edits);
+        let next = edits::apply(current, &kept);
+        if next == current {
+            return None;
+        }
+        let earlier = std::mem::take(&mut result.edits);
+        result.edits = edits::compose(self.original, current, earlier, &kept);
+        Some(next)
+    }
+
+    /// Applies the `imports` actions of the rules that edited this file:
+    /// adds missing imports first, then drops imports nothing uses any more.
+    fn manage_imports(
+        &self,
+        result: &mut Rewrite,
+        mut current: String,
+        mut tree: Tree,
+    ) -> (String, Tree) {
+        let editing = edited_rules(&result.edits);
+        for removing in [false, true] {
+            let changes = self.import_changes(&editing, removing, &tree, &current);
+            if let Some(next) = self.apply_edits(&current, changes, result) {
+                current = next;
+                tree = syntax::parse(&current);
+            }
+        }
+        (current, tree)
+    }
+
+    /// Import edits of the editing rules: the additions, or the removals.
+    fn import_changes(
+        &self,
+        editing: &BTreeSet<usize>,
+        removing: bool,
+        tree: &Tree,
+        current: &str,
+    ) -> Vec<Edit> {
+        let root = tree.root_node();
         let mut changes = Vec::new();
-        for &rule_index in &editing {
-            let Some(spec) = &index.rules[rule_index].imports else {
+        for &rule_index in editing {
+            let Some(spec) = &self.index.rules[rule_index].imports else {
                 continue;
             };
-            let root = tree.root_node();
             if removing {
-                for module in &spec.remove_if_unused {
-                    if let Some(change) = imports::remove_unused_import(root, &current, module) {
-                        changes.push(import_edit(change, &current, rule_index));
-                    }
-                }
-                continue;
-            }
-            for entry in &spec.add {
-                let Some((module, name)) = crate::rules::load::parse_from_import(entry) else {
-                    continue;
-                };
-                let module = module.replace(
-                    "$HELPFUL_ERROR_MODULE",
-                    &context.settings.helpful_error_module,
-                );
-                let already = changes
+                let removals = spec
+                    .remove_if_unused
                     .iter()
-                    .any(|e: &Edit| e.replacement.contains(&format!("import {name}")));
-                if let Some(change) =
-                    imports::add_from_import(root, &current, &module, name, newline_text)
-                        .filter(|_| !already)
-                {
-                    changes.push(import_edit(change, &current, rule_index));
+                    .filter_map(|module| imports::remove_unused_import(root, current, module));
+                changes.extend(removals.map(|change| import_edit(change, current, rule_index)));
+            } else {
+                for entry in &spec.add {
+                    self.add_import(entry, rule_index, root, current, &mut changes);
                 }
             }
         }
-        if changes.is_empty() {
-            continue;
-        }
-        let (kept, _) = edits::resolve_overlaps(changes);
-        let next = edits::apply(&current, &kept);
-        result.edits = edits::compose(original, &current, std::mem::take(&mut result.edits), &kept);
-        current = next;
-        tree = syntax::parse(&current);
+        changes
     }
-    (current, tree)
+
+    /// Adds `from module import name` unless the file (or an earlier change)
+    /// already imports it.
+    fn add_import(
+        &self,
+        entry: &str,
+        rule_index: usize,
+        root: tree_sitter::Node,
+        current: &str,
+        changes: &mut Vec<Edit>,
+    ) {
+        let Some((module, name)) = crate::rules::load::parse_from_import(entry) else {
+            return;
+        };
+        let module = module.replace(
+            "$HELPFUL_ERROR_MODULE",
+            &self.context.settings.helpful_error_module,
+        );
+        let already = changes
+            .iter()
+            .any(|e| e.replacement.contains(&format!("import {name}")));
+        let newline = if self.newline == NewlineStyle::CrLf {
+            "\r\n"
+        } else {
+            "\n"
+        };
+        if let Some(change) =
+            imports::add_from_import(root, current, &module, name, newline).filter(|_| !already)
+        {
+            changes.push(import_edit(change, current, rule_index));
+        }
+    }
 }
 
 fn import_edit(change: ImportChange, source: &str, rule: usize) -> Edit {
