@@ -104,22 +104,22 @@ fn to_original(segments: &[Segment], offset: usize) -> usize {
         .map_or(offset, |s| s.orig.0 + (offset - s.inter.0))
 }
 
-/// Folds `new` (edits on `intermediate`, the result of applying `earlier` to
-/// `original`) into `earlier`, giving edits on the original text that produce
-/// the text after `new`. Edits touching an earlier replacement merge with it.
-pub fn compose(
-    original: &str,
-    intermediate: &str,
-    earlier: Vec<FileEdit>,
-    new: &[Edit],
-) -> Vec<FileEdit> {
-    let segs = segments(original.len(), &earlier);
-    // Intermediate ranges of earlier replacements touched by a new edit grow
-    // clusters; each cluster becomes one composed edit.
-    let mut clusters: Vec<(usize, usize, Vec<usize>, Vec<&Edit>)> = Vec::new();
+/// New edits that touch each other or the same earlier replacement, with
+/// the intermediate range they cover: they become one composed edit.
+struct Cluster<'e> {
+    start: usize,
+    end: usize,
+    /// Indices of the earlier edits whose replacements it covers.
+    merged: Vec<usize>,
+    edits: Vec<&'e Edit>,
+}
+
+/// Groups `new` into clusters; a new edit grows to cover every earlier
+/// replacement it touches.
+fn clusters<'e>(segs: &[Segment], new: &'e [Edit]) -> Vec<Cluster<'e>> {
+    let mut clusters: Vec<Cluster> = Vec::new();
     for edit in new {
-        let mut start = edit.start;
-        let mut end = edit.end;
+        let (mut start, mut end) = (edit.start, edit.end);
         let mut merged = Vec::new();
         for seg in segs.iter().filter(|s| s.replaced.is_some()) {
             let touches = edit.start < seg.inter.1 && edit.end > seg.inter.0
@@ -131,49 +131,76 @@ pub fn compose(
             }
         }
         match clusters.last_mut() {
-            Some(last) if start < last.1 => {
-                last.1 = last.1.max(end);
-                last.2.extend(merged);
-                last.3.push(edit);
+            Some(last) if start < last.end => {
+                last.end = last.end.max(end);
+                last.merged.extend(merged);
+                last.edits.push(edit);
             }
-            _ => clusters.push((start, end, merged, vec![edit])),
+            _ => clusters.push(Cluster {
+                start,
+                end,
+                merged,
+                edits: vec![edit],
+            }),
         }
     }
-    let mut absorbed = vec![false; earlier.len()];
-    let mut out = Vec::new();
-    for (start, end, merged, edits) in clusters {
-        let mut rules = Vec::new();
-        let mut messages = Vec::new();
-        let (orig_start, orig_end) = match (merged.first(), merged.last()) {
+    clusters
+}
+
+impl Cluster<'_> {
+    /// The cluster as one edit on the original text, crediting the rules
+    /// and messages of the earlier edits it absorbs.
+    fn compose(&self, segs: &[Segment], earlier: &[FileEdit], intermediate: &str) -> FileEdit {
+        let (start, end) = (to_original(segs, self.start), to_original(segs, self.end));
+        let (start, end) = match (self.merged.first(), self.merged.last()) {
             (Some(first), Some(last)) => (
-                earlier[*first].start.min(to_original(&segs, start)),
-                earlier[*last].end.max(to_original(&segs, end)),
+                earlier[*first].start.min(start),
+                earlier[*last].end.max(end),
             ),
-            _ => (to_original(&segs, start), to_original(&segs, end)),
+            _ => (start, end),
         };
-        for index in &merged {
-            absorbed[*index] = true;
-            rules.extend(earlier[*index].rules.iter().copied());
-            messages.extend(earlier[*index].messages.iter().cloned());
-        }
-        let local: Vec<Edit> = edits
+        let absorbed = self.merged.iter().map(|index| &earlier[*index]);
+        let mut rules: Vec<usize> = absorbed.clone().flat_map(|e| e.rules.clone()).collect();
+        let mut messages: Vec<String> = absorbed.flat_map(|e| e.messages.clone()).collect();
+        let local: Vec<Edit> = self
+            .edits
             .iter()
             .map(|e| Edit {
-                start: e.start - start,
-                end: e.end - start,
+                start: e.start - self.start,
+                end: e.end - self.start,
                 ..(*e).clone()
             })
             .collect();
         rules.extend(local.iter().map(|e| e.rule));
         messages.extend(local.iter().map(|e| e.message.clone()));
-        let after = apply(&intermediate[start..end], &local);
-        out.push(FileEdit {
-            start: orig_start,
-            end: orig_end,
-            after,
+        FileEdit {
+            start,
+            end,
+            after: apply(&intermediate[self.start..self.end], &local),
             rules,
             messages,
-        });
+        }
+    }
+}
+
+/// Folds `new` (edits on `intermediate`, the result of applying `earlier` to
+/// `original`) into `earlier`, giving edits on the original text that produce
+/// the text after `new`. Edits touching an earlier replacement merge with it.
+pub fn compose(
+    original: &str,
+    intermediate: &str,
+    earlier: Vec<FileEdit>,
+    new: &[Edit],
+) -> Vec<FileEdit> {
+    let segs = segments(original.len(), &earlier);
+    let clusters = clusters(&segs, new);
+    let mut out: Vec<FileEdit> = clusters
+        .iter()
+        .map(|cluster| cluster.compose(&segs, &earlier, intermediate))
+        .collect();
+    let mut absorbed = vec![false; earlier.len()];
+    for index in clusters.iter().flat_map(|c| &c.merged) {
+        absorbed[*index] = true;
     }
     out.extend(
         earlier
