@@ -1,7 +1,7 @@
 //! `assess`: the plan's first instruction — where a v2.1 project stands and
 //! what each phase will change or can only report.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use serde::Serialize;
 
@@ -94,6 +94,7 @@ pub fn assess(rules: &[&Rule], result: &RunResult, audits: &[FileAudit]) -> Asse
     let mut rows: BTreeMap<String, FileRow> = BTreeMap::new();
     count_run(rules, result, &mut phases, &mut rows);
     count_audits(audits, &mut phases, &mut rows);
+    let audited: HashSet<&str> = audits.iter().map(|a| a.file.as_str()).collect();
     let files = rows
         .into_iter()
         .map(|(file, mut row)| {
@@ -101,7 +102,7 @@ pub fn assess(rules: &[&Rule], result: &RunResult, audits: &[FileAudit]) -> Asse
             row
         })
         .filter(|row| {
-            audits.iter().any(|a| a.file == row.file) || !row.edits.is_empty() || row.to_review > 0
+            audited.contains(row.file.as_str()) || !row.edits.is_empty() || row.to_review > 0
         })
         .collect();
     Assessment {
