@@ -302,3 +302,50 @@ fn rules_test_with_an_unknown_rule_id_is_an_error() {
     let run = project.run("rules test --rule no-such-rule").expect_code(2);
     assert!(run.stderr.contains("no-such-rule"), "{}", run.stderr);
 }
+
+/// A user rule whose pattern spans a block with a plain call statement.
+const GUARDED_VALIDATION_RULE: &str = r#"id: guarded-validation
+phase: 1
+title: Validation behind a flag
+message: "validation runs only when `$FLAG` is set"
+severity: warning
+breaking: none
+match:
+  pattern: |
+    if $FLAG:
+        validate_config(config)
+tests:
+  valid:
+    - |
+      validate_config(config)
+  invalid:
+    - code: |
+        if strict:
+            validate_config(config)
+"#;
+
+#[test]
+fn block_patterns_match_call_statements() {
+    let project = with_rules(&[("guard.yaml", GUARDED_VALIDATION_RULE)]);
+    project.write(
+        "utils/setup.py",
+        "def load(config, strict):\n    if strict:\n        validate_config(config)\n    if strict:\n        check(config)\n",
+    );
+    project
+        .run("rules test --rules my-rules --rule guarded-validation")
+        .expect_code(0);
+    let run = project
+        .run("diff --phase 1 --rules my-rules --rule guarded-validation .")
+        .expect_code(0);
+    assert_eq!(
+        run.stderr.lines().next(),
+        Some(
+            "utils/setup.py:2:5: warning[guarded-validation] validation runs only when `strict` is set"
+        )
+    );
+    assert!(
+        run.summary().contains("1 finding to review"),
+        "{}",
+        run.stderr
+    );
+}

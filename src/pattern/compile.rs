@@ -356,7 +356,12 @@ fn unwrap_expression_statement(node: Node) -> Node {
 }
 
 fn convert(node: Node, text: &str, kinds: &KindTable) -> PatternNode {
-    let node = unwrap_expression_statement(node);
+    // A statement that is only a metavariable stands for any statement;
+    // other expression statements match expression statements.
+    let inner = unwrap_expression_statement(node);
+    let is_metavariable =
+        inner.kind() == "identifier" && text[inner.byte_range()].starts_with("__txomv");
+    let node = if is_metavariable { inner } else { node };
     let node_text = &text[node.byte_range()];
     if node.kind() == "identifier" {
         if let Some(name) = node_text.strip_prefix(MULTI_PREFIX) {

@@ -314,6 +314,16 @@ mod tests {
     }
 
     #[test]
+    fn expression_statements_inside_blocks_match() {
+        let found = find_all("if $C:\n    foo()", "if x:\n    foo()\nif y:\n    bar()\n");
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].1, ["C=x"]);
+        // A statement metavariable still stands for any statement.
+        let found = find_all("if $C:\n    $S", "if x:\n    return 1\n");
+        assert_eq!(found[0].1, ["C=x", "S=return 1"]);
+    }
+
+    #[test]
     fn operators_are_significant() {
         assert!(find_all("$A + $B", "a - b\n").is_empty());
         assert!(find_all("not $A", "a\n").is_empty());
