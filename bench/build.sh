@@ -9,11 +9,19 @@
 # that commit is exported with `git archive` to target/bench-src and built
 # there (target dir target/bench-target): a consistent snapshot while other
 # people edit src/. The floors are always the working tree's bench/*.rs.
+# BENCH_PROFILE=debug builds unoptimised binaries instead (CI's smoke run
+# reuses what `cargo test` built; such timings mean nothing).
 # Prints a line describing what was built.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 out="${1:-$repo/target/bench-bin}"
 cd "$repo"
+profile="${BENCH_PROFILE:-release}"
+case "$profile" in
+  release) profile_flag=(--release); profile_dir=release ;;
+  debug) profile_flag=(); profile_dir=debug ;;
+  *) echo "build.sh: BENCH_PROFILE must be release or debug, not '$profile'" >&2; exit 2 ;;
+esac
 
 if [ -n "${BENCH_REF:-}" ]; then
   commit="$(git rev-parse --short "$BENCH_REF^{commit}")"
@@ -26,7 +34,7 @@ if [ -n "${BENCH_REF:-}" ]; then
     printf '\n[[example]]\nname = "floor_read"\npath = "bench/floor_read.rs"\n\n[[example]]\nname = "floor_parse"\npath = "bench/floor_parse.rs"\n' >>"$src/Cargo.toml"
   fi
   target="$repo/target/bench-target"
-  if ! CARGO_TARGET_DIR="$target" cargo build --release --locked --quiet \
+  if ! CARGO_TARGET_DIR="$target" cargo build "${profile_flag[@]}" --locked --quiet \
       --manifest-path "$src/Cargo.toml" --bin txo-codemod --examples; then
     echo "build.sh: building $BENCH_REF ($commit) failed" >&2
     exit 1
@@ -34,7 +42,7 @@ if [ -n "${BENCH_REF:-}" ]; then
   built="commit $commit ($BENCH_REF)"
 else
   target="$repo/target"
-  if ! cargo build --release --locked --quiet --bin txo-codemod --examples; then
+  if ! cargo build "${profile_flag[@]}" --locked --quiet --bin txo-codemod --examples; then
     echo "build.sh: the working tree does not build (someone may be mid-edit);" >&2
     echo "build.sh: try BENCH_REF=HEAD to benchmark the last commit instead" >&2
     exit 1
@@ -45,7 +53,8 @@ else
 fi
 
 rm -rf "$out" && mkdir -p "$out"
-cp "$target/release/txo-codemod" "$target/release/examples/floor_read" \
-   "$target/release/examples/floor_parse" "$out/"
+cp "$target/$profile_dir/txo-codemod" "$target/$profile_dir/examples/floor_read" \
+   "$target/$profile_dir/examples/floor_parse" "$out/"
+[ "$profile" = release ] || built="$built, $profile build"
 echo "$built" >"$out/BUILT"
 echo "$built"

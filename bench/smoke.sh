@@ -3,7 +3,8 @@
 # corpus (and a 2-copy replica), one round, no ast-grep, no network.
 # The release binaries are built if needed (a few minutes on a fresh clone;
 # the smoke itself then takes well under 20 s). Exit 0 = the harness works;
-# it checks no performance target.
+# it checks no performance target. CI runs it with BENCH_PROFILE=debug to
+# reuse the test build.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$repo"
