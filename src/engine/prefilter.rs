@@ -68,6 +68,14 @@ impl Token {
         ))
     }
 
+    fn same_as(&self, other: &Token) -> bool {
+        self.finder.needle() == other.finder.needle()
+            && (self.left_boundary, self.right_boundary)
+                == (other.left_boundary, other.right_boundary)
+            && (self.called, self.unqualified) == (other.called, other.unqualified)
+            && self.after_keyword == other.after_keyword
+    }
+
     fn occurs_in(&self, text: &[u8]) -> bool {
         self.finder.find_iter(text).any(|at| {
             let left_ok = !self.left_boundary || at == 0 || !is_identifier_byte(text[at - 1]);
@@ -131,9 +139,14 @@ fn any_of(tokens: Vec<Token>) -> Group {
     tokens.into_iter().map(|token| vec![token]).collect()
 }
 
+/// A [`Group`] whose tokens are indices into [`Prefilter::tokens`].
+type IndexedGroup = Vec<Vec<usize>>;
+
 pub struct Prefilter {
+    /// Every distinct token once: rules share tokens (`get`, config names).
+    tokens: Vec<Token>,
     /// Per rule: groups that each need one alternative (none = always run).
-    groups: Vec<Vec<Group>>,
+    groups: Vec<Vec<IndexedGroup>>,
 }
 
 impl Prefilter {
@@ -171,20 +184,60 @@ impl Prefilter {
                 }
                 groups
             })
-            .collect();
-        Prefilter { groups }
+            .collect::<Vec<_>>();
+        Prefilter::interned(groups)
+    }
+
+    /// Stores each distinct token once and refers to it by index; a rule's
+    /// groups are ordered so that the one with the longest (rarest) shortest
+    /// token is tried first.
+    fn interned(per_rule: Vec<Vec<Group>>) -> Self {
+        let mut tokens: Vec<Token> = Vec::new();
+        let mut intern = |token: Token| match tokens.iter().position(|t| t.same_as(&token)) {
+            Some(index) => index,
+            None => {
+                tokens.push(token);
+                tokens.len() - 1
+            }
+        };
+        let mut groups = Vec::with_capacity(per_rule.len());
+        for mut rule_groups in per_rule {
+            rule_groups.sort_by_key(|group| {
+                let shortest = group.iter().flatten().map(|t| t.len).min();
+                std::cmp::Reverse(shortest.unwrap_or(0))
+            });
+            let indexed: Vec<IndexedGroup> = rule_groups
+                .into_iter()
+                .map(|group| {
+                    group
+                        .into_iter()
+                        .map(|all| all.into_iter().map(&mut intern).collect())
+                        .collect()
+                })
+                .collect();
+            groups.push(indexed);
+        }
+        Prefilter { tokens, groups }
     }
 
     /// Clears `applicable` for rules that cannot match `text`; returns whether
-    /// any rule is left.
+    /// any rule is left. Each token is searched at most once.
     pub fn narrow(&self, text: &[u8], applicable: &mut [bool]) -> bool {
+        let mut known: Vec<Option<bool>> = vec![None; self.tokens.len()];
+        let mut occurs =
+            |index: usize| *known[index].get_or_insert_with(|| self.tokens[index].occurs_in(text));
         for (flag, groups) in applicable.iter_mut().zip(&self.groups) {
-            if *flag {
-                *flag = groups.iter().all(|group| {
-                    group
-                        .iter()
-                        .any(|all| all.iter().all(|token| token.occurs_in(text)))
-                });
+            if !*flag {
+                continue;
+            }
+            for group in groups {
+                let satisfied = group
+                    .iter()
+                    .any(|all| all.iter().all(|token| occurs(*token)));
+                if !satisfied {
+                    *flag = false;
+                    break;
+                }
             }
         }
         applicable.iter().any(|flag| *flag)
