@@ -16,7 +16,7 @@ use crate::project::{FileScope, Project};
 use crate::rules::Severity;
 use crate::run::RunError;
 use crate::source::{SourceText, line_col};
-use crate::syntax;
+use crate::syntax::{self, KindTable};
 use crate::walk::{self, WalkOptions};
 
 /// Checks of the validation suite, with the phase that fixes each.
@@ -102,6 +102,7 @@ pub fn audit(options: &AuditOptions) -> Result<Vec<FileAudit>, RunError> {
         .num_threads(options.threads)
         .build()
         .map_err(|e| RunError::Threads(e.to_string()))?;
+    let kinds = KindTable::new();
     let audits: Vec<Option<FileAudit>> = pool.install(|| {
         files
             .par_iter()
@@ -110,7 +111,8 @@ pub fn audit(options: &AuditOptions) -> Result<Vec<FileAudit>, RunError> {
                 let scopes = &projects[*index];
                 let relative = scopes.project.relative(file);
                 scopes.library.contains(&relative).then(|| {
-                    audit_file(file, scopes.entry_points.contains(&relative), &scopes.names)
+                    let entry_point = scopes.entry_points.contains(&relative);
+                    audit_file(file, entry_point, &scopes.names, &kinds)
                 })
             })
             .collect()
@@ -172,7 +174,12 @@ fn glob_error(error: globset::Error) -> RunError {
     }
 }
 
-fn audit_file(path: &std::path::Path, entry_point: bool, names: &NameMatcher) -> FileAudit {
+fn audit_file(
+    path: &std::path::Path,
+    entry_point: bool,
+    names: &NameMatcher,
+    kinds: &KindTable,
+) -> FileAudit {
     let file = crate::source::display_path(path);
     // An unreadable or non-UTF-8 file has nothing to audit; `diff` reports it.
     let Ok(Ok(source)) = std::fs::read(path).map(SourceText::decode) else {
@@ -184,19 +191,28 @@ fn audit_file(path: &std::path::Path, entry_point: bool, names: &NameMatcher) ->
     let text = source.text.as_str();
     let tree = syntax::parse(text);
     let root = tree.root_node();
-    let facts = FileFacts::analyze(&tree, text, names);
+    let census = metrics::census(root, text, entry_point, kinds);
     let mut collector = Collector {
         file: &file,
         text,
         findings: Vec::new(),
     };
-    soft_fail_lookups(root, &facts, &mut collector);
-    exits(root, entry_point, &mut collector);
-    global_state(root, &mut collector);
-    long_functions(root, &mut collector);
-    thread_locals(root, &mut collector);
-    dataclass_defaults(root, &mut collector);
-    escape_hatches(root, &mut collector);
+    // Provenance facts only where some `.get(...)` needs them and a config
+    // name could be its source.
+    if !census.get_calls.is_empty() && names.may_appear_in(text) {
+        let facts = FileFacts::analyze(&tree, text, names);
+        soft_fail_lookups(
+            &metrics::soft_fail_lookups(&census.get_calls, &facts),
+            &mut collector,
+        );
+    }
+    exits(&census.exits, &mut collector);
+    let globals = metrics::global_state(root, text, &census.global_names);
+    global_state(&globals, &mut collector);
+    long_functions(&census.functions, &mut collector);
+    thread_locals(&census.thread_locals, &mut collector);
+    dataclass_defaults(&census.dataclass_defaults, &mut collector);
+    escape_hatches(&census.escape_hatches, &mut collector);
     let mut findings = collector.findings;
     apply_suppressions(&file, text, &mut findings);
     findings.sort_by_key(|f| (f.line, f.column, f.rule));
@@ -210,17 +226,17 @@ fn quote(code: &str) -> String {
     crate::present::one_line(code, QUOTE_MAX, QUOTE_MAX - 1)
 }
 
-fn soft_fail_lookups(root: Node, facts: &FileFacts, collector: &mut Collector) {
+fn soft_fail_lookups(calls: &[Node], collector: &mut Collector) {
     let text = collector.text;
-    for call in metrics::soft_fail_lookups(root, text, facts) {
+    for &call in calls {
         let shown = quote(&text[call.byte_range()]);
         collector.flag(call, "no-soft-fail", Severity::Error, format!("`{shown}` reads configuration with .get(); use a subscript so a missing key fails loudly"));
     }
 }
 
-fn exits(root: Node, entry_point: bool, collector: &mut Collector) {
+fn exits(exits: &[metrics::ExitSite], collector: &mut Collector) {
     let text = collector.text;
-    for exit in metrics::exits(root, text, entry_point) {
+    for exit in exits {
         let shown = quote(&text[exit.node.byte_range()]);
         let message =
             format!("`{shown}` ends the process from library code; raise HelpfulError instead");
@@ -239,8 +255,8 @@ fn exits(root: Node, entry_point: bool, collector: &mut Collector) {
     }
 }
 
-fn global_state(root: Node, collector: &mut Collector) {
-    for global in metrics::global_state(root, collector.text) {
+fn global_state(globals: &[metrics::GlobalState], collector: &mut Collector) {
+    for global in globals {
         collector.flag(
             global.node,
             "no-global-state",
@@ -253,8 +269,8 @@ fn global_state(root: Node, collector: &mut Collector) {
     }
 }
 
-fn long_functions(root: Node, collector: &mut Collector) {
-    for function in metrics::function_lengths(root, collector.text) {
+fn long_functions(functions: &[metrics::FunctionLength], collector: &mut Collector) {
+    for function in functions {
         let name_node = function
             .node
             .child_by_field_name("name")
@@ -271,8 +287,8 @@ fn long_functions(root: Node, collector: &mut Collector) {
     }
 }
 
-fn thread_locals(root: Node, collector: &mut Collector) {
-    for node in metrics::thread_locals(root, collector.text) {
+fn thread_locals(nodes: &[Node], collector: &mut Collector) {
+    for &node in nodes {
         collector.flag(
             node,
             "thread-local",
@@ -283,8 +299,8 @@ fn thread_locals(root: Node, collector: &mut Collector) {
     }
 }
 
-fn dataclass_defaults(root: Node, collector: &mut Collector) {
-    for node in metrics::dataclass_defaults(root, collector.text) {
+fn dataclass_defaults(nodes: &[Node], collector: &mut Collector) {
+    for &node in nodes {
         collector.flag(
             node,
             "dataclass-slots",
@@ -294,21 +310,15 @@ fn dataclass_defaults(root: Node, collector: &mut Collector) {
     }
 }
 
-fn escape_hatches(root: Node, collector: &mut Collector) {
-    let text = collector.text;
-    let mut stack = vec![root];
-    while let Some(node) = stack.pop() {
-        let name = &text[node.byte_range()];
-        if node.kind() == "identifier" && matches!(name, "validate_config" | "no_validation") {
-            collector.flag(
-                node,
-                "escape-hatch",
-                Severity::Info,
-                format!("`{name}` lets validation be skipped (phase 1 removes it)"),
-            );
-        }
-        let mut cursor = node.walk();
-        stack.extend(node.children(&mut cursor));
+fn escape_hatches(nodes: &[Node], collector: &mut Collector) {
+    for &node in nodes {
+        let name = &collector.text[node.byte_range()];
+        collector.flag(
+            node,
+            "escape-hatch",
+            Severity::Info,
+            format!("`{name}` lets validation be skipped (phase 1 removes it)"),
+        );
     }
 }
 

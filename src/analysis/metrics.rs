@@ -6,6 +6,7 @@
 use tree_sitter::Node;
 
 use super::provenance::{FileFacts, Provenance};
+use crate::syntax::KindTable;
 
 fn text<'s>(node: Node, source: &'s str) -> &'s str {
     &source[node.byte_range()]
@@ -36,23 +37,16 @@ pub struct FunctionLength<'t> {
     pub lines: usize,
 }
 
-pub fn function_lengths<'t>(root: Node<'t>, source: &str) -> Vec<FunctionLength<'t>> {
-    let mut found = Vec::new();
-    walk(root, |node| {
-        if node.kind() == "function_definition" {
-            let name = node
-                .child_by_field_name("name")
-                .map_or("", |n| text(n, source))
-                .to_string();
-            let end = last_code_row(node);
-            found.push(FunctionLength {
-                node,
-                name,
-                lines: end - node.start_position().row,
-            });
-        }
-    });
-    found
+fn function_length<'t>(node: Node<'t>, source: &str) -> FunctionLength<'t> {
+    let name = node
+        .child_by_field_name("name")
+        .map_or("", |n| text(n, source))
+        .to_string();
+    FunctionLength {
+        node,
+        name,
+        lines: last_code_row(node) - node.start_position().row,
+    }
 }
 
 /// Row of the last token that is not a comment.
@@ -136,10 +130,9 @@ fn mutable_value(value: Node, source: &str) -> Option<String> {
 }
 
 /// Module-level assignments of mutable objects (instances, dicts, lists,
-/// sets, caches, locks) and names rebound with `global`, except loggers,
-/// UPPER_CASE constants, dunder names and type aliases.
-pub fn global_state<'t>(root: Node<'t>, source: &str) -> Vec<GlobalState<'t>> {
-    let globals = global_declarations(root, source);
+/// sets, caches, locks) and names rebound with `global` (`globals`, from the
+/// census), except loggers, UPPER_CASE constants, dunder names and type aliases.
+pub fn global_state<'t>(root: Node<'t>, source: &str, globals: &[String]) -> Vec<GlobalState<'t>> {
     let mut found = Vec::new();
     let mut cursor = root.walk();
     for statement in root.named_children(&mut cursor) {
@@ -182,20 +175,6 @@ fn is_type_alias(assignment: Node, source: &str) -> bool {
         .is_some_and(|t| text(t, source).contains("TypeAlias"))
 }
 
-fn global_declarations(root: Node, source: &str) -> Vec<String> {
-    let mut names = Vec::new();
-    walk(root, |node| {
-        if node.kind() == "global_statement" {
-            let mut cursor = node.walk();
-            names.extend(
-                node.named_children(&mut cursor)
-                    .map(|n| text(n, source).to_string()),
-            );
-        }
-    });
-    names
-}
-
 /// An exit (`sys.exit`, `exit`, `quit`, `raise SystemExit`) and, when it is
 /// allowed, why.
 #[derive(Debug, Clone)]
@@ -204,30 +183,13 @@ pub struct ExitSite<'t> {
     pub allowed: Option<&'static str>,
 }
 
-pub fn exits<'t>(root: Node<'t>, source: &str, entry_point: bool) -> Vec<ExitSite<'t>> {
-    let mut found = Vec::new();
-    walk(root, |node| {
-        let is_exit = match node.kind() {
-            "call" => matches!(
-                node.child_by_field_name("function")
-                    .map(|f| text(f, source)),
-                Some("sys.exit" | "exit" | "quit" | "os._exit")
-            ),
-            "raise_statement" => node
-                .named_child(0)
-                .is_some_and(|e| text(e, source).starts_with("SystemExit")),
-            _ => false,
-        };
-        if is_exit {
-            let allowed = if entry_point {
-                Some("entry point")
-            } else {
-                allowed_context(node, source)
-            };
-            found.push(ExitSite { node, allowed });
-        }
-    });
-    found
+fn exit_site<'t>(node: Node<'t>, source: &str, entry_point: bool) -> ExitSite<'t> {
+    let allowed = if entry_point {
+        Some("entry point")
+    } else {
+        allowed_context(node, source)
+    };
+    ExitSite { node, allowed }
 }
 
 fn allowed_context(node: Node, source: &str) -> Option<&'static str> {
@@ -252,79 +214,150 @@ fn allowed_context(node: Node, source: &str) -> Option<&'static str> {
     None
 }
 
-/// `.get(...)` calls whose receiver holds configuration.
-pub fn soft_fail_lookups<'t>(root: Node<'t>, source: &str, facts: &FileFacts) -> Vec<Node<'t>> {
-    let mut found = Vec::new();
-    walk(root, |node| {
-        let Some(function) = node
-            .child_by_field_name("function")
-            .filter(|f| node.kind() == "call" && f.kind() == "attribute")
-        else {
-            return;
-        };
-        let is_get = function
-            .child_by_field_name("attribute")
-            .is_some_and(|a| text(a, source) == "get");
-        let receiver = function.child_by_field_name("object");
-        if is_get
-            && receiver.is_some_and(|r| {
+/// Those of the census's `.get(...)` calls whose receiver holds configuration.
+pub fn soft_fail_lookups<'t>(get_calls: &[Node<'t>], facts: &FileFacts) -> Vec<Node<'t>> {
+    get_calls
+        .iter()
+        .copied()
+        .filter(|call| {
+            let receiver = call
+                .child_by_field_name("function")
+                .and_then(|f| f.child_by_field_name("object"));
+            receiver.is_some_and(|r| {
                 matches!(
                     facts.provenance_of(r),
                     Some(Provenance::Config | Provenance::DefaultedConfig)
                 )
             })
-        {
-            found.push(node);
-        }
-    });
-    found
+        })
+        .collect()
 }
 
-/// `threading.local()` (thread-local storage that can leak with dead threads).
-pub fn thread_locals<'t>(root: Node<'t>, source: &str) -> Vec<Node<'t>> {
-    let mut found = Vec::new();
-    walk(root, |node| {
-        let callee = node
-            .child_by_field_name("function")
-            .filter(|_| node.kind() == "call")
-            .map(|f| text(f, source));
-        if matches!(callee, Some("threading.local" | "local")) {
-            found.push(node);
-        }
-    });
-    found
-}
-
-/// `@dataclass` classes with field defaults, which cannot simply gain `__slots__`.
-pub fn dataclass_defaults<'t>(root: Node<'t>, source: &str) -> Vec<Node<'t>> {
-    let mut found = Vec::new();
-    walk(root, |node| {
-        if node.kind() != "decorated_definition" {
-            return;
-        }
-        let is_dataclass = {
-            let mut cursor = node.walk();
-            node.named_children(&mut cursor)
-                .any(|d| d.kind() == "decorator" && text(d, source).contains("dataclass"))
-        };
-        let class = node
-            .child_by_field_name("definition")
-            .filter(|d| d.kind() == "class_definition");
-        let has_default = class
-            .and_then(|c| c.child_by_field_name("body"))
-            .is_some_and(|body| {
-                let mut cursor = body.walk();
-                body.named_children(&mut cursor).any(|s| {
-                    s.named_child(0).is_some_and(|a| {
-                        a.kind() == "assignment" && a.child_by_field_name("right").is_some()
-                    })
+fn is_dataclass_with_defaults(node: Node, source: &str) -> bool {
+    let is_dataclass = {
+        let mut cursor = node.walk();
+        node.named_children(&mut cursor)
+            .any(|d| d.kind() == "decorator" && text(d, source).contains("dataclass"))
+    };
+    let class = node
+        .child_by_field_name("definition")
+        .filter(|d| d.kind() == "class_definition");
+    let has_default = class
+        .and_then(|c| c.child_by_field_name("body"))
+        .is_some_and(|body| {
+            let mut cursor = body.walk();
+            body.named_children(&mut cursor).any(|s| {
+                s.named_child(0).is_some_and(|a| {
+                    a.kind() == "assignment" && a.child_by_field_name("right").is_some()
                 })
-            });
-        if is_dataclass && has_default {
-            found.push(node);
+            })
+        });
+    is_dataclass && has_default
+}
+
+/// Everything the audit needs from one walk over a file's tree.
+#[derive(Debug, Default)]
+pub struct Census<'t> {
+    pub functions: Vec<FunctionLength<'t>>,
+    pub exits: Vec<ExitSite<'t>>,
+    /// `.get(...)` calls on an attribute; [`soft_fail_lookups`] keeps those
+    /// whose receiver holds configuration.
+    pub get_calls: Vec<Node<'t>>,
+    /// `threading.local()`: thread-local storage that can leak with dead threads.
+    pub thread_locals: Vec<Node<'t>>,
+    /// `@dataclass` classes with field defaults, which cannot simply gain `__slots__`.
+    pub dataclass_defaults: Vec<Node<'t>>,
+    /// Identifiers named like a validation escape hatch.
+    pub escape_hatches: Vec<Node<'t>>,
+    /// Names rebound with `global` somewhere in the file.
+    pub global_names: Vec<String>,
+}
+
+/// The node kinds the census looks at, as canonical ids.
+struct CensusKinds {
+    call: Option<u16>,
+    raise: Option<u16>,
+    function: Option<u16>,
+    decorated: Option<u16>,
+    global: Option<u16>,
+    identifier: Option<u16>,
+}
+
+impl CensusKinds {
+    fn new(kinds: &KindTable) -> Self {
+        CensusKinds {
+            call: kinds.id_of_name("call"),
+            raise: kinds.id_of_name("raise_statement"),
+            function: kinds.id_of_name("function_definition"),
+            decorated: kinds.id_of_name("decorated_definition"),
+            global: kinds.id_of_name("global_statement"),
+            identifier: kinds.id_of_name("identifier"),
+        }
+    }
+}
+
+/// Walks the tree once, dispatching each node by kind id. `entry_point`
+/// files may exit anywhere.
+pub fn census<'t>(
+    root: Node<'t>,
+    source: &str,
+    entry_point: bool,
+    kinds: &KindTable,
+) -> Census<'t> {
+    let ids = CensusKinds::new(kinds);
+    let mut census = Census::default();
+    walk(root, |node| {
+        let kind = Some(kinds.of(node));
+        if kind == ids.call {
+            census.visit_call(node, source, entry_point);
+        } else if kind == ids.raise {
+            let raises_exit = node
+                .named_child(0)
+                .is_some_and(|e| text(e, source).starts_with("SystemExit"));
+            if raises_exit {
+                census.exits.push(exit_site(node, source, entry_point));
+            }
+        } else if kind == ids.function {
+            census.functions.push(function_length(node, source));
+        } else if kind == ids.decorated {
+            if is_dataclass_with_defaults(node, source) {
+                census.dataclass_defaults.push(node);
+            }
+        } else if kind == ids.global {
+            let mut cursor = node.walk();
+            let names = node.named_children(&mut cursor);
+            census
+                .global_names
+                .extend(names.map(|n| text(n, source).to_string()));
+        } else if kind == ids.identifier
+            && matches!(text(node, source), "validate_config" | "no_validation")
+        {
+            census.escape_hatches.push(node);
         }
     });
-    found
+    census
+}
+
+impl<'t> Census<'t> {
+    fn visit_call(&mut self, node: Node<'t>, source: &str, entry_point: bool) {
+        let Some(function) = node.child_by_field_name("function") else {
+            return;
+        };
+        match text(function, source) {
+            "sys.exit" | "exit" | "quit" | "os._exit" => {
+                self.exits.push(exit_site(node, source, entry_point));
+            }
+            "threading.local" | "local" => self.thread_locals.push(node),
+            _ => {}
+        }
+        let is_get = function.kind() == "attribute"
+            && function
+                .child_by_field_name("attribute")
+                .is_some_and(|a| text(a, source) == "get");
+        if is_get {
+            self.get_calls.push(node);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -332,49 +365,75 @@ mod tests {
     use super::*;
     use crate::syntax;
 
+    fn census_of(source: &str, entry_point: bool, check: impl FnOnce(Node, Census)) {
+        let tree = syntax::parse(source);
+        let root = tree.root_node();
+        check(root, census(root, source, entry_point, &KindTable::new()));
+    }
+
     #[test]
     fn function_length_matches_python_ast() {
         let source = "@deco\ndef f():\n    x = 1\n\n    return '''a\nb'''\n    # trailing comment\n\ndef g(): pass\n";
-        let tree = syntax::parse(source);
-        let lengths: Vec<(String, usize)> = function_lengths(tree.root_node(), source)
-            .into_iter()
-            .map(|f| (f.name, f.lines))
-            .collect();
-        assert_eq!(lengths, [("f".to_string(), 4), ("g".to_string(), 0)]);
+        census_of(source, false, |_, census| {
+            let lengths: Vec<(String, usize)> = census
+                .functions
+                .into_iter()
+                .map(|f| (f.name, f.lines))
+                .collect();
+            assert_eq!(lengths, [("f".to_string(), 4), ("g".to_string(), 0)]);
+        });
     }
 
     #[test]
     fn global_state_excludes_loggers_constants_and_aliases() {
         let source = "import threading\nlogger = logging.getLogger(__name__)\nMAX = {}\n__all__ = ['x']\n_cache = {}\n_lock = threading.Lock()\n_client = Client(cache=True)\nJsonDict: TypeAlias = Dict[str, Any]\n_state = None\ndef reset():\n    global _state\n    _state = 1\nname = 'x'\n";
-        let tree = syntax::parse(source);
-        let names: Vec<String> = global_state(tree.root_node(), source)
-            .into_iter()
-            .map(|g| g.name)
-            .collect();
-        assert_eq!(names, ["_cache", "_lock", "_client", "_state"]);
+        census_of(source, false, |root, census| {
+            let names: Vec<String> = global_state(root, source, &census.global_names)
+                .into_iter()
+                .map(|g| g.name)
+                .collect();
+            assert_eq!(names, ["_cache", "_lock", "_client", "_state"]);
+        });
     }
 
     #[test]
     fn exits_are_allowed_in_main_and_entry_points() {
         let source = "import sys\ndef f():\n    sys.exit(1)\ndef main():\n    sys.exit(2)\nif __name__ == '__main__':\n    raise SystemExit(main())\n";
-        let tree = syntax::parse(source);
-        let allowed: Vec<Option<&str>> = exits(tree.root_node(), source, false)
-            .into_iter()
-            .map(|e| e.allowed)
-            .collect();
-        assert_eq!(allowed, [None, Some("main()"), Some("__main__ block")]);
-        assert!(
-            exits(tree.root_node(), source, true)
-                .iter()
-                .all(|e| e.allowed == Some("entry point"))
-        );
+        census_of(source, false, |_, census| {
+            let allowed: Vec<Option<&str>> = census.exits.iter().map(|e| e.allowed).collect();
+            assert_eq!(allowed, [None, Some("main()"), Some("__main__ block")]);
+        });
+        census_of(source, true, |_, census| {
+            assert_eq!(census.exits.len(), 3);
+            assert!(
+                census
+                    .exits
+                    .iter()
+                    .all(|e| e.allowed == Some("entry point"))
+            );
+        });
     }
 
     #[test]
     fn thread_locals_and_dataclass_defaults() {
         let source = "import threading\nclass S:\n    def __init__(self):\n        self._local = threading.local()\n@dataclass\nclass R:\n    items: list = field(default_factory=list)\n@dataclass\nclass Plain:\n    name: str\n";
-        let tree = syntax::parse(source);
-        assert_eq!(thread_locals(tree.root_node(), source).len(), 1);
-        assert_eq!(dataclass_defaults(tree.root_node(), source).len(), 1);
+        census_of(source, false, |_, census| {
+            assert_eq!(census.thread_locals.len(), 1);
+            assert_eq!(census.dataclass_defaults.len(), 1);
+        });
+    }
+
+    #[test]
+    fn get_calls_and_escape_hatches_are_collected() {
+        let source = "def f(config, validate_config=True):\n    a = config.get('x', 1)\n    b = headers.get('y')\n    return get('z')\n";
+        census_of(source, false, |_, census| {
+            let calls: Vec<usize> = census
+                .get_calls
+                .iter()
+                .map(|c| c.start_position().row + 1)
+                .collect();
+            assert_eq!(calls, [2, 3]);
+            assert_eq!(census.escape_hatches.len(), 1);
+        });
     }
 }

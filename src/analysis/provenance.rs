@@ -62,6 +62,20 @@ impl NameMatcher {
         Ok(matcher)
     }
 
+    /// Whether a name this matcher accepts can occur in `text` at all: false
+    /// only when no literal name, prefix or suffix appears anywhere in it.
+    /// Configuration provenance always starts at such a name, so a file
+    /// where none appears needs no provenance analysis.
+    pub fn may_appear_in(&self, text: &str) -> bool {
+        !self.others.is_empty()
+            || self
+                .exact
+                .iter()
+                .chain(&self.suffixes)
+                .chain(&self.prefixes)
+                .any(|literal| memchr::memmem::find(text.as_bytes(), literal.as_bytes()).is_some())
+    }
+
     pub fn matches(&self, name: &str) -> bool {
         self.exact.contains(name)
             || self.suffixes.iter().any(|s| name.ends_with(s.as_str()))
@@ -599,6 +613,16 @@ mod tests {
     fn names() -> NameMatcher {
         let defaults = crate::project::Settings::default().config_names;
         NameMatcher::new(&defaults).unwrap()
+    }
+
+    #[test]
+    fn config_names_may_appear_only_where_their_literals_do() {
+        let names = names();
+        assert!(names.may_appear_in("self._settings = load()"));
+        assert!(names.may_appear_in("x = retry_cfg"));
+        assert!(!names.may_appear_in("headers.get('Retry-After', 5)"));
+        let globbed = NameMatcher::new(&["c?g".to_string()]).unwrap();
+        assert!(globbed.may_appear_in("anything"));
     }
 
     /// Provenance of the receiver of the first `.get` whose text starts with `receiver`.
