@@ -15,7 +15,7 @@ use crate::analysis::{FileFacts, NameMatcher};
 use crate::project::{FileScope, Project};
 use crate::rules::Severity;
 use crate::run::RunError;
-use crate::source::{SourceText, line_col};
+use crate::source::{Position, SourceText};
 use crate::syntax::{self, KindTable};
 use crate::walk::{self, WalkOptions};
 
@@ -191,7 +191,7 @@ fn audit_file(
     let text = source.text.as_str();
     let tree = syntax::parse(text);
     let root = tree.root_node();
-    let census = metrics::census(root, text, entry_point, kinds);
+    let census = metrics::census(root, text, entry_point, kinds, names);
     let mut collector = Collector {
         file: &file,
         text,
@@ -342,18 +342,23 @@ impl Collector<'_> {
         message: String,
         allowed: Option<String>,
     ) {
-        let (line, column) = line_col(self.text, node.start_byte());
-        let end = if node.end_position().row == node.start_position().row {
+        // From the node's points, so that each finding costs its own line,
+        // not a scan of the file up to it.
+        let (start, point) = (node.start_byte(), node.start_position());
+        let Position { line, column } =
+            Position::of_point(self.text, point.row, point.column, start);
+        let line_start = start - point.column;
+        let line_end = self.line_end(start);
+        let end = if node.end_position().row == point.row {
             node.end_byte()
         } else {
-            self.line_end(node.start_byte())
+            line_end
         };
-        let (end_line, end_column) = line_col(self.text, end);
-        let source_line = self
-            .text
-            .lines()
-            .nth(line - 1)
-            .unwrap_or_default()
+        let Position {
+            line: end_line,
+            column: end_column,
+        } = Position::of_point(self.text, point.row, end - line_start, end);
+        let source_line = self.text[line_start..line_end]
             .trim_end_matches('\r')
             .to_string();
         self.findings.push(AuditFinding {
@@ -382,6 +387,9 @@ impl Collector<'_> {
 /// suppresses findings starting on that line; one that suppresses nothing is
 /// itself reported.
 fn apply_suppressions(file: &str, text: &str, findings: &mut Vec<AuditFinding>) {
+    if memchr::memmem::find(text.as_bytes(), b"txo-codemod").is_none() {
+        return;
+    }
     let pattern =
         Regex::new(r"#\s*txo-codemod:\s*ignore(?:\[([A-Za-z0-9_, -]*)\])?").expect("valid regex");
     let mut unused = Vec::new();

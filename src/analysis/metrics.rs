@@ -5,18 +5,20 @@
 
 use tree_sitter::Node;
 
-use super::provenance::{FileFacts, Provenance};
+use super::provenance::{FileFacts, NameMatcher, Provenance};
 use crate::syntax::KindTable;
 
 fn text<'s>(node: Node, source: &'s str) -> &'s str {
     &source[node.byte_range()]
 }
 
-fn walk<'t>(root: Node<'t>, mut visit: impl FnMut(Node<'t>)) {
+/// Pre-order walk; `descend` says whether to visit a node's children.
+fn walk<'t>(root: Node<'t>, descend: impl Fn(Node<'t>) -> bool, mut visit: impl FnMut(Node<'t>)) {
     let mut cursor = root.walk();
     loop {
-        visit(cursor.node());
-        if cursor.goto_first_child() {
+        let node = cursor.node();
+        visit(node);
+        if descend(node) && cursor.goto_first_child() {
             continue;
         }
         while !cursor.goto_next_sibling() {
@@ -281,9 +283,17 @@ struct CensusKinds {
     decorated: Option<u16>,
     global: Option<u16>,
     identifier: Option<u16>,
+    /// Nodes whose children include statements.
+    statement_containers: Vec<u16>,
 }
 
 impl CensusKinds {
+    /// Containers, and anything error recovery touched: it can wrap whole
+    /// classes in an ERROR node (seen in the stdlib's test_compile.py).
+    fn may_hold_statements(&self, node: Node, kinds: &KindTable) -> bool {
+        node.has_error() || self.statement_containers.contains(&kinds.of(node))
+    }
+
     fn new(kinds: &KindTable) -> Self {
         CensusKinds {
             call: kinds.id_of_name("call"),
@@ -292,21 +302,92 @@ impl CensusKinds {
             decorated: kinds.id_of_name("decorated_definition"),
             global: kinds.id_of_name("global_statement"),
             identifier: kinds.id_of_name("identifier"),
+            statement_containers: STATEMENT_CONTAINERS
+                .iter()
+                .filter_map(|name| kinds.id_of_name(name))
+                .collect(),
         }
     }
 }
 
-/// Walks the tree once, dispatching each node by kind id. `entry_point`
+const STATEMENT_CONTAINERS: &[&str] = &[
+    "module",
+    "block",
+    "class_definition",
+    "function_definition",
+    "decorated_definition",
+    "if_statement",
+    "elif_clause",
+    "else_clause",
+    "for_statement",
+    "while_statement",
+    "try_statement",
+    "except_clause",
+    "except_group_clause",
+    "finally_clause",
+    "with_statement",
+    "match_statement",
+    "case_clause",
+];
+
+/// Names whose calls the census looks for inside expressions: exits
+/// (`sys.exit`, `exit`, `quit`, `os._exit`) and `threading.local()`.
+const CALLED_NAMES: &[&str] = &["exit", "quit", "_exit", "local"];
+
+/// Whether the census must look inside expressions: only calls and
+/// identifiers live there, and a file where none of the calls it counts can
+/// occur (nor `get(` with a config name, nor an escape-hatch name) has none
+/// worth finding. Functions, raises, globals and decorators are statements.
+fn needs_expressions(source: &str, config_names: &NameMatcher) -> bool {
+    let bytes = source.as_bytes();
+    CALLED_NAMES.iter().any(|name| is_called_in(bytes, name))
+        || ["validate_config", "no_validation"]
+            .iter()
+            .any(|name| memchr::memmem::find(bytes, name.as_bytes()).is_some())
+        || (is_called_in(bytes, "get") && config_names.may_appear_in(source))
+}
+
+/// Whether `name` occurs as a whole word followed by `(`, allowing any
+/// whitespace, line continuations and comments in between.
+fn is_called_in(text: &[u8], name: &str) -> bool {
+    let word = |byte: u8| byte.is_ascii_alphanumeric() || byte == b'_' || byte >= 0x80;
+    memchr::memmem::find_iter(text, name.as_bytes()).any(|at| {
+        let end = at + name.len();
+        let whole = (at == 0 || !word(text[at - 1])) && text.get(end).is_none_or(|b| !word(*b));
+        whole && opens_call(&text[end..])
+    })
+}
+
+fn opens_call(rest: &[u8]) -> bool {
+    let mut index = 0;
+    while let Some(&byte) = rest.get(index) {
+        match byte {
+            b' ' | b'\t' | b'\r' | b'\n' | b'\x0c' | b'\\' => index += 1,
+            b'#' => {
+                let line_end = memchr::memchr(b'\n', &rest[index..]);
+                index = line_end.map_or(rest.len(), |n| index + n);
+            }
+            _ => return byte == b'(',
+        }
+    }
+    false
+}
+
+/// Walks the tree once, dispatching each node by kind id; inside
+/// expressions only when the text says they can matter. `entry_point`
 /// files may exit anywhere.
 pub fn census<'t>(
     root: Node<'t>,
     source: &str,
     entry_point: bool,
     kinds: &KindTable,
+    config_names: &NameMatcher,
 ) -> Census<'t> {
     let ids = CensusKinds::new(kinds);
+    let deep = needs_expressions(source, config_names);
+    let descend = |node: Node| deep || ids.may_hold_statements(node, kinds);
     let mut census = Census::default();
-    walk(root, |node| {
+    walk(root, descend, |node| {
         let kind = Some(kinds.of(node));
         if kind == ids.call {
             census.visit_call(node, source, entry_point);
@@ -368,7 +449,12 @@ mod tests {
     fn census_of(source: &str, entry_point: bool, check: impl FnOnce(Node, Census)) {
         let tree = syntax::parse(source);
         let root = tree.root_node();
-        check(root, census(root, source, entry_point, &KindTable::new()));
+        let defaults = crate::project::Settings::default().config_names;
+        let names = NameMatcher::new(&defaults).unwrap();
+        check(
+            root,
+            census(root, source, entry_point, &KindTable::new(), &names),
+        );
     }
 
     #[test]
@@ -435,5 +521,47 @@ mod tests {
             assert_eq!(calls, [2, 3]);
             assert_eq!(census.escape_hatches.len(), 1);
         });
+    }
+
+    #[test]
+    fn calls_are_found_across_layout() {
+        assert!(is_called_in(b"sys.exit(1)", "exit"));
+        assert!(is_called_in(b"f(exit  # why\n  (1))", "exit"));
+        assert!(is_called_in(b"x = local \\\n()", "local"));
+        assert!(!is_called_in(
+            b"def __exit__(self): atexit.register(f)",
+            "exit"
+        ));
+        assert!(!is_called_in(b"locale.setlocale(x)", "local"));
+        assert!(!is_called_in(b"exit = 1", "exit"));
+    }
+
+    #[test]
+    fn statements_are_found_without_looking_into_expressions() {
+        // No exit, local, escape-hatch word or config name: statements only.
+        let source = "@dataclass\nclass R:\n    items: list = field(default_factory=list)\n    def f(self):\n        global _state\n        if x:\n            raise SystemExit(2)\n        return [y.get(1) for y in z]\n";
+        let names = NameMatcher::new(&["cfg".to_string()]).unwrap();
+        assert!(!needs_expressions(source, &names));
+        census_of(source, false, |_, census| {
+            assert_eq!(census.functions.len(), 1);
+            assert_eq!(census.exits.len(), 1);
+            assert_eq!(census.dataclass_defaults.len(), 1);
+            assert_eq!(census.global_names, ["_state"]);
+            assert!(census.get_calls.is_empty());
+        });
+    }
+
+    #[test]
+    fn error_nodes_are_entered_even_without_expressions() {
+        let kinds = KindTable::new();
+        let ids = CensusKinds::new(&kinds);
+        let tree = syntax::parse("@\nclass A:\n    pass\n");
+        let error = tree.root_node().named_child(0).unwrap();
+        assert!(error.is_error());
+        assert!(ids.may_hold_statements(error, &kinds));
+        let tree = syntax::parse("x = f(1)\n");
+        let statement = tree.root_node().named_child(0).unwrap();
+        assert!(!ids.may_hold_statements(statement, &kinds));
+        assert!(ids.may_hold_statements(tree.root_node(), &kinds));
     }
 }
