@@ -107,12 +107,18 @@ pub fn audit(options: &AuditOptions) -> Result<Vec<FileAudit>, RunError> {
         files
             .par_iter()
             .zip(assigned.par_iter())
-            .map(|(file, index)| {
+            // One parser per worker: its buffers are reused from file to file.
+            .map_init(syntax::new_parser, |parser, (file, index)| {
                 let scopes = &projects[*index];
                 let relative = scopes.project.relative(file);
                 scopes.library.contains(&relative).then(|| {
                     let entry_point = scopes.entry_points.contains(&relative);
-                    audit_file(file, entry_point, &scopes.names, &kinds)
+                    let context = FileContext {
+                        entry_point,
+                        names: &scopes.names,
+                        kinds: &kinds,
+                    };
+                    audit_file(parser, file, &context)
                 })
             })
             .collect()
@@ -174,12 +180,24 @@ fn glob_error(error: globset::Error) -> RunError {
     }
 }
 
-fn audit_file(
-    path: &std::path::Path,
+/// What auditing one file needs besides its path.
+struct FileContext<'a> {
+    /// Entry points may exit anywhere.
     entry_point: bool,
-    names: &NameMatcher,
-    kinds: &KindTable,
+    names: &'a NameMatcher,
+    kinds: &'a KindTable,
+}
+
+fn audit_file(
+    parser: &mut tree_sitter::Parser,
+    path: &std::path::Path,
+    context: &FileContext,
 ) -> FileAudit {
+    let FileContext {
+        entry_point,
+        names,
+        kinds,
+    } = *context;
     let file = crate::source::display_path(path);
     // An unreadable or non-UTF-8 file has nothing to audit; `diff` reports it.
     let Ok(Ok(source)) = std::fs::read(path).map(SourceText::decode) else {
@@ -189,7 +207,7 @@ fn audit_file(
         };
     };
     let text = source.text.as_str();
-    let tree = syntax::parse(text);
+    let tree = syntax::parse_with(parser, text);
     let root = tree.root_node();
     let census = metrics::census(root, text, entry_point, kinds, names);
     let mut collector = Collector {
