@@ -334,28 +334,47 @@ const STATEMENT_CONTAINERS: &[&str] = &[
 /// (`sys.exit`, `exit`, `quit`, `os._exit`) and `threading.local()`.
 const CALLED_NAMES: &[&str] = &["exit", "quit", "_exit", "local"];
 
-/// Whether the census must look inside expressions: only calls and
-/// identifiers live there, and a file where none of the calls it counts can
-/// occur (nor `get(` with a config name, nor an escape-hatch name) has none
-/// worth finding. Functions, raises, globals and decorators are statements.
-fn needs_expressions(source: &str, config_names: &NameMatcher) -> bool {
+/// Where in the text the census must look inside expressions, sorted:
+/// only calls and identifiers live there, and a subtree holding none of the
+/// calls it counts (nor `get(` with a config name, nor an escape-hatch name)
+/// has none worth finding. Functions, raises, globals and decorators are
+/// statements and are found without these.
+fn expression_spots(source: &str, config_names: &NameMatcher) -> Vec<usize> {
     let bytes = source.as_bytes();
-    CALLED_NAMES.iter().any(|name| is_called_in(bytes, name))
-        || ["validate_config", "no_validation"]
-            .iter()
-            .any(|name| memchr::memmem::find(bytes, name.as_bytes()).is_some())
-        || (is_called_in(bytes, "get") && config_names.may_appear_in(source))
+    let mut spots: Vec<usize> = CALLED_NAMES
+        .iter()
+        .flat_map(|name| called_at(bytes, name))
+        .collect();
+    for name in ["validate_config", "no_validation"] {
+        spots.extend(memchr::memmem::find_iter(bytes, name.as_bytes()));
+    }
+    if config_names.may_appear_in(source) {
+        spots.extend(called_at(bytes, "get"));
+    }
+    spots.sort_unstable();
+    spots
 }
 
-/// Whether `name` occurs as a whole word followed by `(`, allowing any
+/// Where `name` occurs as a whole word followed by `(`, allowing any
 /// whitespace, line continuations and comments in between.
-fn is_called_in(text: &[u8], name: &str) -> bool {
+fn called_at<'a>(text: &'a [u8], name: &'a str) -> impl Iterator<Item = usize> + 'a {
     let word = |byte: u8| byte.is_ascii_alphanumeric() || byte == b'_' || byte >= 0x80;
-    memchr::memmem::find_iter(text, name.as_bytes()).any(|at| {
+    memchr::memmem::find_iter(text, name.as_bytes()).filter(move |&at| {
         let end = at + name.len();
         let whole = (at == 0 || !word(text[at - 1])) && text.get(end).is_none_or(|b| !word(*b));
         whole && opens_call(&text[end..])
     })
+}
+
+#[cfg(test)]
+fn is_called_in(text: &[u8], name: &str) -> bool {
+    called_at(text, name).next().is_some()
+}
+
+/// Whether a spot lies inside `node`.
+fn holds_a_spot(node: Node, spots: &[usize]) -> bool {
+    let first = spots.partition_point(|&spot| spot < node.start_byte());
+    spots.get(first).is_some_and(|&spot| spot < node.end_byte())
 }
 
 fn opens_call(rest: &[u8]) -> bool {
@@ -374,7 +393,7 @@ fn opens_call(rest: &[u8]) -> bool {
 }
 
 /// Walks the tree once, dispatching each node by kind id; inside
-/// expressions only when the text says they can matter. `entry_point`
+/// expressions only where the text says they can matter. `entry_point`
 /// files may exit anywhere.
 pub fn census<'t>(
     root: Node<'t>,
@@ -384,8 +403,8 @@ pub fn census<'t>(
     config_names: &NameMatcher,
 ) -> Census<'t> {
     let ids = CensusKinds::new(kinds);
-    let deep = needs_expressions(source, config_names);
-    let descend = |node: Node| deep || ids.may_hold_statements(node, kinds);
+    let spots = expression_spots(source, config_names);
+    let descend = |node: Node| ids.may_hold_statements(node, kinds) || holds_a_spot(node, &spots);
     let mut census = Census::default();
     walk(root, descend, |node| {
         let kind = Some(kinds.of(node));
@@ -541,13 +560,29 @@ mod tests {
         // No exit, local, escape-hatch word or config name: statements only.
         let source = "@dataclass\nclass R:\n    items: list = field(default_factory=list)\n    def f(self):\n        global _state\n        if x:\n            raise SystemExit(2)\n        return [y.get(1) for y in z]\n";
         let names = NameMatcher::new(&["cfg".to_string()]).unwrap();
-        assert!(!needs_expressions(source, &names));
+        assert!(expression_spots(source, &names).is_empty());
         census_of(source, false, |_, census| {
             assert_eq!(census.functions.len(), 1);
             assert_eq!(census.exits.len(), 1);
             assert_eq!(census.dataclass_defaults.len(), 1);
             assert_eq!(census.global_names, ["_state"]);
             assert!(census.get_calls.is_empty());
+        });
+    }
+
+    #[test]
+    fn only_subtrees_with_a_counted_call_are_entered() {
+        let source = "x = [f(a) for a in b]\ny = g(h(1), sys.exit(2))\n";
+        let names = NameMatcher::new(&["cfg".to_string()]).unwrap();
+        let spots = expression_spots(source, &names);
+        assert_eq!(spots, [source.find("exit").unwrap()]);
+        let tree = syntax::parse(source);
+        let first = tree.root_node().named_child(0).unwrap();
+        let second = tree.root_node().named_child(1).unwrap();
+        assert!(!holds_a_spot(first, &spots));
+        assert!(holds_a_spot(second, &spots));
+        census_of(source, false, |_, census| {
+            assert_eq!(census.exits.len(), 1);
         });
     }
 
