@@ -13,6 +13,31 @@ pub fn parse(text: &str) -> Tree {
     parse_with(&mut new_parser(), text)
 }
 
+/// Bytes that continue a Python identifier; non-ASCII bytes can only be
+/// identifier characters outside strings and comments.
+pub fn is_identifier_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || byte == b'_' || byte >= 0x80
+}
+
+/// Whether `rest` (the text after a name) starts a call: `(` after any
+/// whitespace, line continuations and comments, since inside brackets a
+/// call may be split anywhere. Text filters use it, so erring towards
+/// "yes" only costs a parse.
+pub fn opens_call(rest: &[u8]) -> bool {
+    let mut index = 0;
+    while let Some(&byte) = rest.get(index) {
+        match byte {
+            b' ' | b'\t' | b'\r' | b'\n' | b'\x0c' | b'\\' => index += 1,
+            b'#' => {
+                let line_end = memchr::memchr(b'\n', &rest[index..]);
+                index = line_end.map_or(rest.len(), |n| index + n);
+            }
+            _ => return byte == b'(',
+        }
+    }
+    false
+}
+
 /// Punctuation whose presence is already implied by the parent's kind.
 /// Dropping it lets `f($$$ARGS)` ignore commas and a trailing comma.
 fn is_implied_punctuation(kind: &str) -> bool {

@@ -6,7 +6,7 @@
 use tree_sitter::Node;
 
 use super::provenance::{FileFacts, NameMatcher, Provenance};
-use crate::syntax::KindTable;
+use crate::syntax::{KindTable, is_identifier_byte, opens_call};
 
 fn text<'s>(node: Node, source: &'s str) -> &'s str {
     &source[node.byte_range()]
@@ -358,7 +358,7 @@ fn expression_spots(source: &str, config_names: &NameMatcher) -> Vec<usize> {
 /// Where `name` occurs as a whole word followed by `(`, allowing any
 /// whitespace, line continuations and comments in between.
 fn called_at<'a>(text: &'a [u8], name: &'a str) -> impl Iterator<Item = usize> + 'a {
-    let word = |byte: u8| byte.is_ascii_alphanumeric() || byte == b'_' || byte >= 0x80;
+    let word = is_identifier_byte;
     memchr::memmem::find_iter(text, name.as_bytes()).filter(move |&at| {
         let end = at + name.len();
         let whole = (at == 0 || !word(text[at - 1])) && text.get(end).is_none_or(|b| !word(*b));
@@ -375,21 +375,6 @@ fn is_called_in(text: &[u8], name: &str) -> bool {
 fn holds_a_spot(node: Node, spots: &[usize]) -> bool {
     let first = spots.partition_point(|&spot| spot < node.start_byte());
     spots.get(first).is_some_and(|&spot| spot < node.end_byte())
-}
-
-fn opens_call(rest: &[u8]) -> bool {
-    let mut index = 0;
-    while let Some(&byte) = rest.get(index) {
-        match byte {
-            b' ' | b'\t' | b'\r' | b'\n' | b'\x0c' | b'\\' => index += 1,
-            b'#' => {
-                let line_end = memchr::memchr(b'\n', &rest[index..]);
-                index = line_end.map_or(rest.len(), |n| index + n);
-            }
-            _ => return byte == b'(',
-        }
-    }
-    false
 }
 
 /// Walks the tree once, dispatching each node by kind id; inside

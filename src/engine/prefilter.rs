@@ -5,6 +5,7 @@ use memchr::memmem::Finder;
 
 use crate::analysis::Provenance;
 use crate::rules::{Rule, TokenSpec};
+use crate::syntax::{is_identifier_byte, opens_call};
 
 /// A literal that must occur in a file, optionally as a whole identifier
 /// on either side (so `exit` does not count inside `__exit__` or `atexit`)
@@ -20,12 +21,6 @@ struct Token {
     unqualified: bool,
     /// Preceded by this keyword on the same logical line.
     after_keyword: Option<&'static str>,
-}
-
-/// Bytes that continue a Python identifier; non-ASCII bytes can only be
-/// identifier characters outside strings and comments.
-fn is_identifier_byte(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || byte == b'_' || byte >= 0x80
 }
 
 impl Token {
@@ -115,20 +110,6 @@ fn before_spaces(mut text: &[u8]) -> &[u8] {
             _ => return text,
         }
     }
-}
-
-/// Whether `rest` starts a call: `(` after spaces, tabs or `\` line continuations.
-fn opens_call(rest: &[u8]) -> bool {
-    let mut index = 0;
-    while index < rest.len() {
-        match rest[index] {
-            b' ' | b'\t' | b'\x0c' => index += 1,
-            b'\\' if rest[index + 1..].starts_with(b"\n") => index += 2,
-            b'\\' if rest[index + 1..].starts_with(b"\r\n") => index += 3,
-            byte => return byte == b'(',
-        }
-    }
-    false
 }
 
 /// Alternatives, each a set of tokens that must all occur.
@@ -342,6 +323,11 @@ mod tests {
         assert!(!narrows(
             "  pattern: sys.exit($C)",
             "import sys  # then exit\n"
+        ));
+        // Inside brackets a call may be split over lines and comments.
+        assert!(narrows(
+            "  pattern: sys.exit($C)",
+            "import sys\nf(sys.exit  # why\n  (1))"
         ));
     }
 
