@@ -29,7 +29,7 @@ if [ -n "${BENCH_REF:-}" ]; then
   rm -rf "$src" && mkdir -p "$src"
   git archive "$commit" | tar -x -C "$src"
   mkdir -p "$src/bench"
-  cp bench/floor_read.rs bench/floor_parse.rs "$src/bench/"
+  cp bench/floor_read.rs bench/floor_parse.rs bench/walk_args.rs "$src/bench/"
   if ! grep -q 'bench/floor_parse.rs' "$src/Cargo.toml"; then
     printf '\n[[example]]\nname = "floor_read"\npath = "bench/floor_read.rs"\n\n[[example]]\nname = "floor_parse"\npath = "bench/floor_parse.rs"\n' >>"$src/Cargo.toml"
   fi

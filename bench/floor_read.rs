@@ -3,7 +3,10 @@
 //! (rayon; `RAYON_NUM_THREADS` sets the thread count). Prints
 //! `files=N bytes=B`. Not part of the library; see bench/README.md.
 
-use std::path::PathBuf;
+#[path = "walk_args.rs"]
+mod walk_args;
+
+use walk_args::python_files_from_args;
 
 use rayon::prelude::*;
 
@@ -20,23 +23,4 @@ fn main() {
         })
         .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
     println!("files={count} bytes={bytes}");
-}
-
-/// The `.py` files below the directories named on the command line, found
-/// by txo-codemod's own walker (`txo_codemod::walk`), so the floors and the
-/// tool walk exactly the same files.
-fn python_files_from_args() -> Vec<PathBuf> {
-    let roots: Vec<PathBuf> = std::env::args_os().skip(1).map(PathBuf::from).collect();
-    let roots = if roots.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        roots
-    };
-    match txo_codemod::walk::python_files(&roots, txo_codemod::walk::WalkOptions::default()) {
-        Ok(files) => files,
-        Err(error) => {
-            eprintln!("{error}");
-            std::process::exit(2);
-        }
-    }
 }
