@@ -3,7 +3,8 @@
 //! mutable state (plus the assessment-only facts), with
 //! `# txo-codemod: ignore[rule-id]` suppressions.
 
-use std::path::PathBuf;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use regex::Regex;
@@ -108,11 +109,10 @@ pub fn audit(options: &AuditOptions) -> Result<Vec<FileAudit>, RunError> {
             .par_iter()
             .zip(assigned.par_iter())
             // One parser per worker: its buffers are reused from file to file.
-            .map_init(syntax::new_parser, |parser, (file, index)| {
+            .map_init(syntax::new_parser, |parser, (file, (index, relative))| {
                 let scopes = &projects[*index];
-                let relative = scopes.project.relative(file);
-                scopes.library.contains(&relative).then(|| {
-                    let entry_point = scopes.entry_points.contains(&relative);
+                scopes.library.contains(relative).then(|| {
+                    let entry_point = scopes.entry_points.contains(relative);
                     let context = FileContext {
                         entry_point,
                         names: &scopes.names,
@@ -153,24 +153,59 @@ impl ProjectScopes {
 }
 
 /// The distinct projects of `files`, and for each file the index of its own.
-fn assign_projects(files: &[PathBuf]) -> Result<(Vec<ProjectScopes>, Vec<usize>), RunError> {
+/// A file's project (an index) and its path relative to the project root.
+type Assignment = (usize, String);
+
+/// Each file's project (the nearest one above it, so one run can audit
+/// several projects) and its path relative to that project's root.
+/// Discovery and canonicalisation run once per directory, not per file.
+fn assign_projects(files: &[PathBuf]) -> Result<(Vec<ProjectScopes>, Vec<Assignment>), RunError> {
     let mut projects: Vec<ProjectScopes> = Vec::new();
-    let mut assigned = Vec::new();
+    let mut directories: HashMap<&Path, (usize, PathBuf)> = HashMap::new();
+    let mut assigned = Vec::with_capacity(files.len());
     for file in files {
-        let project = Project::discover(file)?;
-        let known = projects
-            .iter()
-            .position(|p| p.project.canonical_root == project.canonical_root);
-        let index = match known {
-            Some(index) => index,
+        let directory = file.parent().unwrap_or(Path::new(""));
+        let (index, canonical_dir) = match directories.get(directory) {
+            Some(known) => known,
             None => {
-                projects.push(ProjectScopes::new(project)?);
-                projects.len() - 1
+                let index = project_index(&mut projects, Project::discover(file)?)?;
+                let canonical = canonical_dir(directory);
+                directories.entry(directory).or_insert((index, canonical))
             }
         };
-        assigned.push(index);
+        let absolute = match file.file_name() {
+            Some(name) => canonical_dir.join(name),
+            None => file.clone(),
+        };
+        let relative = projects[*index].project.relative_from(&absolute, file);
+        assigned.push((*index, relative));
     }
     Ok((projects, assigned))
+}
+
+fn canonical_dir(directory: &Path) -> PathBuf {
+    let spelled = if directory.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        directory
+    };
+    spelled
+        .canonicalize()
+        .unwrap_or_else(|_| spelled.to_path_buf())
+}
+
+/// The index of `project` in `projects`, added if its root is new.
+fn project_index(projects: &mut Vec<ProjectScopes>, project: Project) -> Result<usize, RunError> {
+    let known = projects
+        .iter()
+        .position(|p| p.project.canonical_root == project.canonical_root);
+    match known {
+        Some(index) => Ok(index),
+        None => {
+            projects.push(ProjectScopes::new(project)?);
+            Ok(projects.len() - 1)
+        }
+    }
 }
 
 fn glob_error(error: globset::Error) -> RunError {
@@ -512,5 +547,45 @@ mod tests {
             ]
         );
         assert_eq!(found[4].2.as_deref(), Some("__main__ block"));
+    }
+
+    #[test]
+    fn each_file_belongs_to_the_nearest_project() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |path: &str, text: &str| {
+            let path = dir.path().join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        write("pyproject.toml", "");
+        write("utils/a.py", "");
+        write("utils/b.py", "");
+        write("inner/txo-codemod.toml", "library = [\"lib/**\"]\n");
+        write("inner/lib/c.py", "");
+        write("inner/utils/d.py", "");
+        let root = dir.path().to_path_buf();
+        let files =
+            walk::python_files(std::slice::from_ref(&root), WalkOptions::default()).unwrap();
+        let (projects, assigned) = assign_projects(&files).unwrap();
+        assert_eq!(projects.len(), 2);
+        let mut seen: Vec<(bool, &str)> = assigned
+            .iter()
+            .map(|(index, relative)| {
+                (
+                    projects[*index].library.contains(relative),
+                    relative.as_str(),
+                )
+            })
+            .collect();
+        seen.sort();
+        assert_eq!(
+            seen,
+            [
+                (false, "utils/d.py"),
+                (true, "lib/c.py"),
+                (true, "utils/a.py"),
+                (true, "utils/b.py")
+            ]
+        );
     }
 }

@@ -161,6 +161,11 @@ impl Project {
     /// either was spelled (`utils/..`, `./a.py`, absolute).
     pub fn relative(&self, path: &Path) -> String {
         let absolute = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+        self.relative_from(&absolute, path)
+    }
+
+    /// Like [`Project::relative`], given `path` already made absolute.
+    pub fn relative_from(&self, absolute: &Path, path: &Path) -> String {
         let relative = absolute
             .strip_prefix(&self.canonical_root)
             .or_else(|_| path.strip_prefix(&self.root))
