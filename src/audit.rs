@@ -253,7 +253,7 @@ fn audit_file(
     // Provenance facts only where some `.get(...)` needs them and a config
     // name could be its source.
     if !census.get_calls.is_empty() && names.may_appear_in(text) {
-        let facts = FileFacts::analyze(&tree, text, names);
+        let facts = FileFacts::analyze(&tree, text, names, kinds);
         soft_fail_lookups(
             &metrics::soft_fail_lookups(&census.get_calls, &facts),
             &mut collector,

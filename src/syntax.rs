@@ -19,6 +19,65 @@ pub fn is_identifier_byte(byte: u8) -> bool {
     byte.is_ascii_alphanumeric() || byte == b'_' || byte >= 0x80
 }
 
+/// Where `word` occurs in `text` as a whole word (no identifier byte on
+/// either side).
+pub fn word_positions<'a>(text: &'a [u8], word: &'a str) -> impl Iterator<Item = usize> + 'a {
+    memchr::memmem::find_iter(text, word.as_bytes()).filter(move |&at| {
+        let end = at + word.len();
+        (at == 0 || !is_identifier_byte(text[at - 1]))
+            && text.get(end).is_none_or(|b| !is_identifier_byte(*b))
+    })
+}
+
+/// Whether one of the sorted byte offsets `spots` lies within `node`.
+pub fn spans_any(node: Node, spots: &[usize]) -> bool {
+    let first = spots.partition_point(|&spot| spot < node.start_byte());
+    spots.get(first).is_some_and(|&spot| spot < node.end_byte())
+}
+
+/// Pre-order walk; `descend` says whether to visit a node's children.
+pub fn walk_pruned<'t>(
+    root: Node<'t>,
+    descend: impl Fn(Node<'t>) -> bool,
+    mut visit: impl FnMut(Node<'t>),
+) {
+    let mut cursor = root.walk();
+    loop {
+        let node = cursor.node();
+        visit(node);
+        if descend(node) && cursor.goto_first_child() {
+            continue;
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                return;
+            }
+        }
+    }
+}
+
+/// Node kinds whose children include statements (or clauses that hold
+/// them): a walk for statements need enter nothing else.
+pub const STATEMENT_CONTAINERS: &[&str] = &[
+    "module",
+    "block",
+    "class_definition",
+    "function_definition",
+    "decorated_definition",
+    "if_statement",
+    "elif_clause",
+    "else_clause",
+    "for_statement",
+    "while_statement",
+    "try_statement",
+    "except_clause",
+    "except_group_clause",
+    "finally_clause",
+    "with_statement",
+    "match_statement",
+    "case_clause",
+];
+
 /// Whether `rest` (the text after a name) starts a call: `(` after any
 /// whitespace, line continuations and comments, since inside brackets a
 /// call may be split anywhere. Text filters use it, so erring towards
@@ -129,6 +188,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn kind_sets_match_by_id_including_aliases() {
+        let tree = parse("print\nif a:\n    pass\n");
+        let table = KindTable::new();
+        let set = KindSet::new(&table, &["identifier", "block"]);
+        let root = tree.root_node();
+        let print = root.named_child(0).unwrap().named_child(0).unwrap();
+        let statement = root.named_child(1).unwrap();
+        assert!(set.contains(print), "{}", print.kind());
+        assert!(set.contains(statement.child_by_field_name("consequence").unwrap()));
+        assert!(!set.contains(statement));
+        assert!(!set.contains(root));
+    }
+
+    #[test]
     fn significant_children_skip_commas_and_comments() {
         let tree = parse("f(a,  # note\n  b,)\n");
         let call = tree.root_node().child(0).unwrap().child(0).unwrap();
@@ -228,6 +301,31 @@ impl KindTable {
             .map(|named| language.id_for_node_kind(name, named))
             .find(|id| *id != 0)
             .and_then(|id| self.canonical.get(id as usize).copied())
+    }
+}
+
+/// A set of node kinds, tested by a node's own kind id (aliases included)
+/// without a name comparison: for walks that visit every node.
+#[derive(Debug, Clone)]
+pub struct KindSet(Vec<bool>);
+
+impl KindSet {
+    pub fn new(table: &KindTable, names: &[&str]) -> Self {
+        let wanted: Vec<u16> = names.iter().filter_map(|n| table.id_of_name(n)).collect();
+        KindSet(
+            table
+                .canonical
+                .iter()
+                .map(|canonical| wanted.contains(canonical))
+                .collect(),
+        )
+    }
+
+    pub fn contains(&self, node: Node) -> bool {
+        self.0
+            .get(node.kind_id() as usize)
+            .copied()
+            .unwrap_or(false)
     }
 }
 

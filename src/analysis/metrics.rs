@@ -6,27 +6,12 @@
 use tree_sitter::Node;
 
 use super::provenance::{FileFacts, NameMatcher, Provenance};
-use crate::syntax::{KindTable, is_identifier_byte, opens_call};
+use crate::syntax::{
+    KindSet, KindTable, STATEMENT_CONTAINERS, opens_call, spans_any, walk_pruned, word_positions,
+};
 
 fn text<'s>(node: Node, source: &'s str) -> &'s str {
     &source[node.byte_range()]
-}
-
-/// Pre-order walk; `descend` says whether to visit a node's children.
-fn walk<'t>(root: Node<'t>, descend: impl Fn(Node<'t>) -> bool, mut visit: impl FnMut(Node<'t>)) {
-    let mut cursor = root.walk();
-    loop {
-        let node = cursor.node();
-        visit(node);
-        if descend(node) && cursor.goto_first_child() {
-            continue;
-        }
-        while !cursor.goto_next_sibling() {
-            if !cursor.goto_parent() {
-                return;
-            }
-        }
-    }
 }
 
 /// A function and its length as the plan's `method_length` script computes
@@ -51,20 +36,22 @@ fn function_length<'t>(node: Node<'t>, source: &str) -> FunctionLength<'t> {
     }
 }
 
-/// Row of the last token that is not a comment.
+/// Row of the last token that is not a comment: down the last child that
+/// is neither a comment nor empty, stopping at a string (it is one token).
 fn last_code_row(node: Node) -> usize {
-    let mut current = node;
+    let mut cursor = node.walk();
     loop {
-        let mut cursor = current.walk();
-        let children: Vec<Node> = current.children(&mut cursor).collect();
-        match children
-            .into_iter()
-            .rev()
-            .find(|c| !c.is_extra() && c.end_byte() > c.start_byte())
-        {
-            Some(child) if child.kind() != "string" => current = child,
-            Some(child) => return child.end_position().row,
-            None => return current.end_position().row,
+        if !cursor.goto_last_child() {
+            return cursor.node().end_position().row;
+        }
+        while cursor.node().is_extra() || cursor.node().byte_range().is_empty() {
+            if !cursor.goto_previous_sibling() {
+                cursor.goto_parent();
+                return cursor.node().end_position().row;
+            }
+        }
+        if cursor.node().kind() == "string" {
+            return cursor.node().end_position().row;
         }
     }
 }
@@ -284,14 +271,14 @@ struct CensusKinds {
     global: Option<u16>,
     identifier: Option<u16>,
     /// Nodes whose children include statements.
-    statement_containers: Vec<u16>,
+    statement_containers: KindSet,
 }
 
 impl CensusKinds {
     /// Containers, and anything error recovery touched: it can wrap whole
     /// classes in an ERROR node (seen in the stdlib's test_compile.py).
-    fn may_hold_statements(&self, node: Node, kinds: &KindTable) -> bool {
-        node.has_error() || self.statement_containers.contains(&kinds.of(node))
+    fn may_hold_statements(&self, node: Node) -> bool {
+        node.has_error() || self.statement_containers.contains(node)
     }
 
     fn new(kinds: &KindTable) -> Self {
@@ -302,33 +289,10 @@ impl CensusKinds {
             decorated: kinds.id_of_name("decorated_definition"),
             global: kinds.id_of_name("global_statement"),
             identifier: kinds.id_of_name("identifier"),
-            statement_containers: STATEMENT_CONTAINERS
-                .iter()
-                .filter_map(|name| kinds.id_of_name(name))
-                .collect(),
+            statement_containers: KindSet::new(kinds, STATEMENT_CONTAINERS),
         }
     }
 }
-
-const STATEMENT_CONTAINERS: &[&str] = &[
-    "module",
-    "block",
-    "class_definition",
-    "function_definition",
-    "decorated_definition",
-    "if_statement",
-    "elif_clause",
-    "else_clause",
-    "for_statement",
-    "while_statement",
-    "try_statement",
-    "except_clause",
-    "except_group_clause",
-    "finally_clause",
-    "with_statement",
-    "match_statement",
-    "case_clause",
-];
 
 /// Names whose calls the census looks for inside expressions: exits
 /// (`sys.exit`, `exit`, `quit`, `os._exit`) and `threading.local()`.
@@ -358,23 +322,12 @@ fn expression_spots(source: &str, config_names: &NameMatcher) -> Vec<usize> {
 /// Where `name` occurs as a whole word followed by `(`, allowing any
 /// whitespace, line continuations and comments in between.
 fn called_at<'a>(text: &'a [u8], name: &'a str) -> impl Iterator<Item = usize> + 'a {
-    let word = is_identifier_byte;
-    memchr::memmem::find_iter(text, name.as_bytes()).filter(move |&at| {
-        let end = at + name.len();
-        let whole = (at == 0 || !word(text[at - 1])) && text.get(end).is_none_or(|b| !word(*b));
-        whole && opens_call(&text[end..])
-    })
+    word_positions(text, name).filter(move |&at| opens_call(&text[at + name.len()..]))
 }
 
 #[cfg(test)]
 fn is_called_in(text: &[u8], name: &str) -> bool {
     called_at(text, name).next().is_some()
-}
-
-/// Whether a spot lies inside `node`.
-fn holds_a_spot(node: Node, spots: &[usize]) -> bool {
-    let first = spots.partition_point(|&spot| spot < node.start_byte());
-    spots.get(first).is_some_and(|&spot| spot < node.end_byte())
 }
 
 /// Walks the tree once, dispatching each node by kind id; inside
@@ -389,9 +342,9 @@ pub fn census<'t>(
 ) -> Census<'t> {
     let ids = CensusKinds::new(kinds);
     let spots = expression_spots(source, config_names);
-    let descend = |node: Node| ids.may_hold_statements(node, kinds) || holds_a_spot(node, &spots);
+    let descend = |node: Node| ids.may_hold_statements(node) || spans_any(node, &spots);
     let mut census = Census::default();
-    walk(root, descend, |node| {
+    walk_pruned(root, descend, |node| {
         let kind = Some(kinds.of(node));
         if kind == ids.call {
             census.visit_call(node, source, entry_point);
@@ -463,14 +416,21 @@ mod tests {
 
     #[test]
     fn function_length_matches_python_ast() {
-        let source = "@deco\ndef f():\n    x = 1\n\n    return '''a\nb'''\n    # trailing comment\n\ndef g(): pass\n";
+        let source = "@deco\ndef f():\n    x = 1\n\n    return '''a\nb'''\n    # trailing comment\n\ndef g(): pass\ndef h():\n    if x:\n        y = (1,\n             2)  # c\n        # d\n    # e\n";
         census_of(source, false, |_, census| {
             let lengths: Vec<(String, usize)> = census
                 .functions
                 .into_iter()
                 .map(|f| (f.name, f.lines))
                 .collect();
-            assert_eq!(lengths, [("f".to_string(), 4), ("g".to_string(), 0)]);
+            assert_eq!(
+                lengths,
+                [
+                    ("f".to_string(), 4),
+                    ("g".to_string(), 0),
+                    ("h".to_string(), 3)
+                ]
+            );
         });
     }
 
@@ -564,8 +524,8 @@ mod tests {
         let tree = syntax::parse(source);
         let first = tree.root_node().named_child(0).unwrap();
         let second = tree.root_node().named_child(1).unwrap();
-        assert!(!holds_a_spot(first, &spots));
-        assert!(holds_a_spot(second, &spots));
+        assert!(!spans_any(first, &spots));
+        assert!(spans_any(second, &spots));
         census_of(source, false, |_, census| {
             assert_eq!(census.exits.len(), 1);
         });
@@ -578,10 +538,10 @@ mod tests {
         let tree = syntax::parse("@\nclass A:\n    pass\n");
         let error = tree.root_node().named_child(0).unwrap();
         assert!(error.is_error());
-        assert!(ids.may_hold_statements(error, &kinds));
+        assert!(ids.may_hold_statements(error));
         let tree = syntax::parse("x = f(1)\n");
         let statement = tree.root_node().named_child(0).unwrap();
-        assert!(!ids.may_hold_statements(statement, &kinds));
-        assert!(ids.may_hold_statements(tree.root_node(), &kinds));
+        assert!(!ids.may_hold_statements(statement));
+        assert!(ids.may_hold_statements(tree.root_node()));
     }
 }

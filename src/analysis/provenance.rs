@@ -12,6 +12,10 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::{Deserialize, Serialize};
 use tree_sitter::{Node, Tree};
 
+use crate::syntax::{
+    KindSet, KindTable, STATEMENT_CONTAINERS, spans_any, walk_pruned, word_positions,
+};
+
 /// What a `where: {X: {provenance: …}}` constraint asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -124,9 +128,14 @@ pub struct FileFacts<'a> {
 const MAX_ROUNDS: usize = 3;
 
 impl<'a> FileFacts<'a> {
-    pub fn analyze(tree: &Tree, source: &'a str, names: &'a NameMatcher) -> Self {
+    pub fn analyze(
+        tree: &Tree,
+        source: &'a str,
+        names: &'a NameMatcher,
+        kinds: &KindTable,
+    ) -> Self {
         let root = tree.root_node();
-        let structure = Structure::collect(root, source.contains("add_argument"));
+        let structure = Structure::collect(root, source, kinds);
         let mut scope_nodes = vec![root];
         scope_nodes.extend(structure.functions.iter().copied());
         let mut facts = FileFacts {
@@ -418,7 +427,13 @@ struct Structure<'t> {
 }
 
 impl<'t> Structure<'t> {
-    fn collect(root: Node<'t>, with_calls: bool) -> Self {
+    fn collect(root: Node<'t>, source: &str, kinds: &KindTable) -> Self {
+        let with_calls = source.contains("add_argument");
+        let descend = Structure::descend_where(source, kinds, with_calls);
+        Structure::collect_entering(root, with_calls, descend)
+    }
+
+    fn collect_entering(root: Node<'t>, with_calls: bool, descend: impl Fn(Node) -> bool) -> Self {
         let mut structure = Structure {
             functions: Vec::new(),
             assignments: HashMap::new(),
@@ -427,9 +442,7 @@ impl<'t> Structure<'t> {
         // Open scopes as (end byte, scope id); `None` marks a class body or
         // lambda, whose assignments belong to no function scope.
         let mut open: Vec<(usize, Option<usize>)> = vec![(usize::MAX, Some(root.id()))];
-        let mut cursor = root.walk();
-        loop {
-            let node = cursor.node();
+        walk_pruned(root, descend, |node| {
             while open
                 .last()
                 .is_some_and(|(end, _)| node.start_byte() >= *end)
@@ -437,15 +450,28 @@ impl<'t> Structure<'t> {
                 open.pop();
             }
             structure.visit(node, &mut open, with_calls);
-            if cursor.goto_first_child() {
-                continue;
-            }
-            while !cursor.goto_next_sibling() {
-                if !cursor.goto_parent() {
-                    return structure;
-                }
-            }
+        });
+        structure
+    }
+
+    /// Which nodes the walk enters: statements and assignments (chained
+    /// ones nest), and expressions only where the text holds a `for`
+    /// (comprehension loops bind names), a `lambda` (a scope) or, when
+    /// wanted, an `add_argument` call. Everything else it collects is a
+    /// statement.
+    fn descend_where(source: &str, kinds: &KindTable, with_calls: bool) -> impl Fn(Node) -> bool {
+        let mut entered: Vec<&str> = STATEMENT_CONTAINERS.to_vec();
+        entered.extend(["expression_statement", "assignment"]);
+        let entered = KindSet::new(kinds, &entered);
+        let bytes = source.as_bytes();
+        let mut spots: Vec<usize> = word_positions(bytes, "for")
+            .chain(word_positions(bytes, "lambda"))
+            .collect();
+        if with_calls {
+            spots.extend(memchr::memmem::find_iter(bytes, b"add_argument"));
         }
+        spots.sort_unstable();
+        move |node| node.has_error() || entered.contains(node) || spans_any(node, &spots)
     }
 
     fn visit(&mut self, node: Node<'t>, open: &mut Vec<(usize, Option<usize>)>, with_calls: bool) {
@@ -625,11 +651,39 @@ mod tests {
         assert!(globbed.may_appear_in("anything"));
     }
 
+    #[test]
+    fn the_pruned_walk_collects_what_the_full_walk_does() {
+        let source = "import argparse\nfrom x import (cfg,\n  y)\nclass C:\n    a = 1\n    def m(self, settings):\n        self.s = settings\n        v = [k for k in self.s.values()]\n        f = lambda q: [z for z in q]\n        if v:\n            w = u = {s: t for s, t in settings.items()}\n    def n(self): return self.s.get('a', 1)\ndef g(p):\n    p._add_argument('--x', dest='y')\n    for i in range(3):\n        try:\n            r = config['a']\n        except KeyError as e:\n            with open(f) as h:\n                r = (h.read() if h else [a for a in b])\nmatch q:\n    case 1:\n        m = 2\nformat = before_for = 1\n";
+        let tree = syntax::parse(source);
+        let root = tree.root_node();
+        let kinds = KindTable::new();
+        let pruned = Structure::collect(root, source, &kinds);
+        let full = Structure::collect_entering(root, true, |_| true);
+        assert_eq!(pruned.functions, full.functions);
+        let ids = |s: &Structure| {
+            let mut all: Vec<(usize, Vec<usize>)> = s
+                .assignments
+                .iter()
+                .map(|(scope, nodes)| (*scope, nodes.iter().map(|n| n.id()).collect()))
+                .collect();
+            all.sort();
+            all
+        };
+        assert_eq!(ids(&pruned), ids(&full));
+        assert_eq!(ids(&full).iter().map(|(_, n)| n.len()).sum::<usize>(), 14);
+        assert_eq!(
+            argparse_dests(&pruned.add_argument_calls, source),
+            argparse_dests(&full.add_argument_calls, source)
+        );
+        let dests = argparse_dests(&pruned.add_argument_calls, source);
+        assert_eq!(dests, HashSet::from(["y".to_string()]));
+    }
+
     /// Provenance of the receiver of the first `.get` whose text starts with `receiver`.
     fn provenance(source: &str, receiver: &str, nth: usize) -> Option<Provenance> {
         let tree = syntax::parse(source);
         let names = names();
-        let facts = FileFacts::analyze(&tree, source, &names);
+        let facts = FileFacts::analyze(&tree, source, &names, &KindTable::new());
         let mut attributes = Vec::new();
         collect_kind(tree.root_node(), "call", &mut attributes);
         let receivers: Vec<Node> = attributes
@@ -691,7 +745,7 @@ mod tests {
         let source = "p = argparse.ArgumentParser()\np.add_argument('--no-validation', action='store_true')\np.add_argument('-d', '--debug')\np.add_argument('env')\np.add_argument('--x', dest='why')\nns = p.parse_args()\nns.get('a')\n";
         let tree = syntax::parse(source);
         let names = names();
-        let facts = FileFacts::analyze(&tree, source, &names);
+        let facts = FileFacts::analyze(&tree, source, &names, &KindTable::new());
         let mut dests: Vec<_> = facts.argparse_dests.iter().cloned().collect();
         dests.sort();
         assert_eq!(dests, ["debug", "env", "no_validation", "why"]);

@@ -145,7 +145,12 @@ impl<'s> ScanState<'s, '_> {
 
     fn facts(&self) -> &FileFacts<'s> {
         self.facts.get_or_init(|| {
-            FileFacts::analyze(self.tree, self.matcher.source, self.context.config_names)
+            FileFacts::analyze(
+                self.tree,
+                self.matcher.source,
+                self.context.config_names,
+                self.matcher.kinds,
+            )
         })
     }
 }
