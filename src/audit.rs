@@ -98,32 +98,100 @@ pub struct AuditOptions {
 /// Audits the library files under `options.paths`, sorted by path.
 pub fn audit(options: &AuditOptions) -> Result<Vec<FileAudit>, RunError> {
     let files = walk::python_files(&options.paths, options.walk)?;
-    let (projects, assigned) = assign_projects(&files)?;
+    let plan = AuditPlan::new(&files)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.threads)
         .build()
         .map_err(|e| RunError::Threads(e.to_string()))?;
-    let kinds = KindTable::new();
     let audits: Vec<Option<FileAudit>> = pool.install(|| {
         files
             .par_iter()
-            .zip(assigned.par_iter())
+            .enumerate()
             // One parser per worker: its buffers are reused from file to file.
-            .map_init(syntax::new_parser, |parser, (file, (index, relative))| {
-                let scopes = &projects[*index];
-                scopes.library.contains(relative).then(|| {
-                    let entry_point = scopes.entry_points.contains(relative);
-                    let context = FileContext {
-                        entry_point,
-                        names: &scopes.names,
-                        kinds: &kinds,
-                    };
-                    audit_file(parser, file, &context)
+            .map_init(syntax::new_parser, |parser, (index, file)| {
+                plan.is_library(index).then(|| {
+                    // An unreadable or non-UTF-8 file has nothing to audit;
+                    // `diff` reports it.
+                    match std::fs::read(file).map(SourceText::decode) {
+                        Ok(Ok(source)) => {
+                            let tree = syntax::parse_with(parser, &source.text);
+                            plan.audit_parsed(index, file, Some((&source.text, &tree)))
+                        }
+                        _ => plan.audit_parsed(index, file, None),
+                    }
                 })
             })
             .collect()
     });
     Ok(audits.into_iter().flatten().collect())
+}
+
+/// What auditing a list of files needs: each file's project (its library
+/// and entry-point globs, its config names) and the grammar's kind table.
+pub struct AuditPlan {
+    projects: Vec<ProjectScopes>,
+    /// Per file, in the order of the list.
+    assigned: Vec<Assignment>,
+    kinds: KindTable,
+}
+
+impl AuditPlan {
+    pub fn new(files: &[PathBuf]) -> Result<Self, RunError> {
+        let (projects, assigned) = assign_projects(files)?;
+        Ok(AuditPlan {
+            projects,
+            assigned,
+            kinds: KindTable::new(),
+        })
+    }
+
+    /// Whether the file at `index` is library code (the audit covers only that).
+    pub fn is_library(&self, index: usize) -> bool {
+        let (project, relative) = &self.assigned[index];
+        self.projects[*project].library.contains(relative)
+    }
+
+    /// The audit of the file at `index`, given its text and tree; `None`
+    /// when it could not be read or decoded (nothing to audit).
+    pub fn audit_parsed(
+        &self,
+        index: usize,
+        path: &Path,
+        parsed: Option<(&str, &tree_sitter::Tree)>,
+    ) -> FileAudit {
+        let (project, relative) = &self.assigned[index];
+        let scopes = &self.projects[*project];
+        let context = FileContext {
+            entry_point: scopes.entry_points.contains(relative),
+            names: &scopes.names,
+            kinds: &self.kinds,
+        };
+        let file = crate::source::display_path(path);
+        match parsed {
+            Some((text, tree)) => audit_tree(file, text, tree, &context),
+            None => FileAudit {
+                file,
+                findings: Vec::new(),
+            },
+        }
+    }
+}
+
+impl crate::run::ParsedFileHook for AuditPlan {
+    type Output = FileAudit;
+
+    fn wants(&self, index: usize) -> bool {
+        self.is_library(index)
+    }
+
+    fn parsed(
+        &self,
+        index: usize,
+        path: &Path,
+        parsed: Option<(&str, &tree_sitter::Tree)>,
+    ) -> FileAudit {
+        self.audit_parsed(index, path, parsed)
+    }
 }
 
 /// A project with its settings compiled: which files are library code,
@@ -152,7 +220,6 @@ impl ProjectScopes {
     }
 }
 
-/// The distinct projects of `files`, and for each file the index of its own.
 /// A file's project (an index) and its path relative to the project root.
 type Assignment = (usize, String);
 
@@ -223,9 +290,10 @@ struct FileContext<'a> {
     kinds: &'a KindTable,
 }
 
-fn audit_file(
-    parser: &mut tree_sitter::Parser,
-    path: &std::path::Path,
+fn audit_tree(
+    file: String,
+    text: &str,
+    tree: &tree_sitter::Tree,
     context: &FileContext,
 ) -> FileAudit {
     let FileContext {
@@ -233,16 +301,6 @@ fn audit_file(
         names,
         kinds,
     } = *context;
-    let file = crate::source::display_path(path);
-    // An unreadable or non-UTF-8 file has nothing to audit; `diff` reports it.
-    let Ok(Ok(source)) = std::fs::read(path).map(SourceText::decode) else {
-        return FileAudit {
-            file,
-            findings: Vec::new(),
-        };
-    };
-    let text = source.text.as_str();
-    let tree = syntax::parse_with(parser, text);
     let root = tree.root_node();
     let census = metrics::census(root, text, entry_point, kinds, names);
     let mut collector = Collector {
@@ -253,7 +311,7 @@ fn audit_file(
     // Provenance facts only where some `.get(...)` needs them and a config
     // name could be its source.
     if !census.get_calls.is_empty() && names.may_appear_in(text) {
-        let facts = FileFacts::analyze(&tree, text, names, kinds);
+        let facts = FileFacts::analyze(tree, text, names, kinds);
         soft_fail_lookups(
             &metrics::soft_fail_lookups(&census.get_calls, &facts),
             &mut collector,

@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
+use tree_sitter::Tree;
 
 use crate::analysis::NameMatcher;
 use crate::engine::{
@@ -93,8 +94,42 @@ struct Plan<'r> {
     config_names: Vec<NameMatcher>,
 }
 
+/// More to learn from each parsed file, on the run's own parse (`assess`
+/// audits library files while the rules run, so no file is parsed twice).
+pub trait ParsedFileHook: Sync {
+    type Output: Send;
+    /// Whether the file at `index` (in walk order) is wanted, even where no
+    /// rule applies to it.
+    fn wants(&self, index: usize) -> bool;
+    /// Called once per wanted file, with its text and tree, or `None` when
+    /// it could not be read or decoded.
+    fn parsed(&self, index: usize, path: &Path, parsed: Option<(&str, &Tree)>) -> Self::Output;
+}
+
+/// No hook: the plain run.
+struct NoHook;
+
+impl ParsedFileHook for NoHook {
+    type Output = ();
+    fn wants(&self, _: usize) -> bool {
+        false
+    }
+    fn parsed(&self, _: usize, _: &Path, _: Option<(&str, &Tree)>) {}
+}
+
 pub fn run(rules: &[&Rule], options: &RunOptions) -> Result<RunResult, RunError> {
+    run_with(rules, options, |_| Ok(NoHook)).map(|(result, _)| result)
+}
+
+/// A run that also hands every file the hook (made from the walked files)
+/// wants to it; its outputs come back in walk order (sorted by path).
+pub fn run_with<H: ParsedFileHook>(
+    rules: &[&Rule],
+    options: &RunOptions,
+    make_hook: impl FnOnce(&[PathBuf]) -> Result<H, RunError>,
+) -> Result<(RunResult, Vec<H::Output>), RunError> {
     let files = walk::python_files(&options.paths, options.walk)?;
+    let hook = make_hook(&files)?;
     let (projects, file_projects) = assign_projects(&options.paths, &files)?;
     let plan = make_plan(rules, projects, options.explicit_rules)?;
     let pool = rayon::ThreadPoolBuilder::new()
@@ -102,23 +137,32 @@ pub fn run(rules: &[&Rule], options: &RunOptions) -> Result<RunResult, RunError>
         .build()
         .map_err(|e| RunError::Threads(e.to_string()))?;
     let progress = progress_bar(options.show_progress, files.len());
-    let mut reports: Vec<FileReport> = pool.install(|| {
+    let processed: Vec<(FileReport, Option<H::Output>)> = pool.install(|| {
         files
             .par_iter()
+            .enumerate()
             .zip(file_projects.par_iter())
-            .map_init(syntax::new_parser, |parser, (path, project)| {
-                let report = process_file(&plan, parser, path, *project);
+            .map_init(syntax::new_parser, |parser, ((index, path), project)| {
+                let file = FileInRun {
+                    index,
+                    path,
+                    project: *project,
+                };
+                let result = process_file(&plan, parser, &file, &hook);
                 progress.inc(1);
-                report
+                result
             })
             .collect()
     });
     progress.finish_and_clear();
+    let (mut reports, outputs): (Vec<FileReport>, Vec<Option<H::Output>>) =
+        processed.into_iter().unzip();
     reports.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(RunResult {
+    let result = RunResult {
         projects: plan.projects,
         files: reports,
-    })
+    };
+    Ok((result, outputs.into_iter().flatten().collect()))
 }
 
 fn progress_bar(wanted: bool, len: usize) -> indicatif::ProgressBar {
@@ -217,40 +261,69 @@ fn make_plan<'r>(
     })
 }
 
-fn process_file(
+/// One walked file: its place in the walk, its path, its project.
+struct FileInRun<'a> {
+    index: usize,
+    path: &'a Path,
+    project: usize,
+}
+
+/// Reads, filters, parses and rewrites one file. A file the hook wants is
+/// read and parsed even when no rule applies; it still counts as skipped.
+fn process_file<H: ParsedFileHook>(
     plan: &Plan,
     parser: &mut tree_sitter::Parser,
-    path: &Path,
-    project: usize,
-) -> FileReport {
+    file: &FileInRun,
+    hook: &H,
+) -> (FileReport, Option<H::Output>) {
     let report = |outcome| FileReport {
-        path: path.to_path_buf(),
-        display: source::display_path(path),
-        project,
+        path: file.path.to_path_buf(),
+        display: source::display_path(file.path),
+        project: file.project,
         outcome,
     };
-    let relative = plan.projects[project].relative(path);
-    let mut applicable: Vec<bool> = plan.scopes[project]
-        .iter()
-        .map(|scope| scope.as_ref().is_some_and(|s| s.contains(&relative)))
-        .collect();
-    if !applicable.iter().any(|a| *a) {
-        return report(Outcome::Skipped);
+    let wanted = hook.wants(file.index);
+    let unparsed = || wanted.then(|| hook.parsed(file.index, file.path, None));
+    let mut applicable = plan.applicable(file);
+    let rules_may_apply = applicable.iter().any(|a| *a);
+    if !rules_may_apply && !wanted {
+        return (report(Outcome::Skipped), None);
     }
-    let bytes = match std::fs::read(path) {
+    let bytes = match std::fs::read(file.path) {
         Ok(bytes) => bytes,
-        Err(error) => return report(Outcome::ReadError(error.to_string())),
+        Err(error) if rules_may_apply => {
+            return (report(Outcome::ReadError(error.to_string())), unparsed());
+        }
+        Err(_) => return (report(Outcome::Skipped), unparsed()),
     };
-    if !plan.prefilters[project].narrow(&bytes, &mut applicable) {
-        return report(Outcome::Skipped);
+    let rules_apply =
+        rules_may_apply && plan.prefilters[file.project].narrow(&bytes, &mut applicable);
+    if !rules_apply && !wanted {
+        return (report(Outcome::Skipped), None);
     }
     let source = match SourceText::decode(bytes) {
         Ok(source) => source,
-        Err(error) => return report(Outcome::NotUtf8(error)),
+        Err(error) if rules_apply => return (report(Outcome::NotUtf8(error)), unparsed()),
+        Err(_) => return (report(Outcome::Skipped), unparsed()),
     };
     let tree = syntax::parse_with(parser, &source.text);
+    let output = wanted.then(|| hook.parsed(file.index, file.path, Some((&source.text, &tree))));
+    if !rules_apply {
+        return (report(Outcome::Skipped), output);
+    }
+    let processed = rewrite_file(plan, file.project, source, tree, &applicable);
+    (report(Outcome::Processed(processed)), output)
+}
+
+fn rewrite_file(
+    plan: &Plan,
+    project: usize,
+    source: SourceText,
+    tree: Tree,
+    applicable: &[bool],
+) -> Processed {
     let context = FileContext {
-        applicable: &applicable,
+        applicable,
         config_names: &plan.config_names[project],
         settings: &plan.projects[project].settings,
     };
@@ -259,13 +332,24 @@ fn process_file(
     // warnings carry their positions, so a rule that fires everywhere
     // does not keep the whole tree of files in memory.
     let keep_source = !rewrite.edits.is_empty();
-    report(Outcome::Processed(Processed {
+    Processed {
         source: keep_source.then_some(source),
         edits: rewrite.edits,
         new_text: rewrite.new_text,
         findings: rewrite.findings,
         warnings: rewrite.warnings,
-    }))
+    }
+}
+
+impl Plan<'_> {
+    /// Per rule: whether its file scope in this file's project covers it.
+    fn applicable(&self, file: &FileInRun) -> Vec<bool> {
+        let relative = self.projects[file.project].relative(file.path);
+        self.scopes[file.project]
+            .iter()
+            .map(|scope| scope.as_ref().is_some_and(|s| s.contains(&relative)))
+            .collect()
+    }
 }
 
 /// Counts for the summary line.
@@ -311,5 +395,72 @@ impl RunResult {
         self.files
             .iter()
             .any(|f| matches!(f.outcome, Outcome::ReadError(_)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Records each file it is handed: its name and the length of its text.
+    struct Recorder;
+
+    impl ParsedFileHook for Recorder {
+        type Output = (String, Option<usize>);
+        fn wants(&self, _: usize) -> bool {
+            true
+        }
+        fn parsed(&self, _: usize, path: &Path, parsed: Option<(&str, &Tree)>) -> Self::Output {
+            let name = path.file_name().unwrap().to_string_lossy().to_string();
+            let length = parsed.map(|(text, tree)| {
+                assert_eq!(tree.root_node().end_byte(), text.len());
+                text.len()
+            });
+            (name, length)
+        }
+    }
+
+    #[test]
+    fn the_hook_gets_every_wanted_file_once_whether_or_not_rules_apply() {
+        let dir = tempfile::tempdir().unwrap();
+        let utils = dir.path().join("utils");
+        std::fs::create_dir_all(&utils).unwrap();
+        std::fs::write(dir.path().join("pyproject.toml"), "").unwrap();
+        let edited = "def f(config):\n    return config.get('a', 1)\n";
+        std::fs::write(utils.join("a.py"), edited).unwrap();
+        std::fs::write(utils.join("bad.py"), b"config.get('a', 1)  # \xff\n").unwrap();
+        std::fs::write(utils.join("plain.py"), "x = 1\n").unwrap();
+        let set = crate::rules::load::load_rule_set(&[], &crate::syntax::KindTable::new()).unwrap();
+        let rules: Vec<&Rule> = set.rules.iter().filter(|r| r.phase == 1).collect();
+        let options = RunOptions {
+            paths: vec![dir.path().to_path_buf()],
+            walk: WalkOptions::default(),
+            threads: 1,
+            show_progress: false,
+            explicit_rules: false,
+        };
+        let (result, seen) = run_with(&rules, &options, |files| {
+            assert_eq!(files.len(), 3);
+            Ok(Recorder)
+        })
+        .unwrap();
+        let expected = [
+            ("a.py".to_string(), Some(edited.len())),
+            ("bad.py".to_string(), None),
+            ("plain.py".to_string(), Some(6)),
+        ];
+        assert_eq!(seen, expected);
+        let outcomes: Vec<&str> = result
+            .files
+            .iter()
+            .map(|f| match &f.outcome {
+                Outcome::Processed(p) if !p.edits.is_empty() => "edited",
+                Outcome::Processed(_) => "unchanged",
+                Outcome::NotUtf8(_) => "not utf-8",
+                Outcome::Skipped => "skipped",
+                Outcome::ReadError(_) => "unreadable",
+            })
+            .collect();
+        assert_eq!(outcomes, ["edited", "not utf-8", "skipped"]);
     }
 }

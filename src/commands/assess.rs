@@ -5,9 +5,9 @@ use std::collections::{BTreeMap, HashSet};
 
 use serde::Serialize;
 
-use crate::audit::{self, AuditOptions, FileAudit};
+use crate::audit::{self, AuditPlan, FileAudit};
 use crate::cli::{AssessArgs, AssessFormat};
-use crate::commands::{Exit, dry_run, load_rules, report_rule_errors};
+use crate::commands::{Exit, load_rules, report_rule_errors};
 use crate::rules::Rule;
 use crate::run::{Outcome, RunResult};
 use crate::safety::phase_title;
@@ -58,15 +58,18 @@ pub fn execute(args: &AssessArgs) -> Exit {
     let walk = WalkOptions {
         no_ignore: args.no_ignore,
     };
-    let result = dry_run(&rules, &args.paths, walk, args.threads);
-    let audits = audit::audit(&AuditOptions {
+    // One pass: the dry run of every rule, and the audit of library files
+    // on the same parse.
+    let options = crate::run::RunOptions {
         paths: args.paths.clone(),
         walk,
         threads: args.threads,
-    });
-    let (result, audits) = match (result, audits) {
-        (Ok(result), Ok(audits)) => (result, audits),
-        (Err(error), _) | (_, Err(error)) => {
+        show_progress: true,
+        explicit_rules: false,
+    };
+    let (result, audits) = match crate::run::run_with(&rules, &options, AuditPlan::new) {
+        Ok(both) => both,
+        Err(error) => {
             eprintln!("{:?}", miette::Report::new(error));
             return Exit::Error;
         }
