@@ -225,3 +225,29 @@ fn report_tracks_pending_then_applied_changes() {
             .any(|r| r["status"] == "needs review")
     );
 }
+
+/// `check … | head` closes the pipe early: the tool stops quietly instead
+/// of panicking (exit 101) on the failed write.
+#[test]
+fn a_reader_that_stops_early_is_not_an_error() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let project = Project::with_pyproject("[tool.txo-codemod]\nlibrary = [\"**\"]\n");
+    // Far more output than a pipe buffers (64 KiB).
+    let globals: String = (0..3000).map(|n| format!("_cache_{n} = {{}}\n")).collect();
+    project.write("state.py", globals);
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("txo-codemod"))
+        .args(["check", "."])
+        .current_dir(project.root())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    // The read end is dropped here, as `head` would.
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+}

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::audit::{self, AuditPlan, FileAudit};
 use crate::cli::{AssessArgs, AssessFormat};
-use crate::commands::{Exit, load_rules, report_rule_errors};
+use crate::commands::{Exit, load_rules, report_rule_errors, write_stdout};
 use crate::rules::Rule;
 use crate::run::{Outcome, RunResult};
 use crate::safety::phase_title;
@@ -75,13 +75,16 @@ pub fn execute(args: &AssessArgs) -> Exit {
         }
     };
     let assessment = assess(&rules, &result, &audits);
-    match args.format {
-        AssessFormat::Text => print!("{}", crate::present::assess::text(&assessment)),
-        AssessFormat::Markdown => print!("{}", crate::present::assess::markdown(&assessment)),
-        AssessFormat::Json => println!(
-            "{}",
+    let text = match args.format {
+        AssessFormat::Text => crate::present::assess::text(&assessment),
+        AssessFormat::Markdown => crate::present::assess::markdown(&assessment),
+        AssessFormat::Json => format!(
+            "{}\n",
             serde_json::to_string_pretty(&assessment).unwrap_or_default()
         ),
+    };
+    if let Err(exit) = write_stdout(&text) {
+        return exit;
     }
     Exit::Clean
 }

@@ -2,7 +2,7 @@
 
 use crate::audit::{self, AuditFinding, AuditOptions, CHECKS, FileAudit};
 use crate::cli::{CheckArgs, CheckFormat, FailOn};
-use crate::commands::Exit;
+use crate::commands::{Exit, write_stdout};
 use crate::present::check as present;
 use crate::rules::Severity;
 use crate::walk::WalkOptions;
@@ -27,7 +27,9 @@ pub fn execute(args: &CheckArgs) -> Exit {
         .flat_map(|a| &a.findings)
         .filter(|f| selected(args, &known, f))
         .partition(|f| f.allowed.is_some());
-    print(args.format, &findings, &allowed, audits.len());
+    if let Err(exit) = write_stdout(&render(args.format, &findings, &allowed, audits.len())) {
+        return exit;
+    }
     let threshold = match args.fail_on {
         FailOn::Error => Severity::Error,
         FailOn::Warning => Severity::Warning,
@@ -66,36 +68,43 @@ fn selected(args: &CheckArgs, known: &[&str], finding: &AuditFinding) -> bool {
             .is_none_or(|p| audit::phase_of(rule) == p || rule == "unused-suppression")
 }
 
-fn print(format: CheckFormat, findings: &[&AuditFinding], allowed: &[&AuditFinding], files: usize) {
+fn render(
+    format: CheckFormat,
+    findings: &[&AuditFinding],
+    allowed: &[&AuditFinding],
+    files: usize,
+) -> String {
     match format {
-        CheckFormat::Text => print_text(findings, allowed, files),
+        CheckFormat::Text => render_text(findings, allowed, files),
         CheckFormat::Json => {
             let report = serde_json::json!({ "findings": findings, "allowed": allowed, "files_checked": files });
-            println!(
-                "{}",
+            format!(
+                "{}\n",
                 serde_json::to_string_pretty(&report).unwrap_or_default()
-            );
+            )
         }
-        CheckFormat::Sarif => println!(
-            "{}",
+        CheckFormat::Sarif => format!(
+            "{}\n",
             serde_json::to_string_pretty(&present::sarif(findings)).unwrap_or_default()
         ),
-        CheckFormat::Github => {
-            for finding in findings {
-                println!("{}", present::github(finding));
-            }
-        }
+        CheckFormat::Github => findings
+            .iter()
+            .map(|finding| format!("{}\n", present::github(finding)))
+            .collect(),
     }
 }
 
-fn print_text(findings: &[&AuditFinding], allowed: &[&AuditFinding], files: usize) {
+fn render_text(findings: &[&AuditFinding], allowed: &[&AuditFinding], files: usize) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
     for finding in findings {
-        println!("{}", present::text_finding(finding));
+        let _ = writeln!(out, "{}", present::text_finding(finding));
     }
     if !allowed.is_empty() {
-        println!("Allowed exits (entry points, main(), __main__ blocks):");
+        out.push_str("Allowed exits (entry points, main(), __main__ blocks):\n");
         for exit in allowed {
-            println!(
+            let _ = writeln!(
+                out,
                 "  {}:{}:{}: {}",
                 exit.file,
                 exit.line,
@@ -105,10 +114,12 @@ fn print_text(findings: &[&AuditFinding], allowed: &[&AuditFinding], files: usiz
         }
     }
     let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
-    println!(
+    let _ = writeln!(
+        out,
         "{} errors, {} warnings in {files} library files; {} allowed exits",
         count(Severity::Error),
         count(Severity::Warning),
         allowed.len()
     );
+    out
 }

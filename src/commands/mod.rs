@@ -83,6 +83,25 @@ pub fn dry_run(
     crate::run::run(rules, &options)
 }
 
+/// Writes a command's output to stdout in one piece. A reader that stopped
+/// early (`| head`) is not an error; any other failure (a full disk under a
+/// redirect) is, so a CI gate does not pass on a half-written report.
+pub fn write_stdout(text: &str) -> Result<(), Exit> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(error) => {
+            eprintln!("error: cannot write the output: {error}");
+            Err(Exit::Error)
+        }
+    }
+}
+
 pub fn report_rule_errors(errors: Vec<RuleFileError>) -> Exit {
     let count = errors.len();
     for error in errors {

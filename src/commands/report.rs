@@ -79,10 +79,10 @@ pub fn execute(args: &ReportArgs) -> Exit {
 
 fn write_output(output: Option<&PathBuf>, text: &str) -> Exit {
     match output {
-        None => {
-            print!("{text}");
-            Exit::Clean
-        }
+        None => match super::write_stdout(text) {
+            Ok(()) => Exit::Clean,
+            Err(exit) => exit,
+        },
         Some(path) => match crate::write::write_atomic(path, text.as_bytes()) {
             Ok(()) => Exit::Clean,
             Err(error) => {

@@ -22,23 +22,27 @@ pub fn execute(command: &RulesCommand) -> Exit {
 }
 
 fn list(set: &RuleSet, phase: Option<u8>) -> Exit {
-    for rule in set
+    let text: String = set
         .rules
         .iter()
         .filter(|r| phase.is_none_or(|p| r.phase == p))
-    {
-        let kind = if rule.is_fixable() { "fix" } else { "report" };
-        println!(
-            "phase {}  {:<40} {:<6} {:<7} breaking:{:<6} {}",
-            rule.phase,
-            rule.id,
-            kind,
-            rule.severity.as_str(),
-            rule.breaking.as_str(),
-            rule.title
-        );
+        .map(|rule| {
+            let kind = if rule.is_fixable() { "fix" } else { "report" };
+            format!(
+                "phase {}  {:<40} {:<6} {:<7} breaking:{:<6} {}\n",
+                rule.phase,
+                rule.id,
+                kind,
+                rule.severity.as_str(),
+                rule.breaking.as_str(),
+                rule.title
+            )
+        })
+        .collect();
+    match super::write_stdout(&text) {
+        Ok(()) => Exit::Clean,
+        Err(exit) => exit,
     }
-    Exit::Clean
 }
 
 fn show(set: &RuleSet, id: &str) -> Exit {
