@@ -177,23 +177,6 @@ impl AuditPlan {
     }
 }
 
-impl crate::run::ParsedFileHook for AuditPlan {
-    type Output = FileAudit;
-
-    fn wants(&self, index: usize) -> bool {
-        self.is_library(index)
-    }
-
-    fn parsed(
-        &self,
-        index: usize,
-        path: &Path,
-        parsed: Option<(&str, &tree_sitter::Tree)>,
-    ) -> FileAudit {
-        self.audit_parsed(index, path, parsed)
-    }
-}
-
 /// A project with its settings compiled: which files are library code,
 /// which are entry points, which names hold configuration.
 struct ProjectScopes {

@@ -2,6 +2,9 @@
 //! what each phase will change or can only report.
 
 use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+
+use tree_sitter::Tree;
 
 use serde::Serialize;
 
@@ -9,7 +12,7 @@ use crate::audit::{self, AuditPlan, FileAudit};
 use crate::cli::{AssessArgs, AssessFormat};
 use crate::commands::{Exit, load_rules, report_rule_errors, write_stdout};
 use crate::rules::Rule;
-use crate::run::{Outcome, RunResult};
+use crate::run::{Outcome, ParsedFileHook, RunResult};
 use crate::safety::phase_title;
 use crate::walk::WalkOptions;
 
@@ -67,7 +70,9 @@ pub fn execute(args: &AssessArgs) -> Exit {
         show_progress: true,
         explicit_rules: false,
     };
-    let (result, audits) = match crate::run::run_with(&rules, &options, AuditPlan::new) {
+    let (result, audits) = match crate::run::run_with(&rules, &options, |files| {
+        AuditPlan::new(files).map(CountingAudit)
+    }) {
         Ok(both) => both,
         Err(error) => {
             eprintln!("{:?}", miette::Report::new(error));
@@ -89,7 +94,7 @@ pub fn execute(args: &AssessArgs) -> Exit {
     Exit::Clean
 }
 
-pub fn assess(rules: &[&Rule], result: &RunResult, audits: &[FileAudit]) -> Assessment {
+pub fn assess(rules: &[&Rule], result: &RunResult, audits: &[AuditCounts]) -> Assessment {
     let mut phases: Vec<PhaseCounts> = (1..=6)
         .map(|phase| PhaseCounts {
             phase,
@@ -149,21 +154,60 @@ fn count_run(
     }
 }
 
+/// One library file's audit as `assess` counts it: per finding, its phase
+/// and its key (the rule, or `allowed-exit`). Kept instead of the findings,
+/// whose messages and source lines `assess` never shows, so a large
+/// repository's thousands of findings do not pile up in memory.
+pub struct AuditCounts {
+    file: String,
+    facts: Vec<(u8, &'static str)>,
+}
+
+impl From<FileAudit> for AuditCounts {
+    fn from(audit: FileAudit) -> Self {
+        let facts = audit
+            .findings
+            .iter()
+            .map(|finding| {
+                let key = if finding.allowed.is_some() {
+                    "allowed-exit"
+                } else {
+                    finding.rule
+                };
+                (audit::phase_of(finding.rule), key)
+            })
+            .collect();
+        AuditCounts {
+            file: audit.file,
+            facts,
+        }
+    }
+}
+
+/// The audit, reduced to counts in the worker that audited the file.
+struct CountingAudit(AuditPlan);
+
+impl ParsedFileHook for CountingAudit {
+    type Output = AuditCounts;
+
+    fn wants(&self, index: usize) -> bool {
+        self.0.is_library(index)
+    }
+
+    fn parsed(&self, index: usize, path: &Path, parsed: Option<(&str, &Tree)>) -> AuditCounts {
+        self.0.audit_parsed(index, path, parsed).into()
+    }
+}
+
 /// Counts the audit's facts per phase and per file; allowed exits apart.
 fn count_audits(
-    audits: &[FileAudit],
+    audits: &[AuditCounts],
     phases: &mut [PhaseCounts],
     rows: &mut BTreeMap<String, FileRow>,
 ) {
     for file_audit in audits {
         let row = rows.entry(file_audit.file.clone()).or_default();
-        for finding in &file_audit.findings {
-            let phase = audit::phase_of(finding.rule);
-            let key = if finding.allowed.is_some() {
-                "allowed-exit"
-            } else {
-                finding.rule
-            };
+        for &(phase, key) in &file_audit.facts {
             if phase > 0 {
                 *phases[phase as usize - 1].facts.entry(key).or_default() += 1;
             }
