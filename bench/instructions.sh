@@ -4,10 +4,14 @@
 # the counts barely move when other jobs share the machine, so they tell
 # whether a change made a command cheaper; bench/run.sh gives the times.
 #
-# usage: bench/instructions.sh [--limit N] [--only KEYS]
+# usage: bench/instructions.sh [--limit N] [--only KEYS] [--scaling K]
 #   --limit N    files in the slice (default 300: the first N by path)
 #   --only KEYS  comma-separated rows (floor_parse, parse_all, check, assess,
 #                p1, p2; default all)
+#   --scaling K  also run floor_parse, parse_all and p1 on K copies of the
+#                slice and print each K-copy / 1-copy ratio (work that grows
+#                faster than the input shows above K; use a small --limit,
+#                callgrind runs about 50 M instructions a second)
 # Environment: BENCH_REF (measure that commit; see build.sh).
 # Prints a Markdown table; callgrind profiles are kept in
 # target/bench-instructions/<row>.callgrind for `callgrind_annotate`.
@@ -16,12 +20,14 @@ repo="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$repo"
 
 limit=300
+scaling=0
 only="floor_parse,parse_all,check,assess,p1,p2"
 while [ $# -gt 0 ]; do
   case "$1" in
     --limit) limit="$2"; shift 2 ;;
     --only) only="$2"; shift 2 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    --scaling) scaling="$2"; shift 2 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "instructions.sh: unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -32,7 +38,7 @@ if ! command -v valgrind >/dev/null; then
 fi
 
 corpus="$repo/target/bench-instructions-corpus"
-bench/corpus.sh --out "$corpus" --limit "$limit" --copies 0 >/dev/null
+bench/corpus.sh --out "$corpus" --limit "$limit" --copies "$scaling" >/dev/null
 slice="$corpus/1x"
 bins="$repo/target/bench-bin"
 built="$(bench/build.sh "$bins")"
@@ -41,7 +47,9 @@ mkdir -p "$out"
 
 txo="$bins/txo-codemod"
 command_for() {
-  case "$1" in
+  local slice="$slice"
+  case "$1" in *@copies) slice="$corpus/10x" ;; esac
+  case "${1%@copies}" in
     floor_parse) echo "$bins/floor_parse $slice" ;;
     parse_all) echo "$txo diff --phase 1 --color never -j 1 --rule bench-parse-all --rules bench/parse-all-rules $slice" ;;
     check) echo "$txo check -j 1 $slice" ;;
@@ -54,9 +62,9 @@ command_for() {
 
 # Callgrind's "Collected : N" line is the total instruction count.
 count() {
-  local key="$1" log="$out/$1.log"
+  local key="$1" log="$out/${1/@/-}.log"
   # shellcheck disable=SC2046 # the command is split into words on purpose
-  RAYON_NUM_THREADS=1 valgrind --tool=callgrind --callgrind-out-file="$out/$key.callgrind" \
+  RAYON_NUM_THREADS=1 valgrind --tool=callgrind --callgrind-out-file="$out/${key/@/-}.callgrind" \
     $(command_for "$key") >/dev/null 2>"$log" || true
   grep -o 'Collected : [0-9]*' "$log" | grep -o '[0-9]*$' ||
     { echo "instructions.sh: $key failed; see $log" >&2; exit 1; }
@@ -76,3 +84,15 @@ for key in "${keys[@]}"; do
   awk -v k="$key" -v n="$n" -v f="$floor" \
     'BEGIN { printf "| %s | %.2f | %.3f |\n", k, n / 1e9, n / f }'
 done
+
+if [ "$scaling" -gt 0 ]; then
+  echo
+  echo "| row | 1 copy (G) | $scaling copies (G) | ratio |"
+  echo "|---|---:|---:|---:|"
+  for key in floor_parse parse_all p1; do
+    one="$(count "$key")"
+    many="$(count "$key@copies")"
+    awk -v k="$key" -v a="$one" -v b="$many" \
+      'BEGIN { printf "| %s | %.2f | %.2f | %.2f |\n", k, a / 1e9, b / 1e9, b / a }'
+  done
+fi
