@@ -13,7 +13,7 @@ use tree_sitter::Node;
 
 use crate::analysis::metrics;
 use crate::analysis::{FileFacts, NameMatcher};
-use crate::project::{FileScope, Project};
+use crate::project::{CanonicalDirs, FileScope, Project};
 use crate::rules::Severity;
 use crate::run::RunError;
 use crate::source::{Position, SourceText};
@@ -211,37 +211,24 @@ type Assignment = (usize, String);
 /// Discovery and canonicalisation run once per directory, not per file.
 fn assign_projects(files: &[PathBuf]) -> Result<(Vec<ProjectScopes>, Vec<Assignment>), RunError> {
     let mut projects: Vec<ProjectScopes> = Vec::new();
-    let mut directories: HashMap<&Path, (usize, PathBuf)> = HashMap::new();
+    let mut directories: HashMap<&Path, usize> = HashMap::new();
+    let mut canonical = CanonicalDirs::default();
     let mut assigned = Vec::with_capacity(files.len());
     for file in files {
         let directory = file.parent().unwrap_or(Path::new(""));
-        let (index, canonical_dir) = match directories.get(directory) {
-            Some(known) => known,
+        let index = match directories.get(directory) {
+            Some(&index) => index,
             None => {
                 let index = project_index(&mut projects, Project::discover(file)?)?;
-                let canonical = canonical_dir(directory);
-                directories.entry(directory).or_insert((index, canonical))
+                *directories.entry(directory).or_insert(index)
             }
         };
-        let absolute = match file.file_name() {
-            Some(name) => canonical_dir.join(name),
-            None => file.clone(),
-        };
-        let relative = projects[*index].project.relative_from(&absolute, file);
-        assigned.push((*index, relative));
+        let relative = projects[index]
+            .project
+            .relative_from(&canonical.absolute(file), file);
+        assigned.push((index, relative));
     }
     Ok((projects, assigned))
-}
-
-fn canonical_dir(directory: &Path) -> PathBuf {
-    let spelled = if directory.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        directory
-    };
-    spelled
-        .canonicalize()
-        .unwrap_or_else(|_| spelled.to_path_buf())
 }
 
 /// The index of `project` in `projects`, added if its root is new.

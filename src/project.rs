@@ -1,6 +1,7 @@
 //! Per-project settings from `[tool.txo-codemod]` in `pyproject.toml` or from
 //! `txo-codemod.toml`, with defaults that fit the TXO template layout.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
@@ -158,13 +159,8 @@ impl Project {
     }
 
     /// `path` relative to the project root, with `/` separators, however
-    /// either was spelled (`utils/..`, `./a.py`, absolute).
-    pub fn relative(&self, path: &Path) -> String {
-        let absolute = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
-        self.relative_from(&absolute, path)
-    }
-
-    /// Like [`Project::relative`], given `path` already made absolute.
+    /// either was spelled (`utils/..`, `./a.py`, absolute); `absolute` is
+    /// `path` canonicalised (see [`CanonicalDirs`]).
     pub fn relative_from(&self, absolute: &Path, path: &Path) -> String {
         let relative = absolute
             .strip_prefix(&self.canonical_root)
@@ -172,6 +168,37 @@ impl Project {
             .unwrap_or(path);
         crate::source::display_path(relative)
     }
+}
+
+/// Absolute spellings of walked files, each directory canonicalised once:
+/// `canonicalize` costs a system call per path component, and a walk
+/// yields many files per directory.
+#[derive(Debug, Default)]
+pub struct CanonicalDirs(HashMap<PathBuf, PathBuf>);
+
+impl CanonicalDirs {
+    pub fn absolute(&mut self, file: &Path) -> PathBuf {
+        let directory = file.parent().unwrap_or(Path::new(""));
+        let canonical = self
+            .0
+            .entry(directory.to_path_buf())
+            .or_insert_with(|| canonical_dir(directory));
+        match file.file_name() {
+            Some(name) => canonical.join(name),
+            None => file.to_path_buf(),
+        }
+    }
+}
+
+fn canonical_dir(directory: &Path) -> PathBuf {
+    let spelled = if directory.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        directory
+    };
+    spelled
+        .canonicalize()
+        .unwrap_or_else(|_| spelled.to_path_buf())
 }
 
 /// Keeps a discovered root relative when the user gave a relative path, so

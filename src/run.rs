@@ -11,7 +11,7 @@ use crate::analysis::NameMatcher;
 use crate::engine::{
     self, FileContext, FileEdit, FileWarning, Finding, RuleIndex, prefilter::Prefilter,
 };
-use crate::project::{FileScope, Project, ProjectConfigError};
+use crate::project::{CanonicalDirs, FileScope, Project, ProjectConfigError};
 use crate::rules::Rule;
 use crate::source::{self, NotUtf8, SourceText};
 use crate::syntax;
@@ -132,6 +132,14 @@ pub fn run_with<H: ParsedFileHook>(
     let hook = make_hook(&files)?;
     let (projects, file_projects) = assign_projects(&options.paths, &files)?;
     let plan = make_plan(rules, projects, options.explicit_rules)?;
+    let mut canonical = CanonicalDirs::default();
+    let relatives: Vec<String> = files
+        .iter()
+        .zip(&file_projects)
+        .map(|(file, project)| {
+            plan.projects[*project].relative_from(&canonical.absolute(file), file)
+        })
+        .collect();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.threads)
         .build()
@@ -142,16 +150,21 @@ pub fn run_with<H: ParsedFileHook>(
             .par_iter()
             .enumerate()
             .zip(file_projects.par_iter())
-            .map_init(syntax::new_parser, |parser, ((index, path), project)| {
-                let file = FileInRun {
-                    index,
-                    path,
-                    project: *project,
-                };
-                let result = process_file(&plan, parser, &file, &hook);
-                progress.inc(1);
-                result
-            })
+            .zip(relatives.par_iter())
+            .map_init(
+                syntax::new_parser,
+                |parser, (((index, path), project), relative)| {
+                    let file = FileInRun {
+                        index,
+                        path,
+                        relative,
+                        project: *project,
+                    };
+                    let result = process_file(&plan, parser, &file, &hook);
+                    progress.inc(1);
+                    result
+                },
+            )
             .collect()
     });
     progress.finish_and_clear();
@@ -261,10 +274,12 @@ fn make_plan<'r>(
     })
 }
 
-/// One walked file: its place in the walk, its path, its project.
+/// One walked file: its place in the walk, its path (also relative to its
+/// project's root), its project.
 struct FileInRun<'a> {
     index: usize,
     path: &'a Path,
+    relative: &'a str,
     project: usize,
 }
 
@@ -344,10 +359,9 @@ fn rewrite_file(
 impl Plan<'_> {
     /// Per rule: whether its file scope in this file's project covers it.
     fn applicable(&self, file: &FileInRun) -> Vec<bool> {
-        let relative = self.projects[file.project].relative(file.path);
         self.scopes[file.project]
             .iter()
-            .map(|scope| scope.as_ref().is_some_and(|s| s.contains(&relative)))
+            .map(|scope| scope.as_ref().is_some_and(|s| s.contains(file.relative)))
             .collect()
     }
 }
