@@ -4,13 +4,12 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
-use tree_sitter::Tree;
-
 use serde::Serialize;
+use tree_sitter::Tree;
 
 use crate::audit::{self, AuditPlan, FileAudit};
 use crate::cli::{AssessArgs, AssessFormat};
-use crate::commands::{Exit, load_rules, report_rule_errors, write_stdout};
+use crate::commands::{Exit, dry_run_options, load_rules, report_rule_errors, write_stdout};
 use crate::rules::Rule;
 use crate::run::{Outcome, ParsedFileHook, RunResult};
 use crate::safety::phase_title;
@@ -63,13 +62,7 @@ pub fn execute(args: &AssessArgs) -> Exit {
     };
     // One pass: the dry run of every rule, and the audit of library files
     // on the same parse.
-    let options = crate::run::RunOptions {
-        paths: args.paths.clone(),
-        walk,
-        threads: args.threads,
-        show_progress: true,
-        explicit_rules: false,
-    };
+    let options = dry_run_options(&args.paths, walk, args.threads);
     let (result, audits) = match crate::run::run_with(&rules, &options, |files| {
         AuditPlan::new(files).map(CountingAudit)
     }) {
@@ -88,10 +81,7 @@ pub fn execute(args: &AssessArgs) -> Exit {
             serde_json::to_string_pretty(&assessment).unwrap_or_default()
         ),
     };
-    if let Err(exit) = write_stdout(&text) {
-        return exit;
-    }
-    Exit::Clean
+    write_stdout(&text).err().unwrap_or(Exit::Clean)
 }
 
 pub fn assess(rules: &[&Rule], result: &RunResult, audits: &[AuditCounts]) -> Assessment {

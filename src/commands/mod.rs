@@ -73,14 +73,22 @@ pub fn dry_run(
     walk: crate::walk::WalkOptions,
     threads: usize,
 ) -> Result<crate::run::RunResult, crate::run::RunError> {
-    let options = crate::run::RunOptions {
+    crate::run::run(rules, &dry_run_options(paths, walk, threads))
+}
+
+/// The options of a dry run (also for one with a hook, as `assess` makes).
+pub fn dry_run_options(
+    paths: &[std::path::PathBuf],
+    walk: crate::walk::WalkOptions,
+    threads: usize,
+) -> crate::run::RunOptions {
+    crate::run::RunOptions {
         paths: paths.to_vec(),
         walk,
         threads,
         show_progress: true,
         explicit_rules: false,
-    };
-    crate::run::run(rules, &options)
+    }
 }
 
 /// Writes a command's output to stdout in one piece. A reader that stopped

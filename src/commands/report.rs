@@ -79,10 +79,7 @@ pub fn execute(args: &ReportArgs) -> Exit {
 
 fn write_output(output: Option<&PathBuf>, text: &str) -> Exit {
     match output {
-        None => match super::write_stdout(text) {
-            Ok(()) => Exit::Clean,
-            Err(exit) => exit,
-        },
+        None => super::write_stdout(text).err().unwrap_or(Exit::Clean),
         Some(path) => match crate::write::write_atomic(path, text.as_bytes()) {
             Ok(()) => Exit::Clean,
             Err(error) => {

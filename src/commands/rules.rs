@@ -39,10 +39,7 @@ fn list(set: &RuleSet, phase: Option<u8>) -> Exit {
             )
         })
         .collect();
-    match super::write_stdout(&text) {
-        Ok(()) => Exit::Clean,
-        Err(exit) => exit,
-    }
+    super::write_stdout(&text).err().unwrap_or(Exit::Clean)
 }
 
 fn show(set: &RuleSet, id: &str) -> Exit {
