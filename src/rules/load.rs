@@ -9,10 +9,13 @@ use regex::Regex;
 
 use super::diagnostic::{RuleFileError, locate_in_value, locate_key};
 use super::model::{Constraint, MatchSpec, OneOrMany, Relation, RuleSpec};
-use super::{CaptureConstraint, RelationFilter, RelationKind, RelationTarget, Rule, RuleMatcher};
+use super::queries;
+use super::{
+    CaptureConstraint, QuerySource, RelationFilter, RelationKind, RelationTarget, Rule, RuleMatcher,
+};
 use crate::engine::template::Template;
 use crate::pattern::{self, Pattern};
-use crate::syntax::{self, KindTable};
+use crate::syntax::KindTable;
 
 /// The text of one rule file and the name it is shown under.
 #[derive(Debug, Clone)]
@@ -118,30 +121,30 @@ pub fn load_sources(
     let mut rules: Vec<Rule> = Vec::new();
     let mut errors = Vec::new();
     let mut seen: HashMap<String, String> = HashMap::new();
-    for source in sources {
-        for document in split_documents(&source.text) {
-            let doc = DocContext {
-                file: &source.name,
-                text: &source.text,
-                start: document.0,
-                body: document.1,
-            };
-            match load_document(&doc, kinds) {
-                Ok(rule) => {
-                    if let Some(first) = seen.get(&rule.id) {
-                        errors.push(
-                            doc.error_at_key("id", format!("duplicate rule id `{}`", rule.id))
-                                .help(format!(
-                                    "the id is already used in {first}; ids must be unique"
-                                )),
-                        );
-                        continue;
-                    }
-                    seen.insert(rule.id.clone(), source.name.clone());
-                    rules.push(rule);
+    let docs = documents(sources);
+    let specs: Vec<LoadResult<RuleSpec>> = docs.iter().map(parse_spec).collect();
+    // Every query rule's query in one compile (see `queries`).
+    let query_texts: Vec<Option<&str>> = specs
+        .iter()
+        .map(|spec| spec.as_ref().ok().and_then(|s| s.matcher.query.as_deref()))
+        .collect();
+    let analyses = queries::analyze_together(&query_texts);
+    for ((doc, spec), analysis) in docs.iter().zip(specs).zip(analyses) {
+        match spec.and_then(|spec| load_document(doc, spec, analysis, kinds)) {
+            Ok(rule) => {
+                if let Some(first) = seen.get(&rule.id) {
+                    errors.push(
+                        doc.error_at_key("id", format!("duplicate rule id `{}`", rule.id))
+                            .help(format!(
+                                "the id is already used in {first}; ids must be unique"
+                            )),
+                    );
+                    continue;
                 }
-                Err(error) => errors.push(*error),
+                seen.insert(rule.id.clone(), doc.file.to_string());
+                rules.push(rule);
             }
+            Err(error) => errors.push(*error),
         }
     }
     if errors.is_empty() {
@@ -149,6 +152,23 @@ pub fn load_sources(
     } else {
         Err(errors)
     }
+}
+
+/// Every YAML document of every source, in order.
+fn documents(sources: &[RuleSource]) -> Vec<DocContext<'_>> {
+    sources
+        .iter()
+        .flat_map(|source| {
+            split_documents(&source.text)
+                .into_iter()
+                .map(|(start, body)| DocContext {
+                    file: &source.name,
+                    text: &source.text,
+                    start,
+                    body,
+                })
+        })
+        .collect()
 }
 
 /// Splits a file into YAML documents at `---` lines: (offset, text) pairs,
@@ -217,10 +237,16 @@ impl DocContext<'_> {
     }
 }
 
-fn load_document(doc: &DocContext, kinds: &KindTable) -> LoadResult<Rule> {
-    let spec = parse_spec(doc)?;
+/// Validates and compiles one rule; `query` is its query's analysis when
+/// the batch compile knew it.
+fn load_document(
+    doc: &DocContext,
+    spec: RuleSpec,
+    query: Option<QuerySource>,
+    kinds: &KindTable,
+) -> LoadResult<Rule> {
     validate_header(doc, &spec)?;
-    let matcher = compile_matcher(doc, &spec.matcher, kinds)?;
+    let matcher = compile_matcher(doc, &spec.matcher, query, kinds)?;
     let relations = compile_relations(doc, &spec.matcher, kinds)?;
     let constraints = compile_constraints(doc, &spec.matcher, kinds)?;
     let mut bound = bound_names(&matcher, &relations, &constraints);
@@ -366,6 +392,7 @@ fn validate_id(doc: &DocContext, id: &str) -> LoadResult<()> {
 fn compile_matcher(
     doc: &DocContext,
     spec: &MatchSpec,
+    analysed: Option<QuerySource>,
     kinds: &KindTable,
 ) -> LoadResult<RuleMatcher> {
     match (&spec.pattern, &spec.query) {
@@ -375,26 +402,20 @@ fn compile_matcher(
             .map(|pattern| compile_pattern(doc, "pattern", pattern, kinds))
             .collect::<LoadResult<Vec<_>>>()
             .map(RuleMatcher::Patterns),
-        (None, Some(query)) => {
-            let compiled = tree_sitter::Query::new(&syntax::python(), query).map_err(|error| {
-                Box::new(doc.error_in_value(
-                    "query",
-                    query,
-                    error.offset,
-                    1,
-                    format!("invalid tree-sitter query: {}", error.message.trim()),
-                ))
-            })?;
-            Ok(RuleMatcher::Query(super::QuerySource {
-                text: query.clone(),
-                pattern_count: compiled.pattern_count(),
-                capture_names: compiled
-                    .capture_names()
-                    .iter()
-                    .map(|n| n.to_string())
-                    .collect(),
-            }))
-        }
+        (None, Some(query)) => match analysed {
+            Some(source) => Ok(RuleMatcher::Query(source)),
+            None => queries::analyze_one(query)
+                .map(RuleMatcher::Query)
+                .map_err(|error| {
+                    Box::new(doc.error_in_value(
+                        "query",
+                        query,
+                        error.offset,
+                        1,
+                        format!("invalid tree-sitter query: {}", error.message.trim()),
+                    ))
+                }),
+        },
         _ => Err(Box::new(
             doc.error_at_key("match", "`match` needs exactly one of `pattern` or `query`")
                 .help("write `pattern:` with Python code, or `query:` with a tree-sitter query"),
@@ -623,6 +644,45 @@ mod tests {
     }
 
     const GOOD: &str = "id: demo\nphase: 1\ntitle: t\nmessage: m $X\nseverity: warning\nbreaking: none\nmatch:\n  pattern: $X.get($K, $D)\nfix: $X[$K]\n";
+
+    /// The embedded rules' queries take the one-compile path, and it
+    /// learns what compiling each alone does.
+    #[test]
+    fn embedded_queries_are_analysed_in_one_compile() {
+        let sources = super::super::embedded::sources();
+        let docs = documents(&sources);
+        let specs: Vec<RuleSpec> = docs.iter().map(|d| parse_spec(d).unwrap()).collect();
+        let texts: Vec<Option<&str>> = specs.iter().map(|s| s.matcher.query.as_deref()).collect();
+        assert!(texts.iter().flatten().count() >= 2);
+        let together = queries::analyze_together(&texts);
+        for (text, found) in texts.iter().zip(&together) {
+            let Some(text) = text else { continue };
+            let found = found.as_ref().expect("analysed in the batch");
+            let alone = queries::analyze_one(text).unwrap();
+            let mut names = found.capture_names.clone();
+            let mut alone_names = alone.capture_names.clone();
+            names.sort();
+            alone_names.sort();
+            assert_eq!(
+                (found.pattern_count, names),
+                (alone.pattern_count, alone_names)
+            );
+        }
+    }
+
+    #[test]
+    fn an_invalid_query_among_valid_ones_is_located_in_its_own_document() {
+        let valid = "id: demo\nphase: 1\ntitle: t\nmessage: m\nseverity: warning\nbreaking: none\nmatch:\n  query: (call) @match\n";
+        let invalid = valid
+            .replace("id: demo", "id: broken")
+            .replace("(call) @match", "(call @match");
+        let text = format!("{valid}---\n{invalid}");
+        let mut errors = load(&text).unwrap_err();
+        assert_eq!(errors.len(), 1);
+        let shown = format!("{:?}", miette::Report::new(errors.remove(0)));
+        assert!(shown.contains("invalid tree-sitter query"), "{shown}");
+        assert!(shown.contains("(call @match"), "{shown}");
+    }
 
     #[test]
     fn loads_a_valid_rule() {

@@ -5,6 +5,7 @@ pub mod diagnostic;
 pub mod embedded;
 pub mod load;
 pub mod model;
+pub mod queries;
 pub mod selftest;
 
 use regex::Regex;
