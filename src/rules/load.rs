@@ -124,11 +124,7 @@ pub fn load_sources(
     let docs = documents(sources);
     let specs: Vec<LoadResult<RuleSpec>> = docs.iter().map(parse_spec).collect();
     // Every query rule's query in one compile (see `queries`).
-    let query_texts: Vec<Option<&str>> = specs
-        .iter()
-        .map(|spec| spec.as_ref().ok().and_then(|s| s.matcher.query.as_deref()))
-        .collect();
-    let analyses = queries::analyze_together(&query_texts);
+    let analyses = queries::analyze_together(&query_texts(&specs));
     for ((doc, spec), analysis) in docs.iter().zip(specs).zip(analyses) {
         match spec.and_then(|spec| load_document(doc, spec, analysis, kinds)) {
             Ok(rule) => {
@@ -152,6 +148,14 @@ pub fn load_sources(
     } else {
         Err(errors)
     }
+}
+
+/// Each document's query, where it parsed and has one.
+fn query_texts(specs: &[LoadResult<RuleSpec>]) -> Vec<Option<&str>> {
+    specs
+        .iter()
+        .map(|spec| spec.as_ref().ok().and_then(|s| s.matcher.query.as_deref()))
+        .collect()
 }
 
 /// Every YAML document of every source, in order.
@@ -651,8 +655,9 @@ mod tests {
     fn embedded_queries_are_analysed_in_one_compile() {
         let sources = super::super::embedded::sources();
         let docs = documents(&sources);
-        let specs: Vec<RuleSpec> = docs.iter().map(|d| parse_spec(d).unwrap()).collect();
-        let texts: Vec<Option<&str>> = specs.iter().map(|s| s.matcher.query.as_deref()).collect();
+        let specs: Vec<LoadResult<RuleSpec>> = docs.iter().map(parse_spec).collect();
+        assert!(specs.iter().all(Result::is_ok));
+        let texts = query_texts(&specs);
         assert!(texts.iter().flatten().count() >= 2);
         let together = queries::analyze_together(&texts);
         for (text, found) in texts.iter().zip(&together) {

@@ -16,15 +16,19 @@ use crate::syntax;
 /// Compiles one query on its own.
 pub fn analyze_one(text: &str) -> Result<QuerySource, QueryError> {
     let query = Query::new(&syntax::python(), text)?;
-    Ok(QuerySource {
+    let mut source = unanalysed(text);
+    for pattern in 0..query.pattern_count() {
+        add_pattern(&mut source, &query, pattern);
+    }
+    Ok(source)
+}
+
+fn unanalysed(text: &str) -> QuerySource {
+    QuerySource {
         text: text.to_string(),
-        pattern_count: query.pattern_count(),
-        capture_names: query
-            .capture_names()
-            .iter()
-            .map(|n| n.to_string())
-            .collect(),
-    })
+        pattern_count: 0,
+        capture_names: Vec::new(),
+    }
 }
 
 /// One entry per text: its analysis, from one compile of all the texts
@@ -49,16 +53,8 @@ pub fn analyze_together(texts: &[Option<&str>]) -> Vec<Option<QuerySource>> {
     let Ok(query) = Query::new(&syntax::python(), &combined) else {
         return unknown;
     };
-    let mut found: Vec<Option<QuerySource>> = texts
-        .iter()
-        .map(|text| {
-            text.map(|text| QuerySource {
-                text: text.to_string(),
-                pattern_count: 0,
-                capture_names: Vec::new(),
-            })
-        })
-        .collect();
+    let mut found: Vec<Option<QuerySource>> =
+        texts.iter().map(|text| text.map(unanalysed)).collect();
     for pattern in 0..query.pattern_count() {
         let Some(index) = owner(&query, pattern, &combined, &spans) else {
             return unknown;
