@@ -20,7 +20,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Show the edits a phase would make, as a unified diff (changes nothing).
-    Diff(MigrateArgs),
+    Diff(DiffArgs),
     /// Make a phase's edits in place, behind a rollback tag and the phase ledger.
     Apply(ApplyArgs),
     /// Show which phases are applied, interrupted or edited by hand since.
@@ -50,7 +50,7 @@ pub struct RuleSourceArgs {
 #[derive(Debug, Args)]
 pub struct MigrateArgs {
     /// Phase of the TXO v3 plan (1-6).
-    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=6))]
+    #[arg(long, value_parser = phase)]
     pub phase: u8,
     /// Files or directories to process.
     #[arg(default_value = ".")]
@@ -63,8 +63,6 @@ pub struct MigrateArgs {
     /// Print edits and findings as JSON instead of a diff.
     #[arg(long)]
     pub json: bool,
-    #[arg(long, value_enum, default_value = "auto")]
-    pub color: ColorChoice,
     /// Worker threads (default: one per core).
     #[arg(short = 'j', long = "threads", default_value_t = 0)]
     pub threads: usize,
@@ -76,7 +74,20 @@ pub struct MigrateArgs {
     pub repos_from: Option<PathBuf>,
 }
 
+/// `diff`: the run's arguments plus how the diff looks.
 #[derive(Debug, Args)]
+pub struct DiffArgs {
+    #[command(flatten)]
+    pub migrate: MigrateArgs,
+    /// Color the diff: auto = when stdout is a terminal and NO_COLOR is unset.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Args)]
+#[command(mut_arg("json", |arg| arg.help(
+    "Print one JSON summary per repository ({repo, phase, status, files_changed, edits, tag, errors}) instead of text",
+)))]
 pub struct ApplyArgs {
     #[command(flatten)]
     pub migrate: MigrateArgs,
@@ -120,6 +131,7 @@ pub struct StateArgs {
     /// Use the project's ledger even inside a git repository.
     #[arg(long)]
     pub no_git: bool,
+    /// Print the state as JSON.
     #[arg(long)]
     pub json: bool,
 }
@@ -129,7 +141,7 @@ pub struct RollbackArgs {
     #[command(flatten)]
     pub state: StateArgs,
     /// The phase to undo.
-    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=6), conflicts_with = "to", required_unless_present = "to")]
+    #[arg(long, value_parser = phase, conflicts_with = "to", required_unless_present = "to")]
     pub phase: Option<u8>,
     /// Undo every phase since this tag (e.g. v2.1.0).
     #[arg(long, value_name = "TAG")]
@@ -143,13 +155,15 @@ pub struct RollbackArgs {
 pub enum RulesCommand {
     /// List the rules, grouped by phase.
     List {
-        #[arg(long, value_parser = clap::value_parser!(u8).range(1..=6))]
+        /// Only the rules of this phase.
+        #[arg(long, value_parser = phase)]
         phase: Option<u8>,
         #[command(flatten)]
         sources: RuleSourceArgs,
     },
     /// Show one rule in full.
     Show {
+        /// The rule's id (see `rules list`).
         id: String,
         #[command(flatten)]
         sources: RuleSourceArgs,
@@ -180,8 +194,10 @@ pub enum FailOn {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
+    /// Files or directories to check (only library files are checked).
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
+    /// Output: text, json, sarif (code scanning) or github (Actions annotations).
     #[arg(long, value_enum, default_value = "text")]
     pub format: CheckFormat,
     /// Lowest severity that makes the exit code 1.
@@ -194,12 +210,17 @@ pub struct CheckArgs {
     #[arg(long, value_delimiter = ',')]
     pub ignore: Vec<String>,
     /// Only the checks of this phase.
-    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=6))]
+    #[arg(long, value_parser = phase)]
     pub phase: Option<u8>,
+    /// Worker threads (default: one per core).
     #[arg(short = 'j', long = "threads", default_value_t = 0)]
     pub threads: usize,
+    /// Also process files that .gitignore, hidden directories or virtualenvs would hide.
     #[arg(long)]
     pub no_ignore: bool,
+    /// Exit 0 when no library file is among the paths (for hooks that pass only changed files).
+    #[arg(long)]
+    pub allow_empty: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -211,14 +232,18 @@ pub enum AssessFormat {
 
 #[derive(Debug, Args)]
 pub struct AssessArgs {
+    /// Files or directories to assess.
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
+    /// Output: text, markdown (for a PR or wiki) or json.
     #[arg(long, value_enum, default_value = "text")]
     pub format: AssessFormat,
     #[command(flatten)]
     pub sources: RuleSourceArgs,
+    /// Worker threads (default: one per core).
     #[arg(short = 'j', long = "threads", default_value_t = 0)]
     pub threads: usize,
+    /// Also process files that .gitignore, hidden directories or virtualenvs would hide.
     #[arg(long)]
     pub no_ignore: bool,
 }
@@ -231,11 +256,13 @@ pub enum ReportFormat {
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {
+    /// Files or directories to report on.
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
     /// Only this phase.
-    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=6))]
+    #[arg(long, value_parser = phase)]
     pub phase: Option<u8>,
+    /// Output: markdown or json.
     #[arg(long, value_enum, default_value = "markdown")]
     pub format: ReportFormat,
     /// Write the report to FILE instead of stdout.
@@ -243,4 +270,41 @@ pub struct ReportArgs {
     pub output: Option<PathBuf>,
     #[command(flatten)]
     pub sources: RuleSourceArgs,
+}
+
+/// A phase of the plan, with an error that says what phases exist.
+fn phase(text: &str) -> Result<u8, String> {
+    match text.parse::<u8>() {
+        Ok(number @ 1..=6) => Ok(number),
+        _ => Err("the plan has phases 1 to 6".to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// `name arg` for every argument without a help text, in every subcommand,
+    /// and `name` for every subcommand without one.
+    fn missing_help(command: &clap::Command, name: &str, missing: &mut Vec<String>) {
+        for arg in command.get_arguments() {
+            if arg.get_help().is_none() {
+                missing.push(format!("{name} {}", arg.get_id()));
+            }
+        }
+        for sub in command.get_subcommands() {
+            let sub_name = format!("{name} {}", sub.get_name());
+            if sub.get_about().is_none() {
+                missing.push(sub_name.clone());
+            }
+            missing_help(sub, &sub_name, missing);
+        }
+    }
+
+    #[test]
+    fn every_subcommand_and_argument_has_help() {
+        let mut missing = Vec::new();
+        missing_help(&super::Cli::command(), "txo-codemod", &mut missing);
+        assert!(missing.is_empty(), "no help text: {missing:?}");
+    }
 }

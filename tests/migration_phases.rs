@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Project, run_tool, tool_available};
+use common::{Project, require_tool, run_tool};
 
 /// The plan's `no_soft_fail` validation script, verbatim in behaviour.
 const NO_SOFT_FAIL: &str = r#"
@@ -26,11 +26,7 @@ for root, dirs, files in os.walk('utils'):
 "#;
 
 fn python() -> bool {
-    let found = tool_available("python3", &["--version"]);
-    if !found {
-        eprintln!("note: python3 not found; Python-level checks skipped");
-    }
-    found
+    require_tool("python3", &["--version"], "the Python-level checks")
 }
 
 fn assert_all_compile(project: &Project) {
@@ -115,7 +111,13 @@ fn phase_2_rewrites_library_exits_and_reports_the_rest() {
     common::snapshot("phase_2_diff_stderr", &diff.stderr);
     project.run("apply --no-git --phase 2 .").expect_code(0);
     assert_all_compile(&project);
-    if python() && tool_available("python3", &["-m", "pyflakes", "--version"]) {
+    if python()
+        && require_tool(
+            "python3",
+            &["-m", "pyflakes", "--version"],
+            "the undefined-name check",
+        )
+    {
         let (_, output) = run_tool(
             project.root(),
             "python3",
@@ -129,8 +131,6 @@ fn phase_2_rewrites_library_exits_and_reports_the_rest() {
             !output.contains("imported but unused"),
             "phase 2 left unused imports:\n{output}"
         );
-    } else {
-        eprintln!("note: pyflakes not available; undefined-name check skipped");
     }
     let again = project.run("diff --phase 2 .").expect_code(0);
     assert!(again.stdout.is_empty());

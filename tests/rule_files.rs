@@ -243,7 +243,7 @@ fn user_rule_with_an_embedded_id_overrides_it() {
         format!(
             "{OVERRIDE_NOTE}utils/settings.py:2:12: warning[config-get-with-default] \
              `config.get(\"a\", …)`: reported, not rewritten, in this project\n\
-             0 edits to make in 0 files (1 file scanned, 0 skipped, 0 with errors); 1 finding to review\n"
+             0 edits to make in 0 files (1 file scanned; 0 skipped: no rule could match; 0 with errors); 1 finding to review\n"
         )
     );
     assert_eq!(project.read_text("utils/settings.py"), source);

@@ -111,7 +111,7 @@ fn phases_undo_in_order_and_hand_edits_are_protected() {
     assert!(
         refused
             .stderr
-            .contains("undo them first: `rollback --phase 2`"),
+            .contains("phase 2 was applied after phase 1; undo it first: `rollback --phase 2`"),
         "{}",
         refused.stderr
     );
@@ -178,8 +178,27 @@ fn commit_makes_one_commit_per_phase() {
         body.contains("| utils/exits.py | sys-exit-after-log | 3 |"),
         "{body}"
     );
+    // The ledger is committed with the phase: teammates see the state, and
+    // nothing is left uncommitted.
+    let files = git(&project, "show --name-only --format= HEAD");
+    assert!(files.contains(".txo-codemod/ledger.json"), "{files}");
+    assert_eq!(git(&project, "status --porcelain"), "");
     git(&project, "revert --no-edit HEAD");
     assert_eq!(project.read_text("utils/exits.py"), EXITS);
+    // Reverting the commit also reverts the ledger: phase 2 is not applied.
+    let status = project.run("status .").expect_code(0);
+    assert!(
+        status
+            .stdout
+            .contains("phase 1  Eliminate soft-fail configuration access     applied"),
+        "{}",
+        status.stdout
+    );
+    assert!(
+        !status.stdout.contains("changed since"),
+        "{}",
+        status.stdout
+    );
 }
 
 #[test]

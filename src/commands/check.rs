@@ -22,6 +22,17 @@ pub fn execute(args: &CheckArgs) -> Exit {
         Ok(audits) => audits,
         Err(exit) => return exit,
     };
+    if audits.is_empty() && !args.allow_empty {
+        // A gate that checks nothing must not pass: the paths or the
+        // `library` globs are probably wrong.
+        eprintln!(
+            "error: no library files under {}; nothing was checked\n  \
+             help: library files are those matching `library` in [tool.txo-codemod] \
+             (default `utils/**`); --allow-empty accepts paths with none",
+            shown_paths(&args.paths)
+        );
+        return Exit::Error;
+    }
     let (allowed, findings): (Vec<&AuditFinding>, Vec<&AuditFinding>) = audits
         .iter()
         .flat_map(|a| &a.findings)
@@ -39,6 +50,14 @@ pub fn execute(args: &CheckArgs) -> Exit {
     } else {
         Exit::Clean
     }
+}
+
+fn shown_paths(paths: &[std::path::PathBuf]) -> String {
+    let shown: Vec<String> = paths
+        .iter()
+        .map(|p| crate::source::display_path(p))
+        .collect();
+    shown.join(", ")
 }
 
 /// The audit of `args.paths`; an error is printed here.

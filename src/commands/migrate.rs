@@ -2,14 +2,15 @@
 
 use std::io::Write;
 
-use crate::cli::MigrateArgs;
+use crate::cli::DiffArgs;
 use crate::commands::{Exit, load_rules, report_rule_errors};
 use crate::present::{diff, json, text};
 use crate::rules::Rule;
 use crate::run::{self, Outcome, RunOptions, RunResult};
 use crate::walk::WalkOptions;
 
-pub fn execute(args: &MigrateArgs) -> Exit {
+pub fn execute(diff: &DiffArgs) -> Exit {
+    let args = &diff.migrate;
     let set = match load_rules(&args.sources.rule_dirs) {
         Ok(set) => set,
         Err(errors) => return report_rule_errors(errors),
@@ -48,7 +49,7 @@ pub fn execute(args: &MigrateArgs) -> Exit {
             return Exit::Error;
         }
     };
-    present_diff(args, &rules, &result)
+    present_diff(diff, &rules, &result)
 }
 
 pub fn select_rules<'r>(
@@ -78,10 +79,10 @@ pub fn print_diagnostics(rules: &[&Rule], result: &RunResult) {
     }
 }
 
-fn present_diff(args: &MigrateArgs, rules: &[&Rule], result: &RunResult) -> Exit {
+fn present_diff(args: &DiffArgs, rules: &[&Rule], result: &RunResult) -> Exit {
     let totals = result.totals();
     let mut stdout = std::io::stdout().lock();
-    if args.json {
+    if args.migrate.json {
         let report = json::report(result, rules);
         let _ = writeln!(
             stdout,

@@ -248,13 +248,13 @@ fn guide(rules: &[&Rule], phases: &[u8]) -> Vec<GuideEntry> {
 
 pub fn markdown(report: &Report) -> String {
     let mut out = String::from(
-        "## Change tracking\n\n| File | Issue | Fix | Status | Breaking |\n|---|---|---|---|---|\n",
+        "## Change tracking\n\n| Phase | File | Issue | Fix | Status | Breaking |\n|---|---|---|---|---|---|\n",
     );
     for row in &report.rows {
         let fix = row.fix.replace('|', "\\|");
         out.push_str(&format!(
-            "| `{}:{}` | {} (`{}`) | {fix} | {} | {} |\n",
-            row.file, row.line, row.issue, row.rule, row.status, row.breaking
+            "| {} | `{}:{}` | {} (`{}`) | {fix} | {} | {} |\n",
+            row.phase, row.file, row.line, row.issue, row.rule, row.status, row.breaking
         ));
     }
     out.push_str("\n## Migration guide\n");

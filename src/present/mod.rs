@@ -29,6 +29,17 @@ impl ColorChoice {
     }
 }
 
+/// `phase 2`, `phases 2 and 3`, `phases 2, 3 and 4`: phase numbers in a
+/// sentence.
+pub fn phase_list(phases: &[u8]) -> String {
+    let numbers: Vec<String> = phases.iter().map(u8::to_string).collect();
+    match numbers.as_slice() {
+        [] => "no phase".to_string(),
+        [one] => format!("phase {one}"),
+        [init @ .., last] => format!("phases {} and {last}", init.join(", ")),
+    }
+}
+
 /// `code` with its whitespace folded to single spaces, so it fits in one line
 /// of a message or table; past `max` characters only the first `keep` are
 /// shown, then "…".
@@ -38,5 +49,17 @@ pub fn one_line(code: &str, max: usize, keep: usize) -> String {
         format!("{}…", folded.chars().take(keep).collect::<String>())
     } else {
         folded
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phase_lists_read_as_english() {
+        assert_eq!(phase_list(&[2]), "phase 2");
+        assert_eq!(phase_list(&[2, 3]), "phases 2 and 3");
+        assert_eq!(phase_list(&[2, 3, 4]), "phases 2, 3 and 4");
     }
 }

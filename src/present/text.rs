@@ -81,7 +81,7 @@ pub fn summary(totals: &Totals, verb: &str) -> String {
         }
     };
     format!(
-        "{} {verb} in {} ({} scanned, {} skipped, {} with errors); {} to review",
+        "{} {verb} in {} ({} scanned; {} skipped: no rule could match; {} with errors); {} to review",
         plural(totals.edits, "edit"),
         plural(totals.files_changed, "file"),
         plural(totals.scanned, "file"),
@@ -107,7 +107,7 @@ mod tests {
         };
         assert_eq!(
             summary(&totals, "to make"),
-            "3 edits to make in 1 file (10 files scanned, 7 skipped, 0 with errors); 2 findings to review"
+            "3 edits to make in 1 file (10 files scanned; 7 skipped: no rule could match; 0 with errors); 2 findings to review"
         );
     }
 }

@@ -167,6 +167,25 @@ impl Ledger {
             .find(|e| e.phase == phase && e.state != EntryState::RolledBack)
     }
 
+    /// How a file of `entry` stands now. A phase applied after `entry` that
+    /// wrote the file took it over: the file is as `entry` left it when that
+    /// phase started from `entry`'s bytes, and edited in between otherwise
+    /// (what happened after is that phase's story).
+    pub fn file_since(&self, root: &Path, entry: &Entry, record: &FileRecord) -> FileNow {
+        let position = self.entries.iter().position(|e| std::ptr::eq(e, entry));
+        let next = position.and_then(|index| {
+            self.entries[index + 1..]
+                .iter()
+                .filter(|e| e.state != EntryState::RolledBack)
+                .find_map(|e| e.files.iter().find(|r| r.path == record.path))
+        });
+        match next {
+            Some(next) if next.before == record.after => FileNow::After,
+            Some(_) => FileNow::Edited,
+            None => file_now(root, record),
+        }
+    }
+
     pub fn active_mut(&mut self, phase: u8) -> Option<&mut Entry> {
         self.entries
             .iter_mut()

@@ -198,8 +198,9 @@ fn check_phase_order(
         return Ok(());
     }
     let message = format!(
-        "phase {} is applied before phase(s) {missing:?}, which the plan orders first",
-        plan.phase
+        "phase {} is applied before {}, which the plan orders first",
+        plan.phase,
+        crate::present::phase_list(&missing)
     );
     if strict {
         return Err(format!("{message} (--strict)"));
@@ -362,18 +363,21 @@ fn write_phase(
     outcome.notices.extend(gate.notices);
     let entry = ledger.entries.last_mut().expect("pushed above");
     entry.files = written;
-    match gate.failure {
-        Some(failure) => undo_phase(root, repo, &failure, entry, &mut outcome),
+    let applied = match gate.failure {
+        Some(failure) => {
+            undo_phase(root, repo, &failure, entry, &mut outcome);
+            false
+        }
         None => {
             mark_applied(entry, &mut outcome);
-            if options.commit && !paths.is_empty() {
-                commit_phase(repo, &plan, &paths, entry, &mut outcome);
-            }
+            true
         }
-    }
+    };
     if let Err(error) = ledger.save(root) {
         outcome.errors.push(error.to_string());
         outcome.status = ApplyStatus::Failed;
+    } else if applied && options.commit && !paths.is_empty() {
+        commit_phase(repo, &plan, &paths, &mut outcome);
     }
     outcome
 }
@@ -469,11 +473,14 @@ fn mark_applied(entry: &mut Entry, outcome: &mut ApplyOutcome) {
     };
 }
 
+/// Commits the phase's files with the ledger that records the phase as
+/// applied, so teammates see the migration state (and `git revert` undoes
+/// both). The ledger cannot name the commit that holds it: its `commit`
+/// stays empty; the phase's commit is the one that added its entry.
 fn commit_phase(
     repo: Option<&Repo>,
     plan: &PhasePlan,
     paths: &[String],
-    entry: &mut Entry,
     outcome: &mut ApplyOutcome,
 ) {
     let Some(repo) = repo else {
@@ -488,9 +495,10 @@ fn commit_phase(
         phase_title(plan.phase),
         plan.change_table
     );
-    match repo.commit(paths, &message) {
-        Ok(commit) => entry.commit = Some(commit),
-        Err(error) => outcome.errors.push(error.to_string()),
+    let mut paths = paths.to_vec();
+    paths.push(format!("{}/ledger.json", ledger::STATE_DIR));
+    if let Err(error) = repo.commit(&paths, &message) {
+        outcome.errors.push(error.to_string());
     }
 }
 
@@ -588,8 +596,11 @@ fn refuse_later_phases(ledger: &Ledger, phase: u8) -> Result<(), String> {
         .rev()
         .map(|p| format!("`rollback --phase {p}`"))
         .collect();
+    let verb = if later.len() == 1 { "was" } else { "were" };
     Err(format!(
-        "phase(s) {later:?} were applied after phase {phase}; undo them first: {}",
+        "{} {verb} applied after phase {phase}; undo {} first: {}",
+        crate::present::phase_list(&later),
+        if later.len() == 1 { "it" } else { "them" },
         order.join(", then ")
     ))
 }
@@ -697,7 +708,7 @@ pub fn status(path: &Path, no_git: bool) -> Result<(String, Vec<PhaseStatus>), S
     let ledger = Ledger::load(&root).map_err(|e| e.to_string())?;
     let phases = (1..=6)
         .map(|phase| match ledger.active(phase) {
-            Some(entry) => active_status(&root, entry),
+            Some(entry) => active_status(&root, &ledger, entry),
             None => inactive_status(&ledger, phase),
         })
         .collect();
@@ -721,8 +732,12 @@ fn inactive_status(ledger: &Ledger, phase: u8) -> PhaseStatus {
     }
 }
 
-fn active_status(root: &Path, entry: &Entry) -> PhaseStatus {
-    let nows: Vec<FileNow> = entry.files.iter().map(|r| file_now(root, r)).collect();
+fn active_status(root: &Path, ledger: &Ledger, entry: &Entry) -> PhaseStatus {
+    let nows: Vec<FileNow> = entry
+        .files
+        .iter()
+        .map(|r| ledger.file_since(root, entry, r))
+        .collect();
     let edited = entry
         .files
         .iter()

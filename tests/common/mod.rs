@@ -198,6 +198,32 @@ pub fn tool_available(program: &str, args: &[&str]) -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
+/// Whether a tool that `check` (a description) needs runs. A check must not
+/// pass by not running: in CI (`CI=true`) a missing tool fails the test
+/// (`.ci/run` installs them); locally the skip is written past the test
+/// harness's output capture, so `cargo test` shows it.
+pub fn require_tool(program: &str, args: &[&str], check: &str) -> bool {
+    if tool_available(program, args) {
+        return true;
+    }
+    let probe = format!("{program} {}", args.join(" "));
+    let in_ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+    assert!(
+        !in_ci,
+        "`{probe}` failed, so {check} cannot run; with CI=true that is a failure"
+    );
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("a test")
+        .to_string();
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED in {test}: {check} (`{probe}` failed; with CI=true this fails)"
+    );
+    false
+}
+
 /// Runs an external tool in `dir`, returning (success, stdout + stderr).
 pub fn run_tool(dir: &Path, program: &str, args: &[&str]) -> (bool, String) {
     let output = StdCommand::new(program)

@@ -1,0 +1,69 @@
+//! The command line as a new user meets it: exit codes of a misconfigured
+//! gate, settings discovery, messages without Rust internals, help texts.
+
+mod common;
+
+use common::Project;
+
+#[test]
+fn check_with_no_library_files_is_a_usage_error() {
+    let project = Project::new();
+    project.write(
+        "src/app.py",
+        "def f(config):\n    return config.get(\"a\", 1)\n",
+    );
+    let run = project.run("check .").expect_code(2);
+    assert!(
+        run.stderr
+            .starts_with("error: no library files under .; nothing was checked"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stdout, "");
+    // A hook that passes only the changed files may pass none from the library.
+    project.run("check --allow-empty src/app.py").expect_code(0);
+    project.write("utils/a.py", "x = 1\n");
+    project.run("check .").expect_code(0);
+}
+
+#[test]
+fn a_phase_out_of_range_is_explained_in_words() {
+    let run = Project::new().run("diff --phase 7 .").expect_code(2);
+    assert!(
+        run.stderr
+            .contains("invalid value '7' for '--phase <PHASE>': the plan has phases 1 to 6"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("..="), "{}", run.stderr);
+}
+
+/// A file phase 1 and then phase 2 rewrote is not "changed since phase 1";
+/// a hand edit after phase 2 is reported against phase 2 only.
+#[test]
+fn status_does_not_blame_a_later_phase_on_an_earlier_one() {
+    let project = Project::new();
+    project.write(
+        "utils/a.py",
+        "import sys\n\n\ndef f(config, logger):\n    x = config.get(\"a\", 1)\n    logger.error(\"bad\")\n    sys.exit(1)\n",
+    );
+    project.run("apply --no-git --phase 1 .").expect_code(0);
+    project.run("apply --no-git --phase 2 .").expect_code(0);
+    let status = project.run("status --no-git .").expect_code(0);
+    assert!(
+        !status.stdout.contains("changed since"),
+        "{}",
+        status.stdout
+    );
+    project.write("utils/a.py", "# by hand\n");
+    let status = project.run("status --no-git --json .").expect_code(0);
+    let json: serde_json::Value = serde_json::from_str(&status.stdout).unwrap();
+    let edited = |phase: usize| json[0]["phases"][phase - 1]["edited"].clone();
+    assert_eq!(edited(1), serde_json::json!([]), "{}", status.stdout);
+    assert_eq!(
+        edited(2),
+        serde_json::json!(["utils/a.py"]),
+        "{}",
+        status.stdout
+    );
+}
