@@ -27,6 +27,7 @@
 //! [`REGISTRY`]; no transform holds state between files.
 
 pub mod changes;
+pub mod globals_to_manager;
 pub mod index;
 pub mod options;
 pub mod pass;
@@ -140,7 +141,7 @@ impl Refusal {
 }
 
 /// Every transform rules can name.
-pub static REGISTRY: &[&dyn Transform] = &[];
+pub static REGISTRY: &[&dyn Transform] = &[&globals_to_manager::GlobalsToManager];
 
 pub fn find(name: &str) -> Option<&'static dyn Transform> {
     REGISTRY.iter().copied().find(|t| t.name() == name)
