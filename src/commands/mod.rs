@@ -6,6 +6,7 @@ pub mod check;
 pub mod migrate;
 pub mod report;
 pub mod rules;
+pub mod shell;
 pub mod state;
 
 use crate::rules::{RuleFileError, RuleSet, load_rule_set};
