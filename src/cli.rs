@@ -38,10 +38,28 @@ pub enum Command {
         #[command(subcommand)]
         command: RulesCommand,
     },
+    /// Print a GitHub Actions matrix (JSON) with one job per repository of a --repos-from list.
+    BulkMatrix(BulkMatrixArgs),
+    /// Merge per-repository `apply --json` summaries into one Markdown table.
+    BulkSummary(BulkSummaryArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions(CompletionsArgs),
     /// Print the manual page (roff), or write one per subcommand with --dir.
     Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BulkMatrixArgs {
+    /// The repository list `--repos-from` reads: one per line, `#` comments.
+    #[arg(value_name = "FILE")]
+    pub repos: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct BulkSummaryArgs {
+    /// `apply --json` outputs (a summary, or an array of them, per file).
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]
