@@ -151,8 +151,8 @@ fn bulk_summary_merges_real_apply_outputs() {
     fleet.run("bulk-summary junk.json").expect_code(2);
 }
 
-/// The documented GitHub Actions recipes are valid YAML and use the
-/// commands they document.
+/// The documented GitHub Actions recipes and the release workflow are valid
+/// YAML and use the commands they document.
 #[test]
 fn github_actions_recipes_parse_and_use_the_fleet_commands() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/github-actions");
@@ -169,6 +169,13 @@ fn github_actions_recipes_parse_and_use_the_fleet_commands() {
     ] {
         assert!(fleet.contains(command), "{command}");
     }
+    let release = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/.github/workflows/release.yml"
+    ))
+    .expect("read the release workflow");
+    let _: serde_yaml::Value = serde_yaml::from_str(&release).expect("valid YAML");
+    assert!(release.contains("PyO3/maturin-action"));
     let check = read("check.yml");
     assert!(check.contains("txo-codemod check --format github"));
     assert!(check.contains("txo-codemod check --format sarif"));
