@@ -67,3 +67,25 @@ fn status_does_not_blame_a_later_phase_on_an_earlier_one() {
         status.stdout
     );
 }
+
+#[test]
+fn sarif_uris_are_percent_encoded_and_rules_carry_help() {
+    let project = Project::new();
+    project.write(
+        "utils/my helpers.py",
+        "def f(config):\n    return config.get(\"a\", 1)\n",
+    );
+    let run = project.run("check --format sarif .").expect_code(1);
+    let sarif: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let location = &sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"];
+    assert_eq!(location["artifactLocation"]["uri"], "utils/my%20helpers.py");
+    for rule in sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+    {
+        assert!(
+            rule["help"]["text"].as_str().is_some_and(|t| t.len() > 20),
+            "{rule}"
+        );
+    }
+}
