@@ -256,6 +256,9 @@ pub struct CheckArgs {
     /// Exit 0 when no library file is among the paths (for hooks that pass only changed files).
     #[arg(long)]
     pub allow_empty: bool,
+    /// Color the text output: auto = when stdout is a terminal and NO_COLOR is unset.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorChoice,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -89,3 +89,26 @@ fn sarif_uris_are_percent_encoded_and_rules_carry_help() {
         );
     }
 }
+
+#[test]
+fn check_colors_like_diff() {
+    let project = Project::new();
+    project.write(
+        "utils/a.py",
+        "def f(config):\n    return config.get(\"a\", 1)\n",
+    );
+    let plain = project.run("check --color never .").expect_code(1).stdout;
+    assert!(!plain.contains('\x1b'), "{plain}");
+    let colored = project.run("check --color always .").expect_code(1).stdout;
+    assert!(
+        colored.contains("\x1b[1m\x1b[31merror[no-soft-fail]\x1b[0m"),
+        "{colored:?}"
+    );
+    // Without the escapes it is the plain text.
+    let stripped = regex::Regex::new("\x1b\\[[0-9;]*m")
+        .unwrap()
+        .replace_all(&colored, "");
+    assert_eq!(stripped, plain);
+    // auto: not a terminal here, so plain.
+    assert_eq!(project.run("check .").expect_code(1).stdout, plain);
+}

@@ -3,11 +3,13 @@
 
 use serde_json::{Value, json};
 
+use super::ansi;
 use crate::audit::{AuditFinding, CHECKS};
 use crate::rules::Severity;
 
-/// A finding with the offending code underlined, as ruff shows it.
-pub fn text_finding(finding: &AuditFinding) -> String {
+/// A finding with the offending code underlined, as ruff shows it; `color`
+/// paints the location, the severity and the underline.
+pub fn text_finding(finding: &AuditFinding, color: bool) -> String {
     let gutter = finding.line.to_string().len();
     let pad = " ".repeat(gutter);
     let prefix: String = finding
@@ -26,17 +28,22 @@ pub fn text_finding(finding: &AuditFinding) -> String {
             .saturating_sub(finding.column - 1)
             .max(1)
     };
+    let style = match finding.severity {
+        Severity::Error => ansi::RED,
+        Severity::Warning => ansi::YELLOW,
+        Severity::Info => ansi::CYAN,
+    };
+    let location = format!("{}:{}:{}:", finding.file, finding.line, finding.column);
+    let label = format!("{}[{}]", finding.severity.as_str(), finding.rule);
+    let bar = ansi::paint(ansi::CYAN, "|", color);
     format!(
-        "{}:{}:{}: {}[{}] {}\n{pad} |\n{} | {}\n{pad} | {prefix}{}\n",
-        finding.file,
-        finding.line,
-        finding.column,
-        finding.severity.as_str(),
-        finding.rule,
+        "{} {} {}\n{pad} {bar}\n{} {bar} {}\n{pad} {bar} {prefix}{}\n",
+        ansi::paint(ansi::BOLD, &location, color),
+        ansi::paint(&format!("{}{style}", ansi::BOLD), &label, color),
         finding.message,
-        finding.line,
+        ansi::paint(ansi::CYAN, &finding.line.to_string(), color),
         finding.source_line,
-        "^".repeat(width)
+        ansi::paint(style, &"^".repeat(width), color)
     )
 }
 
