@@ -112,3 +112,25 @@ fn check_colors_like_diff() {
     // auto: not a terminal here, so plain.
     assert_eq!(project.run("check .").expect_code(1).stdout, plain);
 }
+
+/// Every JSON output says which version of its format it is.
+#[test]
+fn every_json_output_has_a_version() {
+    let project = Project::new();
+    project.write(
+        "utils/a.py",
+        "def f(config):\n    return config.get(\"a\", 1)\n",
+    );
+    let version = |args: &str, code: i32| {
+        let run = project.run(args).expect_code(code);
+        let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        let object = if json.is_array() { &json[0] } else { &json };
+        assert_eq!(object["version"], 1, "{args}: {}", run.stdout);
+    };
+    version("diff --phase 1 --json .", 1);
+    version("check --format json .", 1);
+    version("assess --format json .", 0);
+    version("report --format json .", 0);
+    version("apply --no-git --phase 1 --json .", 0);
+    version("status --no-git --json .", 0);
+}

@@ -104,7 +104,12 @@ fn render(
     match format {
         CheckFormat::Text => render_text(findings, allowed, files, color),
         CheckFormat::Json => {
-            let report = serde_json::json!({ "findings": findings, "allowed": allowed, "files_checked": files });
+            let report = serde_json::json!({
+                "version": crate::present::json::JSON_VERSION,
+                "findings": findings,
+                "allowed": allowed,
+                "files_checked": files,
+            });
             format!(
                 "{}\n",
                 serde_json::to_string_pretty(&report).unwrap_or_default()
