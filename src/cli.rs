@@ -38,6 +38,41 @@ pub enum Command {
         #[command(subcommand)]
         command: RulesCommand,
     },
+    /// Print a GitHub Actions matrix (JSON) with one job per repository of a --repos-from list.
+    BulkMatrix(BulkMatrixArgs),
+    /// Merge per-repository `apply --json` summaries into one Markdown table.
+    BulkSummary(BulkSummaryArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), or write one per subcommand with --dir.
+    Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BulkMatrixArgs {
+    /// The repository list `--repos-from` reads: one per line, `#` comments.
+    #[arg(value_name = "FILE")]
+    pub repos: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct BulkSummaryArgs {
+    /// `apply --json` outputs (a summary, or an array of them, per file).
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write txo-codemod.1 and txo-codemod-SUBCOMMAND.1 pages into DIR instead of printing.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -221,6 +256,9 @@ pub struct CheckArgs {
     /// Exit 0 when no library file is among the paths (for hooks that pass only changed files).
     #[arg(long)]
     pub allow_empty: bool,
+    /// Color the text output: auto = when stdout is a terminal and NO_COLOR is unset.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorChoice,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

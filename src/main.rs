@@ -14,6 +14,10 @@ fn main() {
         Command::Report(args) => commands::report::execute(args),
         Command::Rollback(args) => commands::state::rollback(args),
         Command::Rules { command } => commands::rules::execute(command),
+        Command::BulkMatrix(args) => commands::bulk::matrix(args),
+        Command::BulkSummary(args) => commands::bulk::summary(args),
+        Command::Completions(args) => commands::shell::completions(args),
+        Command::Man(args) => commands::shell::man(args),
     };
     std::process::exit(exit as i32);
 }

@@ -67,3 +67,70 @@ fn status_does_not_blame_a_later_phase_on_an_earlier_one() {
         status.stdout
     );
 }
+
+#[test]
+fn sarif_uris_are_percent_encoded_and_rules_carry_help() {
+    let project = Project::new();
+    project.write(
+        "utils/my helpers.py",
+        "def f(config):\n    return config.get(\"a\", 1)\n",
+    );
+    let run = project.run("check --format sarif .").expect_code(1);
+    let sarif: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let location = &sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"];
+    assert_eq!(location["artifactLocation"]["uri"], "utils/my%20helpers.py");
+    for rule in sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+    {
+        assert!(
+            rule["help"]["text"].as_str().is_some_and(|t| t.len() > 20),
+            "{rule}"
+        );
+    }
+}
+
+#[test]
+fn check_colors_like_diff() {
+    let project = Project::new();
+    project.write(
+        "utils/a.py",
+        "def f(config):\n    return config.get(\"a\", 1)\n",
+    );
+    let plain = project.run("check --color never .").expect_code(1).stdout;
+    assert!(!plain.contains('\x1b'), "{plain}");
+    let colored = project.run("check --color always .").expect_code(1).stdout;
+    assert!(
+        colored.contains("\x1b[1m\x1b[31merror[no-soft-fail]\x1b[0m"),
+        "{colored:?}"
+    );
+    // Without the escapes it is the plain text.
+    let stripped = regex::Regex::new("\x1b\\[[0-9;]*m")
+        .unwrap()
+        .replace_all(&colored, "");
+    assert_eq!(stripped, plain);
+    // auto: not a terminal here, so plain.
+    assert_eq!(project.run("check .").expect_code(1).stdout, plain);
+}
+
+/// Every JSON output says which version of its format it is.
+#[test]
+fn every_json_output_has_a_version() {
+    let project = Project::new();
+    project.write(
+        "utils/a.py",
+        "def f(config):\n    return config.get(\"a\", 1)\n",
+    );
+    let version = |args: &str, code: i32| {
+        let run = project.run(args).expect_code(code);
+        let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        let object = if json.is_array() { &json[0] } else { &json };
+        assert_eq!(object["version"], 1, "{args}: {}", run.stdout);
+    };
+    version("diff --phase 1 --json .", 1);
+    version("check --format json .", 1);
+    version("assess --format json .", 0);
+    version("report --format json .", 0);
+    version("apply --no-git --phase 1 --json .", 0);
+    version("status --no-git --json .", 0);
+}

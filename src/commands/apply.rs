@@ -274,7 +274,10 @@ fn present(args: &ApplyArgs, results: &[(ApplyOutcome, Vec<String>)]) -> Exit {
         }
     }
     if args.migrate.json {
-        let summaries: Vec<&ApplyOutcome> = results.iter().map(|(o, _)| o).collect();
+        let summaries: Vec<_> = results
+            .iter()
+            .map(|(o, _)| crate::present::json::versioned(o))
+            .collect();
         println!(
             "{}",
             serde_json::to_string_pretty(&summaries).unwrap_or_default()

@@ -78,7 +78,8 @@ pub fn execute(args: &AssessArgs) -> Exit {
         AssessFormat::Markdown => crate::present::assess::markdown(&assessment),
         AssessFormat::Json => format!(
             "{}\n",
-            serde_json::to_string_pretty(&assessment).unwrap_or_default()
+            serde_json::to_string_pretty(&crate::present::json::versioned(&assessment))
+                .unwrap_or_default()
         ),
     };
     write_stdout(&text).err().unwrap_or(Exit::Clean)

@@ -38,7 +38,14 @@ pub fn execute(args: &CheckArgs) -> Exit {
         .flat_map(|a| &a.findings)
         .filter(|f| selected(args, &known, f))
         .partition(|f| f.allowed.is_some());
-    if let Err(exit) = write_stdout(&render(args.format, &findings, &allowed, audits.len())) {
+    let color = args.color.enabled();
+    if let Err(exit) = write_stdout(&render(
+        args.format,
+        &findings,
+        &allowed,
+        audits.len(),
+        color,
+    )) {
         return exit;
     }
     let threshold = match args.fail_on {
@@ -92,11 +99,17 @@ fn render(
     findings: &[&AuditFinding],
     allowed: &[&AuditFinding],
     files: usize,
+    color: bool,
 ) -> String {
     match format {
-        CheckFormat::Text => render_text(findings, allowed, files),
+        CheckFormat::Text => render_text(findings, allowed, files, color),
         CheckFormat::Json => {
-            let report = serde_json::json!({ "findings": findings, "allowed": allowed, "files_checked": files });
+            let report = serde_json::json!({
+                "version": crate::present::json::JSON_VERSION,
+                "findings": findings,
+                "allowed": allowed,
+                "files_checked": files,
+            });
             format!(
                 "{}\n",
                 serde_json::to_string_pretty(&report).unwrap_or_default()
@@ -113,11 +126,16 @@ fn render(
     }
 }
 
-fn render_text(findings: &[&AuditFinding], allowed: &[&AuditFinding], files: usize) -> String {
+fn render_text(
+    findings: &[&AuditFinding],
+    allowed: &[&AuditFinding],
+    files: usize,
+    color: bool,
+) -> String {
     use std::fmt::Write;
     let mut out = String::new();
     for finding in findings {
-        let _ = writeln!(out, "{}", present::text_finding(finding));
+        let _ = writeln!(out, "{}", present::text_finding(finding, color));
     }
     if !allowed.is_empty() {
         out.push_str("Allowed exits (entry points, main(), __main__ blocks):\n");

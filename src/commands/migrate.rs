@@ -83,7 +83,7 @@ fn present_diff(args: &DiffArgs, rules: &[&Rule], result: &RunResult) -> Exit {
     let totals = result.totals();
     let mut stdout = std::io::stdout().lock();
     if args.migrate.json {
-        let report = json::report(result, rules);
+        let report = json::versioned(json::report(result, rules));
         let _ = writeln!(
             stdout,
             "{}",

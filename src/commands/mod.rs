@@ -2,10 +2,12 @@
 
 pub mod apply;
 pub mod assess;
+pub mod bulk;
 pub mod check;
 pub mod migrate;
 pub mod report;
 pub mod rules;
+pub mod shell;
 pub mod state;
 
 use crate::rules::{RuleFileError, RuleSet, load_rule_set};
@@ -54,16 +56,20 @@ pub fn all_paths(
     if let Some(file) = repos_from {
         let text = std::fs::read_to_string(file)
             .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-        let listed = text
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with('#'));
-        all.extend(listed.map(std::path::PathBuf::from));
+        all.extend(listed_repos(&text).map(std::path::PathBuf::from));
         if paths == [std::path::PathBuf::from(".")] {
             all.remove(0);
         }
     }
     Ok(all)
+}
+
+/// The entries of a `--repos-from` list: one per line, trimmed, blank lines
+/// and `#` comments skipped.
+pub fn listed_repos(text: &str) -> impl Iterator<Item = &str> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
 }
 
 /// A run of `rules` over `paths` that changes nothing.

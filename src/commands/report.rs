@@ -71,7 +71,8 @@ pub fn execute(args: &ReportArgs) -> Exit {
         ReportFormat::Markdown => markdown(&report),
         ReportFormat::Json => format!(
             "{}\n",
-            serde_json::to_string_pretty(&report).unwrap_or_default()
+            serde_json::to_string_pretty(&crate::present::json::versioned(&report))
+                .unwrap_or_default()
         ),
     };
     write_output(args.output.as_ref(), &text)

@@ -27,7 +27,11 @@ pub fn status(args: &StateArgs) -> Exit {
                 if !args.json {
                     print_status(&root, &phases);
                 }
-                reports.push(serde_json::json!({ "repo": root, "phases": phases }));
+                reports.push(serde_json::json!({
+                    "version": crate::present::json::JSON_VERSION,
+                    "repo": root,
+                    "phases": phases,
+                }));
             }
             Err(error) => {
                 eprintln!("error: {}: {error}", path.display());

@@ -3,11 +3,13 @@
 
 use serde_json::{Value, json};
 
+use super::ansi;
 use crate::audit::{AuditFinding, CHECKS};
 use crate::rules::Severity;
 
-/// A finding with the offending code underlined, as ruff shows it.
-pub fn text_finding(finding: &AuditFinding) -> String {
+/// A finding with the offending code underlined, as ruff shows it; `color`
+/// paints the location, the severity and the underline.
+pub fn text_finding(finding: &AuditFinding, color: bool) -> String {
     let gutter = finding.line.to_string().len();
     let pad = " ".repeat(gutter);
     let prefix: String = finding
@@ -26,17 +28,22 @@ pub fn text_finding(finding: &AuditFinding) -> String {
             .saturating_sub(finding.column - 1)
             .max(1)
     };
+    let style = match finding.severity {
+        Severity::Error => ansi::RED,
+        Severity::Warning => ansi::YELLOW,
+        Severity::Info => ansi::CYAN,
+    };
+    let location = format!("{}:{}:{}:", finding.file, finding.line, finding.column);
+    let label = format!("{}[{}]", finding.severity.as_str(), finding.rule);
+    let bar = ansi::paint(ansi::CYAN, "|", color);
     format!(
-        "{}:{}:{}: {}[{}] {}\n{pad} |\n{} | {}\n{pad} | {prefix}{}\n",
-        finding.file,
-        finding.line,
-        finding.column,
-        finding.severity.as_str(),
-        finding.rule,
+        "{} {} {}\n{pad} {bar}\n{} {bar} {}\n{pad} {bar} {prefix}{}\n",
+        ansi::paint(ansi::BOLD, &location, color),
+        ansi::paint(&format!("{}{style}", ansi::BOLD), &label, color),
         finding.message,
-        finding.line,
+        ansi::paint(ansi::CYAN, &finding.line.to_string(), color),
         finding.source_line,
-        "^".repeat(width)
+        ansi::paint(style, &"^".repeat(width), color)
     )
 }
 
@@ -94,12 +101,61 @@ fn sarif_rules() -> Vec<Value> {
     CHECKS
         .iter()
         .map(|(id, phase, description)| {
-            json!({
+            let mut rule = json!({
                 "id": id,
                 "name": id,
                 "shortDescription": { "text": description },
+                "help": { "text": help_text(id) },
                 "properties": { "phase": phase },
-            })
+            });
+            if let Some(uri) = help_uri() {
+                rule["helpUri"] = json!(uri);
+            }
+            rule
+        })
+        .collect()
+}
+
+/// What to do about a finding of check `id`, for code-scanning's help pane.
+fn help_text(id: &str) -> &'static str {
+    match id {
+        "no-soft-fail" => {
+            "Read configuration with a subscript (config[\"key\"]) so a missing key fails loudly; `txo-codemod apply --phase 1` rewrites the lookups it can prove safe. Suppress one line with `# txo-codemod: ignore[no-soft-fail]`."
+        }
+        "no-sys-exit" => {
+            "Raise HelpfulError and let the script runner decide how to exit; `txo-codemod apply --phase 2` rewrites the exits it can prove safe. Exits in entry points, main() and __main__ blocks are allowed."
+        }
+        "no-global-state" => {
+            "Move module-level mutable state into an object its users receive (phase 3 of the plan); loggers and UPPER_CASE constants are not flagged."
+        }
+        "method-length" => "Split functions over 50 lines (phase 4 of the plan).",
+        "unused-suppression" => {
+            "Remove the `# txo-codemod: ignore` comment: nothing on its line is flagged any more."
+        }
+        _ => "See `txo-codemod check --help`.",
+    }
+}
+
+/// The README section on `check`, when the package names its repository.
+fn help_uri() -> Option<String> {
+    let repository = env!("CARGO_PKG_REPOSITORY");
+    (!repository.is_empty()).then(|| {
+        format!(
+            "{}#where-a-project-stands-assess-check-report",
+            repository.trim_end_matches('/')
+        )
+    })
+}
+
+/// A relative path as a URI reference: every byte outside RFC 3986's
+/// unreserved characters and `/` percent-encoded (spaces, `#`, `%`, non-ASCII).
+fn uri_path(path: &str) -> String {
+    path.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
         })
         .collect()
 }
@@ -120,7 +176,7 @@ fn sarif_result(f: &AuditFinding) -> Value {
         "message": { "text": f.message },
         "locations": [{
             "physicalLocation": {
-                "artifactLocation": { "uri": f.file },
+                "artifactLocation": { "uri": uri_path(&f.file) },
                 "region": {
                     "startLine": f.line,
                     "startColumn": f.column,
@@ -130,4 +186,25 @@ fn sarif_result(f: &AuditFinding) -> Value {
             }
         }]
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sarif_uris_are_percent_encoded() {
+        assert_eq!(uri_path("utils/config_loader.py"), "utils/config_loader.py");
+        assert_eq!(
+            uri_path("my utils/#1 café.py"),
+            "my%20utils/%231%20caf%C3%A9.py"
+        );
+    }
+
+    #[test]
+    fn every_check_has_help() {
+        for (id, ..) in CHECKS {
+            assert!(!help_text(id).starts_with("See "), "{id}");
+        }
+    }
 }

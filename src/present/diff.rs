@@ -2,11 +2,7 @@
 
 use similar::TextDiff;
 
-const RED: &str = "\x1b[31m";
-const GREEN: &str = "\x1b[32m";
-const CYAN: &str = "\x1b[36m";
-const BOLD: &str = "\x1b[1m";
-const RESET: &str = "\x1b[0m";
+use super::ansi::{BOLD, CYAN, GREEN, RED, RESET};
 
 /// The diff of one file; `display` is its path as shown to the user.
 pub fn unified(display: &str, old: &str, new: &str, color: bool) -> String {

@@ -8,6 +8,26 @@ use crate::rules::Rule;
 use crate::run::{Outcome, RunResult};
 use crate::source::line_col;
 
+/// The version of every JSON output's format (`diff --json`, `apply
+/// --json`, `status --json`, `check`/`assess`/`report --format json`); it
+/// changes when a field is removed or changes meaning, not when one is added.
+pub const JSON_VERSION: u32 = 1;
+
+/// `inner` with `"version"` as its first field.
+#[derive(Serialize)]
+pub struct Versioned<T> {
+    pub version: u32,
+    #[serde(flatten)]
+    pub inner: T,
+}
+
+pub fn versioned<T: Serialize>(inner: T) -> Versioned<T> {
+    Versioned {
+        version: JSON_VERSION,
+        inner,
+    }
+}
+
 #[derive(Serialize)]
 pub struct JsonEdit<'a> {
     pub file: &'a str,

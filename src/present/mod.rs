@@ -16,6 +16,25 @@ pub enum ColorChoice {
     Never,
 }
 
+/// ANSI styles shared by the presenters.
+pub mod ansi {
+    pub const RED: &str = "\x1b[31m";
+    pub const GREEN: &str = "\x1b[32m";
+    pub const YELLOW: &str = "\x1b[33m";
+    pub const CYAN: &str = "\x1b[36m";
+    pub const BOLD: &str = "\x1b[1m";
+    pub const RESET: &str = "\x1b[0m";
+
+    /// `text` in `style` when `on`, else as is.
+    pub fn paint(style: &str, text: &str, on: bool) -> String {
+        if on {
+            format!("{style}{text}{RESET}")
+        } else {
+            text.to_string()
+        }
+    }
+}
+
 impl ColorChoice {
     /// Whether to color stdout.
     pub fn enabled(self) -> bool {
