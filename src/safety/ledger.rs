@@ -182,6 +182,15 @@ impl Ledger {
         later.dedup();
         later
     }
+
+    /// Whether a phase after `phase` that is still applied also changed
+    /// `path`: the file then holds that phase's bytes, not `phase`'s.
+    pub fn superseded(&self, phase: u8, path: &str) -> bool {
+        self.later_active(phase)
+            .iter()
+            .filter_map(|p| self.active(*p))
+            .any(|e| e.files.iter().any(|r| r.path == path))
+    }
 }
 
 /// How one recorded file compares with the disk now.
@@ -249,6 +258,44 @@ mod tests {
         std::fs::write(dir.path().join("a.py"), "hand\n").unwrap();
         assert_eq!(file_now(dir.path(), &record), FileNow::Edited);
         assert!(ledger.later_active(0).contains(&1));
+    }
+
+    fn entry(phase: u8, state: EntryState, paths: &[&str]) -> Entry {
+        Entry {
+            phase,
+            state,
+            tool_version: "0".into(),
+            rules_hash: "h".into(),
+            base_commit: None,
+            tag: None,
+            started_at: "t".into(),
+            commit: None,
+            files: paths
+                .iter()
+                .map(|p| FileRecord {
+                    path: (*p).into(),
+                    before: "b".into(),
+                    after: "a".into(),
+                    backup: "x".into(),
+                })
+                .collect(),
+            edits: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_file_a_later_applied_phase_changed_is_superseded() {
+        let ledger = Ledger {
+            version: LEDGER_VERSION,
+            entries: vec![
+                entry(1, EntryState::Applied, &["a.py", "b.py"]),
+                entry(2, EntryState::Applied, &["a.py"]),
+                entry(3, EntryState::RolledBack, &["b.py"]),
+            ],
+        };
+        assert!(ledger.superseded(1, "a.py"));
+        assert!(!ledger.superseded(1, "b.py"), "phase 3 is rolled back");
+        assert!(!ledger.superseded(2, "a.py"));
     }
 
     #[test]

@@ -634,12 +634,24 @@ fn active_since_tag(ledger: &Ledger, tag: &str) -> Result<Vec<usize>, String> {
         .collect())
 }
 
+/// What a recorded file holds now, for its phase: a file that a later
+/// applied phase rewrote is as this phase left it, not edited by hand.
+fn file_now_in(root: &Path, ledger: &Ledger, entry: &Entry, record: &FileRecord) -> FileNow {
+    if ledger.superseded(entry.phase, &record.path) {
+        return FileNow::After;
+    }
+    file_now(root, record)
+}
+
 /// Files of these entries edited by hand since (none with `force`).
 fn edited_files(root: &Path, ledger: &Ledger, entries: &[usize], force: bool) -> Vec<String> {
     let mut edited: Vec<String> = Vec::new();
     for &index in entries {
-        for record in &ledger.entries[index].files {
-            if file_now(root, record) == FileNow::Edited && !force && !edited.contains(&record.path)
+        let entry = &ledger.entries[index];
+        for record in &entry.files {
+            if file_now_in(root, ledger, entry, record) == FileNow::Edited
+                && !force
+                && !edited.contains(&record.path)
             {
                 edited.push(record.path.clone());
             }
@@ -697,7 +709,7 @@ pub fn status(path: &Path, no_git: bool) -> Result<(String, Vec<PhaseStatus>), S
     let ledger = Ledger::load(&root).map_err(|e| e.to_string())?;
     let phases = (1..=6)
         .map(|phase| match ledger.active(phase) {
-            Some(entry) => active_status(&root, entry),
+            Some(entry) => active_status(&root, &ledger, entry),
             None => inactive_status(&ledger, phase),
         })
         .collect();
@@ -721,8 +733,12 @@ fn inactive_status(ledger: &Ledger, phase: u8) -> PhaseStatus {
     }
 }
 
-fn active_status(root: &Path, entry: &Entry) -> PhaseStatus {
-    let nows: Vec<FileNow> = entry.files.iter().map(|r| file_now(root, r)).collect();
+fn active_status(root: &Path, ledger: &Ledger, entry: &Entry) -> PhaseStatus {
+    let nows: Vec<FileNow> = entry
+        .files
+        .iter()
+        .map(|r| file_now_in(root, ledger, entry, r))
+        .collect();
     let edited = entry
         .files
         .iter()
