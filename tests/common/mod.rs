@@ -108,6 +108,24 @@ impl Project {
     }
 }
 
+/// Runs the real binary in `dir` with `args` as given (an argument may hold
+/// spaces, e.g. a `--verify` command).
+pub fn run_argv(dir: &Path, args: &[&str]) -> Run {
+    let output = Command::cargo_bin("txo-codemod")
+        .expect("the txo-codemod binary is built")
+        .current_dir(dir)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run txo-codemod");
+    Run {
+        args: format!("{args:?}"),
+        code: output.status.code().expect("exited with a code"),
+        stdout: String::from_utf8(output.stdout).expect("UTF-8 stdout"),
+        stderr: String::from_utf8(output.stderr).expect("UTF-8 stderr"),
+    }
+}
+
 /// Runs the real binary in `dir`. Colors are off and no stream is a
 /// terminal, so miette renders its plain (unicode, 80 columns) layout.
 pub fn run_in(dir: &Path, args: &str) -> Run {
