@@ -14,7 +14,11 @@ pub fn execute(args: &MigrateArgs) -> Exit {
         Ok(set) => set,
         Err(errors) => return report_rule_errors(errors),
     };
-    let rules = match select_rules(&set.for_phase(args.phase), &args.rule_ids, args.phase) {
+    let Some(phase) = args.phase else {
+        eprintln!("error: --phase is required");
+        return Exit::Error;
+    };
+    let rules = match select_rules(&set.for_phase(phase), &args.rule_ids, phase) {
         Ok(rules) => rules,
         Err(message) => {
             eprintln!("error: {message}");
@@ -22,7 +26,7 @@ pub fn execute(args: &MigrateArgs) -> Exit {
         }
     };
     if rules.is_empty() {
-        println!("phase {} has no rules yet: nothing to do", args.phase);
+        println!("phase {phase} has no rules yet: nothing to do");
         return Exit::Clean;
     }
     let paths = match super::all_paths(&args.paths, args.repos_from.as_deref()) {

@@ -7,6 +7,7 @@ pub mod migrate;
 pub mod report;
 pub mod rules;
 pub mod state;
+pub mod through;
 
 use crate::rules::{RuleFileError, RuleSet, load_rule_set};
 use crate::syntax::KindTable;

@@ -183,6 +183,15 @@ impl Ledger {
         later
     }
 
+    /// The record of `path` in the latest entry not rolled back that changed it.
+    pub fn latest_record(&self, path: &str) -> Option<&FileRecord> {
+        self.entries
+            .iter()
+            .rev()
+            .filter(|e| e.state != EntryState::RolledBack)
+            .find_map(|e| e.files.iter().find(|r| r.path == path))
+    }
+
     /// Whether a phase after `phase` that is still applied also changed
     /// `path`: the file then holds that phase's bytes, not `phase`'s.
     pub fn superseded(&self, phase: u8, path: &str) -> bool {
@@ -293,6 +302,11 @@ mod tests {
                 entry(3, EntryState::RolledBack, &["b.py"]),
             ],
         };
+        assert_eq!(
+            ledger.latest_record("b.py").map(|r| &r.path),
+            Some(&"b.py".to_string())
+        );
+        assert!(ledger.latest_record("c.py").is_none());
         assert!(ledger.superseded(1, "a.py"));
         assert!(!ledger.superseded(1, "b.py"), "phase 3 is rolled back");
         assert!(!ledger.superseded(2, "a.py"));
