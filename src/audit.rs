@@ -170,7 +170,7 @@ impl AuditPlan {
             names: &scopes.names,
             kinds: &self.kinds,
         };
-        let file = crate::source::display_path(path);
+        let file = crate::project::shown_path(self.projects.len(), relative, path);
         match parsed {
             Some((text, tree)) => audit_tree(file, text, tree, &context),
             None => FileAudit {

@@ -6,7 +6,7 @@ use crate::cli::MigrateArgs;
 use crate::commands::{Exit, load_rules, report_rule_errors};
 use crate::present::{diff, json, text};
 use crate::rules::Rule;
-use crate::run::{self, Outcome, RunOptions, RunResult};
+use crate::run::{self, FileReport, Outcome, RunOptions, RunResult};
 use crate::walk::WalkOptions;
 
 pub fn execute(args: &MigrateArgs) -> Exit {
@@ -82,6 +82,19 @@ pub fn print_diagnostics(rules: &[&Rule], result: &RunResult) {
     }
 }
 
+/// The path in a diff header: from the repository root when the run has
+/// one project (so `git apply` works there), else the path as shown.
+fn diff_path(result: &RunResult, file: &FileReport) -> String {
+    match result.projects.as_slice() {
+        [project] => format!(
+            "{}{}",
+            crate::project::repository_prefix(project),
+            file.display
+        ),
+        _ => file.display.clone(),
+    }
+}
+
 fn present_diff(args: &MigrateArgs, rules: &[&Rule], result: &RunResult) -> Exit {
     let totals = result.totals();
     let mut stdout = std::io::stdout().lock();
@@ -98,10 +111,11 @@ fn present_diff(args: &MigrateArgs, rules: &[&Rule], result: &RunResult) -> Exit
             if let Outcome::Processed(processed) = &file.outcome
                 && let (Some(source), Some(new_text)) = (&processed.source, &processed.new_text)
             {
+                let header = diff_path(result, file);
                 let _ = write!(
                     stdout,
                     "{}",
-                    diff::unified(&file.display, &source.text, new_text, color)
+                    diff::unified(&header, &source.text, new_text, color)
                 );
             }
         }
