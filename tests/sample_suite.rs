@@ -10,28 +10,10 @@ mod common;
 use std::fs;
 use std::path::Path;
 
-use common::{Project, Run, SAMPLE, run_argv, run_tool};
+use common::{Project, Run, SAMPLE, run_argv, run_tool, suite_runs_here};
 
 /// The gate command: the interpreter `.ci/run` installs the suite's tools into.
 const VERIFY: &str = "python3 -m pytest -q";
-
-/// Whether the suite can run here; under CI a missing tool is a failure.
-fn suite_runs_here() -> bool {
-    let (ok, output) = run_tool(
-        Path::new(SAMPLE),
-        "python3",
-        &["-c", "import pytest, requests, jsonschema"],
-    );
-    if ok {
-        return true;
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "CI=true but the sample's suite cannot run (python3 with pytest, requests, jsonschema): {output}"
-    );
-    eprintln!("note: skipped, python3 with pytest, requests and jsonschema is needed: {output}");
-    false
-}
 
 fn git(project: &Project, args: &[&str]) -> String {
     let (ok, output) = run_tool(project.root(), "git", args);

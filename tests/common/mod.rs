@@ -262,3 +262,23 @@ pub fn plan_soft_fail_sites(project: &Project) -> Vec<(String, usize)> {
     }
     sites
 }
+
+/// Whether the sample's own pytest suite can run here (python3 with pytest,
+/// requests, jsonschema). Without them the caller skips, with a note; under
+/// `CI=true` (where `.ci/run` installs them) this fails instead.
+pub fn suite_runs_here() -> bool {
+    let (ok, output) = run_tool(
+        Path::new(SAMPLE),
+        "python3",
+        &["-c", "import pytest, requests, jsonschema"],
+    );
+    if ok {
+        return true;
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "CI=true but the sample's suite cannot run (python3 with pytest, requests, jsonschema): {output}"
+    );
+    eprintln!("note: skipped, python3 with pytest, requests and jsonschema is needed: {output}");
+    false
+}
