@@ -4,58 +4,40 @@
 
 mod common;
 
-use common::{Project, Run, run_argv, run_tool};
+use common::{Project, Run, run_argv};
 use serde_json::Value;
 
 fn git(project: &Project, args: &[&str]) -> String {
-    let (ok, output) = run_tool(project.root(), "git", args);
-    assert!(ok, "git {args:?} failed: {output}");
-    output
-}
-
-fn sample_repo() -> Project {
-    let project = Project::sample();
-    git(&project, &["init", "-q"]);
-    git(&project, &["config", "user.email", "dev@example.com"]);
-    git(&project, &["config", "user.name", "Dev"]);
-    git(&project, &["add", "-A"]);
-    git(&project, &["commit", "-q", "-m", "TXO v2.1"]);
-    project
+    common::git(project.root(), args)
 }
 
 fn run(project: &Project, args: &[&str]) -> Run {
     run_argv(project.root(), args)
 }
 
-fn ledger_states(project: &Project) -> Vec<(u64, String)> {
-    let ledger: Value =
-        serde_json::from_str(&project.read_text(".txo-codemod/ledger.json")).expect("JSON");
-    ledger["entries"]
-        .as_array()
-        .expect("entries")
-        .iter()
-        .map(|e| {
-            (
-                e["phase"].as_u64().unwrap(),
-                e["state"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
-}
-
-fn statuses(json: &str) -> Vec<(u64, String)> {
-    let outcomes: Value = serde_json::from_str(json).expect("--json prints JSON");
-    outcomes
-        .as_array()
+/// `(phase, <key>)` of each object in a JSON list.
+fn phases_with(list: &Value, key: &str) -> Vec<(u64, String)> {
+    list.as_array()
         .expect("a list")
         .iter()
         .map(|o| {
             (
                 o["phase"].as_u64().unwrap(),
-                o["status"].as_str().unwrap().to_string(),
+                o[key].as_str().unwrap().to_string(),
             )
         })
         .collect()
+}
+
+fn ledger_states(project: &Project) -> Vec<(u64, String)> {
+    let ledger: Value =
+        serde_json::from_str(&project.read_text(".txo-codemod/ledger.json")).expect("JSON");
+    phases_with(&ledger["entries"], "state")
+}
+
+fn statuses(json: &str) -> Vec<(u64, String)> {
+    let outcomes: Value = serde_json::from_str(json).expect("--json prints JSON");
+    phases_with(&outcomes, "status")
 }
 
 fn owned(pairs: &[(u64, &str)]) -> Vec<(u64, String)> {
@@ -64,7 +46,7 @@ fn owned(pairs: &[(u64, &str)]) -> Vec<(u64, String)> {
 
 #[test]
 fn through_6_applies_each_phase_with_its_own_tag_entry_and_commit() {
-    let project = sample_repo();
+    let project = Project::sample_repo();
     let done = run(&project, &["apply", "--through", "6", "--commit", "--json"]);
     assert_eq!(done.code, 0, "{}", done.stderr);
 
@@ -135,7 +117,7 @@ fn through_6_applies_each_phase_with_its_own_tag_entry_and_commit() {
 
 #[test]
 fn without_commit_each_phase_still_gets_its_entry_and_rollback_restores_all() {
-    let project = sample_repo();
+    let project = Project::sample_repo();
     let done = run(&project, &["apply", "--through", "2"]);
     assert_eq!(done.code, 0, "{}", done.stderr);
     assert_eq!(
@@ -150,7 +132,7 @@ fn without_commit_each_phase_still_gets_its_entry_and_rollback_restores_all() {
 
 #[test]
 fn it_stops_at_the_first_phase_whose_gate_fails_and_keeps_the_earlier_ones() {
-    let project = sample_repo();
+    let project = Project::sample_repo();
     // Passes after phase 1; fails once phase 2 has dropped `import sys`.
     let verify = "grep -q '^import sys' utils/config_loader.py";
     let stopped = run(
@@ -197,7 +179,7 @@ fn it_stops_at_the_first_phase_whose_gate_fails_and_keeps_the_earlier_ones() {
 
 #[test]
 fn it_starts_after_the_last_applied_phase() {
-    let project = sample_repo();
+    let project = Project::sample_repo();
     assert_eq!(run(&project, &["apply", "--phase", "1"]).code, 0);
     let rest = run(&project, &["apply", "--through", "2", "--json"]);
     assert_eq!(rest.code, 0, "{}", rest.stderr);
@@ -216,8 +198,8 @@ fn it_starts_after_the_last_applied_phase() {
 
 #[test]
 fn bulk_runs_take_each_repository_through_on_its_own() {
-    let first = sample_repo();
-    let second = sample_repo();
+    let first = Project::sample_repo();
+    let second = Project::sample_repo();
     let outside = Project::sample();
     let list = first.path("repos.txt");
     std::fs::write(
@@ -256,7 +238,7 @@ fn bulk_runs_take_each_repository_through_on_its_own() {
 
 #[test]
 fn through_replaces_phase_tag_and_rule() {
-    let project = sample_repo();
+    let project = Project::sample_repo();
     for args in [
         &["apply", "--through", "2", "--phase", "1"][..],
         &["apply", "--through", "2", "--tag", "mine"][..],
@@ -278,7 +260,7 @@ fn through_replaces_phase_tag_and_rule() {
 
 #[test]
 fn a_hand_edit_on_top_of_an_uncommitted_phase_is_still_refused() {
-    let project = sample_repo();
+    let project = Project::sample_repo();
     assert_eq!(run(&project, &["apply", "--phase", "1"]).code, 0);
     let mut edited = project.read_text("utils/config_loader.py");
     edited.push_str("# a note by hand\n");

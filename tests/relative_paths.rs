@@ -7,20 +7,7 @@ mod common;
 
 use std::fs;
 
-use common::{Project, run_argv, run_in, run_tool};
-
-fn git(dir: &std::path::Path, args: &[&str]) {
-    let (ok, output) = run_tool(dir, "git", args);
-    assert!(ok, "git {args:?} failed: {output}");
-}
-
-fn commit_all(dir: &std::path::Path) {
-    git(dir, &["init", "-q"]);
-    git(dir, &["config", "user.email", "dev@example.com"]);
-    git(dir, &["config", "user.name", "Dev"]);
-    git(dir, &["add", "-A"]);
-    git(dir, &["commit", "-q", "-m", "v2.1"]);
-}
+use common::{Project, commit_all, run_argv, run_in, run_tool};
 
 /// `diff` stdout applies cleanly with `git apply` from `repo`.
 fn applies_from(repo: &std::path::Path, patch: &str) {
@@ -45,8 +32,7 @@ const HEADERS: [&str; 5] = [
 
 #[test]
 fn absolute_dotdot_and_subdirectory_paths_give_the_same_relative_output() {
-    let sample = Project::sample();
-    commit_all(sample.root());
+    let sample = Project::sample_repo();
     let elsewhere = tempfile::tempdir().expect("a temporary directory");
     let absolute = sample.root().to_string_lossy().to_string();
     let runs = [

@@ -15,23 +15,6 @@ use common::{Project, Run, SAMPLE, run_argv, run_tool, suite_runs_here};
 /// The gate command: the interpreter `.ci/run` installs the suite's tools into.
 const VERIFY: &str = "python3 -m pytest -q";
 
-fn git(project: &Project, args: &[&str]) -> String {
-    let (ok, output) = run_tool(project.root(), "git", args);
-    assert!(ok, "git {args:?} failed: {output}");
-    output
-}
-
-/// A git repository holding a committed copy of the sample.
-fn sample_repo() -> Project {
-    let project = Project::sample();
-    git(&project, &["init", "-q"]);
-    git(&project, &["config", "user.email", "dev@example.com"]);
-    git(&project, &["config", "user.name", "Dev"]);
-    git(&project, &["add", "-A"]);
-    git(&project, &["commit", "-q", "-m", "TXO v2.1"]);
-    project
-}
-
 /// Runs the sample's suite in the project; returns (passed, output).
 fn pytest(project: &Project) -> (bool, String) {
     run_tool(project.root(), "python3", &["-m", "pytest", "-q"])
@@ -64,7 +47,7 @@ fn six_phases_each_gated_by_the_suite_then_rollback_restores_every_byte() {
     if !suite_runs_here() {
         return;
     }
-    let project = sample_repo();
+    let project = Project::sample_repo();
     let (passed, output) = pytest(&project);
     assert!(passed, "the suite fails on the v2.1 sample:\n{output}");
 
@@ -151,7 +134,7 @@ fn the_suite_gate_undoes_a_rewrite_that_changes_the_backoff() {
     if !suite_runs_here() {
         return;
     }
-    let project = sample_repo();
+    let project = Project::sample_repo();
     project.write(
         "my-rules/linear-backoff.yaml",
         r#"id: linear-backoff
@@ -171,8 +154,8 @@ tests:
       fixed: "x = min(a * b, 60)\n"
 "#,
     );
-    git(&project, &["add", "-A"]);
-    git(&project, &["commit", "-q", "-m", "a user rule"]);
+    common::git(project.root(), &["add", "-A"]);
+    common::git(project.root(), &["commit", "-q", "-m", "a user rule"]);
     let args = [
         "apply",
         "--phase",

@@ -7,7 +7,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{Project, run_tool, suite_runs_here};
+use common::{Project, git, suite_runs_here};
 
 const README: &str = include_str!("../README.md");
 const MARKER: &str = "<!-- walkthrough:";
@@ -56,12 +56,6 @@ fn shell(dir: &Path, line: &str) -> (i32, String) {
     (output.status.code().unwrap_or(-1), text)
 }
 
-fn git(dir: &Path, args: &[&str]) -> String {
-    let (ok, output) = run_tool(dir, "git", args);
-    assert!(ok, "git {args:?} failed: {output}");
-    output
-}
-
 #[test]
 fn the_walkthrough_covers_the_whole_migration() {
     let lines = walkthrough().join("\n");
@@ -82,13 +76,8 @@ fn every_walkthrough_command_runs_as_shown() {
     if !suite_runs_here() {
         return;
     }
-    let project = Project::sample();
+    let project = Project::sample_repo();
     let root = project.root();
-    git(root, &["init", "-q"]);
-    git(root, &["config", "user.email", "dev@example.com"]);
-    git(root, &["config", "user.name", "Dev"]);
-    git(root, &["add", "-A"]);
-    git(root, &["commit", "-q", "-m", "TXO v2.1"]);
 
     for line in walkthrough() {
         let (code, output) = shell(root, line);

@@ -246,16 +246,8 @@ mod tests {
             backup: "x".into(),
         };
         let entry = Entry {
-            phase: 1,
-            state: EntryState::Applied,
-            tool_version: "0".into(),
-            rules_hash: "h".into(),
-            base_commit: None,
-            tag: None,
-            started_at: "t".into(),
-            commit: None,
             files: vec![record.clone()],
-            edits: Vec::new(),
+            ..entry(1, EntryState::Applied, &[])
         };
         let ledger = Ledger {
             version: LEDGER_VERSION,

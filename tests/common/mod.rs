@@ -48,6 +48,13 @@ impl Project {
         project
     }
 
+    /// A copy of the sample as a git repository, everything committed.
+    pub fn sample_repo() -> Self {
+        let project = Self::sample();
+        commit_all(project.root());
+        project
+    }
+
     pub fn root(&self) -> &Path {
         self.dir.path()
     }
@@ -281,4 +288,20 @@ pub fn suite_runs_here() -> bool {
     );
     eprintln!("note: skipped, python3 with pytest, requests and jsonschema is needed: {output}");
     false
+}
+
+/// Runs git in `dir`, failing the test if it fails; returns its output.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let (ok, output) = run_tool(dir, "git", args);
+    assert!(ok, "git {args:?} failed: {output}");
+    output
+}
+
+/// Makes `dir` a git repository with everything in it committed.
+pub fn commit_all(dir: &Path) {
+    git(dir, &["init", "-q"]);
+    git(dir, &["config", "user.email", "dev@example.com"]);
+    git(dir, &["config", "user.name", "Dev"]);
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", "TXO v2.1"]);
 }

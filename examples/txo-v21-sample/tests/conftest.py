@@ -79,6 +79,15 @@ def library_error(migrated):
     return expect
 
 
+def check_stopped(raised, what_went_wrong: str) -> None:
+    """The script was stopped: v2.1 with exit code 1, phase 2 with a
+    HelpfulError saying ``what_went_wrong``."""
+    if isinstance(raised.value, SystemExit):
+        assert raised.value.code == 1
+    else:
+        assert what_went_wrong in raised.value.what_went_wrong
+
+
 @pytest.fixture
 def project(tmp_path, monkeypatch):
     """A TXO project layout (config/, schemas/) as the current directory."""

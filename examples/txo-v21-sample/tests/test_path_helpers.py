@@ -2,6 +2,7 @@
 
 import pytest
 
+from conftest import check_stopped
 from utils.exceptions import HelpfulError
 from utils.path_helpers import check_layout, find_config_file, require_writable
 
@@ -28,8 +29,6 @@ def test_a_directory_that_cannot_be_created(project, library_error):
     with library_error() as raised:
         require_writable("blocker/output")
 
-    if isinstance(raised.value, SystemExit):
-        assert raised.value.code == 1
-    else:
-        assert "is not writable" in raised.value.what_went_wrong
+    check_stopped(raised, "is not writable")
+    if isinstance(raised.value, HelpfulError):
         assert isinstance(raised.value.__cause__, OSError)
