@@ -12,6 +12,7 @@ use serde::Serialize;
 use tree_sitter::Node;
 
 use crate::analysis::metrics;
+use crate::analysis::subject::Subject;
 use crate::analysis::{FileFacts, NameMatcher};
 use crate::project::{CanonicalDirs, FileScope, Project};
 use crate::rules::Severity;
@@ -81,6 +82,9 @@ pub struct AuditFinding {
     pub source_line: String,
     #[serde(skip)]
     pub suppressed: bool,
+    /// What it is about, for `assess` (not part of `check`'s output).
+    #[serde(skip)]
+    pub subject: Subject,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -166,7 +170,7 @@ impl AuditPlan {
             names: &scopes.names,
             kinds: &self.kinds,
         };
-        let file = crate::source::display_path(path);
+        let file = crate::project::shown_path(self.projects.len(), relative, path);
         match parsed {
             Some((text, tree)) => audit_tree(file, text, tree, &context),
             None => FileAudit {
@@ -311,7 +315,11 @@ fn soft_fail_lookups(calls: &[Node], collector: &mut Collector) {
     let text = collector.text;
     for &call in calls {
         let shown = quote(&text[call.byte_range()]);
-        collector.flag(call, "no-soft-fail", Severity::Error, format!("`{shown}` reads configuration with .get(); use a subscript so a missing key fails loudly"));
+        let message = format!(
+            "`{shown}` reads configuration with .get(); use a subscript so a missing key fails loudly"
+        );
+        let subject = Subject::code_in(call, text, shown);
+        collector.flag(call, "no-soft-fail", Severity::Error, message, subject);
     }
 }
 
@@ -326,12 +334,15 @@ fn exits(exits: &[metrics::ExitSite], collector: &mut Collector) {
         } else {
             Severity::Error
         };
+        let subject = Subject::code_in(exit.node, text, shown);
+        let allowed = exit.allowed.map(String::from);
         collector.add(
             exit.node,
             "no-sys-exit",
             severity,
             message,
-            exit.allowed.map(String::from),
+            allowed,
+            subject,
         );
     }
 }
@@ -346,6 +357,7 @@ fn global_state(globals: &[metrics::GlobalState], collector: &mut Collector) {
                 "module-level `{}` holds mutable state ({})",
                 global.name, global.why
             ),
+            Subject::global(global),
         );
     }
 }
@@ -357,25 +369,46 @@ fn long_functions(functions: &[metrics::FunctionLength], collector: &mut Collect
             .child_by_field_name("name")
             .unwrap_or(function.node);
         let (name, lines) = (&function.name, function.lines);
-        if lines > 50 {
-            let message = format!("`{name}` has {lines} lines (the plan's goal: under 50)");
-            collector.flag(name_node, "method-length", Severity::Warning, message);
+        if lines <= 50 {
+            continue;
         }
+        let subject = Subject::function(function, collector.text);
+        let message = format!("`{name}` has {lines} lines (the plan's goal: under 50)");
+        let severity = Severity::Warning;
+        collector.flag(
+            name_node,
+            "method-length",
+            severity,
+            message,
+            subject.clone(),
+        );
         if lines > 100 {
             let message = format!("`{name}` has {lines} lines (over 100)");
-            collector.flag(name_node, "long-method-100", Severity::Info, message);
+            collector.flag(
+                name_node,
+                "long-method-100",
+                Severity::Info,
+                message,
+                subject,
+            );
         }
     }
 }
 
 fn thread_locals(nodes: &[Node], collector: &mut Collector) {
     for &node in nodes {
+        let subject = Subject::code_in(
+            node,
+            collector.text,
+            quote(&collector.text[node.byte_range()]),
+        );
         collector.flag(
             node,
             "thread-local",
             Severity::Info,
             "thread-local storage: sessions leak when threads die (phase 5: WeakKeyDictionary)"
                 .into(),
+            subject,
         );
     }
 }
@@ -387,6 +420,7 @@ fn dataclass_defaults(nodes: &[Node], collector: &mut Collector) {
             "dataclass-slots",
             Severity::Info,
             "dataclass with field defaults: cannot simply add __slots__ (phase 5)".into(),
+            Subject::dataclass(node, collector.text),
         );
     }
 }
@@ -399,6 +433,7 @@ fn escape_hatches(nodes: &[Node], collector: &mut Collector) {
             "escape-hatch",
             Severity::Info,
             format!("`{name}` lets validation be skipped (phase 1 removes it)"),
+            Subject::code_in(node, collector.text, name.to_string()),
         );
     }
 }
@@ -411,8 +446,15 @@ struct Collector<'a> {
 
 impl Collector<'_> {
     /// A finding with no reason to allow it.
-    fn flag(&mut self, node: Node, rule: &'static str, severity: Severity, message: String) {
-        self.add(node, rule, severity, message, None);
+    fn flag(
+        &mut self,
+        node: Node,
+        rule: &'static str,
+        severity: Severity,
+        message: String,
+        subject: Subject,
+    ) {
+        self.add(node, rule, severity, message, None, subject);
     }
 
     fn add(
@@ -422,6 +464,7 @@ impl Collector<'_> {
         severity: Severity,
         message: String,
         allowed: Option<String>,
+        subject: Subject,
     ) {
         // From the node's points, so that each finding costs its own line,
         // not a scan of the file up to it.
@@ -454,6 +497,7 @@ impl Collector<'_> {
             allowed,
             source_line,
             suppressed: false,
+            subject,
         });
     }
 
@@ -534,6 +578,7 @@ fn unused_suppression(
         allowed: None,
         source_line: source_line.trim_end_matches('\r').to_string(),
         suppressed: false,
+        subject: Subject::default(),
     }
 }
 

@@ -174,6 +174,35 @@ impl Project {
     }
 }
 
+/// How a file's path is shown: relative to its project's root when a run
+/// has one project (`relative`), else as walked (`path`).
+pub fn shown_path(projects: usize, relative: &str, path: &Path) -> String {
+    if projects == 1 {
+        relative.to_string()
+    } else {
+        crate::source::display_path(path)
+    }
+}
+
+/// Where the project sits in its git work tree (`app/`, or empty at its
+/// root or outside git), so that diff headers apply with `git apply` from
+/// the repository root.
+pub fn repository_prefix(project: &Project) -> String {
+    let Some(work_tree) = project
+        .canonical_root
+        .ancestors()
+        .find(|dir| dir.join(".git").exists())
+    else {
+        return String::new();
+    };
+    match project.canonical_root.strip_prefix(work_tree) {
+        Ok(inside) if !inside.as_os_str().is_empty() => {
+            format!("{}/", crate::source::display_path(inside))
+        }
+        _ => String::new(),
+    }
+}
+
 /// Absolute spellings of walked files, each directory canonicalised once:
 /// `canonicalize` costs a system call per path component, and a walk
 /// yields many files per directory.

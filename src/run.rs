@@ -13,7 +13,7 @@ use crate::engine::{
 };
 use crate::project::{CanonicalDirs, FileScope, Project, ProjectConfigError};
 use crate::rules::Rule;
-use crate::source::{self, NotUtf8, SourceText};
+use crate::source::{NotUtf8, SourceText};
 use crate::syntax;
 use crate::transforms::pass::{self, FileWork, ScopedTransform};
 use crate::walk::{self, WalkError, WalkOptions};
@@ -333,6 +333,15 @@ fn scoped_transforms(
     Ok(out)
 }
 
+impl Plan<'_> {
+    /// A file's path as shown: relative to its project's root when the run
+    /// has one project, however the paths were given; as walked when it
+    /// spans several, so files of different projects cannot be confused.
+    fn display(&self, file: &FileInRun) -> String {
+        crate::project::shown_path(self.projects.len(), file.relative, file.path)
+    }
+}
+
 /// One walked file: its place in the walk, its path (also relative to its
 /// project's root), its project.
 struct FileInRun<'a> {
@@ -402,7 +411,7 @@ fn read_and_rewrite<H: ParsedFileHook>(
 ) -> (FileReport, Option<H::Output>) {
     let report = |outcome| FileReport {
         path: file.path.to_path_buf(),
-        display: source::display_path(file.path),
+        display: plan.display(file),
         project: file.project,
         outcome,
     };

@@ -11,7 +11,7 @@ use crate::cli::{ApplyArgs, MigrateArgs};
 use crate::commands::migrate::select_rules;
 use crate::commands::{Exit, all_paths, load_rules, report_rule_errors};
 use crate::present::text;
-use crate::rules::Rule;
+use crate::rules::{Rule, RuleSet};
 use crate::run::{self, Outcome, Processed, RunOptions, RunResult};
 use crate::safety::gate::GateOptions;
 use crate::safety::{self, ApplyOutcome, ApplyStatus, PhasePlan, PlannedFile, SafetyOptions};
@@ -23,37 +23,64 @@ pub fn execute(args: &ApplyArgs) -> Exit {
         Ok(set) => set,
         Err(errors) => return report_rule_errors(errors),
     };
-    let selected = select_rules(
-        &set.for_phase(migrate.phase),
-        &migrate.rule_ids,
-        migrate.phase,
-    )
-    .and_then(|rules| {
-        all_paths(&migrate.paths, migrate.repos_from.as_deref()).map(|paths| (rules, paths))
-    });
-    let (rules, paths) = match selected {
-        Ok(found) => found,
+    let paths = match all_paths(&migrate.paths, migrate.repos_from.as_deref()) {
+        Ok(paths) => paths,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return Exit::Error;
+        }
+    };
+    match (args.through, migrate.phase) {
+        (Some(last), _) => super::through::execute(args, &set, &paths, last),
+        (None, Some(phase)) => execute_phase(args, &set, &paths, phase),
+        (None, None) => {
+            eprintln!("error: give --phase N or --through N");
+            Exit::Error
+        }
+    }
+}
+
+fn execute_phase(args: &ApplyArgs, set: &RuleSet, paths: &[PathBuf], phase: u8) -> Exit {
+    let rules = match select_rules(&set.for_phase(phase), &args.migrate.rule_ids, phase) {
+        Ok(rules) => rules,
         Err(message) => {
             eprintln!("error: {message}");
             return Exit::Error;
         }
     };
     if rules.is_empty() {
-        println!("phase {} has no rules yet: nothing to do", migrate.phase);
+        println!("phase {phase} has no rules yet: nothing to do");
         return Exit::Clean;
     }
-    let mut phases_with_rules: Vec<u8> = set.rules.iter().map(|r| r.phase).collect();
-    phases_with_rules.dedup();
+    let phases_with_rules = phases_with_rules(set);
     let safety = safety_options(args);
-    let groups = group_by_repository(&paths, args.no_git);
+    let groups = group_by_repository(paths, args.no_git);
     let results: Vec<(ApplyOutcome, Vec<String>)> = groups
         .par_iter()
-        .map(|(root, paths)| apply_group(args, &rules, &phases_with_rules, &safety, root, paths))
+        .map(|(root, paths)| {
+            let target = PhaseTarget { root, paths };
+            apply_group(args, phase, &rules, &phases_with_rules, &safety, target)
+        })
         .collect();
     present(args, &results)
 }
 
-fn safety_options(args: &ApplyArgs) -> SafetyOptions {
+/// The phases that have rules, in order (for the phase-order check).
+pub(super) fn phases_with_rules(set: &RuleSet) -> Vec<u8> {
+    let mut phases: Vec<u8> = set.rules.iter().map(|r| r.phase).collect();
+    phases.sort_unstable();
+    phases.dedup();
+    phases
+}
+
+/// A repository (or project) and the paths given inside it.
+#[derive(Clone, Copy)]
+pub(super) struct PhaseTarget<'a> {
+    pub root: &'a Path,
+    pub paths: &'a [PathBuf],
+}
+
+pub(super) fn safety_options(args: &ApplyArgs) -> SafetyOptions {
     SafetyOptions {
         allow_dirty: args.allow_dirty,
         tag: args.tag.clone(),
@@ -70,7 +97,10 @@ fn safety_options(args: &ApplyArgs) -> SafetyOptions {
 }
 
 /// Paths grouped by the repository (or, without git, the project) they belong to.
-fn group_by_repository(paths: &[PathBuf], no_git: bool) -> BTreeMap<PathBuf, Vec<PathBuf>> {
+pub(super) fn group_by_repository(
+    paths: &[PathBuf],
+    no_git: bool,
+) -> BTreeMap<PathBuf, Vec<PathBuf>> {
     let mut groups: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
     for path in paths {
         let (root, _) = safety::state_root(path, no_git);
@@ -80,15 +110,17 @@ fn group_by_repository(paths: &[PathBuf], no_git: bool) -> BTreeMap<PathBuf, Vec
     groups
 }
 
-fn apply_group(
+/// Runs one phase's rules on one repository and applies the result through
+/// the safety layer; returns the outcome and the lines to print.
+pub(super) fn apply_group(
     args: &ApplyArgs,
+    phase: u8,
     rules: &[&Rule],
     phases_with_rules: &[u8],
     safety: &SafetyOptions,
-    root: &Path,
-    paths: &[PathBuf],
+    target: PhaseTarget,
 ) -> (ApplyOutcome, Vec<String>) {
-    let phase = args.migrate.phase;
+    let PhaseTarget { root, paths } = target;
     let result = match run::run(rules, &run_options(&args.migrate, paths)) {
         Ok(result) => result,
         Err(error) => {
@@ -263,7 +295,7 @@ fn change_table(result: &RunResult, rules: &[&Rule]) -> String {
     table
 }
 
-fn present(args: &ApplyArgs, results: &[(ApplyOutcome, Vec<String>)]) -> Exit {
+pub(super) fn present(args: &ApplyArgs, results: &[(ApplyOutcome, Vec<String>)]) -> Exit {
     let several = results.len() > 1;
     for (outcome, lines) in results {
         if several {
@@ -283,10 +315,18 @@ fn present(args: &ApplyArgs, results: &[(ApplyOutcome, Vec<String>)]) -> Exit {
             serde_json::to_string_pretty(&summaries).unwrap_or_default()
         );
     }
-    let worst = results.iter().map(|(o, _)| match o.status {
-        ApplyStatus::Applied | ApplyStatus::NothingToDo => Exit::Clean,
+    worst_exit(results.iter().map(|(o, _)| o))
+}
+
+/// The exit code for a set of outcomes: the worst of them.
+pub(super) fn worst_exit<'a>(outcomes: impl Iterator<Item = &'a ApplyOutcome>) -> Exit {
+    let exits = outcomes.map(|o| match o.status {
+        ApplyStatus::Applied
+        | ApplyStatus::NothingToDo
+        | ApplyStatus::NoRules
+        | ApplyStatus::NotRun => Exit::Clean,
         ApplyStatus::Partial | ApplyStatus::RolledBack => Exit::Attention,
         ApplyStatus::Refused | ApplyStatus::Failed => Exit::Error,
     });
-    worst.max_by_key(|e| *e as i32).unwrap_or(Exit::Clean)
+    exits.fold(Exit::Clean, Exit::max_with)
 }

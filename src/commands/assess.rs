@@ -7,6 +7,7 @@ use std::path::Path;
 use serde::Serialize;
 use tree_sitter::Tree;
 
+use crate::analysis::subject::Subject;
 use crate::audit::{self, AuditPlan, FileAudit};
 use crate::cli::{AssessArgs, AssessFormat};
 use crate::commands::{Exit, dry_run_options, load_rules, report_rule_errors, write_stdout};
@@ -25,6 +26,21 @@ pub struct PhaseCounts {
     pub to_review: usize,
     /// Audit facts for this phase: rule → count.
     pub facts: BTreeMap<&'static str, usize>,
+    /// What is behind each count, by fact, then file and line.
+    pub items: Vec<AssessItem>,
+}
+
+/// One occurrence behind a fact's count: where it is and what it is.
+#[derive(Debug, Clone, Serialize)]
+pub struct AssessItem {
+    pub fact: &'static str,
+    pub file: String,
+    pub line: usize,
+    #[serde(flatten)]
+    pub subject: Subject,
+    /// Exits: why this one is allowed (entry point, `main()`, `__main__`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed: Option<String>,
 }
 
 /// One row per file.
@@ -146,26 +162,33 @@ fn count_run(
 }
 
 /// One library file's audit as `assess` counts it: per finding, its phase
-/// and its key (the rule, or `allowed-exit`). Kept instead of the findings,
-/// whose messages and source lines `assess` never shows, so a large
-/// repository's thousands of findings do not pile up in memory.
+/// and the item it lists (key: the rule, or `allowed-exit`). Kept instead
+/// of the findings, whose messages and source lines `assess` never shows,
+/// so a large repository's thousands of findings do not pile up in memory.
 pub struct AuditCounts {
     file: String,
-    facts: Vec<(u8, &'static str)>,
+    facts: Vec<(u8, AssessItem)>,
 }
 
 impl From<FileAudit> for AuditCounts {
     fn from(audit: FileAudit) -> Self {
         let facts = audit
             .findings
-            .iter()
+            .into_iter()
             .map(|finding| {
-                let key = if finding.allowed.is_some() {
+                let fact = if finding.allowed.is_some() {
                     "allowed-exit"
                 } else {
                     finding.rule
                 };
-                (audit::phase_of(finding.rule), key)
+                let item = AssessItem {
+                    fact,
+                    file: finding.file,
+                    line: finding.line,
+                    subject: finding.subject,
+                    allowed: finding.allowed,
+                };
+                (audit::phase_of(finding.rule), item)
             })
             .collect();
         AuditCounts {
@@ -198,12 +221,19 @@ fn count_audits(
 ) {
     for file_audit in audits {
         let row = rows.entry(file_audit.file.clone()).or_default();
-        for &(phase, key) in &file_audit.facts {
-            if phase > 0 {
-                *phases[phase as usize - 1].facts.entry(key).or_default() += 1;
+        for (phase, item) in &file_audit.facts {
+            if *phase > 0 {
+                let counts = &mut phases[*phase as usize - 1];
+                *counts.facts.entry(item.fact).or_default() += 1;
+                counts.items.push(item.clone());
             }
-            count_into(row, key);
+            count_into(row, item.fact);
         }
+    }
+    for phase in phases {
+        phase
+            .items
+            .sort_by(|a, b| (a.fact, &a.file, a.line).cmp(&(b.fact, &b.file, b.line)));
     }
 }
 

@@ -6,7 +6,7 @@ use crate::cli::DiffArgs;
 use crate::commands::{Exit, load_rules, report_rule_errors};
 use crate::present::{diff, json, text};
 use crate::rules::Rule;
-use crate::run::{self, Outcome, RunOptions, RunResult};
+use crate::run::{self, FileReport, Outcome, RunOptions, RunResult};
 use crate::walk::WalkOptions;
 
 pub fn execute(diff: &DiffArgs) -> Exit {
@@ -15,7 +15,11 @@ pub fn execute(diff: &DiffArgs) -> Exit {
         Ok(set) => set,
         Err(errors) => return report_rule_errors(errors),
     };
-    let rules = match select_rules(&set.for_phase(args.phase), &args.rule_ids, args.phase) {
+    let Some(phase) = args.phase else {
+        eprintln!("error: --phase is required");
+        return Exit::Error;
+    };
+    let rules = match select_rules(&set.for_phase(phase), &args.rule_ids, phase) {
         Ok(rules) => rules,
         Err(message) => {
             eprintln!("error: {message}");
@@ -23,7 +27,7 @@ pub fn execute(diff: &DiffArgs) -> Exit {
         }
     };
     if rules.is_empty() {
-        println!("phase {} has no rules yet: nothing to do", args.phase);
+        println!("phase {phase} has no rules yet: nothing to do");
         return Exit::Clean;
     }
     let paths = match super::all_paths(&args.paths, args.repos_from.as_deref()) {
@@ -79,6 +83,19 @@ pub fn print_diagnostics(rules: &[&Rule], result: &RunResult) {
     }
 }
 
+/// The path in a diff header: from the repository root when the run has
+/// one project (so `git apply` works there), else the path as shown.
+fn diff_path(result: &RunResult, file: &FileReport) -> String {
+    match result.projects.as_slice() {
+        [project] => format!(
+            "{}{}",
+            crate::project::repository_prefix(project),
+            file.display
+        ),
+        _ => file.display.clone(),
+    }
+}
+
 fn present_diff(args: &DiffArgs, rules: &[&Rule], result: &RunResult) -> Exit {
     let totals = result.totals();
     let mut stdout = std::io::stdout().lock();
@@ -95,10 +112,11 @@ fn present_diff(args: &DiffArgs, rules: &[&Rule], result: &RunResult) -> Exit {
             if let Outcome::Processed(processed) = &file.outcome
                 && let (Some(source), Some(new_text)) = (&processed.source, &processed.new_text)
             {
+                let header = diff_path(result, file);
                 let _ = write!(
                     stdout,
                     "{}",
-                    diff::unified(&file.display, &source.text, new_text, color)
+                    diff::unified(&header, &source.text, new_text, color)
                 );
             }
         }

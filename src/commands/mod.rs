@@ -9,6 +9,7 @@ pub mod report;
 pub mod rules;
 pub mod shell;
 pub mod state;
+pub mod through;
 
 use crate::rules::{RuleFileError, RuleSet, load_rule_set};
 use crate::syntax::KindTable;

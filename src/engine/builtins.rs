@@ -6,29 +6,13 @@ use tree_sitter::Node;
 
 use super::template::{Segment, Template};
 use crate::analysis::imports;
+use crate::analysis::subject::{enclosing_names, qualified_name};
 use crate::pattern::{Bindings, Captured};
 use crate::project::Settings;
 use crate::rules::{Rule, option_variable};
 
 fn text<'s>(node: Node, source: &'s str) -> &'s str {
     &source[node.byte_range()]
-}
-
-/// Names of enclosing classes and functions, outermost first.
-fn enclosing_names(node: Node, source: &str) -> Vec<(String, bool)> {
-    let mut names = Vec::new();
-    let mut current = node.parent();
-    while let Some(ancestor) = current {
-        if matches!(ancestor.kind(), "function_definition" | "class_definition") {
-            let name = ancestor
-                .child_by_field_name("name")
-                .map_or("", |n| text(n, source));
-            names.push((name.to_string(), ancestor.kind() == "function_definition"));
-        }
-        current = ancestor.parent();
-    }
-    names.reverse();
-    names
 }
 
 fn function_name(node: Node, source: &str) -> String {
@@ -38,18 +22,6 @@ fn function_name(node: Node, source: &str) -> String {
         .rev()
         .find(|(_, is_function)| *is_function)
         .map_or_else(|| "module level".to_string(), |(n, _)| n.clone())
-}
-
-fn qualified_name(node: Node, source: &str) -> String {
-    let names: Vec<String> = enclosing_names(node, source)
-        .into_iter()
-        .map(|(n, _)| n)
-        .collect();
-    if names.is_empty() {
-        "module level".to_string()
-    } else {
-        names.join(".")
-    }
 }
 
 /// The name bound by the nearest enclosing `except … as NAME` in the same function.

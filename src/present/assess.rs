@@ -1,6 +1,6 @@
 //! `assess` output: a terminal summary and a Markdown report.
 
-use crate::commands::assess::{Assessment, FileRow, PhaseCounts};
+use crate::commands::assess::{AssessItem, Assessment, FileRow, PhaseCounts};
 
 fn fact_label(key: &str) -> &'static str {
     match key {
@@ -39,6 +39,9 @@ pub fn text(assessment: &Assessment) -> String {
         out.push('\n');
         for (key, count) in &phase.facts {
             out.push_str(&format!("    {:<40} {count}\n", fact_label(key)));
+            for item in phase.items.iter().filter(|i| i.fact == *key) {
+                out.push_str(&format!("        {}\n", item_line(item)));
+            }
         }
     }
     out.push_str(
@@ -55,6 +58,48 @@ pub fn text(assessment: &Assessment) -> String {
             edits_by_phase(row),
             row.to_review
         ));
+    }
+    out
+}
+
+/// `file:line  name: detail (allowed: why)`.
+fn item_line(item: &AssessItem) -> String {
+    format!(
+        "{}:{}  {}: {}{}",
+        item.file,
+        item.line,
+        item.subject.name,
+        item.subject.detail,
+        allowed_note(item)
+    )
+}
+
+fn allowed_note(item: &AssessItem) -> String {
+    item.allowed
+        .as_deref()
+        .map(|why| format!(" (allowed: {why})"))
+        .unwrap_or_default()
+}
+
+/// Per phase, a table of the items behind its counts.
+fn markdown_items(phases: &[PhaseCounts]) -> String {
+    let mut out = String::from("\n## Behind the counts\n");
+    for phase in phases.iter().filter(|p| !p.items.is_empty()) {
+        out.push_str(&format!(
+            "\n### Phase {} — {}\n\n| Fact | Where | What | Detail |\n|---|---|---|---|\n",
+            phase.phase, phase.title
+        ));
+        for item in &phase.items {
+            out.push_str(&format!(
+                "| {} | `{}:{}` | `{}` | {}{} |\n",
+                fact_label(item.fact),
+                item.file,
+                item.line,
+                item.subject.name.replace('|', "\\|"),
+                item.subject.detail.replace('|', "\\|"),
+                allowed_note(item)
+            ));
+        }
     }
     out
 }
@@ -93,6 +138,7 @@ pub fn markdown(assessment: &Assessment) -> String {
             facts.join("; ")
         ));
     }
+    out.push_str(&markdown_items(&assessment.phases));
     out.push_str("\n## Files\n\n| File | Soft-fail | sys.exit | Allowed exits | Global state | >50 lines | >100 lines | Thread-local | Edits by phase | To review |\n|---|---|---|---|---|---|---|---|---|---|\n");
     for row in &assessment.files {
         out.push_str(&format!(

@@ -201,6 +201,15 @@ impl Ledger {
         later.dedup();
         later
     }
+
+    /// The record of `path` in the latest entry not rolled back that changed it.
+    pub fn latest_record(&self, path: &str) -> Option<&FileRecord> {
+        self.entries
+            .iter()
+            .rev()
+            .filter(|e| e.state != EntryState::RolledBack)
+            .find_map(|e| e.files.iter().find(|r| r.path == path))
+    }
 }
 
 /// How one recorded file compares with the disk now.
@@ -247,16 +256,8 @@ mod tests {
             backup: "x".into(),
         };
         let entry = Entry {
-            phase: 1,
-            state: EntryState::Applied,
-            tool_version: "0".into(),
-            rules_hash: "h".into(),
-            base_commit: None,
-            tag: None,
-            started_at: "t".into(),
-            commit: None,
             files: vec![record.clone()],
-            edits: Vec::new(),
+            ..entry(1, EntryState::Applied, &[])
         };
         let ledger = Ledger {
             version: LEDGER_VERSION,
@@ -268,6 +269,46 @@ mod tests {
         std::fs::write(dir.path().join("a.py"), "hand\n").unwrap();
         assert_eq!(file_now(dir.path(), &record), FileNow::Edited);
         assert!(ledger.later_active(0).contains(&1));
+    }
+
+    fn entry(phase: u8, state: EntryState, paths: &[&str]) -> Entry {
+        Entry {
+            phase,
+            state,
+            tool_version: "0".into(),
+            rules_hash: "h".into(),
+            base_commit: None,
+            tag: None,
+            started_at: "t".into(),
+            commit: None,
+            files: paths
+                .iter()
+                .map(|p| FileRecord {
+                    path: (*p).into(),
+                    before: "b".into(),
+                    after: "a".into(),
+                    backup: "x".into(),
+                })
+                .collect(),
+            edits: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn latest_record_skips_rolled_back_phases() {
+        let ledger = Ledger {
+            version: LEDGER_VERSION,
+            entries: vec![
+                entry(1, EntryState::Applied, &["a.py", "b.py"]),
+                entry(2, EntryState::Applied, &["a.py"]),
+                entry(3, EntryState::RolledBack, &["b.py"]),
+            ],
+        };
+        assert_eq!(
+            ledger.latest_record("b.py").map(|r| &r.path),
+            Some(&"b.py".to_string())
+        );
+        assert!(ledger.latest_record("c.py").is_none());
     }
 
     #[test]

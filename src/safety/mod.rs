@@ -73,6 +73,10 @@ pub enum ApplyStatus {
     /// The gate failed and the phase was undone.
     RolledBack,
     Failed,
+    /// `apply --through`: the phase has no rules yet (nothing recorded).
+    NoRules,
+    /// `apply --through`: not attempted, an earlier phase did not apply.
+    NotRun,
 }
 
 /// The result for one repository (the `--json` summary of bulk runs).
@@ -226,7 +230,7 @@ fn prepare(
     let Some(repo) = repo else {
         return backup_files(root, plan, &relatives, options);
     };
-    refuse_dirty(repo, &relatives, options.allow_dirty)?;
+    refuse_dirty(repo, &relatives, ledger, options.allow_dirty)?;
     let head = repo
         .head()
         .ok_or("the repository has no commit to tag; commit first")?;
@@ -245,8 +249,20 @@ fn prepare(
 }
 
 /// Uncommitted changes in a file the phase rewrites would be lost on rollback.
-fn refuse_dirty(repo: &Repo, relatives: &[String], allow_dirty: bool) -> Result<(), String> {
-    let dirty = repo.dirty(relatives).map_err(|e| e.to_string())?;
+/// A file that holds exactly what an applied phase wrote is not a change of
+/// the user's (phase 2 after an uncommitted phase 1, as `--through` runs).
+fn refuse_dirty(
+    repo: &Repo,
+    relatives: &[String],
+    ledger: &Ledger,
+    allow_dirty: bool,
+) -> Result<(), String> {
+    let mut dirty = repo.dirty(relatives).map_err(|e| e.to_string())?;
+    dirty.retain(|path| {
+        !ledger
+            .latest_record(path)
+            .is_some_and(|record| file_now(&repo.root, record) == FileNow::After)
+    });
     if !dirty.is_empty() && !allow_dirty {
         return Err(format!(
             "uncommitted changes in files this phase would change: {}; commit or stash them, or pass --allow-dirty",
@@ -649,8 +665,11 @@ fn active_since_tag(ledger: &Ledger, tag: &str) -> Result<Vec<usize>, String> {
 fn edited_files(root: &Path, ledger: &Ledger, entries: &[usize], force: bool) -> Vec<String> {
     let mut edited: Vec<String> = Vec::new();
     for &index in entries {
-        for record in &ledger.entries[index].files {
-            if file_now(root, record) == FileNow::Edited && !force && !edited.contains(&record.path)
+        let entry = &ledger.entries[index];
+        for record in &entry.files {
+            if ledger.file_since(root, entry, record) == FileNow::Edited
+                && !force
+                && !edited.contains(&record.path)
             {
                 edited.push(record.path.clone());
             }

@@ -48,6 +48,13 @@ impl Project {
         project
     }
 
+    /// A copy of the sample as a git repository, everything committed.
+    pub fn sample_repo() -> Self {
+        let project = Self::sample();
+        commit_all(project.root());
+        project
+    }
+
     pub fn root(&self) -> &Path {
         self.dir.path()
     }
@@ -105,6 +112,24 @@ impl Project {
     /// `args` is split at whitespace.
     pub fn run(&self, args: &str) -> Run {
         run_in(self.root(), args)
+    }
+}
+
+/// Runs the real binary in `dir` with `args` as given (an argument may hold
+/// spaces, e.g. a `--verify` command).
+pub fn run_argv(dir: &Path, args: &[&str]) -> Run {
+    let output = Command::cargo_bin("txo-codemod")
+        .expect("the txo-codemod binary is built")
+        .current_dir(dir)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run txo-codemod");
+    Run {
+        args: format!("{args:?}"),
+        code: output.status.code().expect("exited with a code"),
+        stdout: String::from_utf8(output.stdout).expect("UTF-8 stdout"),
+        stderr: String::from_utf8(output.stderr).expect("UTF-8 stderr"),
     }
 }
 
@@ -269,4 +294,40 @@ pub fn plan_soft_fail_sites(project: &Project) -> Vec<(String, usize)> {
         }
     }
     sites
+}
+
+/// Whether the sample's own pytest suite can run here (python3 with pytest,
+/// requests, jsonschema). Without them the caller skips, with a note; under
+/// `CI=true` (where `.ci/run` installs them) this fails instead.
+pub fn suite_runs_here() -> bool {
+    let (ok, output) = run_tool(
+        Path::new(SAMPLE),
+        "python3",
+        &["-c", "import pytest, requests, jsonschema"],
+    );
+    if ok {
+        return true;
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "CI=true but the sample's suite cannot run (python3 with pytest, requests, jsonschema): {output}"
+    );
+    eprintln!("note: skipped, python3 with pytest, requests and jsonschema is needed: {output}");
+    false
+}
+
+/// Runs git in `dir`, failing the test if it fails; returns its output.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let (ok, output) = run_tool(dir, "git", args);
+    assert!(ok, "git {args:?} failed: {output}");
+    output
+}
+
+/// Makes `dir` a git repository with everything in it committed.
+pub fn commit_all(dir: &Path) {
+    git(dir, &["init", "-q"]);
+    git(dir, &["config", "user.email", "dev@example.com"]);
+    git(dir, &["config", "user.name", "Dev"]);
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", "TXO v2.1"]);
 }
