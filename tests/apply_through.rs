@@ -276,3 +276,25 @@ fn a_hand_edit_on_top_of_an_uncommitted_phase_is_still_refused() {
         refused.stderr
     );
 }
+
+#[test]
+fn an_interrupted_phase_is_refused_until_rolled_back() {
+    let project = Project::sample_repo();
+    assert_eq!(run(&project, &["apply", "--phase", "1"]).code, 0);
+    let ledger = project.read_text(".txo-codemod/ledger.json");
+    project.write(
+        ".txo-codemod/ledger.json",
+        ledger.replace("\"applied\"", "\"applying\""),
+    );
+
+    let refused = run(&project, &["apply", "--through", "6"]);
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    assert!(
+        refused
+            .stderr
+            .contains("phase 1 was interrupted; run `txo-codemod rollback --phase 1` first"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(ledger_states(&project), owned(&[(1, "applying")]));
+}

@@ -295,7 +295,7 @@ fn change_table(result: &RunResult, rules: &[&Rule]) -> String {
     table
 }
 
-pub(super) fn present(args: &ApplyArgs, results: &[(ApplyOutcome, Vec<String>)]) -> Exit {
+fn present(args: &ApplyArgs, results: &[(ApplyOutcome, Vec<String>)]) -> Exit {
     let several = results.len() > 1;
     for (outcome, lines) in results {
         if several {
