@@ -33,6 +33,8 @@ pub enum Command {
     Report(ReportArgs),
     /// The plan's validation suite as a CI gate (exit 1 on findings).
     Check(CheckArgs),
+    /// Which configuration keys phase 1 makes required, and which config files lack them.
+    ConfigAudit(ConfigAuditArgs),
     /// List, show or test the rules.
     Rules {
         #[command(subcommand)]
@@ -243,4 +245,18 @@ pub struct ReportArgs {
     pub output: Option<PathBuf>,
     #[command(flatten)]
     pub sources: RuleSourceArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigAuditArgs {
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: AssessFormat,
+    #[command(flatten)]
+    pub sources: RuleSourceArgs,
+    #[arg(short = 'j', long = "threads", default_value_t = 0)]
+    pub threads: usize,
+    #[arg(long)]
+    pub no_ignore: bool,
 }

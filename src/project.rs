@@ -27,6 +27,10 @@ pub struct Settings {
     /// Per rule id: option name → text, overriding the rule's defaults.
     pub rule_options:
         std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
+    /// Globs of configuration files `config-audit` checks (from the root).
+    pub config_files: Vec<String>,
+    /// Globs of the JSON Schemas those files follow.
+    pub config_schema: Vec<String>,
 }
 
 impl Default for Settings {
@@ -48,6 +52,10 @@ impl Default for Settings {
             enable_rules: Vec::new(),
             disable_rules: Vec::new(),
             rule_options: std::collections::BTreeMap::new(),
+            config_files: ["json", "yaml", "yml", "toml"]
+                .map(|extension| format!("config/*.{extension}"))
+                .to_vec(),
+            config_schema: vec!["schemas/*.json".into()],
         }
     }
 }

@@ -189,7 +189,7 @@ fn progress_bar(wanted: bool, len: usize) -> indicatif::ProgressBar {
 
 /// Each input path belongs to the project that contains it; each file to the
 /// project of the input path it was found under.
-fn assign_projects(
+pub(crate) fn assign_projects(
     paths: &[PathBuf],
     files: &[PathBuf],
 ) -> Result<(Vec<Project>, Vec<usize>), RunError> {

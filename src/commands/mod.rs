@@ -3,6 +3,7 @@
 pub mod apply;
 pub mod assess;
 pub mod check;
+pub mod config_audit;
 pub mod migrate;
 pub mod report;
 pub mod rules;
