@@ -130,8 +130,8 @@ pub struct StateArgs {
 pub struct RollbackArgs {
     #[command(flatten)]
     pub state: StateArgs,
-    /// The phase to undo.
-    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=6), conflicts_with = "to", required_unless_present = "to")]
+    /// The phase to undo (0: the configuration files `config-audit --fix-configs` completed).
+    #[arg(long, value_parser = clap::value_parser!(u8).range(0..=6), conflicts_with = "to", required_unless_present = "to")]
     pub phase: Option<u8>,
     /// Undo every phase since this tag (e.g. v2.1.0).
     #[arg(long, value_name = "TAG")]
@@ -253,6 +253,16 @@ pub struct ConfigAuditArgs {
     pub paths: Vec<PathBuf>,
     #[arg(long, value_enum, default_value = "text")]
     pub format: AssessFormat,
+    /// Write the missing keys, with their old defaults, into the JSON configuration files
+    /// (recorded in the ledger as phase 0; undo with `rollback --phase 0`).
+    #[arg(long)]
+    pub fix_configs: bool,
+    /// With --fix-configs: write even if those files have uncommitted changes.
+    #[arg(long)]
+    pub allow_dirty: bool,
+    /// With --fix-configs: outside git, back the files up instead of tagging.
+    #[arg(long)]
+    pub no_git: bool,
     #[command(flatten)]
     pub sources: RuleSourceArgs,
     #[arg(short = 'j', long = "threads", default_value_t = 0)]

@@ -186,3 +186,103 @@ fn schema_refs_are_followed_locally_and_remote_ones_reported() {
             .contains("the default 0.5 of script-behavior.jitter no longer applies")
     );
 }
+
+/// Runs the sample's own rate limiter and circuit breaker factories on a
+/// configuration file and prints what they build (`requests` is stubbed
+/// when it is not installed: only the factories run).
+const PROBE: &str = r#"
+import json, sys, types
+try:
+    import requests  # noqa: F401
+except ImportError:
+    class Stub(types.ModuleType):
+        def __getattr__(self, name):
+            return object
+    sys.modules["requests"] = Stub("requests")
+    sys.modules["requests.adapters"] = Stub("requests.adapters")
+sys.path.insert(0, ".")
+from utils import api_factory
+config = json.load(open(sys.argv[1]))
+limiter = api_factory._create_rate_limiter(config)
+breaker = api_factory._create_circuit_breaker(config)
+print(limiter and (limiter.rate, limiter.capacity), breaker and vars(breaker))
+"#;
+
+const PROD: &str = "config/acme-prod-config.json";
+
+fn probe(project: &Project) -> (bool, String) {
+    common::run_tool(project.root(), "python3", &["-c", PROBE, PROD])
+}
+
+fn git_sample() -> Project {
+    let sample = Project::sample();
+    for args in [
+        &["init", "-q"][..],
+        &["add", "-A"],
+        &[
+            "-c",
+            "user.email=t@t",
+            "-c",
+            "user.name=t",
+            "commit",
+            "-qm",
+            "sample",
+        ],
+    ] {
+        let (ok, output) = common::run_tool(sample.root(), "git", args);
+        assert!(ok, "git {args:?}: {output}");
+    }
+    sample
+}
+
+#[test]
+fn fixed_configs_keep_the_behaviour_phase_1_would_otherwise_break() {
+    let sample = git_sample();
+    let original = sample.read_text(PROD);
+    let (ok, before) = probe(&sample);
+    assert!(ok, "{before}");
+    // What the audit warns about: after phase 1 the incomplete file fails.
+    sample.run("apply --phase 1 .").expect_code(0);
+    let (ok, broken) = probe(&sample);
+    assert!(
+        !ok && broken.contains("KeyError: 'rate-limiting'"),
+        "{broken}"
+    );
+    sample.run("rollback --phase 1 .").expect_code(0);
+
+    let fix = sample.run("config-audit --fix-configs .").expect_code(0);
+    assert!(
+        fix.stderr.contains("wrote 3 missing keys into 2 files"),
+        "{}",
+        fix.stderr
+    );
+    let fixed = sample.read_text(PROD);
+    serde_json::from_str::<serde_json::Value>(&fixed).expect("valid JSON after the fix");
+    let diff = similar::TextDiff::from_chars(&original, &fixed);
+    assert!(
+        diff.ops().iter().all(|op| op.tag() != similar::DiffTag::Delete && op.tag() != similar::DiffTag::Replace),
+        "only insertions"
+    );
+    common::snapshot("config_audit_fixed_prod_config", &fixed);
+    sample.run("config-audit .").expect_code(0);
+
+    // Phase 1 on the completed file behaves as v2.1 did on the incomplete one.
+    sample.run("apply --phase 1 .").expect_code(0);
+    assert_eq!(probe(&sample), (true, before));
+
+    sample.run("rollback --phase 0 .").expect_code(2);
+    sample.run("rollback --phase 1 .").expect_code(0);
+    sample.run("rollback --phase 0 .").expect_code(0);
+    assert_eq!(sample.read_text(PROD), original);
+}
+
+#[test]
+fn fix_configs_writes_nothing_when_a_file_cannot_be_read() {
+    let sample = git_sample();
+    sample.write("config/broken-config.json", "{\n  // JSONC\n}\n");
+    let template = sample.read("config/org-env-config-template.json");
+    let run = sample.run("config-audit --fix-configs .").expect_code(2);
+    assert!(run.stderr.contains("nothing written"), "{}", run.stderr);
+    assert_eq!(sample.read("config/org-env-config-template.json"), template);
+    assert!(!sample.path(".txo-codemod/ledger.json").exists());
+}

@@ -3,9 +3,12 @@
 
 use crate::cli::{AssessFormat, ConfigAuditArgs};
 use crate::commands::{Exit, dry_run_options, load_rules, report_rule_errors, write_stdout};
-use crate::config_audit::{self, ProjectAudit};
+use crate::config_audit::fix::{LEDGER_PHASE, planned_files};
+use crate::config_audit::{self, Audit, ProjectAudit};
 use crate::present::config_audit as present;
 use crate::rules::Rule;
+use crate::run::RunOptions;
+use crate::safety::{self, ApplyStatus, PhasePlan, SafetyOptions};
 use crate::walk::WalkOptions;
 
 pub fn execute(args: &ConfigAuditArgs) -> Exit {
@@ -18,12 +21,9 @@ pub fn execute(args: &ConfigAuditArgs) -> Exit {
         no_ignore: args.no_ignore,
     };
     let options = dry_run_options(&args.paths, walk, args.threads);
-    let audit = match config_audit::audit(&rules, &options) {
+    let audit = match run_audit(&rules, &options) {
         Ok(audit) => audit,
-        Err(error) => {
-            eprintln!("{:?}", miette::Report::new(error));
-            return Exit::Error;
-        }
+        Err(exit) => return exit,
     };
     let text = match args.format {
         AssessFormat::Text => present::text(&audit.projects),
@@ -33,7 +33,76 @@ pub fn execute(args: &ConfigAuditArgs) -> Exit {
     if let Err(exit) = write_stdout(&text) {
         return exit;
     }
-    exit_code(&audit.projects)
+    let exit = exit_code(&audit.projects);
+    if !args.fix_configs {
+        return exit;
+    }
+    let fixed = fix_configs(args, &audit);
+    // What the files lack now decides the exit code.
+    match run_audit(&rules, &options) {
+        Ok(after) => fixed.max_with(exit_code(&after.projects)),
+        Err(exit) => exit,
+    }
+}
+
+fn run_audit(rules: &[&Rule], options: &RunOptions) -> Result<Audit, Exit> {
+    config_audit::audit(rules, options).map_err(|error| {
+        eprintln!("{:?}", miette::Report::new(error));
+        Exit::Error
+    })
+}
+
+/// Writes the missing keys of each project behind the ledger (phase 0);
+/// files that cannot be read are never written.
+fn fix_configs(args: &ConfigAuditArgs, audit: &Audit) -> Exit {
+    let options = SafetyOptions {
+        allow_dirty: args.allow_dirty,
+        no_git: args.no_git,
+        tag: Some("txo-codemod/pre-config-fix".into()),
+        ..SafetyOptions::default()
+    };
+    let mut exit = Exit::Clean;
+    for (index, root) in audit.project_roots.iter().enumerate() {
+        if audit.projects[index].has_unreadable_files() {
+            eprintln!(
+                "config-audit: {}: nothing written (a file above cannot be read)",
+                audit.projects[index].root
+            );
+            exit = Exit::Error;
+            continue;
+        }
+        let (files, notices) = planned_files(audit, index);
+        for notice in notices {
+            eprintln!("note: {notice}");
+        }
+        if files.is_empty() {
+            continue;
+        }
+        let keys: usize = files.iter().map(|f| f.edits).sum();
+        let plan = PhasePlan {
+            phase: LEDGER_PHASE,
+            rules_hash: String::new(),
+            phases_with_rules: &[],
+            change_table: format!(
+                "{keys} missing configuration keys added with their old defaults"
+            ),
+            files,
+            edits: Vec::new(),
+        };
+        let outcome = safety::apply_phase(root, plan, &options);
+        for line in outcome.notices.iter().chain(&outcome.errors) {
+            eprintln!("{line}");
+        }
+        match outcome.status {
+            ApplyStatus::Applied => eprintln!(
+                "config-audit: wrote {keys} missing keys into {} files (undo: txo-codemod rollback --phase 0)",
+                outcome.files_changed
+            ),
+            ApplyStatus::Refused => exit = Exit::Error,
+            _ => exit = exit.max_with(Exit::Attention),
+        }
+    }
+    exit
 }
 
 /// 2 when a configuration file or the schema cannot be read (each named on

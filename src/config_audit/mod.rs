@@ -6,6 +6,7 @@
 
 pub mod collect;
 pub mod files;
+pub mod fix;
 pub mod json_spans;
 pub mod schema;
 pub mod values;

@@ -18,6 +18,7 @@ use crate::write;
 /// The plan's phase titles, used in tags, commits and `status`.
 pub fn phase_title(phase: u8) -> &'static str {
     match phase {
+        0 => "Complete configuration files (config-audit)",
         1 => "Eliminate soft-fail configuration access",
         2 => "Remove sys.exit() from library code",
         3 => "Eliminate global mutable state",
@@ -695,7 +696,10 @@ pub struct PhaseStatus {
 pub fn status(path: &Path, no_git: bool) -> Result<(String, Vec<PhaseStatus>), String> {
     let (root, _) = state_root(path, no_git);
     let ledger = Ledger::load(&root).map_err(|e| e.to_string())?;
-    let phases = (1..=6)
+    // Phase 0 (configuration files completed by `config-audit
+    // --fix-configs`) is shown once it is in the ledger.
+    let first = u8::from(!ledger.entries.iter().any(|e| e.phase == 0));
+    let phases = (first..=6)
         .map(|phase| match ledger.active(phase) {
             Some(entry) => active_status(&root, entry),
             None => inactive_status(&ledger, phase),
