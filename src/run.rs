@@ -92,6 +92,9 @@ struct Plan<'r> {
     /// scopes[project][rule]; `None` where the project does not run the rule.
     scopes: Vec<Vec<Option<FileScope>>>,
     config_names: Vec<NameMatcher>,
+    /// One per project, loaded only when a rule has a `schema-default`
+    /// constraint.
+    schemas: Vec<Option<crate::config_audit::schema::Schema>>,
 }
 
 /// More to learn from each parsed file, on the run's own parse (`assess`
@@ -260,6 +263,7 @@ fn make_plan<'r>(
                 .map_err(|e| RunError::ConfigNames(e.to_string()))
         })
         .collect::<Result<Vec<_>, _>>()?;
+    let schemas = project_schemas(rules, &projects)?;
     let index = RuleIndex::new(rules.to_vec()).map_err(RunError::Query)?;
     let prefilters = projects
         .iter()
@@ -271,7 +275,31 @@ fn make_plan<'r>(
         projects,
         scopes,
         config_names,
+        schemas,
     })
+}
+
+/// Each project's configuration schema, if a rule asks about it. A schema
+/// that cannot be read counts as none here (`config-audit` reports it).
+fn project_schemas(
+    rules: &[&Rule],
+    projects: &[Project],
+) -> Result<Vec<Option<crate::config_audit::schema::Schema>>, RunError> {
+    let wanted = rules
+        .iter()
+        .any(|rule| rule.constraints.iter().any(|c| c.schema_default.is_some()));
+    projects
+        .iter()
+        .map(|project| match wanted {
+            true => crate::config_audit::schema::load(project)
+                .map(|(schema, _)| schema)
+                .map_err(|e| RunError::Glob {
+                    rule: "config-schema".into(),
+                    message: e.to_string(),
+                }),
+            false => Ok(None),
+        })
+        .collect()
 }
 
 /// One walked file: its place in the walk, its path (also relative to its
@@ -341,6 +369,7 @@ fn rewrite_file(
         applicable,
         config_names: &plan.config_names[project],
         settings: &plan.projects[project].settings,
+        schema: plan.schemas[project].as_ref(),
     };
     let rewrite = engine::rewrite(&plan.index, &source.text, tree, source.newline, &context);
     // Only edits need the text later (diffs, writes); findings and

@@ -165,10 +165,15 @@ fn schema_refs_are_followed_locally_and_remote_ones_reported() {
     "endpoints": {"$ref": "https://example.com/endpoints.json"}
   },
   "definitions": {
-    "behavior": {"properties": {"jitter": {"type": "number", "default": 0.5}}}
+    "behavior": {"properties": {"jitter": {"type": "number"}, "timeout": {"type": "number", "default": 30}}}
   }
 }
 "##,
+    );
+    // Already a subscript: the schema's default for it never applied.
+    project.write(
+        "utils/other.py",
+        "def f(config):\n    return config['script-behavior']['timeout']\n",
     );
     let run = project.run("config-audit .").expect_code(2);
     assert!(
@@ -183,7 +188,7 @@ fn schema_refs_are_followed_locally_and_remote_ones_reported() {
     );
     assert!(
         run.stdout
-            .contains("the default 0.5 of script-behavior.jitter no longer applies")
+            .contains("the default 30 of script-behavior.timeout no longer applies")
     );
 }
 
@@ -285,4 +290,54 @@ fn fix_configs_writes_nothing_when_a_file_cannot_be_read() {
     assert!(run.stderr.contains("nothing written"), "{}", run.stderr);
     assert_eq!(sample.read("config/org-env-config-template.json"), template);
     assert!(!sample.path(".txo-codemod/ledger.json").exists());
+}
+
+#[test]
+fn phase_1_reports_lookups_the_schema_declares_optional_instead_of_rewriting_them() {
+    let project = Project::new();
+    project.write(
+        "utils/app.py",
+        "import json\n\n\ndef settings(config):\n    sb = config.get('script-behavior', {})\n    return sb.get('retries', 3), sb.get('jitter', 0.5)\n\n\nprint(settings(json.load(open('config/a-b-config.json'))))\n",
+    );
+    project.write(
+        "config/a-b-config.json",
+        "{\"script-behavior\": {\"retries\": 5}}\n",
+    );
+    project.write(
+        "schemas/config-schema.json",
+        r#"{"required": ["script-behavior"], "properties": {"script-behavior": {
+  "required": ["retries"],
+  "properties": {"retries": {"type": "integer"}, "jitter": {"type": "number", "default": 0.5}}}}}
+"#,
+    );
+    let (ok, before) = common::run_tool(project.root(), "python3", &["utils/app.py"]);
+    assert!(ok, "{before}");
+    let diff = project.run("diff --phase 1 .").expect_code(1);
+    assert!(diff.stdout.contains("+    sb = config['script-behavior']"));
+    assert!(
+        diff.stdout
+            .contains("+    return sb['retries'], sb.get('jitter', 0.5)"),
+        "{}",
+        diff.stdout
+    );
+    assert!(
+        diff.stderr.contains("utils/app.py:6:34: warning[config-get-schema-default] the schema says `'jitter'` is optional"),
+        "{}",
+        diff.stderr
+    );
+    // The rewritten program still runs on the file that leaves `jitter` out.
+    project.run("apply --phase 1 --no-git .").expect_code(0);
+    assert!(project.read_text("utils/app.py").contains("sb['retries']"));
+    let (ok, after) = common::run_tool(project.root(), "python3", &["utils/app.py"]);
+    assert!(ok, "{after}");
+    assert_eq!(after, before);
+    // The audit agrees: `jitter` is not made required, so the file is complete.
+    project.run("rollback --phase 1 --no-git .").expect_code(0);
+    let audit = project.run("config-audit .").expect_code(0);
+    assert!(
+        audit.stdout.contains("so phase 1 reports these instead of rewriting them\n  script-behavior.jitter  utils/app.py:6\n"),
+        "{}",
+        audit.stdout
+    );
+    assert!(!audit.stdout.contains("MISSING"), "{}", audit.stdout);
 }

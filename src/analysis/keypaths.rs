@@ -64,6 +64,11 @@ pub fn collect(tree: &Tree, source: &str, facts: &FileFacts) -> Vec<KeyLookup> {
     lookups
 }
 
+/// The key path of one lookup (`X.get(K, …)` or `X[K]`) on configuration.
+pub fn path_of(lookup: Node, source: &str) -> Result<Vec<String>, String> {
+    Resolver { source }.resolve(lookup, 0)
+}
+
 struct Resolver<'s> {
     source: &'s str,
 }

@@ -19,6 +19,10 @@ use crate::syntax::KindTable;
 /// The phase-1 rules whose fix turns `X.get(K, D)` into `X[K]`.
 pub const HARD_FAIL_RULES: [&str; 2] = ["config-get-with-default", "config-get-hard-fail-comment"];
 
+/// The phase-1 rule that reports, instead of rewriting, a lookup whose key
+/// the schema declares optional with a default.
+pub const SCHEMA_DEFAULT_RULE: &str = "config-get-schema-default";
+
 /// Why a lookup is required.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -27,6 +31,9 @@ pub enum Origin {
     Phase1,
     /// Already a subscript (before phase 1, or after it was applied).
     Subscript,
+    /// A `.get(key, default)` phase 1 leaves alone and reports: the schema
+    /// declares the key optional with a default.
+    SchemaOptional,
 }
 
 /// One required lookup in the code.
@@ -54,6 +61,7 @@ pub fn required_uses(
 ) -> Result<(Vec<Project>, Vec<Use>), RunError> {
     let (result, lookups) =
         run::run_with(rules, options, |files| KeyHook::new(&options.paths, files))?;
+    let schema_rule = rules.iter().position(|r| r.id == SCHEMA_DEFAULT_RULE);
     let hard_fail: Vec<usize> = rules
         .iter()
         .enumerate()
@@ -65,12 +73,21 @@ pub fn required_uses(
         let Some(report) = result.files.iter().find(|f| f.path == path) else {
             continue;
         };
-        let edits = match &report.outcome {
-            Outcome::Processed(processed) => processed.edits.as_slice(),
-            _ => &[],
+        let (edits, findings) = match &report.outcome {
+            Outcome::Processed(processed) => {
+                (processed.edits.as_slice(), processed.findings.as_slice())
+            }
+            _ => (&[][..], &[][..]),
         };
         for lookup in file_lookups {
-            if let Some(origin) = origin(&lookup, edits, &hard_fail) {
+            let kept_optional = findings.iter().any(|f| {
+                Some(f.rule) == schema_rule && f.start == lookup.start && f.end == lookup.end
+            });
+            let origin = match kept_optional {
+                true => Some(Origin::SchemaOptional),
+                false => origin(&lookup, edits, &hard_fail),
+            };
+            if let Some(origin) = origin {
                 uses.push(Use {
                     file: report.display.clone(),
                     line: lookup.line,

@@ -67,6 +67,9 @@ pub struct ProjectAudit {
     pub keys: Vec<RequiredKey>,
     /// Required lookups whose key path cannot be known.
     pub unresolved: Vec<Use>,
+    /// Lookups phase 1 reports instead of rewriting: the schema declares
+    /// their key optional with a default.
+    pub kept_optional: Vec<Use>,
 }
 
 impl ProjectAudit {
@@ -127,19 +130,15 @@ pub fn audit(
         };
         let config_files =
             files::discover(project, &project.settings.config_files).map_err(glob_error)?;
-        let schemas =
-            files::discover(project, &project.settings.config_schema).map_err(glob_error)?;
+        let schema = schema::load(project).map_err(glob_error)?;
         let project_uses = uses
             .iter()
             .filter(|u| u.project == index)
             .cloned()
             .collect();
-        audit.projects.push(audit_project(
-            project,
-            project_uses,
-            &config_files,
-            &schemas,
-        ));
+        audit
+            .projects
+            .push(audit_project(project, project_uses, &config_files, schema));
         audit.files.push(config_files);
         audit.project_roots.push(project.root.clone());
     }
@@ -150,9 +149,11 @@ fn audit_project(
     project: &Project,
     uses: Vec<Use>,
     config_files: &[ConfigFile],
-    schemas: &[ConfigFile],
+    (schema, mut schema_problems): (Option<Schema>, Vec<(String, FileProblem)>),
 ) -> ProjectAudit {
-    let (schema, mut schema_problems) = load_schema(schemas);
+    let (kept_optional, uses): (Vec<Use>, Vec<Use>) = uses
+        .into_iter()
+        .partition(|u| u.origin == Origin::SchemaOptional);
     let (resolved, unresolved): (Vec<Use>, Vec<Use>) =
         uses.into_iter().partition(|u| u.path.is_ok());
     let mut by_path: BTreeMap<Vec<String>, Vec<Use>> = BTreeMap::new();
@@ -194,6 +195,7 @@ fn audit_project(
         schema_problems,
         keys,
         unresolved,
+        kept_optional,
     }
 }
 
@@ -236,36 +238,4 @@ fn presence_in(file: &ConfigFile, keys: &files::Keys, path: &[String]) -> Presen
         .map_or(Presence::Missing { depth: 0 }, |(_, line, _)| {
             Presence::Present { line: *line }
         })
-}
-
-/// The configuration schema: among the matched files, the first whose
-/// name mentions `config`, else the first.
-fn load_schema(schemas: &[ConfigFile]) -> (Option<Schema>, Vec<(String, FileProblem)>) {
-    let chosen = schemas
-        .iter()
-        .find(|s| {
-            s.relative
-                .rsplit('/')
-                .next()
-                .is_some_and(|n| n.contains("config"))
-        })
-        .or_else(|| schemas.first());
-    let Some(chosen) = chosen else {
-        return (None, Vec::new());
-    };
-    let text = match std::fs::read_to_string(&chosen.path) {
-        Ok(text) => text,
-        Err(error) => {
-            let problem = FileProblem {
-                line: 0,
-                column: 0,
-                message: format!("cannot read: {error}"),
-            };
-            return (None, vec![(chosen.relative.clone(), problem)]);
-        }
-    };
-    match Schema::parse(&chosen.relative, &text) {
-        Ok(schema) => (Some(schema), Vec::new()),
-        Err(problem) => (None, vec![(chosen.relative.clone(), problem)]),
-    }
 }

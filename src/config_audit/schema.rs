@@ -5,7 +5,18 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::files::FileProblem;
+use super::files::{self, ConfigFile, FileProblem};
+use crate::project::Project;
+
+/// A schema that could not be read: its path and the problem.
+pub type SchemaProblem = (String, FileProblem);
+
+/// The project's configuration schema (by its `config-schema` globs), or
+/// the problems that kept it from being read.
+pub fn load(project: &Project) -> Result<(Option<Schema>, Vec<SchemaProblem>), globset::Error> {
+    let schemas = files::discover(project, &project.settings.config_schema)?;
+    Ok(choose(&schemas))
+}
 
 /// A loaded schema.
 #[derive(Debug, Clone)]
@@ -80,6 +91,17 @@ impl Schema {
         Ok(current)
     }
 
+    /// Whether the schema declares `path` optional with a `default`.
+    pub fn declares_default(&self, path: &[String]) -> bool {
+        matches!(
+            self.verdict(path),
+            Verdict::Optional {
+                default: Some(_),
+                ..
+            }
+        )
+    }
+
     pub fn verdict(&self, path: &[String]) -> Verdict {
         let mut node = (&self.root, String::new());
         let mut to_require = Vec::new();
@@ -120,6 +142,38 @@ impl Schema {
                 to_require,
             }
         }
+    }
+}
+
+/// The configuration schema: among the matched files, the first whose
+/// name mentions `config`, else the first.
+fn choose(schemas: &[ConfigFile]) -> (Option<Schema>, Vec<SchemaProblem>) {
+    let chosen = schemas
+        .iter()
+        .find(|s| {
+            s.relative
+                .rsplit('/')
+                .next()
+                .is_some_and(|n| n.contains("config"))
+        })
+        .or_else(|| schemas.first());
+    let Some(chosen) = chosen else {
+        return (None, Vec::new());
+    };
+    let text = match std::fs::read_to_string(&chosen.path) {
+        Ok(text) => text,
+        Err(error) => {
+            let problem = FileProblem {
+                line: 0,
+                column: 0,
+                message: format!("cannot read: {error}"),
+            };
+            return (None, vec![(chosen.relative.clone(), problem)]);
+        }
+    };
+    match Schema::parse(&chosen.relative, &text) {
+        Ok(schema) => (Some(schema), Vec::new()),
+        Err(problem) => (None, vec![(chosen.relative.clone(), problem)]),
     }
 }
 

@@ -152,6 +152,17 @@ pub fn text(audits: &[ProjectAudit]) -> String {
                 out.push_str(&format!("  {change}\n"));
             }
         }
+        if !audit.kept_optional.is_empty() {
+            out.push_str(KEPT_OPTIONAL);
+            for found in &audit.kept_optional {
+                out.push_str(&format!(
+                    "  {}  {}:{}\n",
+                    kept_path(found),
+                    found.file,
+                    found.line
+                ));
+            }
+        }
         if !audit.unresolved.is_empty() {
             out.push_str(&format!(
                 "\nKey paths not known ({}): check these by hand\n",
@@ -170,6 +181,15 @@ pub fn text(audits: &[ProjectAudit]) -> String {
         out.push('\n');
     }
     out
+}
+
+const KEPT_OPTIONAL: &str = "\nLeft optional: the schema declares a default, so phase 1 reports these instead of rewriting them\n";
+
+fn kept_path(found: &crate::config_audit::Use) -> String {
+    found
+        .path
+        .as_ref()
+        .map_or_else(|_| "?".into(), |p| p.join("."))
 }
 
 const INJECTED_NOTE: &str = "  (`_` keys are added by the loader at run time, from a secrets file or a login: \
@@ -311,6 +331,17 @@ pub fn markdown(audits: &[ProjectAudit]) -> String {
                 out.push_str(&format!("- {change}\n"));
             }
         }
+        if !audit.kept_optional.is_empty() {
+            out.push_str(&format!("\n### {}\n", KEPT_OPTIONAL.trim()));
+            for found in &audit.kept_optional {
+                out.push_str(&format!(
+                    "- `{}` `{}:{}`\n",
+                    kept_path(found),
+                    found.file,
+                    found.line
+                ));
+            }
+        }
         if !audit.unresolved.is_empty() {
             out.push_str("\n### Key paths not known\n\n");
             for found in &audit.unresolved {
@@ -358,6 +389,9 @@ pub fn json(audits: &[ProjectAudit]) -> String {
                 "missing": missing,
                 "schema_changes": schema_changes(audit),
                 "unresolved": unresolved,
+                "kept_optional": audit.kept_optional.iter().map(|u| serde_json::json!({
+                    "file": u.file, "line": u.line, "code": u.code, "path": u.path.as_ref().ok(),
+                })).collect::<Vec<_>>(),
             })
         })
         .collect();
