@@ -257,10 +257,14 @@ pub struct ConfigAuditArgs {
     /// (recorded in the ledger as phase 0; undo with `rollback --phase 0`).
     #[arg(long)]
     pub fix_configs: bool,
-    /// With --fix-configs: write even if those files have uncommitted changes.
+    /// Add the keys phase 1 makes required to the schema's `required` lists (also phase 0
+    /// in the ledger: give it together with --fix-configs to make both at once).
+    #[arg(long)]
+    pub fix_schema: bool,
+    /// With --fix-configs/--fix-schema: write even if those files have uncommitted changes.
     #[arg(long)]
     pub allow_dirty: bool,
-    /// With --fix-configs: outside git, back the files up instead of tagging.
+    /// With --fix-configs/--fix-schema: outside git, back the files up instead of tagging.
     #[arg(long)]
     pub no_git: bool,
     #[command(flatten)]

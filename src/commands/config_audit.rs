@@ -4,6 +4,7 @@
 use crate::cli::{AssessFormat, ConfigAuditArgs};
 use crate::commands::{Exit, dry_run_options, load_rules, report_rule_errors, write_stdout};
 use crate::config_audit::fix::{LEDGER_PHASE, planned_files};
+use crate::config_audit::fix_schema::planned_schema;
 use crate::config_audit::{self, Audit, ProjectAudit};
 use crate::present::config_audit as present;
 use crate::rules::Rule;
@@ -34,10 +35,10 @@ pub fn execute(args: &ConfigAuditArgs) -> Exit {
         return exit;
     }
     let exit = exit_code(&audit.projects);
-    if !args.fix_configs {
+    if !args.fix_configs && !args.fix_schema {
         return exit;
     }
-    let fixed = fix_configs(args, &audit);
+    let fixed = fix_files(args, &audit);
     // What the files lack now decides the exit code.
     match run_audit(&rules, &options) {
         Ok(after) => fixed.max_with(exit_code(&after.projects)),
@@ -52,9 +53,10 @@ fn run_audit(rules: &[&Rule], options: &RunOptions) -> Result<Audit, Exit> {
     })
 }
 
-/// Writes the missing keys of each project behind the ledger (phase 0);
-/// files that cannot be read are never written.
-fn fix_configs(args: &ConfigAuditArgs, audit: &Audit) -> Exit {
+/// Writes the missing keys (`--fix-configs`) and the schema's new
+/// `required` entries (`--fix-schema`) of each project behind the ledger
+/// (phase 0); nothing is written where a file cannot be read.
+fn fix_files(args: &ConfigAuditArgs, audit: &Audit) -> Exit {
     let options = SafetyOptions {
         allow_dirty: args.allow_dirty,
         no_git: args.no_git,
@@ -71,7 +73,16 @@ fn fix_configs(args: &ConfigAuditArgs, audit: &Audit) -> Exit {
             exit = Exit::Error;
             continue;
         }
-        let (files, notices) = planned_files(audit, index);
+        let (mut files, mut notices) = match args.fix_configs {
+            true => planned_files(audit, index),
+            false => Default::default(),
+        };
+        if args.fix_schema {
+            match planned_schema(audit, index) {
+                Ok(schema) => files.extend(schema),
+                Err(error) => notices.push(format!("schema not written: {error}")),
+            }
+        }
         for notice in notices {
             eprintln!("note: {notice}");
         }
@@ -84,7 +95,7 @@ fn fix_configs(args: &ConfigAuditArgs, audit: &Audit) -> Exit {
             rules_hash: String::new(),
             phases_with_rules: &[],
             change_table: format!(
-                "{keys} missing configuration keys added with their old defaults"
+                "{keys} configuration keys added (missing keys with their old defaults, schema `required` entries)"
             ),
             files,
             edits: Vec::new(),
@@ -95,7 +106,7 @@ fn fix_configs(args: &ConfigAuditArgs, audit: &Audit) -> Exit {
         }
         match outcome.status {
             ApplyStatus::Applied => eprintln!(
-                "config-audit: wrote {keys} missing keys into {} files (undo: txo-codemod rollback --phase 0)",
+                "config-audit: wrote {keys} keys into {} files (undo: txo-codemod rollback --phase 0)",
                 outcome.files_changed
             ),
             ApplyStatus::Refused => exit = Exit::Error,

@@ -95,7 +95,7 @@ pub fn insert_missing(text: &str, missing: &[&Missing]) -> Result<String, String
     Ok(result)
 }
 
-fn object_at<'n>(root: &'n Node, path: &[String]) -> Option<&'n Object> {
+pub(super) fn object_at<'n>(root: &'n Node, path: &[String]) -> Option<&'n Object> {
     let Node::Object(current) = root else {
         return None;
     };

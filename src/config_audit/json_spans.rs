@@ -8,9 +8,12 @@
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Node {
     Object(Object),
-    /// A list: key paths do not go through it.
+    /// A list: key paths do not go through it. `close` is the offset of
+    /// `]`, `items` how many values it holds.
     Array {
         start: usize,
+        close: usize,
+        items: usize,
     },
     Scalar {
         start: usize,
@@ -74,8 +77,12 @@ impl Parser<'_> {
         match self.peek()? {
             b'{' => self.object().map(Node::Object),
             b'[' => {
-                self.array()?;
-                Some(Node::Array { start })
+                let items = self.array()?;
+                Some(Node::Array {
+                    start,
+                    close: self.at - 1,
+                    items,
+                })
             }
             b'"' => {
                 self.string()?;
@@ -124,18 +131,22 @@ impl Parser<'_> {
         })
     }
 
-    fn array(&mut self) -> Option<()> {
+    /// A list; returns how many values it holds.
+    fn array(&mut self) -> Option<usize> {
         self.at += 1;
         self.skip_space();
+        let mut items = 0;
         if self.peek() != Some(b']') {
             loop {
                 self.value()?;
+                items += 1;
                 if self.eat(b',').is_none() {
                     break;
                 }
             }
         }
-        self.eat(b']')
+        self.eat(b']')?;
+        Some(items)
     }
 
     /// A string literal, decoded.

@@ -7,6 +7,7 @@
 pub mod collect;
 pub mod files;
 pub mod fix;
+pub mod fix_schema;
 pub mod json_spans;
 pub mod schema;
 pub mod values;

@@ -2,6 +2,7 @@
 //! configuration files are never shown (secrets files go through here);
 //! only the old defaults from the code are.
 
+use crate::config_audit::fix_schema::required_additions;
 use crate::config_audit::schema::Verdict;
 use crate::config_audit::values::{Missing, missing_per_file};
 use crate::config_audit::{Presence, ProjectAudit, RequiredKey, Role};
@@ -80,27 +81,25 @@ fn cells(audit: &ProjectAudit, key: &RequiredKey) -> Vec<String> {
 /// defaults that no longer apply.
 fn schema_changes(audit: &ProjectAudit) -> Vec<String> {
     let mut to_require = Vec::new();
+    for (pointer, names) in required_additions(audit) {
+        let pointer = if pointer.is_empty() { "/" } else { &pointer };
+        for name in names {
+            to_require.push(format!("add \"{name}\" to `required` at {pointer}"));
+        }
+    }
     let mut defaults = Vec::new();
     for key in audit.keys.iter().filter(|k| !k.is_injected()) {
         if let Some(Verdict::Optional {
-            default,
-            to_require: missing,
+            default: Some(default),
+            ..
         }) = &key.schema
         {
-            for (pointer, name) in missing {
-                let pointer = if pointer.is_empty() { "/" } else { pointer };
-                to_require.push(format!("add \"{name}\" to `required` at {pointer}"));
-            }
-            if let Some(default) = default {
-                defaults.push(format!(
-                    "the default {default} of {} no longer applies (the code requires the key)",
-                    key.dotted()
-                ));
-            }
+            defaults.push(format!(
+                "the default {default} of {} no longer applies (the code requires the key)",
+                key.dotted()
+            ));
         }
     }
-    to_require.sort();
-    to_require.dedup();
     to_require.extend(defaults);
     to_require
 }
