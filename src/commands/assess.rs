@@ -81,6 +81,14 @@ pub fn execute(args: &AssessArgs) -> Exit {
             serde_json::to_string_pretty(&assessment).unwrap_or_default()
         ),
     };
+    // A separate section: the configuration preflight (config-audit).
+    let text = match args.format {
+        AssessFormat::Json => text,
+        format => {
+            let markdown = format == AssessFormat::Markdown;
+            text + &super::config_audit::appendix(&rules, &args.paths, markdown)
+        }
+    };
     write_stdout(&text).err().unwrap_or(Exit::Clean)
 }
 

@@ -46,6 +46,26 @@ pub fn execute(args: &ConfigAuditArgs) -> Exit {
     }
 }
 
+/// The configuration section of `assess` and `report` (text or Markdown):
+/// empty when no project under `paths` has configuration files, or when
+/// `rules` has no phase-1 rule. Its own phase-1 dry run; a failure is a
+/// notice, never the command's failure.
+pub fn appendix(rules: &[&Rule], paths: &[std::path::PathBuf], markdown: bool) -> String {
+    let phase_1: Vec<&Rule> = rules.iter().copied().filter(|r| r.phase == 1).collect();
+    if phase_1.is_empty() || !config_audit::any_config_files(paths) {
+        return String::new();
+    }
+    let mut options = dry_run_options(paths, WalkOptions::default(), 0);
+    options.show_progress = false;
+    match config_audit::audit(&phase_1, &options) {
+        Ok(audit) => present::summary(&audit.projects, markdown),
+        Err(error) => {
+            eprintln!("note: configuration files not audited: {error}");
+            String::new()
+        }
+    }
+}
+
 fn run_audit(rules: &[&Rule], options: &RunOptions) -> Result<Audit, Exit> {
     config_audit::audit(rules, options).map_err(|error| {
         eprintln!("{:?}", miette::Report::new(error));

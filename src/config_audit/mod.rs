@@ -114,6 +114,17 @@ pub struct Audit {
     pub project_roots: Vec<std::path::PathBuf>,
 }
 
+/// Whether a project under `paths` has configuration files (a cheap check
+/// before a run).
+pub fn any_config_files(paths: &[std::path::PathBuf]) -> bool {
+    paths.iter().any(|path| {
+        Project::discover(path).is_ok_and(|project| {
+            files::discover(&project, &project.settings.config_files)
+                .is_ok_and(|files| !files.is_empty())
+        })
+    })
+}
+
 pub fn audit(
     rules: &[&crate::rules::Rule],
     options: &crate::run::RunOptions,

@@ -398,3 +398,60 @@ pub fn json(audits: &[ProjectAudit]) -> String {
         .unwrap_or_default();
     format!("{text}\n")
 }
+
+/// The short form `assess` and `report` append: per project, how many key
+/// paths phase 1 requires and what each configuration file lacks.
+pub fn summary(audits: &[ProjectAudit], markdown: bool) -> String {
+    let mut lines = Vec::new();
+    for audit in audits {
+        let phase_1 = audit.keys.iter().filter(|k| k.from_phase_1).count();
+        lines.push(format!(
+            "{}: {} key paths required ({phase_1} made required by phase 1), {} not known",
+            audit.root,
+            audit.keys.len(),
+            audit.unresolved.len()
+        ));
+        for (file, missing) in audit.files.iter().zip(missing_per_file(audit)) {
+            let state = match &file.problem {
+                Some(problem) => format!("cannot be read (line {})", problem.line),
+                None if file.role == Role::Secrets => continue,
+                None if missing.is_empty() => "complete".into(),
+                None => {
+                    let keys: Vec<String> = missing.iter().map(Missing::dotted).collect();
+                    format!("{} missing: {}", keys.len(), keys.join(", "))
+                }
+            };
+            lines.push(format!(
+                "  {} ({}): {state}",
+                file.file,
+                role_name(file.role)
+            ));
+        }
+        let to_require: usize = required_additions(audit).values().map(Vec::len).sum();
+        if let Some(schema) = audit.schema.as_ref().filter(|_| to_require > 0) {
+            lines.push(format!(
+                "  {schema}: {to_require} keys to add to `required`"
+            ));
+        }
+    }
+    let hint =
+        "details and the values to paste: `txo-codemod config-audit` (`--fix-configs` writes them)";
+    if markdown {
+        let items: Vec<String> = lines
+            .iter()
+            .map(|l| match l.strip_prefix("  ") {
+                Some(inner) => format!("  - {inner}"),
+                None => format!("- {l}"),
+            })
+            .collect();
+        format!(
+            "\n## Configuration files (phase 1 preflight)\n\n{}\n\n{hint}\n",
+            items.join("\n")
+        )
+    } else {
+        format!(
+            "\nConfiguration files (phase 1 preflight)\n  {}\n  {hint}\n",
+            lines.join("\n  ")
+        )
+    }
+}
