@@ -12,7 +12,10 @@
 
 use tree_sitter::{Node, Tree};
 
-use super::provenance::{FileFacts, Provenance, unquote};
+use super::exits::enclosing_function;
+use super::provenance::{
+    FileFacts, Provenance, enclosing_class, parameter_names, self_name, unquote,
+};
 
 /// Names that hold the whole configuration (the TXO loader's result).
 pub const ROOT_NAMES: [&str; 2] = ["config", "cfg"];
@@ -224,7 +227,7 @@ impl<'s> Resolver<'s> {
                     .agree(&values, text, hops)
                     .or_else(|e| self.root_or(text, || e));
             }
-            if scope.is_some_and(|function| has_parameter(function, text, self.source)) {
+            if scope.is_some_and(|f| parameter_names(f, self.source).contains(text)) {
                 return self.root_or(text, || {
                     format!("`{text}` is a parameter: what callers pass is not followed")
                 });
@@ -248,9 +251,10 @@ impl<'s> Resolver<'s> {
             return Err("incomplete attribute".into());
         };
         let attr = self.text(attr);
-        let class = enclosing_function(attribute).and_then(class_of_method);
-        let is_self = enclosing_function(attribute)
-            .and_then(|f| first_parameter(f, self.source))
+        let method = enclosing_function(attribute);
+        let class = method.and_then(enclosing_class);
+        let is_self = method
+            .and_then(|f| self_name(f, self.source))
             .is_some_and(|first| first == self.text(object));
         let values = match class.filter(|_| is_self) {
             Some(class) => self_assignments(class, attr, self.source),
@@ -309,56 +313,12 @@ fn is_assigned_to(node: Node) -> bool {
         .is_none_or(|r| r.id() != node.id())
 }
 
-fn enclosing_function(node: Node) -> Option<Node> {
-    let mut current = node.parent();
-    while let Some(parent) = current {
-        if parent.kind() == "function_definition" {
-            return Some(parent);
-        }
-        current = parent.parent();
-    }
-    None
-}
-
 fn root_of(node: Node) -> Node {
     let mut current = node;
     while let Some(parent) = current.parent() {
         current = parent;
     }
     current
-}
-
-fn class_of_method(function: Node) -> Option<Node> {
-    let mut parent = function.parent()?;
-    if parent.kind() == "decorated_definition" {
-        parent = parent.parent()?;
-    }
-    (parent.kind() == "block").then_some(())?;
-    parent.parent().filter(|p| p.kind() == "class_definition")
-}
-
-fn first_parameter<'s>(function: Node, source: &'s str) -> Option<&'s str> {
-    let parameters = function.child_by_field_name("parameters")?;
-    let first = parameters
-        .named_child(0)
-        .filter(|p| p.kind() == "identifier")?;
-    Some(&source[first.byte_range()])
-}
-
-fn has_parameter(function: Node, name: &str, source: &str) -> bool {
-    let Some(parameters) = function.child_by_field_name("parameters") else {
-        return false;
-    };
-    let mut cursor = parameters.walk();
-    parameters.named_children(&mut cursor).any(|parameter| {
-        let node = match parameter.kind() {
-            "identifier" => Some(parameter),
-            _ => parameter
-                .child_by_field_name("name")
-                .or_else(|| parameter.named_child(0)),
-        };
-        node.is_some_and(|n| n.kind() == "identifier" && &source[n.byte_range()] == name)
-    })
 }
 
 /// Whether `expr` mentions `name` (`x = x or {}` refers to the parameter).
@@ -450,7 +410,7 @@ fn self_assignments<'t>(class: Node<'t>, attr: &str, source: &str) -> Vec<Node<'
         };
         let Some(method) = method else { continue };
         let (Some(self_name), Some(method_body)) = (
-            first_parameter(method, source),
+            self_name(method, source),
             method.child_by_field_name("body"),
         ) else {
             continue;

@@ -167,14 +167,8 @@ pub fn text(audits: &[ProjectAudit]) -> String {
                 "\nKey paths not known ({}): check these by hand\n",
                 audit.unresolved.len()
             ));
-            for found in &audit.unresolved {
-                let reason = found.path.as_ref().err().map_or("", String::as_str);
-                out.push_str(&format!(
-                    "  {}:{}  {}  ({reason})\n",
-                    found.file,
-                    found.line,
-                    one_line(&found.code, 60, 59)
-                ));
+            for (at, code, reason) in unresolved_rows(audit) {
+                out.push_str(&format!("  {at}  {code}  ({reason})\n"));
             }
         }
         out.push('\n');
@@ -225,6 +219,19 @@ fn key_table(audit: &ProjectAudit) -> String {
         out.push_str(&format!("  {}\n", cells.join("  ").trim_end()));
     }
     out
+}
+
+/// Each lookup whose key path is not known: `file:line`, its code, why.
+fn unresolved_rows(audit: &ProjectAudit) -> Vec<(String, String, &str)> {
+    audit
+        .unresolved
+        .iter()
+        .map(|found| {
+            let reason = found.path.as_ref().err().map_or("", String::as_str);
+            let at = format!("{}:{}", found.file, found.line);
+            (at, one_line(&found.code, 60, 59), reason)
+        })
+        .collect()
 }
 
 fn files_text(audit: &ProjectAudit) -> String {
@@ -343,14 +350,8 @@ pub fn markdown(audits: &[ProjectAudit]) -> String {
         }
         if !audit.unresolved.is_empty() {
             out.push_str("\n### Key paths not known\n\n");
-            for found in &audit.unresolved {
-                let reason = found.path.as_ref().err().map_or("", String::as_str);
-                out.push_str(&format!(
-                    "- `{}:{}` `{}`: {reason}\n",
-                    found.file,
-                    found.line,
-                    one_line(&found.code, 60, 59)
-                ));
+            for (at, code, reason) in unresolved_rows(audit) {
+                out.push_str(&format!("- `{at}` `{code}`: {reason}\n"));
             }
         }
         out.push('\n');
