@@ -4,11 +4,13 @@
 //! e.g. `script-behavior` → `api-timeouts` → `rest`.
 //!
 //! Keys are followed through chained lookups, local variables
-//! (`sb = config["script-behavior"]; sb["jitter"]`), `x = y or {}` and
-//! `self.attr = …` in any method of the class. The root is a name in
-//! [`ROOT_NAMES`] (also as `self.config`, `self._config`, `runner.config`).
-//! Anything else (computed keys, other parameters, merged dictionaries,
-//! loop variables) is unresolved, with the reason: never guessed.
+//! (`sb = config["script-behavior"]; sb["jitter"]`), `x = y or {}`,
+//! `self.attr = …` in any method of the class, and parameters of private
+//! functions whose callers in the file all pass the same key path. The root
+//! is a name in [`ROOT_NAMES`] (also as `self.config`, `self._config`,
+//! `runner.config`). Anything else (computed keys, parameters of public
+//! functions, merged dictionaries, loop variables) is unresolved, with the
+//! reason: never guessed.
 
 use tree_sitter::{Node, Tree};
 
@@ -227,10 +229,12 @@ impl<'s> Resolver<'s> {
                     .agree(&values, text, hops)
                     .or_else(|e| self.root_or(text, || e));
             }
-            if scope.is_some_and(|f| parameter_names(f, self.source).contains(text)) {
-                return self.root_or(text, || {
-                    format!("`{text}` is a parameter: what callers pass is not followed")
-                });
+            if let Some(function) =
+                scope.filter(|f| parameter_names(*f, self.source).contains(text))
+            {
+                return self
+                    .root_or(text, String::new)
+                    .or_else(|_| self.passed_by_callers(function, text, hops));
             }
             match scope {
                 Some(_) => scope = None,
@@ -240,6 +244,50 @@ impl<'s> Resolver<'s> {
         self.root_or(text, || {
             format!("`{text}` is not assigned from the configuration")
         })
+    }
+
+    /// A parameter of a private function (`_name`): what every call in the
+    /// file passes for it, if they all agree. Callers of a public function
+    /// may live in other files, so its parameters are not followed.
+    fn passed_by_callers(
+        &self,
+        function: Node,
+        parameter: &str,
+        hops: usize,
+    ) -> Result<Vec<String>, String> {
+        let name = function
+            .child_by_field_name("name")
+            .map_or("", |n| self.text(n));
+        if !name.starts_with('_') || name.starts_with("__") {
+            return Err(format!(
+                "`{parameter}` is a parameter of `{name}`, which other files may call: what callers pass is not followed"
+            ));
+        }
+        let mut position = ordered_parameters(function, self.source)
+            .iter()
+            .position(|p| p == parameter);
+        if enclosing_class(function).is_some() {
+            position = position.and_then(|p| p.checked_sub(1));
+        }
+        let calls = calls_to(root_of(function), name, self.source);
+        if calls.is_empty() {
+            return Err(format!(
+                "`{name}` is never called in this file: `{parameter}` is not known"
+            ));
+        }
+        let mut values = Vec::new();
+        for call in calls {
+            match argument_for(call, parameter, position, self.source) {
+                Some(value) => values.push(value),
+                None => {
+                    return Err(format!(
+                        "a call of `{name}` does not pass `{parameter}` plainly (line {})",
+                        call.start_position().row + 1
+                    ));
+                }
+            }
+        }
+        self.agree(&values, parameter, hops)
     }
 
     /// `self.attr`: its assignments in every method of the class.
@@ -319,6 +367,88 @@ fn root_of(node: Node) -> Node {
         current = parent;
     }
     current
+}
+
+/// Parameter names in order (`self` included).
+fn ordered_parameters(function: Node, source: &str) -> Vec<String> {
+    let Some(parameters) = function.child_by_field_name("parameters") else {
+        return Vec::new();
+    };
+    let mut cursor = parameters.walk();
+    parameters
+        .named_children(&mut cursor)
+        .map(|parameter| {
+            let node = match parameter.kind() {
+                "identifier" => Some(parameter),
+                _ => parameter
+                    .child_by_field_name("name")
+                    .or_else(|| parameter.named_child(0)),
+            };
+            node.filter(|n| n.kind() == "identifier")
+                .map_or_else(String::new, |n| source[n.byte_range()].to_string())
+        })
+        .collect()
+}
+
+/// Calls of `name(...)`, `self.name(...)` or `cls.name(...)` in the tree.
+fn calls_to<'t>(root: Node<'t>, name: &str, source: &str) -> Vec<Node<'t>> {
+    let mut calls = Vec::new();
+    let mut cursor = root.walk();
+    'walk: loop {
+        let node = cursor.node();
+        let callee = node
+            .child_by_field_name("function")
+            .filter(|_| node.kind() == "call")
+            .map(|f| &source[f.byte_range()]);
+        if callee.is_some_and(|c| {
+            c == name || c.strip_prefix("self.").or(c.strip_prefix("cls.")) == Some(name)
+        }) {
+            calls.push(node);
+        }
+        if cursor.goto_first_child() {
+            continue;
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                break 'walk;
+            }
+        }
+    }
+    calls
+}
+
+/// The argument a call passes for `parameter`: by keyword, or at its
+/// position when no `*args`/`**kwargs` comes before it.
+fn argument_for<'t>(
+    call: Node<'t>,
+    parameter: &str,
+    position: Option<usize>,
+    source: &str,
+) -> Option<Node<'t>> {
+    let arguments = call.child_by_field_name("arguments")?;
+    let mut cursor = arguments.walk();
+    let all: Vec<Node> = arguments
+        .named_children(&mut cursor)
+        .filter(|a| a.kind() != "comment")
+        .collect();
+    let keyword = all.iter().find(|a| {
+        a.kind() == "keyword_argument"
+            && a.child_by_field_name("name")
+                .is_some_and(|n| &source[n.byte_range()] == parameter)
+    });
+    if let Some(keyword) = keyword {
+        return keyword.child_by_field_name("value");
+    }
+    let positional: Vec<&Node> = all
+        .iter()
+        .take_while(|a| {
+            !matches!(
+                a.kind(),
+                "keyword_argument" | "list_splat" | "dictionary_splat"
+            )
+        })
+        .collect();
+    positional.get(position?).map(|n| **n)
 }
 
 /// Whether `expr` mentions `name` (`x = x or {}` refers to the parameter).
@@ -482,13 +612,31 @@ mod tests {
     }
 
     #[test]
+    fn parameters_of_private_functions_follow_their_callers_in_the_file() {
+        let source = "def _limiter(rate_config, burst=1):\n    return rate_config.get('enabled', False)\n\ndef build(config):\n    _limiter(config['rate'])\n    _limiter(burst=2, rate_config=config.get('rate', {}))\n\nclass C:\n    def _t(self, t_cfg):\n        return t_cfg['rest']\n    def run(self, cfg):\n        self._t(cfg['timeouts'])\n        self._u(cfg['a'])\n        self._u(cfg['b'])\n    def _u(self, u_cfg):\n        return u_cfg['x']\n";
+        let found = lookups(source);
+        assert!(
+            found.contains(&"2: rate.enabled = False".to_string()),
+            "{found:?}"
+        );
+        assert!(
+            found.contains(&"10: timeouts.rest = -".to_string()),
+            "{found:?}"
+        );
+        assert!(
+            found.contains(&"16: ? `u_cfg` is assigned different values".to_string()),
+            "{found:?}"
+        );
+    }
+
+    #[test]
     fn computed_keys_parameters_and_loops_are_unresolved() {
         let source = "def f(config, key, rate_config):\n    config[key]\n    rate_config.get('enabled', False)\n    for name, section in config.items():\n        section.get('size', 1)\n    config['x'] = 1\n";
         assert_eq!(
             lookups(source),
             [
                 "2: ? the key `key` is computed",
-                "3: ? `rate_config` is a parameter: what callers pass is not followed",
+                "3: ? `rate_config` is a parameter of `f`, which other files may call: what callers pass is not followed",
                 "5: ? a loop variable: it takes each value in turn",
             ]
         );
