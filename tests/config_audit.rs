@@ -253,6 +253,16 @@ fn fixed_configs_keep_the_behaviour_phase_1_would_otherwise_break() {
         !ok && broken.contains("KeyError: 'rate-limiting'"),
         "{broken}"
     );
+    // After the phase the code has subscripts; the old defaults come from
+    // the ledger's pre-phase copies.
+    let applied = sample.run("config-audit --format json .").expect_code(1);
+    let json: serde_json::Value = serde_json::from_str(&applied.stdout).unwrap();
+    let missing = &json["projects"][0]["missing"][0]["missing"][0];
+    assert_eq!(missing["key"], "rate-limiting");
+    assert_eq!(
+        missing["value"],
+        serde_json::json!({"burst-size": 1, "calls-per-second": 10, "enabled": false})
+    );
     sample.run("rollback --phase 1 .").expect_code(0);
 
     let fix = sample.run("config-audit --fix-configs .").expect_code(0);

@@ -8,6 +8,7 @@ pub mod collect;
 pub mod files;
 pub mod fix;
 pub mod fix_schema;
+pub mod history;
 pub mod json_spans;
 pub mod schema;
 pub mod values;
@@ -175,10 +176,11 @@ fn audit_project(
             by_path.entry(path).or_default().push(found);
         }
     }
-    let keys: Vec<RequiredKey> = by_path
+    let mut keys: Vec<RequiredKey> = by_path
         .into_iter()
         .map(|(path, uses)| required_key(path, uses, config_files, schema.as_ref()))
         .collect();
+    recall_defaults(project, &mut keys);
     if let Some(schema) = &schema {
         for key in &keys {
             if let Some(Verdict::RemoteRef { reference, .. }) = &key.schema {
@@ -208,6 +210,24 @@ fn audit_project(
         keys,
         unresolved,
         kept_optional,
+    }
+}
+
+/// After phase 1 was applied the lookups are subscripts: their old defaults
+/// come from the pre-phase copies in the ledger.
+fn recall_defaults(project: &Project, keys: &mut [RequiredKey]) {
+    if keys.iter().all(|k| k.default.is_some()) {
+        return;
+    }
+    let Ok(names) = crate::analysis::NameMatcher::new(&project.settings.config_names) else {
+        return;
+    };
+    let defaults = history::phase_1_defaults(&project.root, &names);
+    for key in keys.iter_mut().filter(|k| k.default.is_none()) {
+        if let Some(default) = defaults.get(&key.path) {
+            key.default = Some(default.clone());
+            key.from_phase_1 = true;
+        }
     }
 }
 

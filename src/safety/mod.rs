@@ -501,7 +501,11 @@ fn parses_cleanly(bytes: &[u8]) -> bool {
 }
 
 /// The pre-phase bytes of a recorded file.
-fn before_bytes(root: &Path, repo: Option<&Repo>, record: &FileRecord) -> Result<Vec<u8>, String> {
+pub(crate) fn before_bytes(
+    root: &Path,
+    repo: Option<&Repo>,
+    record: &FileRecord,
+) -> Result<Vec<u8>, String> {
     let looks_like_blob =
         record.backup.len() == 40 && record.backup.chars().all(|c| c.is_ascii_hexdigit());
     let bytes = match repo.filter(|_| looks_like_blob) {
