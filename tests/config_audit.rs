@@ -391,3 +391,36 @@ fn fix_schema_requires_what_phase_1_requires_and_fixed_configs_still_validate() 
         schema
     );
 }
+
+#[test]
+fn lookups_the_opt_in_try_except_style_guards_are_not_required() {
+    let project =
+        Project::with_pyproject("[tool.txo-codemod]\nenable-rules = [\"config-get-try-except\"]\n");
+    project.write(
+        "utils/m.py",
+        "def f(config):\n    x = config.get('a', {}).get('b', 1)\n    y = config.get('c', {}).get('d', 2) + 1\n    return x, y\n",
+    );
+    project.write("config/a-b-config.json", "{}\n");
+    let diff = project.run("diff --phase 1 .").expect_code(1);
+    assert!(
+        diff.stdout.contains("+    except KeyError:"),
+        "{}",
+        diff.stdout
+    );
+    // `x` keeps its default in `except KeyError`; `y`'s lookups become subscripts.
+    let audit = project.run("config-audit .").expect_code(1);
+    assert!(
+        audit
+            .stdout
+            .contains("Required key paths: 2 (2 made required by phase 1)"),
+        "{}",
+        audit.stdout
+    );
+    assert!(
+        audit
+            .stdout
+            .contains("  c  add to the top-level object: \"c\": {\"d\": 2}"),
+        "{}",
+        audit.stdout
+    );
+}

@@ -19,6 +19,10 @@ use crate::syntax::KindTable;
 /// The phase-1 rules whose fix turns `X.get(K, D)` into `X[K]`.
 pub const HARD_FAIL_RULES: [&str; 2] = ["config-get-with-default", "config-get-hard-fail-comment"];
 
+/// The opt-in phase-1 rule that keeps the default in `except KeyError:`:
+/// lookups inside its edit stay optional.
+pub const TRY_EXCEPT_RULE: &str = "config-get-try-except";
+
 /// The phase-1 rule that reports, instead of rewriting, a lookup whose key
 /// the schema declares optional with a default.
 pub const SCHEMA_DEFAULT_RULE: &str = "config-get-schema-default";
@@ -62,6 +66,7 @@ pub fn required_uses(
     let (result, lookups) =
         run::run_with(rules, options, |files| KeyHook::new(&options.paths, files))?;
     let schema_rule = rules.iter().position(|r| r.id == SCHEMA_DEFAULT_RULE);
+    let try_except = rules.iter().position(|r| r.id == TRY_EXCEPT_RULE);
     let hard_fail: Vec<usize> = rules
         .iter()
         .enumerate()
@@ -85,7 +90,7 @@ pub fn required_uses(
             });
             let origin = match kept_optional {
                 true => Some(Origin::SchemaOptional),
-                false => origin(&lookup, edits, &hard_fail),
+                false => origin(&lookup, edits, &hard_fail, try_except),
             };
             if let Some(origin) = origin {
                 uses.push(Use {
@@ -105,17 +110,24 @@ pub fn required_uses(
 
 /// Subscripts are required already; a `.get` is made required when a
 /// hard-fail edit covers it and its code is gone from the rewrite (an
-/// inner lookup the rule leaves alone stays verbatim in the edit).
-fn origin(lookup: &KeyLookup, edits: &[FileEdit], hard_fail: &[usize]) -> Option<Origin> {
+/// inner lookup the rule leaves alone stays verbatim in the edit), unless
+/// the edit also wraps it in `try: … except KeyError:`.
+fn origin(
+    lookup: &KeyLookup,
+    edits: &[FileEdit],
+    hard_fail: &[usize],
+    try_except: Option<usize>,
+) -> Option<Origin> {
     if !lookup.is_get {
         return Some(Origin::Subscript);
     }
-    edits
+    let mut covering = edits
         .iter()
+        .filter(|edit| edit.start <= lookup.start && lookup.end <= edit.end);
+    covering
         .any(|edit| {
-            edit.start <= lookup.start
-                && lookup.end <= edit.end
-                && edit.rules.iter().any(|r| hard_fail.contains(r))
+            edit.rules.iter().any(|r| hard_fail.contains(r))
+                && !edit.rules.iter().any(|r| Some(*r) == try_except)
                 && !edit.after.contains(&lookup.code)
         })
         .then_some(Origin::Phase1)
