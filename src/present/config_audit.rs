@@ -21,6 +21,8 @@ fn presence_cell(presence: Option<&Presence>, injected: bool) -> String {
         Some(Presence::Missing { .. }) if injected => "absent".into(),
         Some(Presence::Present { .. }) => "ok".into(),
         Some(Presence::Missing { .. }) => "MISSING".into(),
+        // YAML and TOML keys carry no line.
+        Some(Presence::NotAnObject { line: 0, .. }) => "NOT AN OBJECT".into(),
         Some(Presence::NotAnObject { line, .. }) => format!("NOT AN OBJECT (line {line})"),
         None => "unreadable".into(),
     }
@@ -454,5 +456,21 @@ pub fn summary(audits: &[ProjectAudit], markdown: bool) -> String {
             "\nConfiguration files (phase 1 preflight)\n  {}\n  {hint}\n",
             lines.join("\n  ")
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_under_a_list_names_its_line_when_the_format_has_one() {
+        let json = Presence::NotAnObject { depth: 1, line: 3 };
+        let yaml = Presence::NotAnObject { depth: 1, line: 0 };
+        assert_eq!(presence_cell(Some(&json), false), "NOT AN OBJECT (line 3)");
+        assert_eq!(presence_cell(Some(&yaml), false), "NOT AN OBJECT");
+        let missing = Presence::Missing { depth: 0 };
+        assert_eq!(presence_cell(Some(&missing), true), "absent");
+        assert_eq!(presence_cell(None, false), "unreadable");
     }
 }
