@@ -14,6 +14,8 @@
 
 use tree_sitter::{Node, Tree};
 
+use crate::syntax::walk_pruned;
+
 use super::exits::enclosing_function;
 use super::provenance::{
     FileFacts, Provenance, enclosing_class, parameter_names, self_name, unquote,
@@ -48,24 +50,15 @@ pub struct KeyLookup {
 pub fn collect(tree: &Tree, source: &str, facts: &FileFacts) -> Vec<KeyLookup> {
     let resolver = Resolver { source };
     let mut lookups = Vec::new();
-    let mut cursor = tree.walk();
-    let mut visit = |node: Node| {
-        if let Some(lookup) = resolver.lookup_at(node, facts) {
-            lookups.push(lookup);
-        }
-    };
-    // Pre-order walk with the cursor (no recursion on deep trees).
-    'walk: loop {
-        visit(cursor.node());
-        if cursor.goto_first_child() {
-            continue;
-        }
-        while !cursor.goto_next_sibling() {
-            if !cursor.goto_parent() {
-                break 'walk;
+    walk_pruned(
+        tree.root_node(),
+        |_| true,
+        |node| {
+            if let Some(lookup) = resolver.lookup_at(node, facts) {
+                lookups.push(lookup);
             }
-        }
-    }
+        },
+    );
     lookups
 }
 
@@ -393,27 +386,21 @@ fn ordered_parameters(function: Node, source: &str) -> Vec<String> {
 /// Calls of `name(...)`, `self.name(...)` or `cls.name(...)` in the tree.
 fn calls_to<'t>(root: Node<'t>, name: &str, source: &str) -> Vec<Node<'t>> {
     let mut calls = Vec::new();
-    let mut cursor = root.walk();
-    'walk: loop {
-        let node = cursor.node();
-        let callee = node
-            .child_by_field_name("function")
-            .filter(|_| node.kind() == "call")
-            .map(|f| &source[f.byte_range()]);
-        if callee.is_some_and(|c| {
-            c == name || c.strip_prefix("self.").or(c.strip_prefix("cls.")) == Some(name)
-        }) {
-            calls.push(node);
-        }
-        if cursor.goto_first_child() {
-            continue;
-        }
-        while !cursor.goto_next_sibling() {
-            if !cursor.goto_parent() {
-                break 'walk;
+    walk_pruned(
+        root,
+        |_| true,
+        |node| {
+            let callee = node
+                .child_by_field_name("function")
+                .filter(|_| node.kind() == "call")
+                .map(|f| &source[f.byte_range()]);
+            if callee.is_some_and(|c| {
+                c == name || c.strip_prefix("self.").or(c.strip_prefix("cls.")) == Some(name)
+            }) {
+                calls.push(node);
             }
-        }
-    }
+        },
+    );
     calls
 }
 
