@@ -33,6 +33,8 @@ pub enum Command {
     Report(ReportArgs),
     /// The plan's validation suite as a CI gate (exit 1 on findings).
     Check(CheckArgs),
+    /// Which configuration keys phase 1 makes required, and which config files lack them.
+    ConfigAudit(ConfigAuditArgs),
     /// List, show or test the rules.
     Rules {
         #[command(subcommand)]
@@ -182,8 +184,8 @@ pub struct StateArgs {
 pub struct RollbackArgs {
     #[command(flatten)]
     pub state: StateArgs,
-    /// The phase to undo.
-    #[arg(long, value_parser = phase, conflicts_with = "to", required_unless_present = "to")]
+    /// The phase to undo (0: the configuration files `config-audit --fix-configs` completed).
+    #[arg(long, value_parser = rollback_phase, conflicts_with = "to", required_unless_present = "to")]
     pub phase: Option<u8>,
     /// Undo every phase since this tag (e.g. v2.1.0).
     #[arg(long, value_name = "TAG")]
@@ -317,11 +319,53 @@ pub struct ReportArgs {
     pub sources: RuleSourceArgs,
 }
 
+#[derive(Debug, Args)]
+pub struct ConfigAuditArgs {
+    /// Files or directories of the projects to audit.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: AssessFormat,
+    /// Write the missing keys, with their old defaults, into the JSON configuration files
+    /// (recorded in the ledger as phase 0; undo with `rollback --phase 0`).
+    #[arg(long)]
+    pub fix_configs: bool,
+    /// Add the keys phase 1 makes required to the schema's `required` lists (also phase 0
+    /// in the ledger: give it together with --fix-configs to make both at once).
+    #[arg(long)]
+    pub fix_schema: bool,
+    /// With --fix-configs/--fix-schema: write even if those files have uncommitted changes.
+    #[arg(long)]
+    pub allow_dirty: bool,
+    /// With --fix-configs/--fix-schema: outside git, back the files up instead of tagging.
+    #[arg(long)]
+    pub no_git: bool,
+    #[command(flatten)]
+    pub sources: RuleSourceArgs,
+    /// Worker threads (default: one per core).
+    #[arg(short = 'j', long = "threads", default_value_t = 0)]
+    pub threads: usize,
+    /// Also process files that .gitignore, hidden directories or virtualenvs would hide.
+    #[arg(long)]
+    pub no_ignore: bool,
+}
+
 /// A phase of the plan, with an error that says what phases exist.
 fn phase(text: &str) -> Result<u8, String> {
     match text.parse::<u8>() {
         Ok(number @ 1..=6) => Ok(number),
         _ => Err("the plan has phases 1 to 6".to_string()),
+    }
+}
+
+/// A phase `rollback` can undo: the plan's, or 0 for `config-audit`'s fixes.
+fn rollback_phase(text: &str) -> Result<u8, String> {
+    match text.parse::<u8>() {
+        Ok(0) => Ok(0),
+        _ => {
+            phase(text).map_err(|e| format!("{e} (or 0: the configuration fixes of config-audit)"))
+        }
     }
 }
 

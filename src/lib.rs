@@ -6,6 +6,7 @@ pub mod analysis;
 pub mod audit;
 pub mod cli;
 pub mod commands;
+pub mod config_audit;
 pub mod engine;
 pub mod pattern;
 pub mod present;

@@ -13,6 +13,7 @@ fn main() {
         Command::Assess(args) => commands::assess::execute(args),
         Command::Report(args) => commands::report::execute(args),
         Command::Rollback(args) => commands::state::rollback(args),
+        Command::ConfigAudit(args) => commands::config_audit::execute(args),
         Command::Rules { command } => commands::rules::execute(command),
         Command::BulkMatrix(args) => commands::bulk::matrix(args),
         Command::BulkSummary(args) => commands::bulk::summary(args),

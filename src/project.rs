@@ -30,6 +30,10 @@ pub struct Settings {
     /// Phase 3: module path (relative to the root) → the name of the class
     /// its state moves into (default: the plan's, else from the module name).
     pub manager_classes: std::collections::BTreeMap<String, String>,
+    /// Globs of configuration files `config-audit` checks (from the root).
+    pub config_files: Vec<String>,
+    /// Globs of the JSON Schemas those files follow.
+    pub config_schema: Vec<String>,
 }
 
 impl Default for Settings {
@@ -52,6 +56,10 @@ impl Default for Settings {
             disable_rules: Vec::new(),
             rule_options: std::collections::BTreeMap::new(),
             manager_classes: std::collections::BTreeMap::new(),
+            config_files: ["json", "yaml", "yml", "toml"]
+                .map(|extension| format!("config/*.{extension}"))
+                .to_vec(),
+            config_schema: vec!["schemas/*.json".into()],
         }
     }
 }

@@ -102,6 +102,9 @@ struct Plan<'r> {
     /// transforms[project]: the transform rules it runs; a project with
     /// any is indexed (every file summarised during its parse).
     transforms: Vec<Vec<ScopedTransform>>,
+    /// One per project, loaded only when a rule has a `schema-default`
+    /// constraint.
+    schemas: Vec<Option<crate::config_audit::schema::Schema>>,
 }
 
 /// More to learn from each parsed file, on the run's own parse (`assess`
@@ -209,7 +212,7 @@ fn progress_bar(wanted: bool, len: usize) -> indicatif::ProgressBar {
 
 /// Each input path belongs to the project that contains it; each file to the
 /// project of the input path it was found under.
-fn assign_projects(
+pub(crate) fn assign_projects(
     paths: &[PathBuf],
     files: &[PathBuf],
 ) -> Result<(Vec<Project>, Vec<usize>), RunError> {
@@ -280,6 +283,7 @@ fn make_plan<'r>(
                 .map_err(|e| RunError::ConfigNames(e.to_string()))
         })
         .collect::<Result<Vec<_>, _>>()?;
+    let schemas = project_schemas(rules, &projects)?;
     let index = RuleIndex::new(rules.to_vec()).map_err(RunError::Query)?;
     let prefilters = projects
         .iter()
@@ -297,6 +301,7 @@ fn make_plan<'r>(
         scopes,
         config_names,
         transforms,
+        schemas,
     })
 }
 
@@ -340,6 +345,29 @@ impl Plan<'_> {
     fn display(&self, file: &FileInRun) -> String {
         crate::project::shown_path(self.projects.len(), file.relative, file.path)
     }
+}
+
+/// Each project's configuration schema, if a rule asks about it. A schema
+/// that cannot be read counts as none here (`config-audit` reports it).
+fn project_schemas(
+    rules: &[&Rule],
+    projects: &[Project],
+) -> Result<Vec<Option<crate::config_audit::schema::Schema>>, RunError> {
+    let wanted = rules
+        .iter()
+        .any(|rule| rule.constraints.iter().any(|c| c.schema_default.is_some()));
+    projects
+        .iter()
+        .map(|project| match wanted {
+            true => crate::config_audit::schema::load(project)
+                .map(|(schema, _)| schema)
+                .map_err(|e| RunError::Glob {
+                    rule: "config-schema".into(),
+                    message: e.to_string(),
+                }),
+            false => Ok(None),
+        })
+        .collect()
 }
 
 /// One walked file: its place in the walk, its path (also relative to its
@@ -462,6 +490,7 @@ fn rewrite_file(
         applicable,
         config_names: &plan.config_names[project],
         settings: &plan.projects[project].settings,
+        schema: plan.schemas[project].as_ref(),
     };
     let rewrite = engine::rewrite(&plan.index, &source.text, tree, source.newline, &context);
     // Only edits need the text later (diffs, writes); findings and

@@ -3,6 +3,7 @@
 
 pub mod exits;
 pub mod imports;
+pub mod keypaths;
 pub mod metrics;
 pub mod provenance;
 pub mod subject;

@@ -522,7 +522,7 @@ fn is_parse_args_call(value: Node, source: &str) -> bool {
         })
 }
 
-fn parameter_names(function: Node, source: &str) -> HashSet<String> {
+pub(crate) fn parameter_names(function: Node, source: &str) -> HashSet<String> {
     let mut names = HashSet::new();
     let Some(parameters) = function.child_by_field_name("parameters") else {
         return names;
@@ -543,7 +543,7 @@ fn parameter_names(function: Node, source: &str) -> HashSet<String> {
 }
 
 /// The class whose method `function` is.
-fn enclosing_class(function: Node) -> Option<Node> {
+pub(crate) fn enclosing_class(function: Node) -> Option<Node> {
     let mut parent = function.parent()?;
     if parent.kind() == "decorated_definition" {
         parent = parent.parent()?;
@@ -553,7 +553,7 @@ fn enclosing_class(function: Node) -> Option<Node> {
 }
 
 /// The first parameter of a method (`self` by convention).
-fn self_name<'s>(function: Node, source: &'s str) -> Option<&'s str> {
+pub(crate) fn self_name<'s>(function: Node, source: &'s str) -> Option<&'s str> {
     enclosing_class(function)?;
     let parameters = function.child_by_field_name("parameters")?;
     let first = parameters

@@ -98,6 +98,14 @@ pub fn execute(args: &AssessArgs) -> Exit {
                 .unwrap_or_default()
         ),
     };
+    // A separate section: the configuration preflight (config-audit).
+    let text = match args.format {
+        AssessFormat::Json => text,
+        format => {
+            let markdown = format == AssessFormat::Markdown;
+            text + &super::config_audit::appendix(&rules, &args.paths, markdown)
+        }
+    };
     write_stdout(&text).err().unwrap_or(Exit::Clean)
 }
 

@@ -4,6 +4,7 @@ pub mod apply;
 pub mod assess;
 pub mod bulk;
 pub mod check;
+pub mod config_audit;
 pub mod migrate;
 pub mod report;
 pub mod rules;

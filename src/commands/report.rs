@@ -68,7 +68,10 @@ pub fn execute(args: &ReportArgs) -> Exit {
         .collect();
     let report = build(&rules, &result, &ledgers, args.phase);
     let text = match args.format {
-        ReportFormat::Markdown => markdown(&report),
+        // A separate section: the configuration preflight (config-audit).
+        ReportFormat::Markdown => {
+            markdown(&report) + &super::config_audit::appendix(&rules, &args.paths, true)
+        }
         ReportFormat::Json => format!(
             "{}\n",
             serde_json::to_string_pretty(&crate::present::json::versioned(&report))

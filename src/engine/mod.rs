@@ -440,6 +440,7 @@ mod tests {
             applicable: &[true],
             config_names: &names,
             settings: &settings,
+            schema: None,
         };
         rewrite(
             &index,

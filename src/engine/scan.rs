@@ -124,6 +124,8 @@ pub struct FileContext<'a> {
     pub config_names: &'a NameMatcher,
     /// The project's settings (rule options, the HelpfulError module).
     pub settings: &'a crate::project::Settings,
+    /// The project's configuration schema, for `schema-default` constraints.
+    pub schema: Option<&'a crate::config_audit::schema::Schema>,
 }
 
 /// Per-file state of one scan: the matcher and, computed only when a rule
@@ -436,7 +438,11 @@ fn constraint_holds(
                 .facts()
                 .argparse_dests
                 .contains(&crate::analysis::provenance::unquote(&text)));
-    if !provenance_ok || !flag_ok || !exit_hazard_ok(constraint, &nodes, bindings, state) {
+    if !provenance_ok
+        || !flag_ok
+        || !exit_hazard_ok(constraint, &nodes, bindings, state)
+        || !schema_default_ok(constraint, &nodes, state)
+    {
         return false;
     }
     let Some(regex) = &constraint.regex else {
@@ -471,6 +477,25 @@ fn exit_hazard_ok<'t>(
         bindings.insert("HAZARD", Captured::Text(reason.clone()));
     }
     hazard.is_some() == wanted
+}
+
+/// `schema-default: true|false` on the key of `X.get(K, …)`: whether the
+/// schema declares the lookup's key path optional with a `default`. No
+/// schema, or a key path that cannot be known, declares nothing.
+fn schema_default_ok(constraint: &CaptureConstraint, nodes: &[Node], state: &ScanState) -> bool {
+    let Some(wanted) = constraint.schema_default else {
+        return true;
+    };
+    let declared = state.context.schema.is_some_and(|schema| {
+        let lookup = nodes
+            .first()
+            .and_then(|key| key.parent())
+            .and_then(|arguments| arguments.parent());
+        lookup
+            .and_then(|call| crate::analysis::keypaths::path_of(call, state.matcher.source).ok())
+            .is_some_and(|path| schema.declares_default(&path))
+    });
+    declared == wanted
 }
 
 fn target_matches<'t>(
@@ -660,6 +685,7 @@ mod tests {
             applicable: &applicable,
             config_names: &NameMatcher::new(&[]).unwrap(),
             settings: &Settings::default(),
+            schema: None,
         };
         index
             .scan(&tree, source, &context)

@@ -3,6 +3,7 @@
 
 pub mod assess;
 pub mod check;
+pub mod config_audit;
 pub mod diff;
 pub mod json;
 pub mod text;

@@ -603,6 +603,7 @@ fn compile_constraint_map(
                     .map_or_else(Vec::new, |p| p.to_vec().into_iter().copied().collect()),
                 declared_flag: constraint.declared_flag,
                 exit_hazard: constraint.exit_hazard,
+                schema_default: constraint.schema_default,
             })
         })
         .collect()

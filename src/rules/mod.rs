@@ -52,6 +52,7 @@ pub struct CaptureConstraint {
     pub provenance: Vec<crate::analysis::Provenance>,
     pub declared_flag: bool,
     pub exit_hazard: Option<bool>,
+    pub schema_default: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

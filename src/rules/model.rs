@@ -178,6 +178,10 @@ pub struct Constraint {
     /// is bound as `$HAZARD`); `false`: it does not.
     #[serde(default)]
     pub exit_hazard: Option<bool>,
+    /// On the key of a configuration lookup: `true` when the project's JSON
+    /// Schema declares that key optional with a `default`, `false` when not.
+    #[serde(default)]
+    pub schema_default: Option<bool>,
 }
 
 /// A filter on the surroundings of a match: a pattern or a node kind.
@@ -219,6 +223,10 @@ pub struct ImportsSpec {
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RuleTests {
+    /// The project's JSON Schema the cases assume (JSON text), for
+    /// `schema-default` constraints.
+    #[serde(default)]
+    pub schema: Option<String>,
     #[serde(default)]
     pub valid: Vec<String>,
     #[serde(default)]

@@ -40,10 +40,18 @@ fn run_alone(rule: &Rule, code: &str, path: Option<&str>) -> Result<SnippetRun, 
     let tree = syntax::parse(code);
     let settings = Settings::default();
     let names = NameMatcher::new(&settings.config_names).map_err(|e| e.to_string())?;
+    let schema = match &rule.tests.schema {
+        Some(text) => Some(
+            crate::config_audit::schema::Schema::parse("tests.schema", text)
+                .map_err(|p| format!("tests.schema: {}", p.message))?,
+        ),
+        None => None,
+    };
     let context = FileContext {
         applicable: &[true],
         config_names: &names,
         settings: &settings,
+        schema: schema.as_ref(),
     };
     let rewrite = engine::rewrite(&index, code, tree, NewlineStyle::detect(code), &context);
     let hits = rewrite.findings.len() + rewrite.edits.len();

@@ -18,6 +18,7 @@ use crate::write;
 /// The plan's phase titles, used in tags, commits and `status`.
 pub fn phase_title(phase: u8) -> &'static str {
     match phase {
+        0 => "Complete configuration files (config-audit)",
         1 => "Eliminate soft-fail configuration access",
         2 => "Remove sys.exit() from library code",
         3 => "Eliminate global mutable state",
@@ -524,7 +525,11 @@ fn parses_cleanly(bytes: &[u8]) -> bool {
 }
 
 /// The pre-phase bytes of a recorded file.
-fn before_bytes(root: &Path, repo: Option<&Repo>, record: &FileRecord) -> Result<Vec<u8>, String> {
+pub(crate) fn before_bytes(
+    root: &Path,
+    repo: Option<&Repo>,
+    record: &FileRecord,
+) -> Result<Vec<u8>, String> {
     let looks_like_blob =
         record.backup.len() == 40 && record.backup.chars().all(|c| c.is_ascii_hexdigit());
     let bytes = match repo.filter(|_| looks_like_blob) {
@@ -725,7 +730,10 @@ pub struct PhaseStatus {
 pub fn status(path: &Path, no_git: bool) -> Result<(String, Vec<PhaseStatus>), String> {
     let (root, _) = state_root(path, no_git);
     let ledger = Ledger::load(&root).map_err(|e| e.to_string())?;
-    let phases = (1..=6)
+    // Phase 0 (configuration files completed by `config-audit
+    // --fix-configs`) is shown once it is in the ledger.
+    let first = u8::from(!ledger.entries.iter().any(|e| e.phase == 0));
+    let phases = (first..=6)
         .map(|phase| match ledger.active(phase) {
             Some(entry) => active_status(&root, &ledger, entry),
             None => inactive_status(&ledger, phase),
