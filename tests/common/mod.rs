@@ -18,6 +18,9 @@ use tempfile::TempDir;
 /// The bundled TXO v2.1-style sample project.
 pub const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/txo-v21-sample");
 
+/// Fixture projects written for the tests (`tests/fixtures/`).
+pub const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+
 /// A throw-away project directory.
 pub struct Project {
     dir: TempDir,
@@ -45,6 +48,15 @@ impl Project {
             dir: tempfile::tempdir().expect("create a temporary directory"),
         };
         copy_dir(Path::new(SAMPLE), project.root());
+        project
+    }
+
+    /// A copy of `tests/fixtures/NAME`.
+    pub fn fixture(name: &str) -> Self {
+        let project = Project {
+            dir: tempfile::tempdir().expect("create a temporary directory"),
+        };
+        copy_dir(&Path::new(FIXTURES).join(name), project.root());
         project
     }
 
