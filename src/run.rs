@@ -8,6 +8,7 @@ use rayon::prelude::*;
 use tree_sitter::Tree;
 
 use crate::analysis::NameMatcher;
+use crate::analysis::mapping::{self, GetMethod};
 use crate::engine::{
     self, FileContext, FileEdit, FileWarning, Finding, RuleIndex, prefilter::Prefilter,
 };
@@ -145,37 +146,93 @@ pub fn run_with<H: ParsedFileHook>(
         .build()
         .map_err(|e| RunError::Threads(e.to_string()))?;
     let progress = progress_bar(options.show_progress, files.len());
-    let processed: Vec<(FileReport, Option<H::Output>)> = pool.install(|| {
-        files
-            .par_iter()
-            .enumerate()
-            .zip(file_projects.par_iter())
-            .zip(relatives.par_iter())
-            .map_init(
-                syntax::new_parser,
-                |parser, (((index, path), project), relative)| {
-                    let file = FileInRun {
-                        index,
-                        path,
-                        relative,
-                        project: *project,
-                    };
-                    let result = process_file(&plan, parser, &file, &hook);
-                    progress.inc(1);
-                    result
-                },
-            )
+    let in_run = |index: usize| FileInRun {
+        index,
+        path: &files[index],
+        relative: &relatives[index],
+        project: file_projects[index],
+    };
+    let processed: Vec<(FileReport, Option<H::Output>, Learned)> = pool.install(|| {
+        (0..files.len())
+            .into_par_iter()
+            .map_init(syntax::new_parser, |parser, index| {
+                let result = process_file(&plan, parser, &in_run(index), &hook, &[]);
+                progress.inc(1);
+                result
+            })
             .collect()
     });
     progress.finish_and_clear();
-    let (mut reports, outputs): (Vec<FileReport>, Vec<Option<H::Output>>) =
-        processed.into_iter().unzip();
+    let mut reports = Vec::with_capacity(processed.len());
+    let mut outputs = Vec::with_capacity(processed.len());
+    let mut learned = Vec::with_capacity(processed.len());
+    for (report, output, facts) in processed {
+        reports.push(report);
+        outputs.push(output);
+        learned.push(facts);
+    }
+    let again = decide_untyped_again(&plan, &learned, &in_run, &pool);
+    for (index, report) in again {
+        reports[index] = report;
+    }
     reports.sort_by(|a, b| a.path.cmp(&b.path));
     let result = RunResult {
         projects: plan.projects,
         files: reports,
     };
     Ok((result, outputs.into_iter().flatten().collect()))
+}
+
+/// What one file tells the run about the rest of its project.
+#[derive(Debug, Default)]
+struct Learned {
+    /// The `get` methods its classes define.
+    get_methods: Vec<GetMethod>,
+    /// A rule took configuration of unknown type in it for a mapping.
+    untyped_config: bool,
+}
+
+/// Files where a rule took configuration of unknown type for a mapping are
+/// processed again, once, knowing the `get` methods their project defines
+/// elsewhere (the receiver may be one of those classes). Only such files
+/// are read twice, and only in projects with such methods.
+fn decide_untyped_again<'f>(
+    plan: &Plan,
+    learned: &[Learned],
+    in_run: &(impl Fn(usize) -> FileInRun<'f> + Sync),
+    pool: &rayon::ThreadPool,
+) -> Vec<(usize, FileReport)> {
+    let mut per_project: Vec<Vec<GetMethod>> = vec![Vec::new(); plan.projects.len()];
+    for (index, facts) in learned.iter().enumerate() {
+        per_project[in_run(index).project].extend(facts.get_methods.iter().cloned());
+    }
+    for methods in &mut per_project {
+        methods.sort();
+    }
+    let again: Vec<usize> = (0..learned.len())
+        .filter(|index| learned[*index].untyped_config)
+        .filter(|index| {
+            let file = in_run(*index);
+            per_project[file.project]
+                .iter()
+                .any(|m| !m.at.starts_with(&format!("{}:", file.relative)))
+        })
+        .collect();
+    pool.install(|| {
+        again
+            .into_par_iter()
+            .map_init(syntax::new_parser, |parser, index| {
+                let file = in_run(index);
+                let elsewhere: Vec<GetMethod> = per_project[file.project]
+                    .iter()
+                    .filter(|m| !m.at.starts_with(&format!("{}:", file.relative)))
+                    .cloned()
+                    .collect();
+                let (report, ..) = process_file(plan, parser, &file, &NoHook, &elsewhere);
+                (index, report)
+            })
+            .collect()
+    })
 }
 
 fn progress_bar(wanted: bool, len: usize) -> indicatif::ProgressBar {
@@ -290,7 +347,8 @@ fn process_file<H: ParsedFileHook>(
     parser: &mut tree_sitter::Parser,
     file: &FileInRun,
     hook: &H,
-) -> (FileReport, Option<H::Output>) {
+    get_methods: &[GetMethod],
+) -> (FileReport, Option<H::Output>, Learned) {
     let report = |outcome| FileReport {
         path: file.path.to_path_buf(),
         display: source::display_path(file.path),
@@ -301,48 +359,53 @@ fn process_file<H: ParsedFileHook>(
     let unparsed = || wanted.then(|| hook.parsed(file.index, file.path, None));
     let mut applicable = plan.applicable(file);
     let rules_may_apply = applicable.iter().any(|a| *a);
+    let mut learned = Learned::default();
     if !rules_may_apply && !wanted {
-        return (report(Outcome::Skipped), None);
+        return (report(Outcome::Skipped), None, learned);
     }
     let bytes = match std::fs::read(file.path) {
         Ok(bytes) => bytes,
         Err(error) if rules_may_apply => {
-            return (report(Outcome::ReadError(error.to_string())), unparsed());
+            let outcome = Outcome::ReadError(error.to_string());
+            return (report(outcome), unparsed(), learned);
         }
-        Err(_) => return (report(Outcome::Skipped), unparsed()),
+        Err(_) => return (report(Outcome::Skipped), unparsed(), learned),
     };
+    if memchr::memmem::find(&bytes, b"def get(").is_some() {
+        let text = String::from_utf8_lossy(&bytes);
+        learned.get_methods = mapping::get_methods_in(&text, file.relative);
+    }
     let rules_apply =
         rules_may_apply && plan.prefilters[file.project].narrow(&bytes, &mut applicable);
     if !rules_apply && !wanted {
-        return (report(Outcome::Skipped), None);
+        return (report(Outcome::Skipped), None, learned);
     }
     let source = match SourceText::decode(bytes) {
         Ok(source) => source,
-        Err(error) if rules_apply => return (report(Outcome::NotUtf8(error)), unparsed()),
-        Err(_) => return (report(Outcome::Skipped), unparsed()),
+        Err(error) if rules_apply => {
+            return (report(Outcome::NotUtf8(error)), unparsed(), learned);
+        }
+        Err(_) => return (report(Outcome::Skipped), unparsed(), learned),
     };
     let tree = syntax::parse_with(parser, &source.text);
     let output = wanted.then(|| hook.parsed(file.index, file.path, Some((&source.text, &tree))));
     if !rules_apply {
-        return (report(Outcome::Skipped), output);
+        return (report(Outcome::Skipped), output, learned);
     }
-    let processed = rewrite_file(plan, file.project, source, tree, &applicable);
-    (report(Outcome::Processed(processed)), output)
+    let context = FileContext {
+        applicable: &applicable,
+        config_names: &plan.config_names[file.project],
+        settings: &plan.projects[file.project].settings,
+        get_methods,
+        untyped_config: std::cell::Cell::new(false),
+    };
+    let processed = rewrite_file(plan, source, tree, &context);
+    learned.untyped_config = context.untyped_config.get();
+    (report(Outcome::Processed(processed)), output, learned)
 }
 
-fn rewrite_file(
-    plan: &Plan,
-    project: usize,
-    source: SourceText,
-    tree: Tree,
-    applicable: &[bool],
-) -> Processed {
-    let context = FileContext {
-        applicable,
-        config_names: &plan.config_names[project],
-        settings: &plan.projects[project].settings,
-    };
-    let rewrite = engine::rewrite(&plan.index, &source.text, tree, source.newline, &context);
+fn rewrite_file(plan: &Plan, source: SourceText, tree: Tree, context: &FileContext) -> Processed {
+    let rewrite = engine::rewrite(&plan.index, &source.text, tree, source.newline, context);
     // Only edits need the text later (diffs, writes); findings and
     // warnings carry their positions, so a rule that fires everywhere
     // does not keep the whole tree of files in memory.

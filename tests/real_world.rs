@@ -54,3 +54,45 @@ fn new_imports_never_move_the_module_docstring() {
         "the header moved:\n{loader}"
     );
 }
+
+#[test]
+fn only_mappings_are_subscripted() {
+    let project = fixture("non-mapping-config");
+    let before = python().then(|| run_python(&project, &["main.py"]));
+    let run = apply(&project, 1);
+    let strategy = project.read_text("utils/strategy.py");
+    assert!(
+        strategy.contains("return config[\"retries\"]"),
+        "the dict lookup was not rewritten:\n{strategy}"
+    );
+    for kept in [
+        "config.get(\"strategy.sma.short_period\", 20)",
+        "config.get(\"strategy.sma.long_period\", 50)",
+        "self.config.get(\"strategy.sma.long_period\", 50)",
+    ] {
+        assert!(
+            strategy.contains(kept),
+            "`{kept}` was rewritten:\n{strategy}"
+        );
+    }
+    let notify = project.read_text("utils/notify.py");
+    assert_eq!(
+        notify,
+        String::from_utf8(common::read_fixture(
+            "real-world/non-mapping-config/utils/notify.py"
+        ))
+        .expect("UTF-8"),
+        "configparser lookups were rewritten"
+    );
+    assert!(
+        run.stderr.contains(
+            "utils/strategy.py:12:12: warning[config-get-untyped-receiver] `config.get(\"strategy.sma.long_period\", …)` is left alone: nothing shows that `config` is a dict, and the project defines `get` methods that are not a dict's (`ConfigLoader.get` at utils/config_loader.py:15)"
+        ),
+        "{}",
+        run.stderr
+    );
+    if let Some(before) = before {
+        assert!(before.0, "{}", before.1);
+        assert_eq!(run_python(&project, &["main.py"]), before);
+    }
+}

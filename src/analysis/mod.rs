@@ -3,7 +3,9 @@
 
 pub mod exits;
 pub mod imports;
+pub mod mapping;
 pub mod metrics;
 pub mod provenance;
+mod shapes;
 
 pub use provenance::{FileFacts, NameMatcher, Provenance};

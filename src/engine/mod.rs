@@ -440,6 +440,8 @@ mod tests {
             applicable: &[true],
             config_names: &names,
             settings: &settings,
+            get_methods: &[],
+            untyped_config: std::cell::Cell::new(false),
         };
         rewrite(
             &index,

@@ -36,6 +36,8 @@ fn run_alone(rule: &Rule, code: &str) -> Result<SnippetRun, String> {
         applicable: &[true],
         config_names: &names,
         settings: &settings,
+        get_methods: &[],
+        untyped_config: std::cell::Cell::new(false),
     };
     let rewrite = engine::rewrite(&index, code, tree, NewlineStyle::detect(code), &context);
     let hits = rewrite.findings.len() + rewrite.edits.len();

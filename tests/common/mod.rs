@@ -21,6 +21,11 @@ pub const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/txo-v21-
 /// Fixture projects written for the tests (`tests/fixtures/`).
 pub const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
 
+/// The bytes of `tests/fixtures/RELATIVE`, as committed.
+pub fn read_fixture(relative: &str) -> Vec<u8> {
+    fs::read(Path::new(FIXTURES).join(relative)).unwrap_or_else(|e| panic!("read {relative}: {e}"))
+}
+
 /// A throw-away project directory.
 pub struct Project {
     dir: TempDir,
