@@ -96,3 +96,45 @@ fn only_mappings_are_subscripted() {
         assert_eq!(run_python(&project, &["main.py"]), before);
     }
 }
+
+#[test]
+fn a_function_converts_its_exits_together() {
+    let project = fixture("function-exits");
+    let before = python().then(|| run_python(&project, &["main.py"]));
+    let run = apply(&project, 2);
+    let schemas = project.read_text("utils/schemas.py");
+    let load_schema = &schemas[..schemas.find("def _fail").expect("_fail is kept")];
+    assert_eq!(
+        load_schema.matches("sys.exit(").count(),
+        2,
+        "load_schema's exits were split:\n{schemas}"
+    );
+    assert!(
+        run.stderr.contains(
+            "utils/schemas.py:13:9: warning[sys-exit-needs-review] `sys.exit(1)` cannot simply become a raise: the function's exit at line 19 cannot become a raise (exit code 2 may mean something to callers or scripts)"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("rely on it never returning"),
+        "a helper that exits is no hazard for a raise:\n{}",
+        run.stderr
+    );
+    if let Some(before) = before {
+        assert!(before.0, "{}", before.1);
+        let after = run_python(&project, &["main.py"]);
+        assert!(after.0, "{}", after.1);
+        let expected = before
+            .1
+            .replace(
+                "typeless exited with 1",
+                "typeless raised HelpfulError: Schema has no type",
+            )
+            .replace(
+                "array exited with 1",
+                "array raised HelpfulError: Schema is not an object",
+            );
+        assert_eq!(after.1, expected);
+    }
+}
