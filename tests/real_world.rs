@@ -138,3 +138,44 @@ fn a_function_converts_its_exits_together() {
         assert_eq!(after.1, expected);
     }
 }
+
+#[test]
+fn messages_are_true() {
+    let project = fixture("log-messages");
+    let before = python().then(|| run_python(&project, &["main.py"]));
+    let phase_1 = apply(&project, 1);
+    assert!(
+        phase_1.stderr.contains(
+            "utils/connect.py:14:12: warning[config-get-without-default] optional configuration lookup `config[\"global\"].get(\"tenant-id\")`: make it required (`config[\"global\"][\"tenant-id\"]`)"
+        ),
+        "the suggestion does not quote the fixed code:\n{}",
+        phase_1.stderr
+    );
+    let phase_2 = apply(&project, 2);
+    assert!(
+        phase_2.stderr.contains(
+            "utils/connect.py:28:9: warning[sys-exit-success-after-error-log] `sys.exit(0)` right after `logging.error(…)` reports success for a failure: it is an error exit with the wrong status"
+        ),
+        "{}",
+        phase_2.stderr
+    );
+    let connect = project.read_text("utils/connect.py");
+    assert!(
+        connect.contains("what_went_wrong=f\"Endpoint {url} is not HTTPS\","),
+        "log decorations were kept:\n{connect}"
+    );
+    assert!(
+        !connect.contains("--"),
+        "a flag the project does not declare is named:\n{connect}"
+    );
+    if let Some(before) = before {
+        assert!(before.0, "{}", before.1);
+        let after = run_python(&project, &["main.py"]);
+        assert!(after.0, "{}", after.1);
+        let expected = before.1.replace(
+            "insecure endpoint: exit 1",
+            "insecure endpoint: Endpoint http://insecure.example.com is not HTTPS",
+        );
+        assert_eq!(after.1, expected);
+    }
+}

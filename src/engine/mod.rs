@@ -39,6 +39,37 @@ pub struct Finding {
     pub to: Position,
     pub message: String,
     pub reason: Option<String>,
+    /// What the message was rendered from, so that it can be rendered again
+    /// from the fixed text (see [`Finding::render_after_fixes`]).
+    pub captures: Vec<(String, CaptureText)>,
+}
+
+/// A captured name: code in the original text, or derived text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CaptureText {
+    Span(std::ops::Range<usize>),
+    Text(String),
+}
+
+impl Finding {
+    /// The message rendered from the text after this file's fixes: a
+    /// suggestion such as ``make it required (`$X[$K]`)`` must quote the
+    /// code as it will be (`config["global"]`), not as it was
+    /// (`config.get("global", {})`). Code an edit only partly covers keeps
+    /// its original text.
+    fn render_after_fixes(&mut self, rule: &Rule, original: &str, edits: &[FileEdit], fixed: &str) {
+        self.message = rule.message.render(|name| {
+            let text = match self.captures.iter().find(|(n, _)| n == name) {
+                Some((_, CaptureText::Span(range))) => edits::map_range(edits, range.clone())
+                    .and_then(|mapped| fixed.get(mapped))
+                    .or_else(|| original.get(range.clone()))
+                    .unwrap_or_default(),
+                Some((_, CaptureText::Text(text))) => text.as_str(),
+                None => "",
+            };
+            text.split_whitespace().collect::<Vec<_>>().join(" ")
+        });
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,6 +134,10 @@ pub fn rewrite(
         return result;
     }
     let (current, tree) = job.manage_imports(&mut result, current, tree);
+    for finding in &mut result.findings {
+        let rule = index.rules[finding.rule];
+        finding.render_after_fixes(rule, text, &result.edits, &current);
+    }
     // Edits never touch code inside an existing error, so any new error
     // node means a fix broke the file.
     if syntax::error_count(&tree) > original_errors {
@@ -359,12 +394,27 @@ fn collect_edits(
                         to: Position::of_point(source, end.row, end.column, range.end),
                         message,
                         reason,
+                        captures: capture_texts(&bindings),
                     });
                 }
             }
         }
     }
     out
+}
+
+fn capture_texts(bindings: &Bindings) -> Vec<(String, CaptureText)> {
+    bindings
+        .iter()
+        .map(|(name, captured)| {
+            let text = match (captured, captured.byte_range()) {
+                (crate::pattern::Captured::Text(text), _) => CaptureText::Text(text.clone()),
+                (_, Some(range)) => CaptureText::Span(range),
+                (_, None) => CaptureText::Text(String::new()),
+            };
+            (name.to_string(), text)
+        })
+        .collect()
 }
 
 /// What one match turns into.
