@@ -27,6 +27,8 @@ pub struct Settings {
     /// Per rule id: option name → text, overriding the rule's defaults.
     pub rule_options:
         std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
+    /// Rewrite test code too (by default it only gets findings).
+    pub rewrite_tests: bool,
 }
 
 impl Default for Settings {
@@ -48,8 +50,19 @@ impl Default for Settings {
             enable_rules: Vec::new(),
             disable_rules: Vec::new(),
             rule_options: std::collections::BTreeMap::new(),
+            rewrite_tests: false,
         }
     }
+}
+
+/// Test code by pytest's conventions: under a `tests/` directory, or named
+/// `test_*.py`, `*_test.py` or `conftest.py` (`relative` uses `/`).
+pub fn is_test_code(relative: &str) -> bool {
+    let (directories, name) = relative.rsplit_once('/').unwrap_or(("", relative));
+    directories.split('/').any(|d| d == "tests")
+        || name == "conftest.py"
+        || (name.starts_with("test_") && name.ends_with(".py"))
+        || name.ends_with("_test.py")
 }
 
 impl Settings {
@@ -291,6 +304,27 @@ fn glob_set(globs: &[String], settings: &Settings) -> Result<GlobSet, globset::E
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn test_code_follows_pytest_conventions() {
+        for test in [
+            "tests/a.py",
+            "pkg/tests/b/c.py",
+            "test_x.py",
+            "src/x_test.py",
+            "conftest.py",
+        ] {
+            assert!(is_test_code(test), "{test}");
+        }
+        for code in [
+            "utils/testing.py",
+            "contest.py",
+            "latest/a.py",
+            "test_x.txt",
+        ] {
+            assert!(!is_test_code(code), "{code}");
+        }
+    }
 
     #[test]
     fn defaults_fit_the_template() {

@@ -398,6 +398,8 @@ fn process_file<H: ParsedFileHook>(
         settings: &plan.projects[file.project].settings,
         get_methods,
         untyped_config: std::cell::Cell::new(false),
+        test_code: crate::project::is_test_code(file.relative)
+            && !plan.projects[file.project].settings.rewrite_tests,
     };
     let processed = rewrite_file(plan, source, tree, &context);
     learned.untyped_config = context.untyped_config.get();

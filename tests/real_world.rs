@@ -179,3 +179,65 @@ fn messages_are_true() {
         assert_eq!(after.1, expected);
     }
 }
+
+#[test]
+fn test_code_and_suppressed_lines_get_findings_not_rewrites() {
+    let project = fixture("tests-and-suppressions");
+    let programs: [&[&str]; 2] = [&["main.py"], &["-m", "tests.test_settings"]];
+    let before: Option<Vec<_>> =
+        python().then(|| programs.iter().map(|p| run_python(&project, p)).collect());
+    let run = apply(&project, 1);
+    let settings = project.read_text("utils/settings.py");
+    assert!(
+        settings.contains("return config[\"retries\"]"),
+        "{settings}"
+    );
+    assert!(
+        settings.contains("return config.get(\"timeout\", 30)  # txo-codemod: ignore[")
+            && settings.contains("return config.get(\"region\", \"eu\")  # txo-codemod: ignore"),
+        "a suppressed line was rewritten:\n{settings}"
+    );
+    assert_eq!(
+        project.read("tests/test_settings.py"),
+        common::read_fixture("real-world/tests-and-suppressions/tests/test_settings.py"),
+        "test code was rewritten"
+    );
+    assert!(
+        run.stderr
+            .contains("tests/test_settings.py:10:12: error[config-get-with-default]")
+            && run
+                .stderr
+                .contains("not rewritten: test code gets findings, not rewrites"),
+        "{}",
+        run.stderr
+    );
+    let check = project.run("check .");
+    assert!(
+        !check.stdout.contains("unused-suppression"),
+        "a suppression for diff/apply was called unused:\n{}",
+        check.stdout
+    );
+    if let Some(before) = before {
+        for (program, expected) in programs.iter().zip(before) {
+            assert!(expected.0, "{}", expected.1);
+            assert_eq!(run_python(&project, program), expected);
+        }
+    }
+}
+
+#[test]
+fn test_code_is_rewritten_when_the_project_asks() {
+    let project = fixture("tests-and-suppressions");
+    project.write(
+        "pyproject.toml",
+        "[tool.txo-codemod]\nrewrite-tests = true\n",
+    );
+    apply(&project, 1);
+    assert!(
+        project
+            .read_text("tests/test_settings.py")
+            .contains("assert config[\"timeout\"] == 30"),
+        "{}",
+        project.read_text("tests/test_settings.py")
+    );
+}

@@ -7,6 +7,7 @@ pub mod edits;
 pub mod fix;
 pub mod prefilter;
 pub mod scan;
+pub mod suppress;
 pub mod template;
 
 use std::collections::BTreeSet;
@@ -198,7 +199,10 @@ impl FileJob<'_> {
         let mut tree = first_tree;
         let mut blocked = BTreeSet::new();
         for pass in 0..=MAX_PASSES {
-            let hits = self.index.scan(&tree, &current, self.context);
+            let mut hits = self.index.scan(&tree, &current, self.context);
+            if let Some(suppressions) = suppress::Suppressions::of(&current) {
+                hits.retain(|hit| !self.suppressed(hit, &suppressions));
+            }
             if pass == 0 {
                 blocked = blocked_groups(self.index, &hits);
             }
@@ -226,6 +230,14 @@ impl FileJob<'_> {
             tree = syntax::parse(&current);
         }
         (current, tree)
+    }
+
+    /// Whether a suppression comment on the first or last line of the match
+    /// names its rule.
+    fn suppressed(&self, hit: &Hit, suppressions: &suppress::Suppressions) -> bool {
+        let rule = &self.index.rules[hit.rule].id;
+        let (first, last) = (hit.node.start_position().row, hit.node.end_position().row);
+        suppressions.covers(first + 1, rule) || suppressions.covers(last + 1, rule)
     }
 
     /// Applies edits to `current` (overlaps resolved, outer first) and folds
@@ -437,6 +449,11 @@ fn fix_hit(
     let Some(template) = &rule.fix else {
         return HitOutcome::Report(None);
     };
+    if around.context.test_code {
+        return HitOutcome::Report(Some(
+            "not rewritten: test code gets findings, not rewrites (set `rewrite-tests = true` in the project settings to rewrite it)".into(),
+        ));
+    }
     if let Some(group) = rule.group.as_deref().filter(|g| around.blocked.contains(g)) {
         return HitOutcome::Report(Some(format!(
             "not rewritten: other `{group}` code in this file has a shape txo-codemod cannot rewrite safely"
@@ -492,6 +509,7 @@ mod tests {
             settings: &settings,
             get_methods: &[],
             untyped_config: std::cell::Cell::new(false),
+            test_code: false,
         };
         rewrite(
             &index,

@@ -131,6 +131,9 @@ pub struct FileContext<'a> {
     /// Set when a rule took configuration of unknown type for a mapping: such
     /// a file is decided again once the project's `get` methods are known.
     pub untyped_config: Cell<bool>,
+    /// The file is test code that the project does not rewrite: its fixes
+    /// are reported instead.
+    pub test_code: bool,
 }
 
 /// Per-file state of one scan: the matcher and, computed only when a rule
@@ -713,6 +716,7 @@ mod tests {
             settings: &Settings::default(),
             get_methods: &[],
             untyped_config: std::cell::Cell::new(false),
+            test_code: false,
         };
         index
             .scan(&tree, source, &context)

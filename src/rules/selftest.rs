@@ -38,6 +38,7 @@ fn run_alone(rule: &Rule, code: &str) -> Result<SnippetRun, String> {
         settings: &settings,
         get_methods: &[],
         untyped_config: std::cell::Cell::new(false),
+        test_code: false,
     };
     let rewrite = engine::rewrite(&index, code, tree, NewlineStyle::detect(code), &context);
     let hits = rewrite.findings.len() + rewrite.edits.len();
