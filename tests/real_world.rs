@@ -241,3 +241,40 @@ fn test_code_is_rewritten_when_the_project_asks() {
         project.read_text("tests/test_settings.py")
     );
 }
+
+#[test]
+fn debug_flags_keep_working() {
+    let project = fixture("debug-flag");
+    let runs: [&[&str]; 2] = [&["main.py", "--debug"], &["main.py"]];
+    let before: Option<Vec<_>> =
+        python().then(|| runs.iter().map(|r| run_python(&project, r)).collect());
+    let run = apply(&project, 1);
+    let app = project.read_text("utils/app.py");
+    assert!(
+        app.contains("        logger.setLevel(logging.DEBUG)\n"),
+        "the debug flag does not raise the logger the module logs through:\n{app}"
+    );
+    assert!(
+        run.stderr
+            .contains("utils/quiet.py:6:5: warning[root-logger-modification]")
+            && run
+                .stderr
+                .contains("not rewritten: the module has no module-level logger"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        project.read("utils/quiet.py"),
+        common::read_fixture("real-world/debug-flag/utils/quiet.py")
+    );
+    if let Some(before) = before {
+        assert!(
+            before[0].1.contains("DEBUG loaded 3 records"),
+            "{}",
+            before[0].1
+        );
+        for (args, expected) in runs.iter().zip(before) {
+            assert_eq!(run_python(&project, args), expected);
+        }
+    }
+}

@@ -14,6 +14,9 @@ use crate::source::{NewlineStyle, line_indent};
 pub enum Unfixable {
     /// A comment inside the match would vanish with the replaced text.
     WouldDropComment { line_offset: usize },
+    /// The fix names the module's logger (`$MODULE_LOGGER`) and the module
+    /// has none.
+    NoModuleLogger,
 }
 
 impl Unfixable {
@@ -21,6 +24,9 @@ impl Unfixable {
         match self {
             Unfixable::WouldDropComment { .. } => {
                 "not rewritten: the fix would drop a comment inside the matched code"
+            }
+            Unfixable::NoModuleLogger => {
+                "not rewritten: the module has no module-level logger (`logger = logging.getLogger(\"Name\")` or the project's logger factory) to take the root logger's place, and a logger nothing logs through would make the change do nothing; point it at the logger the program logs through"
             }
         }
     }
@@ -35,6 +41,13 @@ pub struct FixContext<'a, 't> {
 
 pub fn render_fix(template: &Template, ctx: &FixContext) -> Result<String, Unfixable> {
     check_comments_survive(template, ctx)?;
+    let names_logger = template
+        .segments
+        .iter()
+        .any(|s| matches!(s, Segment::Var(name) if name == "MODULE_LOGGER"));
+    if names_logger && ctx.bindings.get("MODULE_LOGGER").is_none() {
+        return Err(Unfixable::NoModuleLogger);
+    }
     let base_indent = line_indent(ctx.source, ctx.node.start_byte());
     let newline = match ctx.newline {
         NewlineStyle::Lf => "\n",

@@ -131,6 +131,7 @@ pub const BUILTIN_NAMES: &[&str] = &[
     "HELPFUL_ERROR",
     "HAZARD",
     "NOT_A_DICT",
+    "MODULE_LOGGER",
 ];
 
 /// `how-to-fix` → `HOW_TO_FIX`: how an option is named in templates.
