@@ -2,6 +2,7 @@
 //! files in parallel (read → prefilter → parse → match → edits → verify).
 //! Results come back sorted by path, whatever the thread count.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -10,7 +11,8 @@ use tree_sitter::Tree;
 use crate::analysis::NameMatcher;
 use crate::analysis::mapping::{self, GetMethod};
 use crate::engine::{
-    self, FileContext, FileEdit, FileWarning, Finding, RuleIndex, prefilter::Prefilter,
+    self, BlockedGroup, FileContext, FileEdit, FileWarning, Finding, RuleIndex,
+    prefilter::Prefilter,
 };
 use crate::project::{CanonicalDirs, FileScope, Project, ProjectConfigError};
 use crate::rules::Rule;
@@ -156,7 +158,8 @@ pub fn run_with<H: ParsedFileHook>(
         (0..files.len())
             .into_par_iter()
             .map_init(syntax::new_parser, |parser, index| {
-                let result = process_file(&plan, parser, &in_run(index), &hook, &[]);
+                let nothing = Elsewhere::default();
+                let result = process_file(&plan, parser, &in_run(index), &hook, &nothing);
                 progress.inc(1);
                 result
             })
@@ -171,7 +174,7 @@ pub fn run_with<H: ParsedFileHook>(
         outputs.push(output);
         learned.push(facts);
     }
-    let again = decide_untyped_again(&plan, &learned, &in_run, &pool);
+    let again = decide_again(&plan, &learned, &in_run, &pool);
     for (index, report) in again {
         reports[index] = report;
     }
@@ -190,44 +193,78 @@ struct Learned {
     get_methods: Vec<GetMethod>,
     /// A rule took configuration of unknown type in it for a mapping.
     untyped_config: bool,
+    /// Groups its code blocks, and groups it has fixes of.
+    blocked_groups: BTreeSet<String>,
+    fixed_groups: BTreeSet<String>,
 }
 
-/// Files where a rule took configuration of unknown type for a mapping are
-/// processed again, once, knowing the `get` methods their project defines
-/// elsewhere (the receiver may be one of those classes). Only such files
-/// are read twice, and only in projects with such methods.
-fn decide_untyped_again<'f>(
+/// What the rest of a file's project says, for its second processing.
+#[derive(Debug, Default)]
+struct Elsewhere {
+    get_methods: Vec<GetMethod>,
+    blocked: Vec<BlockedGroup>,
+}
+
+/// Some files are processed again, once, knowing what the rest of their
+/// project holds: where a rule took configuration of unknown type for a
+/// mapping, the `get` methods defined elsewhere (the receiver may be one
+/// of those classes); where a group has fixes, the groups another file
+/// blocks (a group changes in every file or in none). Only those files
+/// are read twice.
+fn decide_again<'f>(
     plan: &Plan,
     learned: &[Learned],
     in_run: &(impl Fn(usize) -> FileInRun<'f> + Sync),
     pool: &rayon::ThreadPool,
 ) -> Vec<(usize, FileReport)> {
-    let mut per_project: Vec<Vec<GetMethod>> = vec![Vec::new(); plan.projects.len()];
+    let mut methods: Vec<Vec<GetMethod>> = vec![Vec::new(); plan.projects.len()];
+    let mut blocked: Vec<Vec<BlockedGroup>> = vec![Vec::new(); plan.projects.len()];
     for (index, facts) in learned.iter().enumerate() {
-        per_project[in_run(index).project].extend(facts.get_methods.iter().cloned());
+        let file = in_run(index);
+        methods[file.project].extend(facts.get_methods.iter().cloned());
+        for group in &facts.blocked_groups {
+            if !blocked[file.project].iter().any(|b| &b.group == group) {
+                blocked[file.project].push(BlockedGroup {
+                    group: group.clone(),
+                    file: file.relative.to_string(),
+                });
+            }
+        }
     }
-    for methods in &mut per_project {
-        methods.sort();
+    for list in &mut methods {
+        list.sort();
     }
-    let again: Vec<usize> = (0..learned.len())
-        .filter(|index| learned[*index].untyped_config)
-        .filter(|index| {
-            let file = in_run(*index);
-            per_project[file.project]
+    let elsewhere = |index: usize| {
+        let (file, facts) = (in_run(index), &learned[index]);
+        let own = format!("{}:", file.relative);
+        let get_methods = match facts.untyped_config {
+            true => methods[file.project]
                 .iter()
-                .any(|m| !m.at.starts_with(&format!("{}:", file.relative)))
-        })
+                .filter(|m| !m.at.starts_with(&own))
+                .cloned()
+                .collect(),
+            false => Vec::new(),
+        };
+        let blocked = blocked[file.project]
+            .iter()
+            .filter(|b| facts.fixed_groups.contains(&b.group))
+            .filter(|b| !facts.blocked_groups.contains(&b.group))
+            .cloned()
+            .collect();
+        Elsewhere {
+            get_methods,
+            blocked,
+        }
+    };
+    let again: Vec<(usize, Elsewhere)> = (0..learned.len())
+        .map(|index| (index, elsewhere(index)))
+        .filter(|(_, e)| !e.get_methods.is_empty() || !e.blocked.is_empty())
         .collect();
     pool.install(|| {
         again
             .into_par_iter()
-            .map_init(syntax::new_parser, |parser, index| {
+            .map_init(syntax::new_parser, |parser, (index, elsewhere)| {
                 let file = in_run(index);
-                let elsewhere: Vec<GetMethod> = per_project[file.project]
-                    .iter()
-                    .filter(|m| !m.at.starts_with(&format!("{}:", file.relative)))
-                    .cloned()
-                    .collect();
                 let (report, ..) = process_file(plan, parser, &file, &NoHook, &elsewhere);
                 (index, report)
             })
@@ -347,7 +384,7 @@ fn process_file<H: ParsedFileHook>(
     parser: &mut tree_sitter::Parser,
     file: &FileInRun,
     hook: &H,
-    get_methods: &[GetMethod],
+    elsewhere: &Elsewhere,
 ) -> (FileReport, Option<H::Output>, Learned) {
     let report = |outcome| FileReport {
         path: file.path.to_path_buf(),
@@ -396,18 +433,27 @@ fn process_file<H: ParsedFileHook>(
         applicable: &applicable,
         config_names: &plan.config_names[file.project],
         settings: &plan.projects[file.project].settings,
-        get_methods,
+        get_methods: &elsewhere.get_methods,
+        blocked_elsewhere: &elsewhere.blocked,
         untyped_config: std::cell::Cell::new(false),
         test_code: crate::project::is_test_code(file.relative)
             && !plan.projects[file.project].settings.rewrite_tests,
     };
-    let processed = rewrite_file(plan, source, tree, &context);
+    let processed = rewrite_file(plan, source, tree, &context, &mut learned);
     learned.untyped_config = context.untyped_config.get();
     (report(Outcome::Processed(processed)), output, learned)
 }
 
-fn rewrite_file(plan: &Plan, source: SourceText, tree: Tree, context: &FileContext) -> Processed {
-    let rewrite = engine::rewrite(&plan.index, &source.text, tree, source.newline, context);
+fn rewrite_file(
+    plan: &Plan,
+    source: SourceText,
+    tree: Tree,
+    context: &FileContext,
+    learned: &mut Learned,
+) -> Processed {
+    let mut rewrite = engine::rewrite(&plan.index, &source.text, tree, source.newline, context);
+    learned.blocked_groups = std::mem::take(&mut rewrite.blocked_groups);
+    learned.fixed_groups = std::mem::take(&mut rewrite.fixed_groups);
     // Only edits need the text later (diffs, writes); findings and
     // warnings carry their positions, so a rule that fires everywhere
     // does not keep the whole tree of files in memory.

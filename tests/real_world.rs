@@ -278,3 +278,26 @@ fn debug_flags_keep_working() {
         }
     }
 }
+
+#[test]
+fn escape_hatches_change_in_every_file_or_in_none() {
+    let project = fixture("escape-hatches");
+    let before = python().then(|| run_python(&project, &["main.py"]));
+    let run = apply(&project, 1);
+    assert_eq!(
+        project.read("src/sync.py"),
+        common::read_fixture("real-world/escape-hatches/src/sync.py"),
+        "a caller opted out of validation lost its keyword while the definition stayed"
+    );
+    assert!(
+        run.stderr.contains(
+            "src/sync.py:8:9: error[validation-keyword-argument] `validate_config=` no longer exists; validation always runs (not rewritten: `validation-escape-hatch` code in utils/script_runner.py has a shape txo-codemod cannot rewrite safely, and the group changes in every file or in none)"
+        ),
+        "{}",
+        run.stderr
+    );
+    if let Some(before) = before {
+        assert!(before.0, "{}", before.1);
+        assert_eq!(run_python(&project, &["main.py"]), before);
+    }
+}

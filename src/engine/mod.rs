@@ -16,7 +16,7 @@ use tree_sitter::Tree;
 
 pub use edits::{Edit, FileEdit};
 use fix::{FixContext, render_fix};
-pub use scan::{FileContext, Hit, RuleIndex};
+pub use scan::{BlockedGroup, FileContext, Hit, RuleIndex};
 
 use crate::analysis::imports::{self, ImportChange};
 use crate::pattern::Bindings;
@@ -92,6 +92,10 @@ pub struct Rewrite {
     pub new_text: Option<String>,
     pub findings: Vec<Finding>,
     pub warnings: Vec<FileWarning>,
+    /// Groups whose blocking rule matched in this file.
+    pub blocked_groups: BTreeSet<String>,
+    /// Groups with a fix that matched in this file (applied or not).
+    pub fixed_groups: BTreeSet<String>,
 }
 
 /// Renders a rule message with captured text (whitespace runs folded).
@@ -205,6 +209,13 @@ impl FileJob<'_> {
             }
             if pass == 0 {
                 blocked = blocked_groups(self.index, &hits);
+                result.blocked_groups = blocked.iter().map(|g| g.to_string()).collect();
+                result.fixed_groups = hits
+                    .iter()
+                    .map(|hit| self.index.rules[hit.rule])
+                    .filter(|rule| rule.fix.is_some())
+                    .filter_map(|rule| rule.group.clone())
+                    .collect();
             }
             let around = Surroundings {
                 newline: self.newline,
@@ -454,6 +465,16 @@ fn fix_hit(
             "not rewritten: test code gets findings, not rewrites (set `rewrite-tests = true` in the project settings to rewrite it)".into(),
         ));
     }
+    let elsewhere = rule.group.as_deref().and_then(|group| {
+        let context = around.context;
+        context.blocked_elsewhere.iter().find(|b| b.group == group)
+    });
+    if let Some(blocked) = elsewhere {
+        return HitOutcome::Report(Some(format!(
+            "not rewritten: `{}` code in {} has a shape txo-codemod cannot rewrite safely, and the group changes in every file or in none",
+            blocked.group, blocked.file
+        )));
+    }
     if let Some(group) = rule.group.as_deref().filter(|g| around.blocked.contains(g)) {
         return HitOutcome::Report(Some(format!(
             "not rewritten: other `{group}` code in this file has a shape txo-codemod cannot rewrite safely"
@@ -510,6 +531,7 @@ mod tests {
             get_methods: &[],
             untyped_config: std::cell::Cell::new(false),
             test_code: false,
+            blocked_elsewhere: &[],
         };
         rewrite(
             &index,

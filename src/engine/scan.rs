@@ -134,6 +134,17 @@ pub struct FileContext<'a> {
     /// The file is test code that the project does not rewrite: its fixes
     /// are reported instead.
     pub test_code: bool,
+    /// Groups withheld because code elsewhere in the project blocks them:
+    /// a group changes in every file or in none.
+    pub blocked_elsewhere: &'a [BlockedGroup],
+}
+
+/// A rule group withheld in the whole project, and the first file whose
+/// code blocks it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlockedGroup {
+    pub group: String,
+    pub file: String,
 }
 
 /// Per-file state of one scan: the matcher and, computed only when a rule
@@ -717,6 +728,7 @@ mod tests {
             get_methods: &[],
             untyped_config: std::cell::Cell::new(false),
             test_code: false,
+            blocked_elsewhere: &[],
         };
         index
             .scan(&tree, source, &context)

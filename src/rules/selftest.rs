@@ -39,6 +39,7 @@ fn run_alone(rule: &Rule, code: &str) -> Result<SnippetRun, String> {
         get_methods: &[],
         untyped_config: std::cell::Cell::new(false),
         test_code: false,
+        blocked_elsewhere: &[],
     };
     let rewrite = engine::rewrite(&index, code, tree, NewlineStyle::detect(code), &context);
     let hits = rewrite.findings.len() + rewrite.edits.len();
