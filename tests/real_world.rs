@@ -301,3 +301,22 @@ fn escape_hatches_change_in_every_file_or_in_none() {
         assert_eq!(run_python(&project, &["main.py"]), before);
     }
 }
+
+#[test]
+fn a_computed_validation_switch_goes_with_its_flag_and_parameter() {
+    let project = fixture("validation-switch");
+    let before = python().then(|| run_python(&project, &["main.py"]));
+    apply(&project, 1);
+    let runner = project.read_text("utils/script_runner.py");
+    assert!(
+        runner.contains("return load({\"name\": \"demo\"}, validate=True)"),
+        "{runner}"
+    );
+    for gone in ["should_validate", "validate_config", "no-validation"] {
+        assert!(!runner.contains(gone), "`{gone}` is left:\n{runner}");
+    }
+    if let Some(before) = before {
+        assert!(before.0, "{}", before.1);
+        assert_eq!(run_python(&project, &["main.py"]), before);
+    }
+}
