@@ -315,6 +315,11 @@ fn a_computed_validation_switch_goes_with_its_flag_and_parameter() {
     for gone in ["should_validate", "validate_config", "no-validation"] {
         assert!(!runner.contains(gone), "`{gone}` is left:\n{runner}");
     }
+    let job = project.read_text("src/job.py");
+    assert!(
+        job.contains("    runner = ScriptRunner(\n    )\n"),
+        "the keyword or the comment that explained it is left:\n{job}"
+    );
     if let Some(before) = before {
         assert!(before.0, "{}", before.1);
         assert_eq!(run_python(&project, &["main.py"]), before);

@@ -360,6 +360,9 @@ fn delete_list_element(node: Node, source: &str) -> std::ops::Range<usize> {
     ) {
         return lines;
     }
+    if let Some(lines) = next_comma.and_then(|comma| line_with_its_comment(node, comma, source)) {
+        return lines;
+    }
     if let Some(comma) = next_comma {
         let after = comma
             .next_sibling()
@@ -376,6 +379,21 @@ fn delete_list_element(node: Node, source: &str) -> std::ops::Range<usize> {
         Some(comma) => comma.start_byte()..node.end_byte(),
         None => node.byte_range(),
     }
+}
+
+/// The element's whole line when only a trailing comment stands on it
+/// besides the element and its comma: the comment explained the element
+/// (`validate_config=False,  # schema not ready`) and goes with it.
+fn line_with_its_comment(
+    element: Node,
+    comma: Node,
+    source: &str,
+) -> Option<std::ops::Range<usize>> {
+    let comment = comma
+        .next_sibling()
+        .filter(|c| c.kind() == "comment" && c.start_position().row == comma.end_position().row)?;
+    let lines = own_lines(element.start_byte(), comment.end_byte(), source)?;
+    (element.start_position().row == comment.start_position().row).then_some(lines)
 }
 
 /// The whole lines of `start..end` when nothing else stands on them.
@@ -458,6 +476,21 @@ mod deletion_tests {
         assert_eq!(
             delete_first("f(\n    a,\n    k=1,\n)\n", "keyword_argument"),
             "f(\n    a,\n)\n"
+        );
+    }
+
+    #[test]
+    fn a_comment_explaining_a_deleted_element_goes_with_it() {
+        assert_eq!(
+            delete_first(
+                "f(\n    a,\n    k=False,  # not ready yet\n    b,\n)\n",
+                "keyword_argument"
+            ),
+            "f(\n    a,\n    b,\n)\n"
+        );
+        assert_eq!(
+            delete_first("f(a, k=1,  # about a and k\n  b)\n", "keyword_argument"),
+            "f(a, # about a and k\n  b)\n"
         );
     }
 
