@@ -34,6 +34,24 @@ fn apply(project: &Project, phase: u8) -> common::Run {
         .expect_code(0)
 }
 
+/// Asserts that the run reported `finding` (a line, or its start) on stderr.
+fn assert_reported(run: &common::Run, finding: &str) {
+    assert!(
+        run.stderr.contains(finding),
+        "`{finding}` was not reported:\n{}",
+        run.stderr
+    );
+}
+
+/// Runs the program again and asserts that it prints what it printed
+/// before `apply` (when python3 was there to run it).
+fn assert_same_behaviour(project: &Project, before: Option<(bool, String)>, args: &[&str]) {
+    if let Some(before) = before {
+        assert!(before.0, "{}", before.1);
+        assert_eq!(run_python(project, args), before);
+    }
+}
+
 #[test]
 fn new_imports_never_move_the_module_docstring() {
     let project = fixture("docstring-header");
@@ -84,17 +102,11 @@ fn only_mappings_are_subscripted() {
         .expect("UTF-8"),
         "configparser lookups were rewritten"
     );
-    assert!(
-        run.stderr.contains(
-            "utils/strategy.py:12:12: warning[config-get-untyped-receiver] `config.get(\"strategy.sma.long_period\", …)` is left alone: nothing shows that `config` is a dict, and the project defines `get` methods that are not a dict's (`ConfigLoader.get` at utils/config_loader.py:15)"
-        ),
-        "{}",
-        run.stderr
+    assert_reported(
+        &run,
+        "utils/strategy.py:12:12: warning[config-get-untyped-receiver] `config.get(\"strategy.sma.long_period\", …)` is left alone: nothing shows that `config` is a dict, and the project defines `get` methods that are not a dict's (`ConfigLoader.get` at utils/config_loader.py:15)",
     );
-    if let Some(before) = before {
-        assert!(before.0, "{}", before.1);
-        assert_eq!(run_python(&project, &["main.py"]), before);
-    }
+    assert_same_behaviour(&project, before, &["main.py"]);
 }
 
 #[test]
@@ -109,12 +121,9 @@ fn a_function_converts_its_exits_together() {
         2,
         "load_schema's exits were split:\n{schemas}"
     );
-    assert!(
-        run.stderr.contains(
-            "utils/schemas.py:13:9: warning[sys-exit-needs-review] `sys.exit(1)` cannot simply become a raise: the function's exit at line 19 cannot become a raise (exit code 2 may mean something to callers or scripts)"
-        ),
-        "{}",
-        run.stderr
+    assert_reported(
+        &run,
+        "utils/schemas.py:13:9: warning[sys-exit-needs-review] `sys.exit(1)` cannot simply become a raise: the function's exit at line 19 cannot become a raise (exit code 2 may mean something to callers or scripts)",
     );
     assert!(
         !run.stderr.contains("rely on it never returning"),
@@ -152,12 +161,9 @@ fn messages_are_true() {
         phase_1.stderr
     );
     let phase_2 = apply(&project, 2);
-    assert!(
-        phase_2.stderr.contains(
-            "utils/connect.py:28:9: warning[sys-exit-success-after-error-log] `sys.exit(0)` right after `logging.error(…)` reports success for a failure: it is an error exit with the wrong status"
-        ),
-        "{}",
-        phase_2.stderr
+    assert_reported(
+        &phase_2,
+        "utils/connect.py:28:9: warning[sys-exit-success-after-error-log] `sys.exit(0)` right after `logging.error(…)` reports success for a failure: it is an error exit with the wrong status",
     );
     let connect = project.read_text("utils/connect.py");
     assert!(
@@ -289,17 +295,11 @@ fn escape_hatches_change_in_every_file_or_in_none() {
         common::read_fixture("real-world/escape-hatches/src/sync.py"),
         "a caller opted out of validation lost its keyword while the definition stayed"
     );
-    assert!(
-        run.stderr.contains(
-            "src/sync.py:8:9: error[validation-keyword-argument] `validate_config=` no longer exists; validation always runs (not rewritten: `validation-escape-hatch` code in utils/script_runner.py has a shape txo-codemod cannot rewrite safely, and the group changes in every file or in none)"
-        ),
-        "{}",
-        run.stderr
+    assert_reported(
+        &run,
+        "src/sync.py:8:9: error[validation-keyword-argument] `validate_config=` no longer exists; validation always runs (not rewritten: `validation-escape-hatch` code in utils/script_runner.py has a shape txo-codemod cannot rewrite safely, and the group changes in every file or in none)",
     );
-    if let Some(before) = before {
-        assert!(before.0, "{}", before.1);
-        assert_eq!(run_python(&project, &["main.py"]), before);
-    }
+    assert_same_behaviour(&project, before, &["main.py"]);
 }
 
 #[test]
@@ -320,8 +320,5 @@ fn a_computed_validation_switch_goes_with_its_flag_and_parameter() {
         job.contains("    runner = ScriptRunner(\n    )\n"),
         "the keyword or the comment that explained it is left:\n{job}"
     );
-    if let Some(before) = before {
-        assert!(before.0, "{}", before.1);
-        assert_eq!(run_python(&project, &["main.py"]), before);
-    }
+    assert_same_behaviour(&project, before, &["main.py"]);
 }
