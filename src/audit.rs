@@ -515,14 +515,16 @@ fn apply_suppressions(file: &str, text: &str, findings: &mut Vec<AuditFinding>) 
     if memchr::memmem::find(text.as_bytes(), b"txo-codemod").is_none() {
         return;
     }
-    let pattern =
-        Regex::new(r"#\s*txo-codemod:\s*ignore(?:\[([A-Za-z0-9_, -]*)\])?").expect("valid regex");
+    let pattern = Regex::new(crate::engine::suppress::PATTERN).expect("valid regex");
     let mut unused = Vec::new();
     for (index, line) in text.lines().enumerate() {
         let Some(found) = pattern.captures(line) else {
             continue;
         };
-        if !suppress_on_line(index + 1, &suppressed_ids(&found), findings) {
+        let ids = crate::engine::suppress::ids(&found);
+        // A comment naming only rules of `diff`/`apply` is theirs to use.
+        let for_checks = ids.is_empty() || ids.iter().any(|id| is_check(id));
+        if !suppress_on_line(index + 1, &ids, findings) && for_checks {
             unused.push(unused_suppression(file, index + 1, line, &found));
         }
     }
@@ -530,18 +532,8 @@ fn apply_suppressions(file: &str, text: &str, findings: &mut Vec<AuditFinding>) 
     findings.extend(unused);
 }
 
-/// The rule ids in the brackets; none means every rule.
-fn suppressed_ids(found: &regex::Captures) -> Vec<String> {
-    found
-        .get(1)
-        .map(|m| {
-            m.as_str()
-                .split(',')
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty())
-                .collect()
-        })
-        .unwrap_or_default()
+fn is_check(id: &str) -> bool {
+    CHECKS.iter().any(|(check, ..)| *check == id)
 }
 
 /// Marks the findings on `line` that `ids` names; whether there were any.

@@ -34,6 +34,8 @@ pub struct Settings {
     pub config_files: Vec<String>,
     /// Globs of the JSON Schemas those files follow.
     pub config_schema: Vec<String>,
+    /// Rewrite test code too (by default it only gets findings).
+    pub rewrite_tests: bool,
 }
 
 impl Default for Settings {
@@ -60,8 +62,19 @@ impl Default for Settings {
                 .map(|extension| format!("config/*.{extension}"))
                 .to_vec(),
             config_schema: vec!["schemas/*.json".into()],
+            rewrite_tests: false,
         }
     }
+}
+
+/// Test code by pytest's conventions: under a `tests/` directory, or named
+/// `test_*.py`, `*_test.py` or `conftest.py` (`relative` uses `/`).
+pub fn is_test_code(relative: &str) -> bool {
+    let (directories, name) = relative.rsplit_once('/').unwrap_or(("", relative));
+    directories.split('/').any(|d| d == "tests")
+        || name == "conftest.py"
+        || (name.starts_with("test_") && name.ends_with(".py"))
+        || name.ends_with("_test.py")
 }
 
 impl Settings {
@@ -348,6 +361,27 @@ fn glob_set(globs: &[String], settings: &Settings) -> Result<GlobSet, globset::E
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn test_code_follows_pytest_conventions() {
+        for test in [
+            "tests/a.py",
+            "pkg/tests/b/c.py",
+            "test_x.py",
+            "src/x_test.py",
+            "conftest.py",
+        ] {
+            assert!(is_test_code(test), "{test}");
+        }
+        for code in [
+            "utils/testing.py",
+            "contest.py",
+            "latest/a.py",
+            "test_x.txt",
+        ] {
+            assert!(!is_test_code(code), "{code}");
+        }
+    }
 
     #[test]
     fn defaults_fit_the_template() {

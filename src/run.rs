@@ -2,14 +2,17 @@
 //! files in parallel (read → prefilter → parse → match → edits → verify).
 //! Results come back sorted by path, whatever the thread count.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use tree_sitter::Tree;
 
 use crate::analysis::NameMatcher;
+use crate::analysis::mapping::{self, GetMethod};
 use crate::engine::{
-    self, FileContext, FileEdit, FileWarning, Finding, RuleIndex, prefilter::Prefilter,
+    self, BlockedGroup, FileContext, FileEdit, FileWarning, Finding, RuleIndex,
+    prefilter::Prefilter,
 };
 use crate::project::{CanonicalDirs, FileScope, Project, ProjectConfigError};
 use crate::rules::Rule;
@@ -158,38 +161,40 @@ pub fn run_with<H: ParsedFileHook>(
         .build()
         .map_err(|e| RunError::Threads(e.to_string()))?;
     let progress = progress_bar(options.show_progress, files.len());
+    let in_run = |index: usize| FileInRun {
+        index,
+        path: &files[index],
+        relative: &relatives[index],
+        project: file_projects[index],
+    };
     let processed: Vec<FileResult<H::Output>> = pool.install(|| {
-        files
-            .par_iter()
-            .enumerate()
-            .zip(file_projects.par_iter())
-            .zip(relatives.par_iter())
-            .map_init(
-                syntax::new_parser,
-                |parser, (((index, path), project), relative)| {
-                    let file = FileInRun {
-                        index,
-                        path,
-                        relative,
-                        project: *project,
-                    };
-                    let result = process_file(&plan, parser, &file, &hook);
-                    progress.inc(1);
-                    result
-                },
-            )
+        (0..files.len())
+            .into_par_iter()
+            .map_init(syntax::new_parser, |parser, index| {
+                let nothing = Elsewhere::default();
+                let result = process_file(&plan, parser, &in_run(index), &hook, &nothing);
+                progress.inc(1);
+                result
+            })
             .collect()
     });
     progress.finish_and_clear();
     let mut reports = Vec::with_capacity(processed.len());
     let mut outputs = Vec::with_capacity(processed.len());
     let mut work = Vec::new();
-    for (index, (report, output, file_work)) in processed.into_iter().enumerate() {
+    let mut learned = Vec::with_capacity(processed.len());
+    for (index, (report, output, file_work, facts)) in processed.into_iter().enumerate() {
         reports.push(report);
         outputs.push(output);
         work.extend(file_work.map(|w| (index, w)));
+        learned.push(facts);
     }
-    // Reports are in walk order here, which the transform pass indexes by.
+    let again = decide_again(&plan, &learned, &in_run, &pool);
+    for (index, report) in again {
+        reports[index] = report;
+    }
+    // Reports are in walk order here, which the transform pass indexes by;
+    // it runs on the files' final pattern-rule results.
     if !work.is_empty() {
         pool.install(|| pass::finish(work, &mut reports));
     }
@@ -199,6 +204,94 @@ pub fn run_with<H: ParsedFileHook>(
         files: reports,
     };
     Ok((result, outputs.into_iter().flatten().collect()))
+}
+
+/// What one file tells the run about the rest of its project.
+#[derive(Debug, Default)]
+struct Learned {
+    /// The `get` methods its classes define.
+    get_methods: Vec<GetMethod>,
+    /// A rule took configuration of unknown type in it for a mapping.
+    untyped_config: bool,
+    /// Groups its code blocks, and groups it has fixes of.
+    blocked_groups: BTreeSet<String>,
+    fixed_groups: BTreeSet<String>,
+}
+
+/// What the rest of a file's project says, for its second processing.
+#[derive(Debug, Default)]
+struct Elsewhere {
+    get_methods: Vec<GetMethod>,
+    blocked: Vec<BlockedGroup>,
+}
+
+/// Some files are processed again, once, knowing what the rest of their
+/// project holds: where a rule took configuration of unknown type for a
+/// mapping, the `get` methods defined elsewhere (the receiver may be one
+/// of those classes); where a group has fixes, the groups another file
+/// blocks (a group changes in every file or in none). Only those files
+/// are read twice.
+fn decide_again<'f>(
+    plan: &Plan,
+    learned: &[Learned],
+    in_run: &(impl Fn(usize) -> FileInRun<'f> + Sync),
+    pool: &rayon::ThreadPool,
+) -> Vec<(usize, FileReport)> {
+    let mut methods: Vec<Vec<GetMethod>> = vec![Vec::new(); plan.projects.len()];
+    let mut blocked: Vec<Vec<BlockedGroup>> = vec![Vec::new(); plan.projects.len()];
+    for (index, facts) in learned.iter().enumerate() {
+        let file = in_run(index);
+        methods[file.project].extend(facts.get_methods.iter().cloned());
+        for group in &facts.blocked_groups {
+            if !blocked[file.project].iter().any(|b| &b.group == group) {
+                blocked[file.project].push(BlockedGroup {
+                    group: group.clone(),
+                    file: file.relative.to_string(),
+                });
+            }
+        }
+    }
+    for list in &mut methods {
+        list.sort();
+    }
+    let elsewhere = |index: usize| {
+        let (file, facts) = (in_run(index), &learned[index]);
+        let own = format!("{}:", file.relative);
+        let get_methods = match facts.untyped_config {
+            true => methods[file.project]
+                .iter()
+                .filter(|m| !m.at.starts_with(&own))
+                .cloned()
+                .collect(),
+            false => Vec::new(),
+        };
+        let blocked = blocked[file.project]
+            .iter()
+            .filter(|b| facts.fixed_groups.contains(&b.group))
+            .filter(|b| !facts.blocked_groups.contains(&b.group))
+            .cloned()
+            .collect();
+        Elsewhere {
+            get_methods,
+            blocked,
+        }
+    };
+    let again: Vec<(usize, Elsewhere)> = (0..learned.len())
+        .map(|index| (index, elsewhere(index)))
+        .filter(|(_, e)| !e.get_methods.is_empty() || !e.blocked.is_empty())
+        .collect();
+    pool.install(|| {
+        again
+            .into_par_iter()
+            .map_init(syntax::new_parser, |parser, (index, elsewhere)| {
+                // The transform pass already has this file's work.
+                let file = in_run(index);
+                let (report, ..) =
+                    read_and_rewrite(plan, parser, &file, &NoHook, &elsewhere, false, |_, _| ());
+                (index, report)
+            })
+            .collect()
+    })
 }
 
 fn progress_bar(wanted: bool, len: usize) -> indicatif::ProgressBar {
@@ -379,8 +472,9 @@ struct FileInRun<'a> {
     project: usize,
 }
 
-/// One file's report, the hook's output, and what it hands the transform pass.
-type FileResult<O> = (FileReport, Option<O>, Option<FileWork>);
+/// One file's report, the hook's output, what it hands the transform pass,
+/// and what it learned for the second round (see [`decide_again`]).
+type FileResult<O> = (FileReport, Option<O>, Option<FileWork>, Learned);
 
 /// Reads, filters, parses and rewrites one file. A file the hook wants, or
 /// in a project that runs transforms (they need every file in the index),
@@ -390,6 +484,7 @@ fn process_file<H: ParsedFileHook>(
     parser: &mut tree_sitter::Parser,
     file: &FileInRun,
     hook: &H,
+    elsewhere: &Elsewhere,
 ) -> FileResult<H::Output> {
     let indexed = !plan.transforms[file.project].is_empty();
     let mut work = None;
@@ -398,8 +493,9 @@ fn process_file<H: ParsedFileHook>(
             work = Some(transform_work(plan, file, source, tree));
         }
     };
-    let (report, output) = read_and_rewrite(plan, parser, file, hook, indexed, on_parsed);
-    (report, output, work)
+    let (report, output, learned) =
+        read_and_rewrite(plan, parser, file, hook, elsewhere, indexed, on_parsed);
+    (report, output, work, learned)
 }
 
 /// What the transform pass needs from a parsed file (see `transforms::pass`).
@@ -434,9 +530,10 @@ fn read_and_rewrite<H: ParsedFileHook>(
     parser: &mut tree_sitter::Parser,
     file: &FileInRun,
     hook: &H,
+    elsewhere: &Elsewhere,
     indexed: bool,
     mut on_parsed: impl FnMut(&SourceText, &Tree),
-) -> (FileReport, Option<H::Output>) {
+) -> (FileReport, Option<H::Output>, Learned) {
     let report = |outcome| FileReport {
         path: file.path.to_path_buf(),
         display: plan.display(file),
@@ -448,51 +545,67 @@ fn read_and_rewrite<H: ParsedFileHook>(
     let wanted = hook_wants || indexed;
     let mut applicable = plan.applicable(file);
     let rules_may_apply = applicable.iter().any(|a| *a);
+    let mut learned = Learned::default();
     if !rules_may_apply && !wanted {
-        return (report(Outcome::Skipped), None);
+        return (report(Outcome::Skipped), None, learned);
     }
     let bytes = match std::fs::read(file.path) {
         Ok(bytes) => bytes,
         Err(error) if rules_may_apply => {
-            return (report(Outcome::ReadError(error.to_string())), unparsed());
+            let outcome = Outcome::ReadError(error.to_string());
+            return (report(outcome), unparsed(), learned);
         }
-        Err(_) => return (report(Outcome::Skipped), unparsed()),
+        Err(_) => return (report(Outcome::Skipped), unparsed(), learned),
     };
+    if memchr::memmem::find(&bytes, b"def get(").is_some() {
+        let text = String::from_utf8_lossy(&bytes);
+        learned.get_methods = mapping::get_methods_in(&text, file.relative);
+    }
     let rules_apply =
         rules_may_apply && plan.prefilters[file.project].narrow(&bytes, &mut applicable);
     if !rules_apply && !wanted {
-        return (report(Outcome::Skipped), None);
+        return (report(Outcome::Skipped), None, learned);
     }
     let source = match SourceText::decode(bytes) {
         Ok(source) => source,
-        Err(error) if rules_apply => return (report(Outcome::NotUtf8(error)), unparsed()),
-        Err(_) => return (report(Outcome::Skipped), unparsed()),
+        Err(error) if rules_apply => {
+            return (report(Outcome::NotUtf8(error)), unparsed(), learned);
+        }
+        Err(_) => return (report(Outcome::Skipped), unparsed(), learned),
     };
     let tree = syntax::parse_with(parser, &source.text);
     on_parsed(&source, &tree);
     let output =
         hook_wants.then(|| hook.parsed(file.index, file.path, Some((&source.text, &tree))));
     if !rules_apply {
-        return (report(Outcome::Skipped), output);
+        return (report(Outcome::Skipped), output, learned);
     }
-    let processed = rewrite_file(plan, file.project, source, tree, &applicable);
-    (report(Outcome::Processed(processed)), output)
+    let context = FileContext {
+        applicable: &applicable,
+        config_names: &plan.config_names[file.project],
+        settings: &plan.projects[file.project].settings,
+        schema: plan.schemas[file.project].as_ref(),
+        get_methods: &elsewhere.get_methods,
+        blocked_elsewhere: &elsewhere.blocked,
+        untyped_config: std::cell::Cell::new(false),
+        test_code: crate::project::is_test_code(file.relative)
+            && !plan.projects[file.project].settings.rewrite_tests,
+    };
+    let processed = rewrite_file(plan, source, tree, &context, &mut learned);
+    learned.untyped_config = context.untyped_config.get();
+    (report(Outcome::Processed(processed)), output, learned)
 }
 
 fn rewrite_file(
     plan: &Plan,
-    project: usize,
     source: SourceText,
     tree: Tree,
-    applicable: &[bool],
+    context: &FileContext,
+    learned: &mut Learned,
 ) -> Processed {
-    let context = FileContext {
-        applicable,
-        config_names: &plan.config_names[project],
-        settings: &plan.projects[project].settings,
-        schema: plan.schemas[project].as_ref(),
-    };
-    let rewrite = engine::rewrite(&plan.index, &source.text, tree, source.newline, &context);
+    let mut rewrite = engine::rewrite(&plan.index, &source.text, tree, source.newline, context);
+    learned.blocked_groups = std::mem::take(&mut rewrite.blocked_groups);
+    learned.fixed_groups = std::mem::take(&mut rewrite.fixed_groups);
     // Only edits need the text later (diffs, writes); findings and
     // warnings carry their positions, so a rule that fires everywhere
     // does not keep the whole tree of files in memory.

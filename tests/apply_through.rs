@@ -97,7 +97,7 @@ fn through_6_applies_each_phase_with_its_own_tag_entry_and_commit() {
     for line in [
         "summary, phases 1-6:",
         "  phase 1  Eliminate soft-fail configuration access   applied: 36 edits in 5 files, tag txo-codemod/pre-phase-1",
-        "  phase 2  Remove sys.exit() from library code        applied: 5 edits in 2 files, tag txo-codemod/pre-phase-2",
+        "  phase 2  Remove sys.exit() from library code        applied: 6 edits in 3 files, tag txo-codemod/pre-phase-2",
     ] {
         assert!(
             done.stderr.contains(line),

@@ -212,7 +212,7 @@ fn running_inside_a_subdirectory_applies_library_rules() {
     let sample = Project::sample();
     let from_root = sample.run("diff --phase 1 utils").expect_code(1);
     let inside = run_in(&sample.path("utils"), "diff --phase 1 .").expect_code(1);
-    let logger_fix = "+        logging.getLogger(__name__).setLevel(logging.DEBUG)";
+    let logger_fix = "+        logger.setLevel(logging.DEBUG)";
     assert!(inside.stdout.contains(logger_fix), "{}", inside.stdout);
     assert_eq!(inside.summary(), from_root.summary());
 }

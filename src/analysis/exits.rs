@@ -11,13 +11,24 @@ fn line(node: Node) -> usize {
     node.start_position().row + 1
 }
 
+/// One exit of the module and what makes it unfit to become a raise.
+#[derive(Debug)]
+struct ExitFact {
+    start: usize,
+    line: usize,
+    /// The innermost enclosing function (node id), if any.
+    function: Option<usize>,
+    /// Why this exit alone cannot become a raise, if anything.
+    hazard: Option<String>,
+}
+
 /// Module-wide facts the hazards need, gathered in one walk per file.
 #[derive(Debug, Default)]
 pub struct ModuleExits {
     /// Line of the first `except SystemExit` handler.
     system_exit_handler: Option<usize>,
-    /// How often each name is called (`f(...)` or `x.f(...)`).
-    calls: std::collections::HashMap<String, usize>,
+    /// Every exit, in source order.
+    exits: Vec<ExitFact>,
 }
 
 impl ModuleExits {
@@ -33,13 +44,13 @@ impl ModuleExits {
                 {
                     facts.system_exit_handler = Some(line(node));
                 }
-                "call" => {
-                    let callee = node
-                        .child_by_field_name("function")
-                        .map(|f| text(f, source))
-                        .unwrap_or_default();
-                    let name = callee.rsplit('.').next().unwrap_or(callee);
-                    *facts.calls.entry(name.to_string()).or_default() += 1;
+                "call" | "raise_statement" if is_exit(node, source) => {
+                    facts.exits.push(ExitFact {
+                        start: node.start_byte(),
+                        line: line(node),
+                        function: enclosing_function(node).map(|f| f.id()),
+                        hazard: own_hazard(node, source),
+                    });
                 }
                 _ => {}
             }
@@ -53,26 +64,89 @@ impl ModuleExits {
             }
         }
     }
+
+    /// The first other exit of the same function that cannot become a raise:
+    /// a function's exits change together or not at all, so that it never
+    /// raises on one path and ends the process on another.
+    fn sibling_hazard(&self, exit: Node) -> Option<String> {
+        let this = self.exits.iter().find(|e| e.start == exit.start_byte())?;
+        let function = this.function?;
+        let other = self
+            .exits
+            .iter()
+            .filter(|e| e.function == Some(function) && e.start != this.start)
+            .find(|e| e.hazard.is_some())?;
+        Some(format!(
+            "the function's exit at line {} cannot become a raise ({}), and a function's exits are converted together or not at all",
+            other.line,
+            other.hazard.as_deref().unwrap_or_default()
+        ))
+    }
+}
+
+/// `sys.exit(…)`, `exit(…)`, `quit(…)` or `raise SystemExit…`.
+fn is_exit(node: Node, source: &str) -> bool {
+    if node.kind() == "raise_statement" {
+        let raised = node.named_child(0);
+        let raised = raised
+            .filter(|r| r.kind() == "call")
+            .and_then(|call| call.child_by_field_name("function"))
+            .or(raised);
+        return raised.is_some_and(|r| text(r, source) == "SystemExit");
+    }
+    node.child_by_field_name("function")
+        .is_some_and(|f| matches!(text(f, source), "sys.exit" | "exit" | "quit"))
 }
 
 /// Why the exit at `exit` (a call or raise) should be reviewed by a person
 /// instead of rewritten, if anything: every reason found, joined.
 pub fn exit_hazard(exit: Node, source: &str, module: &ModuleExits) -> Option<String> {
     let reasons: Vec<String> = [
-        code_hazard(exit, source),
-        handler_hazard(exit, source),
-        swallowed_hazard(exit, source),
+        own_hazard(exit, source),
         module.system_exit_handler.map(|line| {
             format!(
                 "the module catches SystemExit (line {line}); a raise would bypass that handler"
             )
         }),
-        helper_hazard(exit, source, module),
+        module.sibling_hazard(exit),
     ]
     .into_iter()
     .flatten()
     .collect();
     (!reasons.is_empty()).then(|| reasons.join("; "))
+}
+
+/// What about this exit itself keeps it from becoming a raise.
+fn own_hazard(exit: Node, source: &str) -> Option<String> {
+    if let Some(success) = success_hazard(exit, source) {
+        return Some(success);
+    }
+    let reasons: Vec<String> = [
+        code_hazard(exit, source),
+        handler_hazard(exit, source),
+        swallowed_hazard(exit, source),
+        embedded_hazard(exit),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    (!reasons.is_empty()).then(|| reasons.join("; "))
+}
+
+/// A success exit (`sys.exit()`, `sys.exit(0)`) is not an error to raise.
+fn success_hazard(exit: Node, source: &str) -> Option<String> {
+    let code = exit_code(exit).map(|c| text(c, source));
+    matches!(code, None | Some("0" | "None" | "False")).then(|| "it is a success exit".into())
+}
+
+/// An exit inside an expression (`x or sys.exit(1)`) is no statement of its
+/// own that a raise could replace.
+fn embedded_hazard(exit: Node) -> Option<String> {
+    let standalone = exit.kind() == "raise_statement"
+        || exit
+            .parent()
+            .is_some_and(|p| p.kind() == "expression_statement");
+    (!standalone).then(|| "it is part of an expression".into())
 }
 
 /// The exit's argument, for `sys.exit(x)`, `exit(x)` and `raise SystemExit(x)`.
@@ -187,20 +261,6 @@ fn handler_label(clause: Node, source: &str) -> String {
     }
 }
 
-/// A small helper that ends by exiting (`_fail(msg)`) and is called from
-/// several places: its callers are written for a function that never returns.
-fn helper_hazard(exit: Node, source: &str, module: &ModuleExits) -> Option<String> {
-    let function = enclosing_function(exit)?;
-    let body = function.child_by_field_name("body")?;
-    let last = body.named_child(u32::try_from(body.named_child_count().checked_sub(1)?).ok()?)?;
-    if !last.byte_range().contains(&exit.start_byte()) {
-        return None;
-    }
-    let name = text(function.child_by_field_name("name")?, source);
-    let calls = module.calls.get(name).copied().unwrap_or(0);
-    (calls >= 2).then(|| format!("`{name}` exits and is called from {calls} places that rely on it never returning; change the helper and its callers together"))
-}
-
 pub(crate) fn enclosing_function(node: Node) -> Option<Node> {
     let mut current = node.parent();
     while let Some(ancestor) = current {
@@ -271,6 +331,27 @@ mod tests {
                 .contains("catches SystemExit")
         );
         let helper = "def _fail(m):\n    logger.error(m)\n    sys.exit(1)\n\ndef a():\n    _fail('a')\n\ndef b():\n    _fail('b')\n";
-        assert!(hazard(helper).unwrap().contains("called from 2 places"));
+        assert_eq!(hazard(helper), None, "a raise does not return either");
+    }
+
+    #[test]
+    fn a_function_exits_together() {
+        let mixed = "def load(p):\n    if not p:\n        sys.exit(1)\n    try:\n        return parse(p)\n    except ValueError:\n        sys.exit(2)\n";
+        let first = hazard(mixed).unwrap();
+        assert!(
+            first.contains("exit at line 7 cannot become a raise (exit code 2"),
+            "{first}"
+        );
+        let with_success = "def f(p):\n    if p:\n        sys.exit(1)\n    sys.exit(0)\n";
+        assert!(
+            hazard(with_success)
+                .unwrap()
+                .contains("line 4 cannot become a raise (it is a success exit)")
+        );
+        let nested =
+            "def f(p):\n    if p:\n        sys.exit(1)\n    def g():\n        sys.exit(0)\n";
+        assert_eq!(hazard(nested), None);
+        let embedded = "def f(p):\n    sys.exit(1)\n    return p or sys.exit(1)\n";
+        assert!(hazard(embedded).unwrap().contains("part of an expression"));
     }
 }

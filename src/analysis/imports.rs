@@ -89,12 +89,7 @@ pub fn add_from_import<'t>(
         return Some(extend_from_import(*statement, source, name, newline));
     }
     let line = format!("from {module} import {name}{newline}");
-    let anchor = statements
-        .iter()
-        .take_while(|s| is_import(**s) || is_docstring(**s, root))
-        .last()
-        .copied();
-    Some(match anchor {
+    Some(match import_anchor(&statements) {
         Some(last) => insert_after_line(last, source, &line, newline),
         None => ImportChange::Insert {
             at: leading_comments_end(source),
@@ -110,12 +105,39 @@ fn is_import(node: Node) -> bool {
     )
 }
 
-fn is_docstring(node: Node, root: Node) -> bool {
+/// The statement a new import goes after: the last top-level import before
+/// the first definition (so it sits beside the others, after any
+/// `sys.path` set-up between them), else the module docstring. Leading
+/// comments are not statements, so a `# utils/loader.py` header never hides
+/// the docstring (inserting above it would make `__doc__` `None`).
+fn import_anchor<'t>(statements: &[Node<'t>]) -> Option<Node<'t>> {
+    let docstring = statements
+        .first()
+        .copied()
+        .filter(|first| is_docstring(*first));
+    let header_end = statements
+        .iter()
+        .position(|s| is_definition(*s))
+        .unwrap_or(statements.len());
+    statements[..header_end]
+        .iter()
+        .rev()
+        .find(|s| is_import(**s))
+        .copied()
+        .or(docstring)
+}
+
+fn is_definition(node: Node) -> bool {
+    matches!(
+        node.kind(),
+        "function_definition" | "class_definition" | "decorated_definition"
+    )
+}
+
+fn is_docstring(node: Node) -> bool {
     node.kind() == "expression_statement"
+        && node.named_child_count() == 1
         && node.named_child(0).is_some_and(|c| c.kind() == "string")
-        && root
-            .named_child(0)
-            .is_some_and(|first| first.id() == node.id())
 }
 
 fn insert_after_line<'t>(
@@ -341,6 +363,34 @@ mod tests {
         assert_eq!(
             add("import os"),
             "import os\nfrom utils.exceptions import HelpfulError"
+        );
+    }
+
+    #[test]
+    fn never_goes_above_the_docstring() {
+        assert_eq!(
+            add("# utils/loader.py\n\"\"\"Doc.\"\"\"\n\nx = 1\n"),
+            "# utils/loader.py\n\"\"\"Doc.\"\"\"\nfrom utils.exceptions import HelpfulError\n\nx = 1\n"
+        );
+        assert_eq!(
+            add(
+                "#!/usr/bin/env python3\n# -*- coding: utf-8 -*-\n# header\n\"\"\"Doc.\"\"\"\nfrom __future__ import annotations\n\ndef f():\n    pass\n"
+            ),
+            "#!/usr/bin/env python3\n# -*- coding: utf-8 -*-\n# header\n\"\"\"Doc.\"\"\"\nfrom __future__ import annotations\nfrom utils.exceptions import HelpfulError\n\ndef f():\n    pass\n"
+        );
+    }
+
+    #[test]
+    fn goes_beside_the_imports_after_path_set_up() {
+        assert_eq!(
+            add(
+                "import sys\nsys.path.insert(0, '.')\nimport utils.x\n\ndef f():\n    import json\n"
+            ),
+            "import sys\nsys.path.insert(0, '.')\nimport utils.x\nfrom utils.exceptions import HelpfulError\n\ndef f():\n    import json\n"
+        );
+        assert_eq!(
+            add("\"\"\"Doc.\"\"\"\ndef f():\n    pass\nimport late\n"),
+            "\"\"\"Doc.\"\"\"\nfrom utils.exceptions import HelpfulError\ndef f():\n    pass\nimport late\n"
         );
     }
 

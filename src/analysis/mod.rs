@@ -4,8 +4,10 @@
 pub mod exits;
 pub mod imports;
 pub mod keypaths;
+pub mod mapping;
 pub mod metrics;
 pub mod provenance;
+mod shapes;
 pub mod subject;
 
 pub use provenance::{FileFacts, NameMatcher, Provenance};

@@ -12,6 +12,8 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::{Deserialize, Serialize};
 use tree_sitter::{Node, Tree};
 
+use super::mapping::{LocalTypes, Shape};
+use super::shapes::record_shape;
 use crate::syntax::{
     KindSet, KindTable, STATEMENT_CONTAINERS, spans_any, walk_pruned, word_positions,
 };
@@ -27,6 +29,9 @@ pub enum Provenance {
     DefaultedConfig,
     /// An argparse namespace (`args`, or the result of `parse_args()`).
     ArgparseNamespace,
+    /// Configuration whose type nothing in the file shows, in a project that
+    /// defines a `get` method of its own: it may be that class, not a dict.
+    UntypedConfig,
 }
 
 /// Config name patterns such as `config`, `*_config`. Exact names,
@@ -89,40 +94,46 @@ impl NameMatcher {
 }
 
 #[derive(Debug, Default)]
-struct ScopeFacts {
+pub(super) struct ScopeFacts {
     config: HashSet<String>,
     defaulted: HashSet<String>,
     namespaces: HashSet<String>,
-    parameters: HashSet<String>,
+    pub(super) parameters: HashSet<String>,
+    /// What annotations and assigned values say about names' types.
+    pub(super) shapes: HashMap<String, Shape>,
 }
 
 /// A scope (function or module) by node id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct ScopeRef(usize);
+pub(super) struct ScopeRef(usize);
 
 impl ScopeRef {
-    fn id(self) -> usize {
+    pub(super) fn id(self) -> usize {
         self.0
     }
 }
 
 /// Provenance facts of one parsed file.
 pub struct FileFacts<'a> {
-    source: &'a str,
+    pub(super) source: &'a str,
     names: &'a NameMatcher,
     /// Keyed by function node id; the module scope is keyed by the root id.
-    scopes: HashMap<usize, ScopeFacts>,
+    pub(super) scopes: HashMap<usize, ScopeFacts>,
     /// Config-derived `self` attributes, keyed by class node id.
     class_attrs: HashMap<usize, HashSet<String>>,
+    /// What the code says about `self` attributes' types, keyed by class node id.
+    pub(super) class_shapes: HashMap<usize, HashMap<String, Shape>>,
+    /// Classes and functions of the file, for the shapes of values.
+    pub(super) types: LocalTypes,
     /// Destinations of `add_argument(...)` calls in the file.
     pub argparse_dests: HashSet<String>,
-    root_id: usize,
+    pub(super) root_id: usize,
     /// (start byte, end byte, node id) of every function, sorted by start:
     /// finding a node's scope by position avoids `Node::parent`, which walks
     /// down from the root each time.
     functions: Vec<(usize, usize, usize)>,
     /// Per method (function id): the name of its `self` parameter and its class id.
-    methods: HashMap<usize, (String, usize)>,
+    pub(super) methods: HashMap<usize, (String, usize)>,
 }
 
 const MAX_ROUNDS: usize = 3;
@@ -143,6 +154,8 @@ impl<'a> FileFacts<'a> {
             names,
             scopes: HashMap::new(),
             class_attrs: HashMap::new(),
+            class_shapes: HashMap::new(),
+            types: LocalTypes::default(),
             argparse_dests: HashSet::new(),
             root_id: root.id(),
             functions: scope_nodes[1..]
@@ -163,14 +176,29 @@ impl<'a> FileFacts<'a> {
                 .collect(),
         };
         facts.functions.sort_unstable();
+        for definition in structure.functions.iter().chain(&structure.classes) {
+            facts.types.learn(*definition, source);
+        }
         for scope in &scope_nodes {
+            let (parameters, annotations) = parameters_of(*scope, source);
+            let mut shapes = HashMap::new();
+            for (name, annotation) in annotations {
+                record_shape(&mut shapes, &name, facts.types.annotation(&annotation));
+            }
             facts.scopes.insert(
                 scope.id(),
                 ScopeFacts {
-                    parameters: parameter_names(*scope, source),
+                    parameters,
+                    shapes,
                     ..ScopeFacts::default()
                 },
             );
+        }
+        for class in &structure.classes {
+            facts.learn_class_annotations(*class);
+        }
+        for function in &structure.functions {
+            facts.learn_property(*function);
         }
         let assignments: Vec<(Node, &Vec<Node>)> = scope_nodes
             .iter()
@@ -191,18 +219,23 @@ impl<'a> FileFacts<'a> {
         facts
     }
 
-    fn text(&self, node: Node) -> &'a str {
+    pub(super) fn text(&self, node: Node) -> &'a str {
         &self.source[node.byte_range()]
     }
 
     /// Records what one assignment teaches; true if anything was new.
     fn learn(&mut self, scope: ScopeRef, node: Node) -> bool {
+        let mut annotation = None;
         let (targets, value) = match node.kind() {
             "assignment" => match (
                 node.child_by_field_name("left"),
                 node.child_by_field_name("right"),
             ) {
-                (Some(left), Some(right)) => (vec![left], right),
+                (Some(left), Some(right)) => {
+                    annotation = node.child_by_field_name("type");
+                    (vec![left], right)
+                }
+                (Some(left), None) => return self.learn_annotation(scope, left, node),
                 _ => return false,
             },
             "for_statement" | "for_in_clause" => match (
@@ -218,20 +251,30 @@ impl<'a> FileFacts<'a> {
         };
         let mut changed = false;
         for target in targets {
-            changed |= self.learn_target(scope, target, value);
+            changed |= self.learn_target(scope, target, value, annotation);
         }
         changed
     }
 
-    fn learn_target(&mut self, scope: ScopeRef, target: Node, value: Node) -> bool {
+    fn learn_target(
+        &mut self,
+        scope: ScopeRef,
+        target: Node,
+        value: Node,
+        annotation: Option<Node>,
+    ) -> bool {
         let is_config = self.is_config_expr(value, scope);
+        let shape = match annotation {
+            Some(annotation) => self.types.annotation(self.text(annotation)),
+            None => self.value_shape(value, scope),
+        };
         match target.kind() {
             "identifier" => {
                 let name = self.text(target).to_string();
                 let is_namespace = is_parse_args_call(value, self.source);
                 let defaulted = self.is_self_default(scope, &name, value);
                 let facts = self.scopes.entry(scope.id()).or_default();
-                let mut changed = false;
+                let mut changed = record_shape(&mut facts.shapes, &name, shape);
                 if defaulted {
                     changed |= facts.defaulted.insert(name.clone());
                 }
@@ -243,7 +286,7 @@ impl<'a> FileFacts<'a> {
                 }
                 changed
             }
-            "attribute" if is_config => {
+            "attribute" => {
                 let (Some(object), Some(attr)) = (
                     target.child_by_field_name("object"),
                     target.child_by_field_name("attribute"),
@@ -253,7 +296,10 @@ impl<'a> FileFacts<'a> {
                 match self.methods.get(&scope.id()) {
                     Some((self_name, class)) if self_name == self.text(object) => {
                         let (class, attr) = (*class, self.text(attr).to_string());
-                        self.class_attrs.entry(class).or_default().insert(attr)
+                        let shapes = self.class_shapes.entry(class).or_default();
+                        let changed = record_shape(shapes, &attr, shape);
+                        changed
+                            | (is_config && self.class_attrs.entry(class).or_default().insert(attr))
                     }
                     _ => false,
                 }
@@ -285,7 +331,7 @@ impl<'a> FileFacts<'a> {
     }
 
     /// Whether `expr`, evaluated in `scope`, holds configuration.
-    fn is_config_expr(&self, expr: Node, scope: ScopeRef) -> bool {
+    pub(super) fn is_config_expr(&self, expr: Node, scope: ScopeRef) -> bool {
         match expr.kind() {
             "identifier" => self.is_config_name(self.text(expr), scope),
             "attribute" => self.is_config_attribute(expr, scope),
@@ -319,6 +365,9 @@ impl<'a> FileFacts<'a> {
     }
 
     fn is_config_name(&self, name: &str, scope: ScopeRef) -> bool {
+        if matches!(self.name_shape(name, scope), Shape::NotMapping(_)) {
+            return false;
+        }
         if self.names.matches(name) {
             return true;
         }
@@ -345,6 +394,10 @@ impl<'a> FileFacts<'a> {
         let attr = self.text(attr);
         let method = self.methods.get(&scope.id());
         if let Some((_, class)) = method.filter(|(self_name, _)| self_name == self.text(object)) {
+            let shape = self.class_shapes.get(class).and_then(|s| s.get(attr));
+            if matches!(shape, Some(Shape::NotMapping(_))) {
+                return false;
+            }
             let learned = self
                 .class_attrs
                 .get(class)
@@ -382,7 +435,7 @@ impl<'a> FileFacts<'a> {
     }
 
     /// The innermost function containing `node` (by position), or the module.
-    fn enclosing_scope(&self, node: Node) -> ScopeRef {
+    pub(super) fn enclosing_scope(&self, node: Node) -> ScopeRef {
         let end = self
             .functions
             .partition_point(|(start, ..)| *start <= node.start_byte());
@@ -413,7 +466,7 @@ impl<'a> FileFacts<'a> {
     }
 }
 
-fn named_child(node: Node) -> Option<Node> {
+pub(super) fn named_child(node: Node) -> Option<Node> {
     node.named_child(0)
 }
 
@@ -422,6 +475,7 @@ fn named_child(node: Node) -> Option<Node> {
 /// class bodies and lambdas excluded), and `add_argument(...)` calls.
 struct Structure<'t> {
     functions: Vec<Node<'t>>,
+    classes: Vec<Node<'t>>,
     assignments: HashMap<usize, Vec<Node<'t>>>,
     add_argument_calls: Vec<Node<'t>>,
 }
@@ -436,6 +490,7 @@ impl<'t> Structure<'t> {
     fn collect_entering(root: Node<'t>, with_calls: bool, descend: impl Fn(Node) -> bool) -> Self {
         let mut structure = Structure {
             functions: Vec::new(),
+            classes: Vec::new(),
             assignments: HashMap::new(),
             add_argument_calls: Vec::new(),
         };
@@ -480,7 +535,11 @@ impl<'t> Structure<'t> {
                 self.functions.push(node);
                 open.push((node.end_byte(), Some(node.id())));
             }
-            "class_definition" | "lambda" => open.push((node.end_byte(), None)),
+            "class_definition" => {
+                self.classes.push(node);
+                open.push((node.end_byte(), None));
+            }
+            "lambda" => open.push((node.end_byte(), None)),
             "assignment" | "for_statement" | "for_in_clause" => {
                 if let Some((_, Some(scope))) = open.last() {
                     self.assignments.entry(*scope).or_default().push(node);
@@ -522,10 +581,17 @@ fn is_parse_args_call(value: Node, source: &str) -> bool {
         })
 }
 
+/// A function's parameter names.
 pub(crate) fn parameter_names(function: Node, source: &str) -> HashSet<String> {
+    parameters_of(function, source).0
+}
+
+/// A function's parameter names, and the annotation text of typed ones.
+fn parameters_of(function: Node, source: &str) -> (HashSet<String>, Vec<(String, String)>) {
     let mut names = HashSet::new();
+    let mut annotations = Vec::new();
     let Some(parameters) = function.child_by_field_name("parameters") else {
-        return names;
+        return (names, annotations);
     };
     let mut cursor = parameters.walk();
     for parameter in parameters.named_children(&mut cursor) {
@@ -536,10 +602,14 @@ pub(crate) fn parameter_names(function: Node, source: &str) -> HashSet<String> {
                 .or_else(|| parameter.named_child(0)),
         };
         if let Some(node) = name_node.filter(|n| n.kind() == "identifier") {
-            names.insert(source[node.byte_range()].to_string());
+            let name = source[node.byte_range()].to_string();
+            if let Some(annotation) = parameter.child_by_field_name("type") {
+                annotations.push((name.clone(), source[annotation.byte_range()].to_string()));
+            }
+            names.insert(name);
         }
     }
-    names
+    (names, annotations)
 }
 
 /// The class whose method `function` is.
@@ -621,10 +691,10 @@ pub fn unquote(literal: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn collect_kind<'t>(node: Node<'t>, kind: &str, out: &mut Vec<Node<'t>>) {
+    pub(crate) fn collect_kind<'t>(node: Node<'t>, kind: &str, out: &mut Vec<Node<'t>>) {
         let mut cursor = node.walk();
         for child in node.children(&mut cursor) {
             if child.kind() == kind {
@@ -636,7 +706,7 @@ mod tests {
 
     use crate::syntax;
 
-    fn names() -> NameMatcher {
+    pub(crate) fn names() -> NameMatcher {
         let defaults = crate::project::Settings::default().config_names;
         NameMatcher::new(&defaults).unwrap()
     }
@@ -677,7 +747,7 @@ mod tests {
     }
 
     /// Provenance of the receiver of the first `.get` whose text starts with `receiver`.
-    fn provenance(source: &str, receiver: &str, nth: usize) -> Option<Provenance> {
+    pub(crate) fn provenance(source: &str, receiver: &str, nth: usize) -> Option<Provenance> {
         let tree = syntax::parse(source);
         let names = names();
         let facts = FileFacts::analyze(&tree, source, &names, &KindTable::new());

@@ -74,12 +74,37 @@ fn builtin(name: &str, node: Node, source: &str, settings: &Settings) -> Option<
         "FROM_EXCEPTION" => exception_name(node, source)
             .map(|e| format!(" from {e}"))
             .unwrap_or_default(),
+        "MODULE_LOGGER" => module_logger(root_of(node), source)?,
         "HELPFUL_ERROR" => {
             let root = root_of(node);
             imports::local_name_for(root, source, &settings.helpful_error_module, "HelpfulError")
                 .unwrap_or_else(|| "HelpfulError".into())
         }
         _ => return None,
+    })
+}
+
+/// The module-level logger the module logs through: the first top-level
+/// `NAME = logging.getLogger("…")` (not the root logger) or `NAME =
+/// get_logger(…)`-style factory call (a callee ending in `logger` or `Logger`).
+fn module_logger(root: Node, source: &str) -> Option<String> {
+    let mut cursor = root.walk();
+    let statements: Vec<Node> = root.named_children(&mut cursor).collect();
+    statements.into_iter().find_map(|statement| {
+        let assignment = statement
+            .named_child(0)
+            .filter(|a| statement.kind() == "expression_statement" && a.kind() == "assignment")?;
+        let target = assignment
+            .child_by_field_name("left")
+            .filter(|t| t.kind() == "identifier")?;
+        let call = assignment
+            .child_by_field_name("right")
+            .filter(|c| c.kind() == "call")?;
+        let callee = text(call.child_by_field_name("function")?, source);
+        let arguments = call.child_by_field_name("arguments")?;
+        let is_factory = callee.ends_with("logger") || callee.ends_with("Logger");
+        let is_root = callee.ends_with("getLogger") && arguments.named_child_count() == 0;
+        (is_factory && !is_root).then(|| text(target, source).to_string())
     })
 }
 

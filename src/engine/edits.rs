@@ -23,6 +23,27 @@ pub struct FileEdit {
     pub messages: Vec<String>,
 }
 
+/// Where `range` of the original text is after `edits` (sorted, disjoint,
+/// on the original): `None` when an edit straddles one of its ends.
+pub fn map_range(
+    edits: &[FileEdit],
+    range: std::ops::Range<usize>,
+) -> Option<std::ops::Range<usize>> {
+    let (mut start, mut end) = (range.start as isize, range.end as isize);
+    for edit in edits {
+        let delta = edit.after.len() as isize - (edit.end - edit.start) as isize;
+        if edit.end <= range.start {
+            start += delta;
+            end += delta;
+        } else if edit.start >= range.start && edit.end <= range.end {
+            end += delta;
+        } else if edit.start < range.end {
+            return None;
+        }
+    }
+    Some(usize::try_from(start).ok()?..usize::try_from(end).ok()?)
+}
+
 /// Keeps a non-overlapping subset: sorted by start, the outer edit wins over
 /// edits nested in or overlapping it; those are returned to retry later.
 pub fn resolve_overlaps(mut edits: Vec<Edit>) -> (Vec<Edit>, Vec<Edit>) {
@@ -229,6 +250,33 @@ pub fn apply_file_edits(original: &str, edits: &[FileEdit]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ranges_map_through_edits_inside_and_before_them() {
+        let file_edit = |start, end, after: &str| FileEdit {
+            start,
+            end,
+            after: after.into(),
+            rules: vec![0],
+            messages: Vec::new(),
+        };
+        // "x = config.get('a', {}).get('b')" with the inner get rewritten.
+        let original = "x = config.get('a', {}).get('b')";
+        let edits = [
+            file_edit(0, 0, "import y\n"),
+            file_edit(4, 23, "config['a']"),
+        ];
+        let fixed = "import y\nx = config['a'].get('b')";
+        let mapped = map_range(&edits, 4..27).unwrap();
+        assert_eq!(&fixed[mapped], "config['a'].get");
+        assert_eq!(&original[4..27], "config.get('a', {}).get");
+        assert_eq!(map_range(&edits, 0..1), Some(9..10));
+        assert_eq!(
+            map_range(&edits, 10..30),
+            None,
+            "an edit straddles the start"
+        );
+    }
 
     fn edit(start: usize, end: usize, replacement: &str) -> Edit {
         Edit {

@@ -14,6 +14,9 @@ use crate::source::{NewlineStyle, line_indent};
 pub enum Unfixable {
     /// A comment inside the match would vanish with the replaced text.
     WouldDropComment { line_offset: usize },
+    /// The fix names the module's logger (`$MODULE_LOGGER`) and the module
+    /// has none.
+    NoModuleLogger,
 }
 
 impl Unfixable {
@@ -21,6 +24,9 @@ impl Unfixable {
         match self {
             Unfixable::WouldDropComment { .. } => {
                 "not rewritten: the fix would drop a comment inside the matched code"
+            }
+            Unfixable::NoModuleLogger => {
+                "not rewritten: the module has no module-level logger (`logger = logging.getLogger(\"Name\")` or the project's logger factory) to take the root logger's place, and a logger nothing logs through would make the change do nothing; point it at the logger the program logs through"
             }
         }
     }
@@ -35,6 +41,13 @@ pub struct FixContext<'a, 't> {
 
 pub fn render_fix(template: &Template, ctx: &FixContext) -> Result<String, Unfixable> {
     check_comments_survive(template, ctx)?;
+    let names_logger = template
+        .segments
+        .iter()
+        .any(|s| matches!(s, Segment::Var(name) if name == "MODULE_LOGGER"));
+    if names_logger && ctx.bindings.get("MODULE_LOGGER").is_none() {
+        return Err(Unfixable::NoModuleLogger);
+    }
     let base_indent = line_indent(ctx.source, ctx.node.start_byte());
     let newline = match ctx.newline {
         NewlineStyle::Lf => "\n",
@@ -347,6 +360,9 @@ fn delete_list_element(node: Node, source: &str) -> std::ops::Range<usize> {
     ) {
         return lines;
     }
+    if let Some(lines) = next_comma.and_then(|comma| line_with_its_comment(node, comma, source)) {
+        return lines;
+    }
     if let Some(comma) = next_comma {
         let after = comma
             .next_sibling()
@@ -363,6 +379,21 @@ fn delete_list_element(node: Node, source: &str) -> std::ops::Range<usize> {
         Some(comma) => comma.start_byte()..node.end_byte(),
         None => node.byte_range(),
     }
+}
+
+/// The element's whole line when only a trailing comment stands on it
+/// besides the element and its comma: the comment explained the element
+/// (`validate_config=False,  # schema not ready`) and goes with it.
+fn line_with_its_comment(
+    element: Node,
+    comma: Node,
+    source: &str,
+) -> Option<std::ops::Range<usize>> {
+    let comment = comma
+        .next_sibling()
+        .filter(|c| c.kind() == "comment" && c.start_position().row == comma.end_position().row)?;
+    let lines = own_lines(element.start_byte(), comment.end_byte(), source)?;
+    (element.start_position().row == comment.start_position().row).then_some(lines)
 }
 
 /// The whole lines of `start..end` when nothing else stands on them.
@@ -445,6 +476,21 @@ mod deletion_tests {
         assert_eq!(
             delete_first("f(\n    a,\n    k=1,\n)\n", "keyword_argument"),
             "f(\n    a,\n)\n"
+        );
+    }
+
+    #[test]
+    fn a_comment_explaining_a_deleted_element_goes_with_it() {
+        assert_eq!(
+            delete_first(
+                "f(\n    a,\n    k=False,  # not ready yet\n    b,\n)\n",
+                "keyword_argument"
+            ),
+            "f(\n    a,\n    b,\n)\n"
+        );
+        assert_eq!(
+            delete_first("f(a, k=1,  # about a and k\n  b)\n", "keyword_argument"),
+            "f(a, # about a and k\n  b)\n"
         );
     }
 

@@ -7,6 +7,7 @@ pub mod edits;
 pub mod fix;
 pub mod prefilter;
 pub mod scan;
+pub mod suppress;
 pub mod template;
 
 use std::collections::BTreeSet;
@@ -15,7 +16,7 @@ use tree_sitter::Tree;
 
 pub use edits::{Edit, FileEdit};
 use fix::{FixContext, render_fix};
-pub use scan::{FileContext, Hit, RuleIndex};
+pub use scan::{BlockedGroup, FileContext, Hit, RuleIndex};
 
 use crate::analysis::imports::{self, ImportChange};
 use crate::pattern::Bindings;
@@ -39,6 +40,37 @@ pub struct Finding {
     pub to: Position,
     pub message: String,
     pub reason: Option<String>,
+    /// What the message was rendered from, so that it can be rendered again
+    /// from the fixed text (see [`Finding::render_after_fixes`]).
+    pub captures: Vec<(String, CaptureText)>,
+}
+
+/// A captured name: code in the original text, or derived text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CaptureText {
+    Span(std::ops::Range<usize>),
+    Text(String),
+}
+
+impl Finding {
+    /// The message rendered from the text after this file's fixes: a
+    /// suggestion such as ``make it required (`$X[$K]`)`` must quote the
+    /// code as it will be (`config["global"]`), not as it was
+    /// (`config.get("global", {})`). Code an edit only partly covers keeps
+    /// its original text.
+    fn render_after_fixes(&mut self, rule: &Rule, original: &str, edits: &[FileEdit], fixed: &str) {
+        self.message = rule.message.render(|name| {
+            let text = match self.captures.iter().find(|(n, _)| n == name) {
+                Some((_, CaptureText::Span(range))) => edits::map_range(edits, range.clone())
+                    .and_then(|mapped| fixed.get(mapped))
+                    .or_else(|| original.get(range.clone()))
+                    .unwrap_or_default(),
+                Some((_, CaptureText::Text(text))) => text.as_str(),
+                None => "",
+            };
+            text.split_whitespace().collect::<Vec<_>>().join(" ")
+        });
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,6 +92,10 @@ pub struct Rewrite {
     pub new_text: Option<String>,
     pub findings: Vec<Finding>,
     pub warnings: Vec<FileWarning>,
+    /// Groups whose blocking rule matched in this file.
+    pub blocked_groups: BTreeSet<String>,
+    /// Groups with a fix that matched in this file (applied or not).
+    pub fixed_groups: BTreeSet<String>,
 }
 
 /// Renders a rule message with captured text (whitespace runs folded).
@@ -103,6 +139,10 @@ pub fn rewrite(
         return result;
     }
     let (current, tree) = job.manage_imports(&mut result, current, tree);
+    for finding in &mut result.findings {
+        let rule = index.rules[finding.rule];
+        finding.render_after_fixes(rule, text, &result.edits, &current);
+    }
     // Edits never touch code inside an existing error, so any new error
     // node means a fix broke the file.
     if syntax::error_count(&tree) > original_errors {
@@ -163,9 +203,19 @@ impl FileJob<'_> {
         let mut tree = first_tree;
         let mut blocked = BTreeSet::new();
         for pass in 0..=MAX_PASSES {
-            let hits = self.index.scan(&tree, &current, self.context);
+            let mut hits = self.index.scan(&tree, &current, self.context);
+            if let Some(suppressions) = suppress::Suppressions::of(&current) {
+                hits.retain(|hit| !self.suppressed(hit, &suppressions));
+            }
             if pass == 0 {
                 blocked = blocked_groups(self.index, &hits);
+                result.blocked_groups = blocked.iter().map(|g| g.to_string()).collect();
+                result.fixed_groups = hits
+                    .iter()
+                    .map(|hit| self.index.rules[hit.rule])
+                    .filter(|rule| rule.fix.is_some())
+                    .filter_map(|rule| rule.group.clone())
+                    .collect();
             }
             let around = Surroundings {
                 newline: self.newline,
@@ -191,6 +241,14 @@ impl FileJob<'_> {
             tree = syntax::parse(&current);
         }
         (current, tree)
+    }
+
+    /// Whether a suppression comment on the first or last line of the match
+    /// names its rule.
+    fn suppressed(&self, hit: &Hit, suppressions: &suppress::Suppressions) -> bool {
+        let rule = &self.index.rules[hit.rule].id;
+        let (first, last) = (hit.node.start_position().row, hit.node.end_position().row);
+        suppressions.covers(first + 1, rule) || suppressions.covers(last + 1, rule)
     }
 
     /// Applies edits to `current` (overlaps resolved, outer first) and folds
@@ -359,12 +417,27 @@ fn collect_edits(
                         to: Position::of_point(source, end.row, end.column, range.end),
                         message,
                         reason,
+                        captures: capture_texts(&bindings),
                     });
                 }
             }
         }
     }
     out
+}
+
+fn capture_texts(bindings: &Bindings) -> Vec<(String, CaptureText)> {
+    bindings
+        .iter()
+        .map(|(name, captured)| {
+            let text = match (captured, captured.byte_range()) {
+                (crate::pattern::Captured::Text(text), _) => CaptureText::Text(text.clone()),
+                (_, Some(range)) => CaptureText::Span(range),
+                (_, None) => CaptureText::Text(String::new()),
+            };
+            (name.to_string(), text)
+        })
+        .collect()
 }
 
 /// What one match turns into.
@@ -387,6 +460,21 @@ fn fix_hit(
     let Some(template) = &rule.fix else {
         return HitOutcome::Report(None);
     };
+    if around.context.test_code {
+        return HitOutcome::Report(Some(
+            "not rewritten: test code gets findings, not rewrites (set `rewrite-tests = true` in the project settings to rewrite it)".into(),
+        ));
+    }
+    let elsewhere = rule.group.as_deref().and_then(|group| {
+        let context = around.context;
+        context.blocked_elsewhere.iter().find(|b| b.group == group)
+    });
+    if let Some(blocked) = elsewhere {
+        return HitOutcome::Report(Some(format!(
+            "not rewritten: `{}` code in {} has a shape txo-codemod cannot rewrite safely, and the group changes in every file or in none",
+            blocked.group, blocked.file
+        )));
+    }
     if let Some(group) = rule.group.as_deref().filter(|g| around.blocked.contains(g)) {
         return HitOutcome::Report(Some(format!(
             "not rewritten: other `{group}` code in this file has a shape txo-codemod cannot rewrite safely"
@@ -441,6 +529,10 @@ mod tests {
             config_names: &names,
             settings: &settings,
             schema: None,
+            get_methods: &[],
+            untyped_config: std::cell::Cell::new(false),
+            test_code: false,
+            blocked_elsewhere: &[],
         };
         rewrite(
             &index,

@@ -270,9 +270,12 @@ fn provenance_groups(rule: &Rule) -> Vec<Vec<Token>> {
 fn needs_config(rule: &Rule) -> bool {
     rule.constraints.iter().any(|c| {
         !c.provenance.is_empty()
-            && c.provenance
-                .iter()
-                .all(|p| matches!(p, Provenance::Config | Provenance::DefaultedConfig))
+            && c.provenance.iter().all(|p| {
+                matches!(
+                    p,
+                    Provenance::Config | Provenance::DefaultedConfig | Provenance::UntypedConfig
+                )
+            })
     })
 }
 

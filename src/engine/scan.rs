@@ -3,12 +3,13 @@
 //! combined query. Each candidate is then filtered by its rule's capture
 //! constraints and relational filters.
 
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell};
 
 use streaming_iterator::StreamingIterator;
 use tree_sitter::{Node, Query, QueryCursor, Tree};
 
-use crate::analysis::{FileFacts, NameMatcher};
+use crate::analysis::mapping::{self, GetMethod, Shape};
+use crate::analysis::{FileFacts, NameMatcher, Provenance};
 use crate::pattern::{Bindings, Captured, Matcher};
 use crate::rules::{
     CaptureConstraint, RelationFilter, RelationKind, RelationTarget, Rule, RuleMatcher,
@@ -126,6 +127,26 @@ pub struct FileContext<'a> {
     pub settings: &'a crate::project::Settings,
     /// The project's configuration schema, for `schema-default` constraints.
     pub schema: Option<&'a crate::config_audit::schema::Schema>,
+    /// The `get` methods of the project's classes (from the whole run; the
+    /// file's own are found by the scan itself).
+    pub get_methods: &'a [GetMethod],
+    /// Set when a rule took configuration of unknown type for a mapping: such
+    /// a file is decided again once the project's `get` methods are known.
+    pub untyped_config: Cell<bool>,
+    /// The file is test code that the project does not rewrite: its fixes
+    /// are reported instead.
+    pub test_code: bool,
+    /// Groups withheld because code elsewhere in the project blocks them:
+    /// a group changes in every file or in none.
+    pub blocked_elsewhere: &'a [BlockedGroup],
+}
+
+/// A rule group withheld in the whole project, and the first file whose
+/// code blocks it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlockedGroup {
+    pub group: String,
+    pub file: String,
 }
 
 /// Per-file state of one scan: the matcher and, computed only when a rule
@@ -136,6 +157,8 @@ struct ScanState<'s, 'a> {
     context: &'s FileContext<'a>,
     facts: OnceCell<FileFacts<'s>>,
     exits: OnceCell<crate::analysis::exits::ModuleExits>,
+    /// Why a config receiver of unknown type may not be a mapping, if anything does.
+    doubt: OnceCell<Option<String>>,
 }
 
 impl<'s> ScanState<'s, '_> {
@@ -143,6 +166,50 @@ impl<'s> ScanState<'s, '_> {
         self.exits.get_or_init(|| {
             crate::analysis::exits::ModuleExits::new(self.tree.root_node(), self.matcher.source)
         })
+    }
+
+    /// The provenance of `node`, where configuration nothing shows to be a
+    /// mapping becomes [`Provenance::UntypedConfig`] when a `get` of another
+    /// kind is in reach (its reason bound as `$NOT_A_DICT`).
+    fn provenance_of<'t>(&self, node: Node<'t>, bindings: &mut Bindings<'t>) -> Option<Provenance> {
+        let found = self.facts().provenance_of(node)?;
+        if found != Provenance::Config || self.facts().shape_of(node) != Shape::Unknown {
+            return Some(found);
+        }
+        self.context.untyped_config.set(true);
+        match self.doubt() {
+            Some(doubt) => {
+                bindings.insert("NOT_A_DICT", Captured::Text(doubt.clone()));
+                Some(Provenance::UntypedConfig)
+            }
+            None => Some(found),
+        }
+    }
+
+    fn doubt(&self) -> Option<&String> {
+        self.doubt
+            .get_or_init(|| {
+                let source = self.matcher.source;
+                let mut methods = mapping::get_methods_in(source, "this file");
+                methods.extend(self.context.get_methods.iter().cloned());
+                if !methods.is_empty() {
+                    let shown: Vec<String> = methods
+                        .iter()
+                        .take(3)
+                        .map(|m| format!("`{}.get` at {}", m.class, m.at))
+                        .collect();
+                    let more = methods.len().saturating_sub(3);
+                    let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+                    return Some(format!(
+                        "the project defines `get` methods that are not a dict's ({}{more})",
+                        shown.join(", ")
+                    ));
+                }
+                mapping::uses_configparser(source).then(|| {
+                    "this file uses configparser, whose `get(section, option)` reads an option, not a key".to_string()
+                })
+            })
+            .as_ref()
     }
 
     fn facts(&self) -> &FileFacts<'s> {
@@ -218,6 +285,7 @@ impl<'r> RuleIndex<'r> {
             context,
             facts: OnceCell::new(),
             exits: OnceCell::new(),
+            doubt: OnceCell::new(),
         };
         let mut hits = Vec::new();
         let mut queries = QueryCursor::new();
@@ -428,8 +496,7 @@ fn constraint_holds(
     let provenance_ok = constraint.provenance.is_empty()
         || (nodes.len() == 1
             && state
-                .facts()
-                .provenance_of(nodes[0])
+                .provenance_of(nodes[0], bindings)
                 .is_some_and(|p| constraint.provenance.contains(&p)));
     let flag_ok = !constraint.declared_flag
         || (nodes.len() == 1
@@ -686,6 +753,10 @@ mod tests {
             config_names: &NameMatcher::new(&[]).unwrap(),
             settings: &Settings::default(),
             schema: None,
+            get_methods: &[],
+            untyped_config: std::cell::Cell::new(false),
+            test_code: false,
+            blocked_elsewhere: &[],
         };
         index
             .scan(&tree, source, &context)

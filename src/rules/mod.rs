@@ -134,6 +134,8 @@ pub const BUILTIN_NAMES: &[&str] = &[
     "FROM_EXCEPTION",
     "HELPFUL_ERROR",
     "HAZARD",
+    "NOT_A_DICT",
+    "MODULE_LOGGER",
 ];
 
 /// `how-to-fix` → `HOW_TO_FIX`: how an option is named in templates.

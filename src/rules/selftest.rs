@@ -52,6 +52,10 @@ fn run_alone(rule: &Rule, code: &str, path: Option<&str>) -> Result<SnippetRun, 
         config_names: &names,
         settings: &settings,
         schema: schema.as_ref(),
+        get_methods: &[],
+        untyped_config: std::cell::Cell::new(false),
+        test_code: false,
+        blocked_elsewhere: &[],
     };
     let rewrite = engine::rewrite(&index, code, tree, NewlineStyle::detect(code), &context);
     let hits = rewrite.findings.len() + rewrite.edits.len();

@@ -159,6 +159,7 @@ fn fold_into(report: &mut FileReport, changes: FileChanges, source: Option<Sourc
             to: refusal.to,
             message: refusal.message,
             reason: Some(refusal.reason),
+            captures: Vec::new(),
         }));
     processed.findings.sort_by_key(|f| (f.start, f.rule));
     if changes.edits.is_empty() {

@@ -18,6 +18,14 @@ use tempfile::TempDir;
 /// The bundled TXO v2.1-style sample project.
 pub const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/txo-v21-sample");
 
+/// Fixture projects written for the tests (`tests/fixtures/`).
+pub const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+
+/// The bytes of `tests/fixtures/RELATIVE`, as committed.
+pub fn read_fixture(relative: &str) -> Vec<u8> {
+    fs::read(Path::new(FIXTURES).join(relative)).unwrap_or_else(|e| panic!("read {relative}: {e}"))
+}
+
 /// A throw-away project directory.
 pub struct Project {
     dir: TempDir,
@@ -52,6 +60,15 @@ impl Project {
     pub fn sample_repo() -> Self {
         let project = Self::sample();
         commit_all(project.root());
+        project
+    }
+
+    /// A copy of `tests/fixtures/NAME`.
+    pub fn fixture(name: &str) -> Self {
+        let project = Project {
+            dir: tempfile::tempdir().expect("create a temporary directory"),
+        };
+        copy_dir(&Path::new(FIXTURES).join(name), project.root());
         project
     }
 
