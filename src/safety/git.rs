@@ -138,6 +138,27 @@ impl Repo {
         .map(|out| String::from_utf8_lossy(&out).trim().to_string())
     }
 
+    /// Keeps `blobs` reachable from `refname` (a tree holding them), so that
+    /// `git gc` never prunes the saved pre-phase bytes.
+    pub fn keep_blobs(&self, refname: &str, blobs: &[String]) -> Result<(), GitError> {
+        let listing: String = blobs
+            .iter()
+            .enumerate()
+            .map(|(index, id)| format!("100644 blob {id}\t{index}\n"))
+            .collect();
+        let tree = run(&self.root, &["mktree"], Some(listing.as_bytes()))?;
+        let tree = String::from_utf8_lossy(&tree).trim().to_string();
+        self.git(&["update-ref", refname, &tree]).map(|_| ())
+    }
+
+    /// Removes a ref made by `keep_blobs`; a missing ref is not an error.
+    pub fn drop_ref(&self, refname: &str) -> Result<(), GitError> {
+        if self.git(&["rev-parse", "--verify", "-q", refname]).is_err() {
+            return Ok(());
+        }
+        self.git(&["update-ref", "-d", refname]).map(|_| ())
+    }
+
     pub fn read_blob(&self, id: &str) -> Result<Vec<u8>, GitError> {
         run(&self.root, &["cat-file", "blob", id], None)
     }

@@ -1,0 +1,226 @@
+//! The undo promise in every case (issue 19), with real git repositories and
+//! real processes: saved bytes survive `git gc`, SHA-256 repositories,
+//! `rollback --to` restores uncommitted work, ledger paths never lead out of
+//! the repository, one transaction at a time, and summaries that never claim
+//! more than happened.
+
+mod common;
+
+use std::io::Write;
+
+use common::{Project, run_tool};
+use serde_json::Value;
+
+const LIBRARY: &str = "def load(config):\n    return config.get(\"a\", 1)\n";
+const LIBRARY_AFTER: &str = "def load(config):\n    return config[\"a\"]\n";
+const OTHER: &str = "def other(cfg):\n    return cfg.get(\"b\", 2)\n";
+const DIRTY: &str = "def load(config):\n    return config.get(\"a\", 1)\n# uncommitted work\n";
+
+fn git(project: &Project, args: &str) -> String {
+    let args: Vec<&str> = args.split_whitespace().collect();
+    let (ok, output) = run_tool(project.root(), "git", &args);
+    assert!(ok, "git {args:?} failed: {output}");
+    output
+}
+
+/// A committed repository with two library files; `init` adds options to
+/// `git init` (e.g. the object format).
+fn repo_with(init: &str) -> Project {
+    let project = Project::new();
+    project.write("utils/loader.py", LIBRARY);
+    project.write("utils/other.py", OTHER);
+    git(&project, &format!("init -q {init}"));
+    git(&project, "config user.email dev@example.com");
+    git(&project, "config user.name Dev");
+    git(&project, "add -A");
+    git(&project, "commit -q -m v2.1");
+    project
+}
+
+fn repo() -> Project {
+    repo_with("")
+}
+
+fn ledger(project: &Project) -> Value {
+    serde_json::from_str(&project.read_text(".txo-codemod/ledger.json")).expect("ledger is JSON")
+}
+
+fn set_ledger(project: &Project, ledger: &Value) {
+    project.write(
+        ".txo-codemod/ledger.json",
+        serde_json::to_string_pretty(ledger).unwrap(),
+    );
+}
+
+#[test]
+fn saved_bytes_survive_git_gc_until_the_phase_is_rolled_back() {
+    let project = repo();
+    project.write("utils/loader.py", DIRTY);
+    project
+        .run("apply --phase 1 --allow-dirty .")
+        .expect_code(0);
+    assert!(git(&project, "for-each-ref").contains("refs/txo-codemod/backup/phase-1"));
+    git(&project, "gc -q --prune=now");
+    let run = project.run("rollback --phase 1 .").expect_code(0);
+    assert!(run.stderr.contains("2 files restored"), "{}", run.stderr);
+    assert_eq!(project.read_text("utils/loader.py"), DIRTY);
+    assert_eq!(project.read_text("utils/other.py"), OTHER);
+    assert!(
+        !git(&project, "for-each-ref").contains("refs/txo-codemod/"),
+        "the backup ref goes with the phase"
+    );
+}
+
+#[test]
+fn sha256_repositories_roll_back() {
+    let project = repo_with("--object-format=sha256");
+    project.write("utils/loader.py", DIRTY);
+    project
+        .run("apply --phase 1 --allow-dirty .")
+        .expect_code(0);
+    let backup = ledger(&project)["entries"][0]["files"][0]["backup"].clone();
+    assert_eq!(backup.as_str().map(str::len), Some(64), "{backup}");
+    project.run("rollback --phase 1 .").expect_code(0);
+    assert_eq!(project.read_text("utils/loader.py"), DIRTY);
+    assert_eq!(project.read_text("utils/other.py"), OTHER);
+}
+
+#[test]
+fn rollback_to_a_tag_restores_the_saved_bytes_not_the_commit() {
+    let project = repo();
+    project.write("utils/loader.py", DIRTY);
+    project
+        .run("apply --phase 1 --allow-dirty .")
+        .expect_code(0);
+    project
+        .run("rollback --to txo-codemod/pre-phase-1 .")
+        .expect_code(0);
+    assert_eq!(project.read_text("utils/loader.py"), DIRTY);
+    assert_eq!(project.read_text("utils/other.py"), OTHER);
+}
+
+#[test]
+fn ledger_paths_outside_the_repository_are_refused() {
+    for bad in [
+        "../escaped.py",
+        "/tmp/txo-codemod-escaped.py",
+        "utils/../../x.py",
+    ] {
+        let project = repo();
+        project.run("apply --phase 1 .").expect_code(0);
+        let mut edited = ledger(&project);
+        edited["entries"][0]["files"][0]["path"] = Value::from(bad);
+        set_ledger(&project, &edited);
+        let run = project.run("rollback --phase 1 --force .").expect_code(2);
+        assert!(
+            run.stderr
+                .contains("not a relative path inside the repository"),
+            "{bad}: {}",
+            run.stderr
+        );
+        let outside = project.root().parent().unwrap().join("escaped.py");
+        assert!(!outside.exists(), "{bad} was written");
+        assert!(!std::path::Path::new("/tmp/txo-codemod-escaped.py").exists());
+        assert_eq!(
+            project.read_text("utils/other.py"),
+            OTHER.replace(".get(\"b\", 2)", "[\"b\"]"),
+            "nothing was rolled back"
+        );
+    }
+}
+
+#[test]
+fn a_run_holding_the_lock_makes_another_wait_then_refuse() {
+    let project = repo();
+    std::fs::create_dir_all(project.path(".txo-codemod")).unwrap();
+    let mut lock = std::fs::File::create(project.path(".txo-codemod/lock")).unwrap();
+    lock.lock().unwrap();
+    writeln!(lock, "4242").unwrap();
+    let run = project.run("apply --phase 1 .").expect_code(2);
+    assert!(
+        run.stderr
+            .contains("another txo-codemod run holds the lock (pid 4242)"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(project.read_text("utils/loader.py"), LIBRARY);
+    project.run("rollback --phase 1 .").expect_code(2);
+    drop(lock);
+    project.run("apply --phase 1 .").expect_code(0);
+}
+
+#[test]
+fn concurrent_applies_keep_every_ledger_entry() {
+    let project = repo();
+    let binary = assert_cmd::cargo::cargo_bin("txo-codemod");
+    let spawn = || {
+        std::process::Command::new(&binary)
+            .args(["apply", "--phase", "1", "."])
+            .current_dir(project.root())
+            .output()
+            .unwrap()
+    };
+    let (first, second) = std::thread::scope(|s| {
+        let a = s.spawn(spawn);
+        let b = s.spawn(spawn);
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    let mut codes = [first.status.code(), second.status.code()];
+    codes.sort();
+    assert_eq!(codes, [Some(0), Some(2)], "one applies, the other refuses");
+    let entries = ledger(&project)["entries"].as_array().unwrap().len();
+    assert_eq!(entries, 1);
+    assert_eq!(project.read_text("utils/loader.py"), LIBRARY_AFTER);
+    project.run("rollback --phase 1 .").expect_code(0);
+    assert_eq!(project.read_text("utils/loader.py"), LIBRARY);
+}
+
+#[test]
+fn a_rollback_that_fails_in_part_says_so() {
+    let project = repo();
+    project.run("apply --phase 1 .").expect_code(0);
+    let mut edited = ledger(&project);
+    // The saved copy of utils/other.py is gone.
+    edited["entries"][0]["files"][1]["backup"] = Value::from("0".repeat(40));
+    set_ledger(&project, &edited);
+    let run = project.run("rollback --phase 1 .").expect_code(2);
+    assert!(
+        run.stderr
+            .contains("rolled back phase 1 only in part: 1 of 2 files restored; 1 failed"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("failed: utils/other.py"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(project.read_text("utils/loader.py"), LIBRARY);
+    assert_eq!(ledger(&project)["entries"][0]["state"], "applied");
+}
+
+#[test]
+fn hand_edits_block_the_whole_rollback_and_json_tells_it() {
+    let project = repo();
+    project.run("apply --phase 1 .").expect_code(0);
+    project.write("utils/other.py", "# rewritten by hand\n");
+    let run = project.run("rollback --phase 1 --json .").expect_code(1);
+    let summary: Value = serde_json::from_str(&run.stdout).expect("JSON on stdout");
+    assert_eq!(summary[0]["status"], "nothing-rolled-back");
+    assert_eq!(summary[0]["conflicts"][0], "utils/other.py");
+    assert_eq!(summary[0]["restored"].as_array().unwrap().len(), 0);
+    assert_eq!(project.read_text("utils/loader.py"), LIBRARY_AFTER);
+    let text = project.run("rollback --phase 1 .").expect_code(1);
+    assert!(
+        text.stderr.contains("nothing was rolled back"),
+        "{}",
+        text.stderr
+    );
+    let forced = project
+        .run("rollback --phase 1 --force --json .")
+        .expect_code(0);
+    let summary: Value = serde_json::from_str(&forced.stdout).expect("JSON on stdout");
+    assert_eq!(summary[0]["status"], "rolled-back");
+    assert_eq!(summary[0]["restored"].as_array().unwrap().len(), 2);
+    assert_eq!(project.read_text("utils/other.py"), OTHER);
+}
