@@ -13,6 +13,7 @@ use tree_sitter::Node;
 
 use crate::analysis::metrics;
 use crate::analysis::{FileFacts, NameMatcher};
+use crate::limits;
 use crate::project::{CanonicalDirs, FileScope, Project};
 use crate::rules::Severity;
 use crate::run::RunError;
@@ -87,6 +88,18 @@ pub struct AuditFinding {
 pub struct FileAudit {
     pub file: String,
     pub findings: Vec<AuditFinding>,
+    /// Why the file was not audited, if it was not.
+    #[serde(skip)]
+    pub not_audited: Option<NotAudited>,
+}
+
+/// A library file the audit could not look at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotAudited {
+    /// It could not be read: an error, like `diff`'s.
+    Unreadable(String),
+    /// Not UTF-8, or over a size or nesting limit: skipped with a warning.
+    Skipped(String),
 }
 
 pub struct AuditOptions {
@@ -101,6 +114,7 @@ pub fn audit(options: &AuditOptions) -> Result<Vec<FileAudit>, RunError> {
     let plan = AuditPlan::new(&files)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.threads)
+        .stack_size(crate::limits::WORKER_STACK_SIZE)
         .build()
         .map_err(|e| RunError::Threads(e.to_string()))?;
     let audits: Vec<Option<FileAudit>> = pool.install(|| {
@@ -109,17 +123,8 @@ pub fn audit(options: &AuditOptions) -> Result<Vec<FileAudit>, RunError> {
             .enumerate()
             // One parser per worker: its buffers are reused from file to file.
             .map_init(syntax::new_parser, |parser, (index, file)| {
-                plan.is_library(index).then(|| {
-                    // An unreadable or non-UTF-8 file has nothing to audit;
-                    // `diff` reports it.
-                    match std::fs::read(file).map(SourceText::decode) {
-                        Ok(Ok(source)) => {
-                            let tree = syntax::parse_with(parser, &source.text);
-                            plan.audit_parsed(index, file, Some((&source.text, &tree)))
-                        }
-                        _ => plan.audit_parsed(index, file, None),
-                    }
-                })
+                plan.is_library(index)
+                    .then(|| plan.read_and_audit(parser, index, file))
             })
             .collect()
     });
@@ -151,6 +156,37 @@ impl AuditPlan {
         self.projects[*project].library.contains(relative)
     }
 
+    /// Reads, parses (within the limits) and audits the file at `index`.
+    fn read_and_audit(
+        &self,
+        parser: &mut tree_sitter::Parser,
+        index: usize,
+        path: &Path,
+    ) -> FileAudit {
+        let max_size = self.projects[self.assigned[index].0]
+            .project
+            .settings
+            .max_file_size;
+        let parsed = match std::fs::read(path) {
+            Err(error) => Err(NotAudited::Unreadable(error.to_string())),
+            Ok(bytes) => SourceText::decode(bytes)
+                .map_err(|e| format!("not valid UTF-8 (line {})", e.line))
+                .and_then(|source| {
+                    limits::check_text(source.text.as_bytes(), max_size)?;
+                    let tree = limits::parse_within(parser, &source.text)?;
+                    Ok((source, tree))
+                })
+                .map_err(NotAudited::Skipped),
+        };
+        match parsed {
+            Ok((source, tree)) => self.audit_parsed(index, path, Some((&source.text, &tree))),
+            Err(reason) => FileAudit {
+                not_audited: Some(reason),
+                ..self.audit_parsed(index, path, None)
+            },
+        }
+    }
+
     /// The audit of the file at `index`, given its text and tree; `None`
     /// when it could not be read or decoded (nothing to audit).
     pub fn audit_parsed(
@@ -172,6 +208,7 @@ impl AuditPlan {
             None => FileAudit {
                 file,
                 findings: Vec::new(),
+                not_audited: None,
             },
         }
     }
@@ -297,7 +334,11 @@ fn audit_tree(
     let mut findings = collector.findings;
     apply_suppressions(&file, text, &mut findings);
     findings.sort_by_key(|f| (f.line, f.column, f.rule));
-    FileAudit { file, findings }
+    FileAudit {
+        file,
+        findings,
+        not_audited: None,
+    }
 }
 
 /// Messages quote the offending code up to this many characters.

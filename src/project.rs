@@ -27,6 +27,8 @@ pub struct Settings {
     /// Per rule id: option name → text, overriding the rule's defaults.
     pub rule_options:
         std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
+    /// Larger files are skipped with a warning (bytes).
+    pub max_file_size: u64,
 }
 
 impl Default for Settings {
@@ -48,6 +50,7 @@ impl Default for Settings {
             enable_rules: Vec::new(),
             disable_rules: Vec::new(),
             rule_options: std::collections::BTreeMap::new(),
+            max_file_size: crate::limits::DEFAULT_MAX_FILE_SIZE,
         }
     }
 }
