@@ -114,3 +114,25 @@ fn check_fails_on_a_file_it_cannot_read() {
         check.stderr
     );
 }
+
+#[test]
+fn a_long_chain_of_lookups_is_rewritten_pass_by_pass_with_short_messages() {
+    let chain = ".get(\"a\", {})".repeat(400);
+    let project = project_with(
+        "chain.py",
+        &format!("def f(config):\n    return config{chain}\n"),
+    );
+    let run = project.run("diff --phase 1 --json .").expect_code(1);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON report");
+    let edits = report["edits"].as_array().expect("edits");
+    let chained: Vec<&serde_json::Value> = edits
+        .iter()
+        .filter(|e| e["file"] == "utils/chain.py")
+        .collect();
+    assert!(!chained.is_empty(), "{}", run.stdout);
+    for edit in chained {
+        let message = edit["message"].as_str().unwrap();
+        assert!(message.chars().count() < 600, "{message}");
+        assert!(message.contains('…'), "{message}");
+    }
+}

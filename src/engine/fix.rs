@@ -155,6 +155,10 @@ fn check_comments_survive(template: &Template, ctx: &FixContext) -> Result<(), U
             Segment::Literal(_) => None,
         })
         .collect();
+    // Without a `#` in the matched text there is no comment to walk to.
+    if memchr::memchr(b'#', &ctx.source.as_bytes()[ctx.node.byte_range()]).is_none() {
+        return Ok(());
+    }
     let mut stack = vec![ctx.node];
     while let Some(node) = stack.pop() {
         if node.kind() == "comment"
@@ -377,6 +381,15 @@ fn own_lines(start: usize, end: usize, source: &str) -> Option<std::ops::Range<u
 /// Before Python 3.12 an f-string's replacement field cannot contain the
 /// f-string's own quote; returns the quote if `replacement` would.
 pub fn fstring_quote_conflict(node: Node, source: &str, replacement: &str) -> Option<String> {
+    let original = &source[node.byte_range()];
+    // Only a quote the fix adds can conflict; checked first because each
+    // `parent()` costs the node's depth (nested matches made this cubic).
+    if !['"', '\'']
+        .iter()
+        .any(|q| replacement.contains(*q) && !original.contains(*q))
+    {
+        return None;
+    }
     let mut current = node.parent();
     while let Some(ancestor) = current {
         if ancestor.kind() == "interpolation" {
@@ -385,7 +398,6 @@ pub fn fstring_quote_conflict(node: Node, source: &str, replacement: &str) -> Op
             let quote =
                 source[start.byte_range()].trim_start_matches(|c: char| c.is_ascii_alphabetic());
             let quote_char = &quote[..1];
-            let original = &source[node.byte_range()];
             return (replacement.contains(quote_char) && !original.contains(quote_char))
                 .then(|| quote.to_string());
         }

@@ -62,16 +62,25 @@ pub struct Rewrite {
     pub warnings: Vec<FileWarning>,
 }
 
+/// Captured text longer than this is cut in messages (with `…`), so that
+/// nested matches (a chain of lookups) cost no more than linear time.
+const MESSAGE_CAPTURE_CHARS: usize = 200;
+
 /// Renders a rule message with captured text (whitespace runs folded).
 pub fn render_message(rule: &Rule, bindings: &Bindings, source: &str) -> String {
     rule.message.render(|name| {
         bindings
             .get(name)
             .map(|c| {
-                c.text(source)
-                    .split_whitespace()
-                    .collect::<Vec<_>>()
-                    .join(" ")
+                let text = c.text(source);
+                let cut = text.char_indices().nth(MESSAGE_CAPTURE_CHARS);
+                let head = cut.map_or(text.as_ref(), |(at, _)| &text[..at]);
+                let folded = head.split_whitespace().collect::<Vec<_>>().join(" ");
+                if cut.is_some() {
+                    folded + "…"
+                } else {
+                    folded
+                }
             })
             .unwrap_or_default()
     })
