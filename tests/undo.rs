@@ -130,6 +130,33 @@ fn ledger_paths_outside_the_repository_are_refused() {
 }
 
 #[test]
+fn a_backslash_in_a_name_is_part_of_the_name() {
+    let project = repo();
+    project.write("utils/back\\slash.py", LIBRARY);
+    project.write("utils/back/slash.py", OTHER);
+    git(&project, "add -A");
+    git(&project, "commit -q -m more");
+    project.run("apply --phase 1 .").expect_code(0);
+    let recorded: Vec<String> = ledger(&project)["entries"][0]["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        recorded.contains(&"utils/back\\slash.py".to_string()),
+        "{recorded:?}"
+    );
+    assert!(
+        recorded.contains(&"utils/back/slash.py".to_string()),
+        "{recorded:?}"
+    );
+    project.run("rollback --phase 1 .").expect_code(0);
+    assert_eq!(project.read_text("utils/back\\slash.py"), LIBRARY);
+    assert_eq!(project.read_text("utils/back/slash.py"), OTHER);
+}
+
+#[test]
 fn a_run_holding_the_lock_makes_another_wait_then_refuse() {
     let project = repo();
     std::fs::create_dir_all(project.path(".txo-codemod")).unwrap();

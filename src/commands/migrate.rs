@@ -97,7 +97,7 @@ fn present_diff(args: &MigrateArgs, rules: &[&Rule], result: &RunResult) -> Exit
                 let _ = write!(
                     stdout,
                     "{}",
-                    diff::unified(&file.display, &source.text, new_text, color)
+                    diff::file_diff(&file.display, source, new_text, color)
                 );
             }
         }

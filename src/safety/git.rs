@@ -87,16 +87,21 @@ impl Repo {
         if paths.is_empty() {
             return Ok(Vec::new());
         }
-        let mut args = vec!["status", "--porcelain", "--untracked-files=all", "--"];
+        let mut args = vec!["status", "--porcelain", "-z", "--untracked-files=all", "--"];
         args.extend(paths.iter().map(String::as_str));
-        // Porcelain lines are `XY path`; the leading status column may be a space.
+        // With -z, entries are `XY path` ended by NUL, names unquoted; a
+        // rename is followed by its old name, which is not a dirty file here.
         let output = run(&self.root, &args, None)?;
         let text = String::from_utf8_lossy(&output);
-        Ok(text
-            .lines()
-            .filter_map(|l| l.get(3..))
-            .map(|p| p.trim_matches('"').to_string())
-            .collect())
+        let mut dirty = Vec::new();
+        let mut entries = text.split('\0').filter(|e| !e.is_empty());
+        while let Some(entry) = entries.next() {
+            if entry.get(..2).is_some_and(|xy| xy.contains(['R', 'C'])) {
+                entries.next();
+            }
+            dirty.extend(entry.get(3..).map(str::to_string));
+        }
+        Ok(dirty)
     }
 
     /// The commit HEAD points at, if there is one.
@@ -220,5 +225,8 @@ mod tests {
         std::fs::write(dir.path().join("a.py"), "x = 2\n").unwrap();
         assert_eq!(repo.dirty(&["a.py".into()]).unwrap(), ["a.py"]);
         assert_eq!(repo.read_at("pre", "a.py").unwrap(), b"x = 1\r\n");
+        let odd = "tab\tand \"quote\" ü.py";
+        std::fs::write(dir.path().join(odd), "x\n").unwrap();
+        assert_eq!(repo.dirty(&[odd.to_string()]).unwrap(), [odd]);
     }
 }
