@@ -105,43 +105,63 @@ fn captured_text(ctx: &FixContext, name: &str, target_indent: &str) -> String {
         return text.to_string();
     };
     let original_indent = line_indent(ctx.source, range.start);
-    if !text.contains('\n') || original_indent == target_indent || spans_multiline_string(captured)
-    {
+    if !text.contains('\n') || original_indent == target_indent {
         return text.to_string();
     }
-    reindent(text, original_indent, target_indent)
+    let strings = multiline_strings(captured);
+    reindent_outside(text, range.start, original_indent, target_indent, &strings)
 }
 
 /// Shifts continuation lines from one indentation to another.
 pub fn reindent(text: &str, from: &str, to: &str) -> String {
+    reindent_outside(text, 0, from, to, &[])
+}
+
+/// Shifts the continuation lines of `text` (which starts at `offset` in the
+/// source) from one indentation to another, except lines that begin inside
+/// one of `strings` (source ranges): re-indenting there would change a
+/// string's value, and skipping the whole text would leave the statements
+/// after it out of line.
+fn reindent_outside(
+    text: &str,
+    offset: usize,
+    from: &str,
+    to: &str,
+    strings: &[std::ops::Range<usize>],
+) -> String {
     let mut lines = text.split_inclusive('\n');
     let mut out = lines.next().unwrap_or_default().to_string();
+    let mut at = offset + out.len();
     for line in lines {
+        let in_string = strings.iter().any(|s| s.start < at && at < s.end);
         match line.strip_prefix(from) {
-            Some(rest) if !line.trim().is_empty() => {
+            Some(rest) if !in_string && !line.trim().is_empty() => {
                 out.push_str(to);
                 out.push_str(rest);
             }
             _ => out.push_str(line),
         }
+        at += line.len();
     }
     out
 }
 
-/// Re-indenting inside a triple-quoted string would change its value.
-fn spans_multiline_string(captured: &Captured) -> bool {
-    captured.nodes().into_iter().any(|node| {
-        let mut stack = vec![node];
-        while let Some(current) = stack.pop() {
-            let is_string = matches!(current.kind(), "string" | "concatenated_string");
-            if is_string && current.start_position().row != current.end_position().row {
-                return true;
-            }
-            let mut cursor = current.walk();
-            stack.extend(current.children(&mut cursor));
+/// Source ranges of the strings in a capture that span lines.
+fn multiline_strings(captured: &Captured) -> Vec<std::ops::Range<usize>> {
+    let mut found = Vec::new();
+    let mut stack = captured.nodes();
+    while let Some(current) = stack.pop() {
+        if current.start_position().row == current.end_position().row {
+            continue;
         }
-        false
-    })
+        if current.kind() == "string" {
+            found.push(current.byte_range());
+            continue;
+        }
+        let mut cursor = current.walk();
+        stack.extend(current.children(&mut cursor));
+    }
+    found
 }
 
 /// Refuses a fix that would silently delete a comment: every comment inside
@@ -276,6 +296,13 @@ mod tests {
         let source = "if a:\n    if b:\n        f('''x\n    y''')\n";
         let fixed = fix_first("if b:\n    $$$BODY", "$$$BODY", source, NewlineStyle::Lf).unwrap();
         assert_eq!(fixed, "if a:\n    f('''x\n    y''')\n");
+    }
+
+    #[test]
+    fn statements_after_a_multiline_string_move_with_the_block() {
+        let source = "if a:\n    if b:\n        s = '''x\n  y\n'''\n        f(s)\n";
+        let fixed = fix_first("if b:\n    $$$BODY", "$$$BODY", source, NewlineStyle::Lf).unwrap();
+        assert_eq!(fixed, "if a:\n    s = '''x\n  y\n'''\n    f(s)\n");
     }
 }
 

@@ -113,10 +113,16 @@ pub fn rewrite(
     }
     let (current, tree) = job.manage_imports(&mut result, current, tree);
     // Edits never touch code inside an existing error, so any new error
-    // node means a fix broke the file.
-    if syntax::error_count(&tree) > original_errors {
-        let at = syntax::first_error(&tree)
-            .map_or(Position { line: 1, column: 1 }, |n| node_start(n, &current));
+    // node means a fix broke the file; so does a statement indented out of
+    // line with its block (tree-sitter accepts it, Python does not).
+    let broken = if syntax::error_count(&tree) > original_errors {
+        syntax::first_error(&tree).or(Some(tree.root_node()))
+    } else {
+        syntax::misindented(&tree, &current)
+            .filter(|_| syntax::misindented(&syntax::parse(text), text).is_none())
+    };
+    if let Some(problem) = broken {
+        let at = node_start(problem, &current);
         result.warnings.push(FileWarning::FixBrokeSyntax {
             rules: edited_rules(&result.edits).into_iter().collect(),
             at,

@@ -521,7 +521,7 @@ fn commit_phase(
 
 fn parses_cleanly(bytes: &[u8]) -> bool {
     let text = String::from_utf8_lossy(bytes);
-    crate::syntax::first_error(&crate::syntax::parse(text.trim_start_matches('\u{feff}'))).is_none()
+    gate::python_problem(text.trim_start_matches('\u{feff}')).is_none()
 }
 
 /// The pre-phase bytes of a recorded file.
