@@ -39,7 +39,10 @@ pub fn execute(args: &ApplyArgs) -> Exit {
         }
     };
     if rules.is_empty() {
-        println!("phase {} has no rules yet: nothing to do", migrate.phase);
+        super::print_line(format_args!(
+            "phase {} has no rules yet: nothing to do",
+            migrate.phase
+        ));
         return Exit::Clean;
     }
     let mut phases_with_rules: Vec<u8> = set.rules.iter().map(|r| r.phase).collect();
@@ -275,10 +278,10 @@ fn present(args: &ApplyArgs, results: &[(ApplyOutcome, Vec<String>)]) -> Exit {
     }
     if args.migrate.json {
         let summaries: Vec<&ApplyOutcome> = results.iter().map(|(o, _)| o).collect();
-        println!(
+        super::print_line(format_args!(
             "{}",
             serde_json::to_string_pretty(&summaries).unwrap_or_default()
-        );
+        ));
     }
     let worst = results.iter().map(|(o, _)| match o.status {
         ApplyStatus::Applied | ApplyStatus::NothingToDo => Exit::Clean,

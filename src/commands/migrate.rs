@@ -22,7 +22,10 @@ pub fn execute(args: &MigrateArgs) -> Exit {
         }
     };
     if rules.is_empty() {
-        println!("phase {} has no rules yet: nothing to do", args.phase);
+        super::print_line(format_args!(
+            "phase {} has no rules yet: nothing to do",
+            args.phase
+        ));
         return Exit::Clean;
     }
     let paths = match super::all_paths(&args.paths, args.repos_from.as_deref()) {

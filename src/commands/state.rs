@@ -36,16 +36,16 @@ pub fn status(args: &StateArgs) -> Exit {
         }
     }
     if args.json {
-        println!(
+        super::print_line(format_args!(
             "{}",
             serde_json::to_string_pretty(&reports).unwrap_or_default()
-        );
+        ));
     }
     exit
 }
 
 fn print_status(root: &str, phases: &[safety::PhaseStatus]) {
-    println!("{root}");
+    super::print_line(format_args!("{root}"));
     for phase in phases {
         let tag = phase
             .tag
@@ -57,12 +57,12 @@ fn print_status(root: &str, phases: &[safety::PhaseStatus]) {
         } else {
             String::new()
         };
-        println!(
+        super::print_line(format_args!(
             "  phase {}  {:<44} {}{files}{tag}",
             phase.phase, phase.title, phase.state
-        );
+        ));
         for file in &phase.edited {
-            println!("           changed since the phase: {file}");
+            super::print_line(format_args!("           changed since the phase: {file}"));
         }
     }
 }
@@ -90,10 +90,10 @@ pub fn rollback(args: &RollbackArgs) -> Exit {
         summaries.push(summary);
     }
     if args.state.json {
-        println!(
+        super::print_line(format_args!(
             "{}",
             serde_json::to_string_pretty(&summaries).unwrap_or_default()
-        );
+        ));
     }
     exit
 }
