@@ -238,7 +238,7 @@ fn parse_settings<T: for<'de> Deserialize<'de>>(
         message: format!("invalid txo-codemod settings in {shown}: {}", error.message()),
         span: error.span().map(|span| SourceSpan::new(span.start.into(), span.len().max(1))),
         source_code: NamedSource::new(&shown, text.clone()).with_language("toml"),
-        help: Some("keys: library, entry-points, config-names, enable-rules, disable-rules (lists of strings), helpful-error-module (a string)".into()),
+        help: Some("keys: library, entry-points, config-names, enable-rules, disable-rules (lists of strings), helpful-error-module (a string), max-file-size (bytes)".into()),
     }))?;
     Ok(pick(parsed))
 }

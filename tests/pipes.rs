@@ -42,3 +42,23 @@ fn every_command_ends_quietly_when_its_reader_is_gone() {
         );
     }
 }
+
+#[test]
+fn a_closed_stderr_ends_quietly_too() {
+    let project = Project::with_pyproject("[tool.txo-codemod]\nlibrary = 3\n");
+    project.write("utils/a.py", "x = config.get(\"a\", 1)\n");
+    let binary = assert_cmd::cargo::cargo_bin("txo-codemod");
+    for args in ["apply --phase 1 --no-git .", "diff --phase 1 .", "check ."] {
+        let mut child = Command::new(&binary)
+            .args(args.split_whitespace())
+            .current_dir(project.root())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start txo-codemod");
+        drop(child.stderr.take());
+        let status = child.wait().expect("wait for txo-codemod");
+        // Bad settings: the usual exit 2, not a panic (101).
+        assert_eq!(status.code(), Some(2), "`{args}` with stderr closed");
+    }
+}

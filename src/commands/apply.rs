@@ -97,10 +97,10 @@ fn apply_group(
         Err(error) => {
             let mut outcome = ApplyOutcome::new(root, phase);
             outcome.status = ApplyStatus::Failed;
-            outcome
-                .errors
-                .push(format!("{:?}", miette::Report::new(error)));
-            return (outcome, Vec::new());
+            let rendered = format!("{:?}", miette::Report::new(error));
+            outcome.errors.push(rendered.clone());
+            // Shown as `diff` shows it (it used to be only in --json).
+            return (outcome, vec![rendered]);
         }
     };
     let mut lines: Vec<String> = result
