@@ -251,3 +251,73 @@ fn hand_edits_block_the_whole_rollback_and_json_tells_it() {
     assert_eq!(summary[0]["restored"].as_array().unwrap().len(), 2);
     assert_eq!(project.read_text("utils/other.py"), OTHER);
 }
+
+#[test]
+fn tag_names_that_are_also_head_or_a_branch_are_refused() {
+    let project = repo();
+    let branch = git(&project, "branch --show-current").trim().to_string();
+    for name in ["HEAD", branch.as_str()] {
+        let run = project
+            .run(&format!("apply --phase 1 --tag {name} ."))
+            .expect_code(2);
+        assert!(
+            run.stderr.contains("would be ambiguous"),
+            "{name}: {}",
+            run.stderr
+        );
+    }
+    assert_eq!(project.read_text("utils/loader.py"), LIBRARY);
+}
+
+#[test]
+fn rollback_removes_what_an_interrupted_write_left_behind() {
+    let project = repo();
+    project.run("apply --phase 1 .").expect_code(0);
+    project.write("utils/.txo-codemod-AbC123.tmp", "half a file");
+    project.run("rollback --phase 1 .").expect_code(0);
+    assert!(!project.path("utils/.txo-codemod-AbC123.tmp").exists());
+    assert_eq!(project.read_text("utils/loader.py"), LIBRARY);
+}
+
+#[test]
+fn symbolic_links_are_never_written_through() {
+    let project = repo();
+    std::os::unix::fs::symlink("loader.py", project.path("utils/link.py")).unwrap();
+    let run = project.run("apply --phase 1 utils/link.py").expect_code(2);
+    assert!(
+        run.stderr
+            .contains("utils/link.py is (or lies under) a symbolic link"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        std::fs::symlink_metadata(project.path("utils/link.py"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(project.read_text("utils/loader.py"), LIBRARY);
+
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("o.py"), LIBRARY).unwrap();
+    let plain = Project::new();
+    std::fs::create_dir_all(plain.path("utils")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), plain.path("utils/ext")).unwrap();
+    plain
+        .run("apply --no-git --phase 1 utils/ext/o.py")
+        .expect_code(2);
+    let left: Vec<_> = std::fs::read_dir(outside.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(
+        left,
+        ["o.py"],
+        "nothing is written or backed up outside the project"
+    );
+    assert_eq!(
+        std::fs::read_to_string(outside.path().join("o.py")).unwrap(),
+        LIBRARY
+    );
+}

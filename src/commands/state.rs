@@ -8,10 +8,22 @@ use crate::safety;
 
 /// The repositories to act on; an error is printed here.
 fn paths(args: &StateArgs) -> Result<Vec<PathBuf>, Exit> {
-    all_paths(&args.paths, args.repos_from.as_deref()).map_err(|message| {
+    let paths = all_paths(&args.paths, args.repos_from.as_deref()).map_err(|message| {
         eprintln!("error: {message}");
         Exit::Error
-    })
+    })?;
+    // A missing path would otherwise fall back to the current directory's
+    // repository and act on it.
+    let missing: Vec<String> = paths
+        .iter()
+        .filter(|p| !p.exists())
+        .map(|p| p.display().to_string())
+        .collect();
+    if !missing.is_empty() {
+        eprintln!("error: path not found: {}", missing.join(", "));
+        return Err(Exit::Error);
+    }
+    Ok(paths)
 }
 
 pub fn status(args: &StateArgs) -> Exit {

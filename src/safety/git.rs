@@ -52,6 +52,16 @@ fn run_text(dir: &Path, args: &[&str]) -> Result<String, GitError> {
     run(dir, args, None).map(|out| String::from_utf8_lossy(&out).trim().to_string())
 }
 
+/// Whether a `git` command can be run at all (it may be missing from PATH).
+pub fn available() -> bool {
+    Command::new("git")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
 impl Repo {
     /// The repository containing `path`, if it is inside a git work tree.
     pub fn discover(path: &Path) -> Option<Repo> {
@@ -121,6 +131,16 @@ impl Repo {
         ])
         .ok()
         .filter(|s| !s.is_empty())
+    }
+
+    /// Whether `name` also means something else to git than a tag (HEAD, a
+    /// branch, a remote branch), so `git checkout NAME` would be ambiguous.
+    pub fn names_other_ref(&self, name: &str) -> bool {
+        name.ends_with("HEAD")
+            || ["refs/heads/", "refs/remotes/"].iter().any(|space| {
+                self.git(&["rev-parse", "--verify", "-q", &format!("{space}{name}")])
+                    .is_ok()
+            })
     }
 
     pub fn create_tag(&self, tag: &str, commit: &str, force: bool) -> Result<(), GitError> {

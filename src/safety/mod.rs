@@ -132,11 +132,19 @@ impl ApplyOutcome {
 }
 
 /// Applies a planned phase to the repository (or project) at `path`.
-pub fn apply_phase(path: &Path, plan: PhasePlan, options: &SafetyOptions) -> ApplyOutcome {
+pub fn apply_phase(path: &Path, mut plan: PhasePlan, options: &SafetyOptions) -> ApplyOutcome {
     let (root, repo) = state_root(path, options.no_git);
     let mut outcome = ApplyOutcome::new(&root, plan.phase);
     if repo.is_none() && !options.no_git {
+        if !git::available() {
+            return outcome.refuse("git is not installed or not on PATH: txo-codemod needs git to set a rollback tag; install it, or pass --no-git to back files up instead");
+        }
         return outcome.refuse("not a git repository: txo-codemod needs git to set a rollback tag; pass --no-git to back files up instead");
+    }
+    drop_files_behind_links(&root, &mut plan, &mut outcome);
+    if plan.files.is_empty() && !outcome.errors.is_empty() {
+        outcome.status = ApplyStatus::Refused;
+        return outcome;
     }
     // Held until the phase is written, verified and recorded.
     let _lock = match lock::LedgerLock::acquire(&root) {
@@ -169,6 +177,42 @@ pub fn apply_phase(path: &Path, plan: PhasePlan, options: &SafetyOptions) -> App
         options,
         outcome,
     )
+}
+
+/// A symbolic link is never replaced by a file, and nothing outside the root
+/// is written or backed up: such files are left alone, each named.
+fn drop_files_behind_links(root: &Path, plan: &mut PhasePlan, outcome: &mut ApplyOutcome) {
+    plan.files.retain(|file| {
+        let problem = if through_link(&file.path) {
+            Some("is (or lies under) a symbolic link; name its target to migrate it")
+        } else if ledger::check_record_path(&relative_to(root, &file.path)).is_err() {
+            Some("lies outside the repository (through a symbolic link)")
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            let shown = crate::source::display_path(&file.path);
+            outcome
+                .errors
+                .push(format!("{shown} {problem}; left untouched"));
+        }
+        problem.is_none()
+    });
+}
+
+/// Whether `path` is a symbolic link or, for a relative path, any directory
+/// on the way to it is (the walk never follows links, so links only come
+/// from paths given on the command line).
+fn through_link(path: &Path) -> bool {
+    let is_link = |p: &Path| std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink());
+    if path.is_absolute() {
+        return is_link(path);
+    }
+    let mut prefix = PathBuf::new();
+    path.components().any(|component| {
+        prefix.push(component);
+        matches!(component, std::path::Component::Normal(_)) && is_link(&prefix)
+    })
 }
 
 /// Why the phase cannot be applied again, if the ledger already holds it.
@@ -288,6 +332,11 @@ fn set_rollback_tag(
         .tag
         .clone()
         .unwrap_or_else(|| format!("txo-codemod/pre-phase-{phase}"));
+    if repo.names_other_ref(&tag) {
+        return Err(format!(
+            "tag name {tag} is also HEAD or a branch, so it would be ambiguous; choose another with --tag NAME"
+        ));
+    }
     match repo.tag_target(&tag) {
         Some(target) if target != head && !options.force_tag => {
             return Err(format!(
@@ -547,6 +596,15 @@ fn before_bytes(root: &Path, repo: Option<&Repo>, record: &FileRecord) -> Result
 /// files edited since. Files already at their old bytes are left alone.
 fn restore(root: &Path, repo: Option<&Repo>, records: &[FileRecord], force: bool) -> Restored {
     let mut done = Restored::default();
+    // An interrupted write leaves its temporary file beside the file.
+    let dirs: std::collections::BTreeSet<PathBuf> = records
+        .iter()
+        .filter(|r| ledger::check_record_path(&r.path).is_ok())
+        .filter_map(|r| root.join(&r.path).parent().map(Path::to_path_buf))
+        .collect();
+    for dir in dirs {
+        write::remove_leftover_temps(&dir);
+    }
     for record in records {
         let now = file_now(root, record);
         if now == FileNow::Before || (now == FileNow::Edited && !force) {
