@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Project, run_tool, tool_available};
+use common::{Project, git, tool_available};
 
 const LOOKUP: &str = "x = config.get(\"a\", 1)\n";
 
@@ -36,19 +36,13 @@ fn awkward_files() -> Vec<(&'static str, Vec<u8>)> {
     ]
 }
 
-fn git(project: &Project, args: &[&str]) -> String {
-    let (ok, output) = run_tool(project.root(), "git", args);
-    assert!(ok, "git {args:?} failed: {output}");
-    output
-}
-
 fn repo() -> Project {
     let project = Project::new();
     for (name, contents) in awkward_files() {
         project.write(name, contents);
     }
-    git(&project, &["init", "-q"]);
-    git(&project, &["add", "-A"]);
+    git(&project, "init -q");
+    git(&project, "add -A");
     project
 }
 
@@ -62,7 +56,7 @@ fn diffs_apply_with_git_apply_and_match_apply() {
     let by_apply = repo();
     let diff = by_patch.run("diff --phase 1 .").expect_code(1);
     by_patch.write("change.patch", &diff.stdout);
-    git(&by_patch, &["apply", "change.patch"]);
+    git(&by_patch, "apply change.patch");
     std::fs::remove_file(by_patch.path("change.patch")).unwrap();
     by_apply.run("apply --no-git --phase 1 .").expect_code(0);
     for (name, before) in awkward_files() {

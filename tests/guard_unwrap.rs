@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Project, run_tool, tool_available};
+use common::{Project, run_in_with_path, run_tool, tool_available};
 
 const GUARDED: &str = r#"def load(path, validate_config=True):
     if validate_config:
@@ -44,16 +44,17 @@ fn the_unwrapped_block_keeps_its_strings_and_its_behaviour() {
     project.write("utils/loader.py", GUARDED);
     let before = run_load(&project);
     // No Python on PATH for the gate: the tool's own re-parse holds the line.
-    let applied = assert_cmd::Command::cargo_bin("txo-codemod")
-        .expect("the binary is built")
-        .current_dir(project.root())
-        .args(["apply", "--no-git", "--phase", "1", "."])
-        .env("PATH", "/nonexistent")
-        .output()
-        .expect("run txo-codemod");
-    let stderr = String::from_utf8_lossy(&applied.stderr);
-    assert_eq!(applied.status.code(), Some(0), "{stderr}");
-    assert!(stderr.contains("no Python interpreter found"), "{stderr}");
+    let applied = run_in_with_path(
+        project.root(),
+        "apply --no-git --phase 1 .",
+        Some("/nonexistent"),
+    )
+    .expect_code(0);
+    assert!(
+        applied.stderr.contains("no Python interpreter found"),
+        "{}",
+        applied.stderr
+    );
     let after = project.read_text("utils/loader.py");
     assert!(after.contains("def load(path):\n    schema = \"\"\"\n{\"a\": 1}\n    indented inside the string\n\"\"\"\n    checked = schema.strip()\n    note = f\"\"\"{path}\n  kept\"\"\"\n"), "{after}");
     assert_eq!(run_load(&project), before);

@@ -3,60 +3,52 @@
 
 mod common;
 
-use common::Project;
+use common::{Project, run_in_with_path};
+
+/// Runs each command, expecting exit 2 and `message` on stderr.
+fn refused(project: &Project, commands: &[&str], message: &str) {
+    for command in commands {
+        let run = project.run(command).expect_code(2);
+        assert!(run.stderr.contains(message), "`{command}`: {}", run.stderr);
+    }
+}
 
 #[test]
 fn apply_reports_what_diff_reports() {
     let project = Project::with_pyproject("[tool.txo-codemod]\nlibrary = 3\n");
     project.write("utils/a.py", "x = config.get(\"a\", 1)\n");
-    for command in ["diff --phase 1 .", "apply --no-git --phase 1 ."] {
-        let run = project.run(command).expect_code(2);
-        assert!(
-            run.stderr
-                .contains("invalid txo-codemod settings in pyproject.toml"),
-            "`{command}`: {}",
-            run.stderr
-        );
-    }
-    for command in ["diff --phase 1 nothere", "apply --no-git --phase 1 nothere"] {
-        let run = project.run(command).expect_code(2);
-        assert!(
-            run.stderr.contains("path not found: nothere"),
-            "`{command}`: {}",
-            run.stderr
-        );
-    }
+    refused(
+        &project,
+        &["diff --phase 1 .", "apply --no-git --phase 1 ."],
+        "invalid txo-codemod settings in pyproject.toml",
+    );
+    refused(
+        &project,
+        &["diff --phase 1 nothere", "apply --no-git --phase 1 nothere"],
+        "path not found: nothere",
+    );
 }
 
 #[test]
 fn status_and_rollback_refuse_a_missing_path() {
     let project = Project::new();
-    for command in ["status nothere", "rollback --phase 1 nothere"] {
-        let run = project.run(command).expect_code(2);
-        assert!(
-            run.stderr.contains("path not found: nothere"),
-            "`{command}`: {}",
-            run.stderr
-        );
-    }
+    refused(
+        &project,
+        &["status nothere", "rollback --phase 1 nothere"],
+        "path not found: nothere",
+    );
 }
 
 #[test]
 fn git_missing_from_path_is_named_as_such() {
     let project = Project::new();
     project.write("utils/a.py", "x = config.get(\"a\", 1)\n");
-    let output = assert_cmd::Command::cargo_bin("txo-codemod")
-        .expect("the binary is built")
-        .current_dir(project.root())
-        .args(["apply", "--phase", "1", "."])
-        .env("PATH", "/nonexistent")
-        .output()
-        .expect("run txo-codemod");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    let run = run_in_with_path(project.root(), "apply --phase 1 .", Some("/nonexistent"));
+    let run = run.expect_code(2);
     assert!(
-        stderr.contains("git is not installed or not on PATH"),
-        "{stderr}"
+        run.stderr.contains("git is not installed or not on PATH"),
+        "{}",
+        run.stderr
     );
 }
 

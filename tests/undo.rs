@@ -8,20 +8,13 @@ mod common;
 
 use std::io::Write;
 
-use common::{Project, run_tool};
+use common::{Project, git};
 use serde_json::Value;
 
 const LIBRARY: &str = "def load(config):\n    return config.get(\"a\", 1)\n";
 const LIBRARY_AFTER: &str = "def load(config):\n    return config[\"a\"]\n";
 const OTHER: &str = "def other(cfg):\n    return cfg.get(\"b\", 2)\n";
 const DIRTY: &str = "def load(config):\n    return config.get(\"a\", 1)\n# uncommitted work\n";
-
-fn git(project: &Project, args: &str) -> String {
-    let args: Vec<&str> = args.split_whitespace().collect();
-    let (ok, output) = run_tool(project.root(), "git", &args);
-    assert!(ok, "git {args:?} failed: {output}");
-    output
-}
 
 /// A committed repository with two library files; `init` adds options to
 /// `git init` (e.g. the object format).

@@ -111,8 +111,16 @@ impl Project {
 /// Runs the real binary in `dir`. Colors are off and no stream is a
 /// terminal, so miette renders its plain (unicode, 80 columns) layout.
 pub fn run_in(dir: &Path, args: &str) -> Run {
-    let output = Command::cargo_bin("txo-codemod")
-        .expect("the txo-codemod binary is built")
+    run_in_with_path(dir, args, None)
+}
+
+/// `run_in` with `PATH` replaced, e.g. to run without git or Python.
+pub fn run_in_with_path(dir: &Path, args: &str, path: Option<&str>) -> Run {
+    let mut command = Command::cargo_bin("txo-codemod").expect("the txo-codemod binary is built");
+    if let Some(path) = path {
+        command.env("PATH", path);
+    }
+    let output = command
         .current_dir(dir)
         .args(args.split_whitespace())
         .env("NO_COLOR", "1")
@@ -188,6 +196,14 @@ fn collect_files(root: &Path, dir: &Path, found: &mut Vec<String>) {
             found.push(relative.to_string_lossy().replace('\\', "/"));
         }
     }
+}
+
+/// Runs `git ARGS` (split at whitespace) in the project; panics on failure.
+pub fn git(project: &Project, args: &str) -> String {
+    let args: Vec<&str> = args.split_whitespace().collect();
+    let (ok, output) = run_tool(project.root(), "git", &args);
+    assert!(ok, "git {args:?} failed: {output}");
+    output
 }
 
 /// Whether `program --version` runs; used to skip checks that need a tool.
