@@ -314,3 +314,22 @@ fn symbolic_links_are_never_written_through() {
         LIBRARY
     );
 }
+
+#[test]
+fn a_file_named_twice_is_processed_once() {
+    let project = repo();
+    let absolute = project.path("utils/loader.py").display().to_string();
+    let run = project
+        .run(&format!(
+            "apply --phase 1 utils/loader.py ./utils/loader.py utils {absolute}"
+        ))
+        .expect_code(0);
+    assert!(run.stderr.contains("in 2 files"), "{}", run.stderr);
+    let recorded = ledger(&project)["entries"][0]["files"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(recorded, 2, "loader.py and other.py, each once");
+    project.run("rollback --phase 1 .").expect_code(0);
+    assert_eq!(project.read_text("utils/loader.py"), LIBRARY);
+}
