@@ -226,9 +226,9 @@ struct ProjectScopes {
 impl ProjectScopes {
     fn new(project: Project) -> Result<Self, RunError> {
         let settings = &project.settings;
-        let library = FileScope::new(&settings.library, &[], settings).map_err(glob_error)?;
+        let library = FileScope::listed(&settings.library, settings).map_err(glob_error)?;
         let entry_points =
-            FileScope::new(&settings.entry_points, &[], settings).map_err(glob_error)?;
+            FileScope::listed(&settings.entry_points, settings).map_err(glob_error)?;
         let names = NameMatcher::new(&settings.config_names)
             .map_err(|e| RunError::ConfigNames(e.to_string()))?;
         Ok(ProjectScopes {

@@ -268,6 +268,16 @@ impl FileScope {
         })
     }
 
+    /// The files a settings list (`library`, `entry-points`) names: an empty
+    /// list names none, as `@library`/`@entry-points` in a rule expand to
+    /// nothing (a rule's own empty `files` means every file).
+    pub fn listed(globs: &[String], settings: &Settings) -> Result<Self, globset::Error> {
+        Ok(FileScope {
+            include: Some(glob_set(globs, settings)?),
+            exclude: GlobSet::empty(),
+        })
+    }
+
     pub fn contains(&self, relative: &str) -> bool {
         self.include
             .as_ref()

@@ -60,3 +60,33 @@ fn report_refuses_a_corrupted_ledger() {
     let run = project.run("report .").expect_code(2);
     assert!(run.stderr.contains("cannot read"), "{}", run.stderr);
 }
+
+#[test]
+fn an_empty_entry_point_list_means_no_entry_points_for_every_command() {
+    let project = Project::with_pyproject("[tool.txo-codemod]\nentry-points = []\n");
+    project.write(
+        "utils/runner.py",
+        "import sys\n\n\ndef stop(logger):\n    logger.error(\"bad input\")\n    sys.exit(1)\n",
+    );
+    let check = project.run("check .").expect_code(1);
+    assert!(
+        check.stdout.contains("error[no-sys-exit]"),
+        "check treats the file as library code:\n{}",
+        check.stdout
+    );
+    let diff = project.run("diff --phase 2 .").expect_code(1);
+    assert!(
+        diff.stdout.contains("+    raise HelpfulError("),
+        "{}",
+        diff.stdout
+    );
+    let none = Project::with_pyproject("[tool.txo-codemod]\nlibrary = []\n");
+    none.write("utils/a.py", "x = config.get(\"a\", 1)\n");
+    let check = none.run("check .").expect_code(0);
+    assert!(
+        check.stdout.contains("in 0 library files"),
+        "{}",
+        check.stdout
+    );
+    none.run("diff --phase 1 .").expect_code(1);
+}
