@@ -333,3 +333,24 @@ fn a_file_named_twice_is_processed_once() {
     project.run("rollback --phase 1 .").expect_code(0);
     assert_eq!(project.read_text("utils/loader.py"), LIBRARY);
 }
+
+#[test]
+fn git_edge_cases_are_refused_or_handled_with_a_clear_message() {
+    let empty = Project::new();
+    empty.write("utils/loader.py", LIBRARY);
+    git(&empty, "init -q");
+    let run = empty.run("apply --phase 1 --allow-dirty .").expect_code(2);
+    assert!(
+        run.stderr.contains("has no commit to tag; commit first"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(empty.read_text("utils/loader.py"), LIBRARY);
+
+    let detached = repo();
+    git(&detached, "checkout -q --detach HEAD");
+    detached.run("apply --phase 1 .").expect_code(0);
+    assert_eq!(detached.read_text("utils/loader.py"), LIBRARY_AFTER);
+    detached.run("rollback --phase 1 .").expect_code(0);
+    assert_eq!(detached.read_text("utils/loader.py"), LIBRARY);
+}
