@@ -14,6 +14,7 @@ use tree_sitter::Node;
 use crate::analysis::metrics;
 use crate::analysis::subject::Subject;
 use crate::analysis::{FileFacts, NameMatcher};
+use crate::limits;
 use crate::project::{CanonicalDirs, FileScope, Project};
 use crate::rules::Severity;
 use crate::run::RunError;
@@ -91,6 +92,18 @@ pub struct AuditFinding {
 pub struct FileAudit {
     pub file: String,
     pub findings: Vec<AuditFinding>,
+    /// Why the file was not audited, if it was not.
+    #[serde(skip)]
+    pub not_audited: Option<NotAudited>,
+}
+
+/// A library file the audit could not look at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotAudited {
+    /// It could not be read: an error, like `diff`'s.
+    Unreadable(String),
+    /// Not UTF-8, or over a size or nesting limit: skipped with a warning.
+    Skipped(String),
 }
 
 pub struct AuditOptions {
@@ -105,6 +118,7 @@ pub fn audit(options: &AuditOptions) -> Result<Vec<FileAudit>, RunError> {
     let plan = AuditPlan::new(&files)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.threads)
+        .stack_size(crate::limits::WORKER_STACK_SIZE)
         .build()
         .map_err(|e| RunError::Threads(e.to_string()))?;
     let audits: Vec<Option<FileAudit>> = pool.install(|| {
@@ -113,17 +127,8 @@ pub fn audit(options: &AuditOptions) -> Result<Vec<FileAudit>, RunError> {
             .enumerate()
             // One parser per worker: its buffers are reused from file to file.
             .map_init(syntax::new_parser, |parser, (index, file)| {
-                plan.is_library(index).then(|| {
-                    // An unreadable or non-UTF-8 file has nothing to audit;
-                    // `diff` reports it.
-                    match std::fs::read(file).map(SourceText::decode) {
-                        Ok(Ok(source)) => {
-                            let tree = syntax::parse_with(parser, &source.text);
-                            plan.audit_parsed(index, file, Some((&source.text, &tree)))
-                        }
-                        _ => plan.audit_parsed(index, file, None),
-                    }
-                })
+                plan.is_library(index)
+                    .then(|| plan.read_and_audit(parser, index, file))
             })
             .collect()
     });
@@ -155,6 +160,37 @@ impl AuditPlan {
         self.projects[*project].library.contains(relative)
     }
 
+    /// Reads, parses (within the limits) and audits the file at `index`.
+    fn read_and_audit(
+        &self,
+        parser: &mut tree_sitter::Parser,
+        index: usize,
+        path: &Path,
+    ) -> FileAudit {
+        let max_size = self.projects[self.assigned[index].0]
+            .project
+            .settings
+            .max_file_size;
+        let parsed = match std::fs::read(path) {
+            Err(error) => Err(NotAudited::Unreadable(error.to_string())),
+            Ok(bytes) => SourceText::decode(bytes)
+                .map_err(|e| format!("not valid UTF-8 (line {})", e.line))
+                .and_then(|source| {
+                    limits::check_text(source.text.as_bytes(), max_size)?;
+                    let tree = limits::parse_within(parser, &source.text)?;
+                    Ok((source, tree))
+                })
+                .map_err(NotAudited::Skipped),
+        };
+        match parsed {
+            Ok((source, tree)) => self.audit_parsed(index, path, Some((&source.text, &tree))),
+            Err(reason) => FileAudit {
+                not_audited: Some(reason),
+                ..self.audit_parsed(index, path, None)
+            },
+        }
+    }
+
     /// The audit of the file at `index`, given its text and tree; `None`
     /// when it could not be read or decoded (nothing to audit).
     pub fn audit_parsed(
@@ -176,6 +212,7 @@ impl AuditPlan {
             None => FileAudit {
                 file,
                 findings: Vec::new(),
+                not_audited: None,
             },
         }
     }
@@ -193,9 +230,9 @@ struct ProjectScopes {
 impl ProjectScopes {
     fn new(project: Project) -> Result<Self, RunError> {
         let settings = &project.settings;
-        let library = FileScope::new(&settings.library, &[], settings).map_err(glob_error)?;
+        let library = FileScope::listed(&settings.library, settings).map_err(glob_error)?;
         let entry_points =
-            FileScope::new(&settings.entry_points, &[], settings).map_err(glob_error)?;
+            FileScope::listed(&settings.entry_points, settings).map_err(glob_error)?;
         let names = NameMatcher::new(&settings.config_names)
             .map_err(|e| RunError::ConfigNames(e.to_string()))?;
         Ok(ProjectScopes {
@@ -301,7 +338,11 @@ fn audit_tree(
     let mut findings = collector.findings;
     apply_suppressions(&file, text, &mut findings);
     findings.sort_by_key(|f| (f.line, f.column, f.rule));
-    FileAudit { file, findings }
+    FileAudit {
+        file,
+        findings,
+        not_audited: None,
+    }
 }
 
 /// Messages quote the offending code up to this many characters.

@@ -36,6 +36,8 @@ pub struct Settings {
     pub config_schema: Vec<String>,
     /// Rewrite test code too (by default it only gets findings).
     pub rewrite_tests: bool,
+    /// Larger files are skipped with a warning (bytes).
+    pub max_file_size: u64,
 }
 
 impl Default for Settings {
@@ -63,6 +65,7 @@ impl Default for Settings {
                 .to_vec(),
             config_schema: vec!["schemas/*.json".into()],
             rewrite_tests: false,
+            max_file_size: crate::limits::DEFAULT_MAX_FILE_SIZE,
         }
     }
 }
@@ -150,9 +153,11 @@ impl Project {
         let absolute = start.canonicalize().unwrap_or_else(|_| start.clone());
         let mut nearest_marker = None;
         for dir in absolute.ancestors() {
-            if let Some((settings, file)) = settings_in(dir)? {
-                let root = relative_to(&start, &absolute, dir);
-                return Ok(Project::new(&root, settings, Some(file)));
+            // Spelled as the user spelled the path, so messages name the
+            // settings file the way they would.
+            let spelled = relative_to(&start, &absolute, dir);
+            if let Some((settings, file)) = settings_in(&spelled)? {
+                return Ok(Project::new(&spelled, settings, Some(file)));
             }
             if nearest_marker.is_none() && MARKERS.iter().any(|m| dir.join(m).exists()) {
                 nearest_marker = Some(dir);
@@ -305,7 +310,7 @@ fn parse_settings<T: for<'de> Deserialize<'de>>(
         message: format!("invalid txo-codemod settings in {shown}: {}", error.message()),
         span: error.span().map(|span| SourceSpan::new(span.start.into(), span.len().max(1))),
         source_code: NamedSource::new(&shown, text.clone()).with_language("toml"),
-        help: Some("keys: library, entry-points, config-names, enable-rules, disable-rules (lists of strings), helpful-error-module (a string)".into()),
+        help: Some("keys: library, entry-points, config-names, enable-rules, disable-rules (lists of strings), helpful-error-module (a string), max-file-size (bytes)".into()),
     }))?;
     Ok(pick(parsed))
 }
@@ -332,6 +337,16 @@ impl FileScope {
         Ok(FileScope {
             include,
             exclude: glob_set(ignores, settings)?,
+        })
+    }
+
+    /// The files a settings list (`library`, `entry-points`) names: an empty
+    /// list names none, as `@library`/`@entry-points` in a rule expand to
+    /// nothing (a rule's own empty `files` means every file).
+    pub fn listed(globs: &[String], settings: &Settings) -> Result<Self, globset::Error> {
+        Ok(FileScope {
+            include: Some(glob_set(globs, settings)?),
+            exclude: GlobSet::empty(),
         })
     }
 

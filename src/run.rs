@@ -14,6 +14,7 @@ use crate::engine::{
     self, BlockedGroup, FileContext, FileEdit, FileWarning, Finding, RuleIndex,
     prefilter::Prefilter,
 };
+use crate::limits;
 use crate::project::{CanonicalDirs, FileScope, Project, ProjectConfigError};
 use crate::rules::Rule;
 use crate::source::{NotUtf8, SourceText};
@@ -66,6 +67,8 @@ pub enum Outcome {
     Skipped,
     NotUtf8(NotUtf8),
     ReadError(String),
+    /// Over a size or nesting limit (`limits`): skipped, with the reason.
+    OverLimit(String),
     Processed(Processed),
 }
 
@@ -158,6 +161,7 @@ pub fn run_with<H: ParsedFileHook>(
         .collect();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.threads)
+        .stack_size(crate::limits::WORKER_STACK_SIZE)
         .build()
         .map_err(|e| RunError::Threads(e.to_string()))?;
     let progress = progress_bar(options.show_progress, files.len());
@@ -573,7 +577,13 @@ fn read_and_rewrite<H: ParsedFileHook>(
         }
         Err(_) => return (report(Outcome::Skipped), unparsed(), learned),
     };
-    let tree = syntax::parse_with(parser, &source.text);
+    let max_size = plan.projects[file.project].settings.max_file_size;
+    let tree = match limits::check_text(source.text.as_bytes(), max_size)
+        .and_then(|()| limits::parse_within(parser, &source.text))
+    {
+        Ok(tree) => tree,
+        Err(reason) => return (report(Outcome::OverLimit(reason)), unparsed(), learned),
+    };
     on_parsed(&source, &tree);
     let output =
         hook_wants.then(|| hook.parsed(file.index, file.path, Some((&source.text, &tree))));
@@ -648,7 +658,7 @@ impl RunResult {
         };
         for file in &self.files {
             match &file.outcome {
-                Outcome::Skipped => totals.skipped += 1,
+                Outcome::Skipped | Outcome::OverLimit(_) => totals.skipped += 1,
                 Outcome::NotUtf8(_) | Outcome::ReadError(_) => totals.with_errors += 1,
                 Outcome::Processed(processed) => {
                     let edits: usize = processed.edits.iter().map(|e| e.rules.len()).sum();
@@ -736,6 +746,7 @@ mod tests {
                 Outcome::NotUtf8(_) => "not utf-8",
                 Outcome::Skipped => "skipped",
                 Outcome::ReadError(_) => "unreadable",
+                Outcome::OverLimit(_) => "over a limit",
             })
             .collect();
         assert_eq!(outcomes, ["edited", "not utf-8", "skipped"]);

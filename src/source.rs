@@ -134,7 +134,14 @@ pub fn line_indent(text: &str, offset: usize) -> &str {
 /// A path shown to users: relative to where it was found, with `/` separators.
 pub fn display_path(path: &Path) -> String {
     let shown: PathBuf = path.strip_prefix("./").unwrap_or(path).to_path_buf();
-    let text = shown.to_string_lossy().replace('\\', "/");
+    let text = shown.to_string_lossy();
+    // A backslash separates components only on Windows; elsewhere it is
+    // part of a file name (`back\\slash.py`).
+    let text = if cfg!(windows) {
+        text.replace('\\', "/")
+    } else {
+        text.into_owned()
+    };
     if text.is_empty() {
         ".".to_string()
     } else {

@@ -185,6 +185,19 @@ pub fn enclosing_statement(node: Node) -> Option<Node> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn statements_out_of_line_with_their_block_are_found() {
+        let misindented = |text: &str| {
+            let tree = parse(text);
+            misindented(&tree, text).map(|n| n.start_position().row + 1)
+        };
+        assert_eq!(misindented("def f():\n    x = 1\n        y = 2\n"), Some(3));
+        assert_eq!(misindented("if a:\n    x = 1\n  y = 2\n"), Some(3));
+        assert_eq!(misindented("x = 1\n  y = 2\n"), Some(2));
+        let fine = "class A:\n    def f(self):  # c\n        x = 1; y = 2\n        return x\n  # odd comment\n    s = '''\n  z'''\nif a: pass\n";
+        assert_eq!(misindented(fine), None);
+    }
+
     use super::*;
 
     #[test]
@@ -333,6 +346,53 @@ impl Default for KindTable {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// The first statement indented differently from the one before it in the
+/// same block: Python's "unexpected indent" (or "unindent does not match"),
+/// which tree-sitter parses without an error node. Only statements that
+/// begin their line count; only statement nodes are entered.
+pub fn misindented<'t>(tree: &'t Tree, text: &str) -> Option<Node<'t>> {
+    let mut pending = vec![tree.root_node()];
+    let mut cursor = tree.walk();
+    while let Some(node) = pending.pop() {
+        let is_body = matches!(node.kind(), "module" | "block");
+        let mut width = None;
+        let children: Vec<Node<'t>> = node.named_children(&mut cursor).collect();
+        for child in children {
+            let own = (is_body && child.kind() != "comment")
+                .then(|| line_indent_width(text, child.start_byte()))
+                .flatten();
+            match (width, own) {
+                (None, Some(own)) => width = Some(own),
+                (Some(first), Some(own)) if first != own => return Some(child),
+                _ => {}
+            }
+            let kind = child.kind();
+            if kind == "block"
+                || kind.ends_with("_definition")
+                || kind.ends_with("_clause")
+                || (kind.ends_with("_statement") && kind != "expression_statement")
+            {
+                pending.push(child);
+            }
+        }
+    }
+    None
+}
+
+/// The indentation width (tabs to the next multiple of 8, as Python counts)
+/// of a node that begins its line; `None` if code precedes it on the line.
+fn line_indent_width(text: &str, start: usize) -> Option<usize> {
+    let line_start = text[..start].rfind('\n').map_or(0, |at| at + 1);
+    text[line_start..start]
+        .bytes()
+        .try_fold(0, |width, byte| match byte {
+            b' ' => Some(width + 1),
+            b'\t' => Some(width / 8 * 8 + 8),
+            b'\x0c' => Some(0),
+            _ => None,
+        })
 }
 
 pub fn new_parser() -> Parser {

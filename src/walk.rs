@@ -53,7 +53,28 @@ pub fn python_files(paths: &[PathBuf], options: WalkOptions) -> Result<Vec<PathB
     }
     files.sort();
     files.dedup();
+    // One file named twice (`a.py ./a.py`, a directory and a file in it,
+    // absolute and relative) is processed once, under its first spelling.
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let mut seen = std::collections::HashSet::new();
+    files.retain(|file| seen.insert(lexically_absolute(&cwd, file)));
     Ok(files)
+}
+
+/// `path` made absolute against `cwd`, with `.` and `..` resolved by name
+/// (no file system access, so it is cheap for every walked file).
+fn lexically_absolute(cwd: &Path, path: &Path) -> PathBuf {
+    let mut absolute = PathBuf::new();
+    for component in cwd.join(path).components() {
+        match component {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                absolute.pop();
+            }
+            other => absolute.push(other),
+        }
+    }
+    absolute
 }
 
 fn walk_dir(dir: &Path, options: WalkOptions, files: &mut Vec<PathBuf>) -> Result<(), WalkError> {

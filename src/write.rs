@@ -16,6 +16,10 @@ pub enum WriteRefused {
     Io(String),
 }
 
+/// Names of the temporary files `write_atomic` renames into place.
+const TEMP_PREFIX: &str = ".txo-codemod-";
+const TEMP_SUFFIX: &str = ".tmp";
+
 /// Writes `bytes` to `path` atomically (temp file + rename in the same
 /// directory), keeping the permissions of an existing file.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteRefused> {
@@ -26,8 +30,8 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteRefused> {
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     let mut temp = tempfile::Builder::new()
-        .prefix(".txo-codemod-")
-        .suffix(".tmp")
+        .prefix(TEMP_PREFIX)
+        .suffix(TEMP_SUFFIX)
         .tempfile_in(dir)
         .map_err(io)?;
     temp.write_all(bytes).map_err(io)?;
@@ -37,6 +41,25 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteRefused> {
     }
     temp.persist(path).map_err(|error| io(error.error))?;
     Ok(())
+}
+
+/// Removes the temporary files an interrupted `write_atomic` left in `dir`;
+/// returns how many. Call it only while no write can be under way (the
+/// ledger lock is held).
+pub fn remove_leftover_temps(dir: &Path) -> usize {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .filter(|entry| {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            name.starts_with(TEMP_PREFIX) && name.ends_with(TEMP_SUFFIX)
+        })
+        .filter(|entry| entry.file_type().is_ok_and(|t| t.is_file()))
+        .filter(|entry| fs::remove_file(entry.path()).is_ok())
+        .count()
 }
 
 /// Replaces `path`'s content `expected` with `new_bytes`.
@@ -81,6 +104,15 @@ mod tests {
             1,
             "no temp file left behind"
         );
+    }
+
+    #[test]
+    fn leftover_temporary_files_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join(".txo-codemod-x1.tmp"), "half").unwrap();
+        fs::write(dir.path().join("a.py"), "x\n").unwrap();
+        assert_eq!(remove_leftover_temps(dir.path()), 1);
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 
     #[test]

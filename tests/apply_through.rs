@@ -8,7 +8,7 @@ use common::{Project, Run, run_argv};
 use serde_json::Value;
 
 fn git(project: &Project, args: &[&str]) -> String {
-    common::git(project.root(), args)
+    common::git_in(project.root(), args)
 }
 
 fn run(project: &Project, args: &[&str]) -> Run {

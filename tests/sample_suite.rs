@@ -154,8 +154,8 @@ tests:
       fixed: "x = min(a * b, 60)\n"
 "#,
     );
-    common::git(project.root(), &["add", "-A"]);
-    common::git(project.root(), &["commit", "-q", "-m", "a user rule"]);
+    common::git_in(project.root(), &["add", "-A"]);
+    common::git_in(project.root(), &["commit", "-q", "-m", "a user rule"]);
     let args = [
         "apply",
         "--phase",

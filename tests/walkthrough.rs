@@ -7,7 +7,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{Project, git, suite_runs_here};
+use common::{Project, git_in, suite_runs_here};
 
 const README: &str = include_str!("../README.md");
 const MARKER: &str = "<!-- walkthrough:";
@@ -95,13 +95,13 @@ fn every_walkthrough_command_runs_as_shown() {
         "{report}"
     );
     assert!(report.contains("| applied |"), "{report}");
-    let log = git(root, &["log", "--format=%s"]);
+    let log = git_in(root, &["log", "--format=%s"]);
     assert!(
         log.contains("txo-codemod: phase 1 —") && log.contains("txo-codemod: phase 2 —"),
         "{log}"
     );
     // Rolled back and committed: the tree is the sample again.
     assert!(project.changed_from_sample().is_empty());
-    let status = git(root, &["status", "--porcelain", "--untracked-files=no"]);
+    let status = git_in(root, &["status", "--porcelain", "--untracked-files=no"]);
     assert_eq!(status, "", "everything restored is committed");
 }

@@ -134,6 +134,10 @@ pub struct FileFacts<'a> {
     functions: Vec<(usize, usize, usize)>,
     /// Per method (function id): the name of its `self` parameter and its class id.
     pub(super) methods: HashMap<usize, (String, usize)>,
+    /// Answers of `is_config_expr` by (node id, scope id), once the facts are
+    /// complete (`None` while they are learned): nested lookups such as a
+    /// chain of `.get()` calls ask about the same receivers again and again.
+    settled: std::cell::RefCell<Option<HashMap<(usize, usize), bool>>>,
 }
 
 const MAX_ROUNDS: usize = 3;
@@ -174,6 +178,7 @@ impl<'a> FileFacts<'a> {
                     ))
                 })
                 .collect(),
+            settled: Default::default(),
         };
         facts.functions.sort_unstable();
         for definition in structure.functions.iter().chain(&structure.classes) {
@@ -216,6 +221,7 @@ impl<'a> FileFacts<'a> {
             }
         }
         facts.argparse_dests = argparse_dests(&structure.add_argument_calls, source);
+        facts.settled = std::cell::RefCell::new(Some(HashMap::new()));
         facts
     }
 
@@ -330,8 +336,21 @@ impl<'a> FileFacts<'a> {
             )
     }
 
-    /// Whether `expr`, evaluated in `scope`, holds configuration.
+    /// Whether `expr`, evaluated in `scope`, holds configuration
+    /// (remembered once the facts are complete).
     pub(super) fn is_config_expr(&self, expr: Node, scope: ScopeRef) -> bool {
+        let key = (expr.id(), scope.id());
+        if let Some(known) = self.settled.borrow().as_ref().and_then(|m| m.get(&key)) {
+            return *known;
+        }
+        let answer = self.config_expr_uncached(expr, scope);
+        if let Some(memo) = self.settled.borrow_mut().as_mut() {
+            memo.insert(key, answer);
+        }
+        answer
+    }
+
+    fn config_expr_uncached(&self, expr: Node, scope: ScopeRef) -> bool {
         match expr.kind() {
             "identifier" => self.is_config_name(self.text(expr), scope),
             "attribute" => self.is_config_attribute(expr, scope),

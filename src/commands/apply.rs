@@ -49,7 +49,9 @@ fn execute_phase(args: &ApplyArgs, set: &RuleSet, paths: &[PathBuf], phase: u8) 
         }
     };
     if rules.is_empty() {
-        println!("phase {phase} has no rules yet: nothing to do");
+        super::print_line(format_args!(
+            "phase {phase} has no rules yet: nothing to do"
+        ));
         return Exit::Clean;
     }
     let phases_with_rules = phases_with_rules(set);
@@ -126,10 +128,10 @@ pub(super) fn apply_group(
         Err(error) => {
             let mut outcome = ApplyOutcome::new(root, phase);
             outcome.status = ApplyStatus::Failed;
-            outcome
-                .errors
-                .push(format!("{:?}", miette::Report::new(error)));
-            return (outcome, Vec::new());
+            let rendered = format!("{:?}", miette::Report::new(error));
+            outcome.errors.push(rendered.clone());
+            // Shown as `diff` shows it (it used to be only in --json).
+            return (outcome, vec![rendered]);
         }
     };
     let mut lines: Vec<String> = result
@@ -310,10 +312,10 @@ fn present(args: &ApplyArgs, results: &[(ApplyOutcome, Vec<String>)]) -> Exit {
             .iter()
             .map(|(o, _)| crate::present::json::versioned(o))
             .collect();
-        println!(
+        super::print_line(format_args!(
             "{}",
             serde_json::to_string_pretty(&summaries).unwrap_or_default()
-        );
+        ));
     }
     worst_exit(results.iter().map(|(o, _)| o))
 }

@@ -1,6 +1,6 @@
 //! `check`: the plan's validation suite and success criteria as a CI gate.
 
-use crate::audit::{self, AuditFinding, AuditOptions, CHECKS, FileAudit};
+use crate::audit::{self, AuditFinding, AuditOptions, CHECKS, FileAudit, NotAudited};
 use crate::cli::{CheckArgs, CheckFormat, FailOn};
 use crate::commands::{Exit, write_stdout};
 use crate::present::check as present;
@@ -33,6 +33,7 @@ pub fn execute(args: &CheckArgs) -> Exit {
         );
         return Exit::Error;
     }
+    let unreadable = report_not_audited(&audits);
     let (allowed, findings): (Vec<&AuditFinding>, Vec<&AuditFinding>) = audits
         .iter()
         .flat_map(|a| &a.findings)
@@ -52,7 +53,9 @@ pub fn execute(args: &CheckArgs) -> Exit {
         FailOn::Error => Severity::Error,
         FailOn::Warning => Severity::Warning,
     };
-    if findings.iter().any(|f| f.severity >= threshold) {
+    if unreadable {
+        Exit::Error
+    } else if findings.iter().any(|f| f.severity >= threshold) {
         Exit::Attention
     } else {
         Exit::Clean
@@ -65,6 +68,25 @@ fn shown_paths(paths: &[std::path::PathBuf]) -> String {
         .map(|p| crate::source::display_path(p))
         .collect();
     shown.join(", ")
+}
+
+/// Names on stderr each file that was not audited; whether one could not
+/// be read (then `check` exits 2, as `diff` does).
+fn report_not_audited(audits: &[FileAudit]) -> bool {
+    let mut unreadable = false;
+    for audit in audits {
+        match &audit.not_audited {
+            Some(NotAudited::Unreadable(error)) => {
+                eprintln!("error: {}: cannot read: {error}", audit.file);
+                unreadable = true;
+            }
+            Some(NotAudited::Skipped(reason)) => {
+                eprintln!("warning: {}: skipped: {reason}", audit.file);
+            }
+            None => {}
+        }
+    }
+    unreadable
 }
 
 /// The audit of `args.paths`; an error is printed here.

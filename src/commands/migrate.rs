@@ -27,7 +27,9 @@ pub fn execute(diff: &DiffArgs) -> Exit {
         }
     };
     if rules.is_empty() {
-        println!("phase {phase} has no rules yet: nothing to do");
+        super::print_line(format_args!(
+            "phase {phase} has no rules yet: nothing to do"
+        ));
         return Exit::Clean;
     }
     let paths = match super::all_paths(&args.paths, args.repos_from.as_deref()) {
@@ -116,7 +118,7 @@ fn present_diff(args: &DiffArgs, rules: &[&Rule], result: &RunResult) -> Exit {
                 let _ = write!(
                     stdout,
                     "{}",
-                    diff::unified(&header, &source.text, new_text, color)
+                    diff::file_diff(&header, source, new_text, color)
                 );
             }
         }

@@ -102,6 +102,12 @@ pub fn dry_run_options(
 /// Writes a command's output to stdout in one piece. A reader that stopped
 /// early (`| head`) is not an error; any other failure (a full disk under a
 /// redirect) is, so a CI gate does not pass on a half-written report.
+/// Prints a line on stdout; a closed pipe (`| head`) ends the output
+/// quietly instead of a panic.
+pub fn print_line(line: impl std::fmt::Display) {
+    let _ = write_stdout(&format!("{line}\n"));
+}
+
 pub fn write_stdout(text: &str) -> Result<(), Exit> {
     use std::io::Write;
     let mut stdout = std::io::stdout().lock();

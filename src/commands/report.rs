@@ -61,11 +61,19 @@ pub fn execute(args: &ReportArgs) -> Exit {
             return Exit::Error;
         }
     };
-    let ledgers: Vec<Ledger> = args
+    // A ledger that cannot be read is an error, not an empty history.
+    let ledgers: Result<Vec<Ledger>, _> = args
         .paths
         .iter()
-        .filter_map(|p| Ledger::load(&state_root(p, false).0).ok())
+        .map(|p| Ledger::load(&state_root(p, false).0))
         .collect();
+    let ledgers = match ledgers {
+        Ok(ledgers) => ledgers,
+        Err(error) => {
+            eprintln!("{:?}", miette::Report::new(error));
+            return Exit::Error;
+        }
+    };
     let report = build(&rules, &result, &ledgers, args.phase);
     let text = match args.format {
         // A separate section: the configuration preflight (config-audit).

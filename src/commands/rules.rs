@@ -49,9 +49,12 @@ fn list(set: &RuleSet, phase: Option<u8>) -> Exit {
 fn show(set: &RuleSet, id: &str) -> Exit {
     match set.get(id) {
         Some(rule) => {
-            println!("# {} ({})\n{}", rule.id, rule.origin, rule.yaml);
+            super::print_line(format_args!(
+                "# {} ({})\n{}",
+                rule.id, rule.origin, rule.yaml
+            ));
             if let Some(text) = transform_help(rule) {
-                print!("{text}");
+                super::print_line(format_args!("{}", text.trim_end_matches('\n')));
             }
             Exit::Clean
         }
@@ -101,7 +104,11 @@ fn test(set: &RuleSet, rule_ids: &[String]) -> Exit {
         .iter()
         .filter(|rule| !print_rule_test(rule))
         .count();
-    println!("{} passed, {} failed", selected.len() - failed, failed);
+    super::print_line(format_args!(
+        "{} passed, {} failed",
+        selected.len() - failed,
+        failed
+    ));
     if failed > 0 {
         Exit::Attention
     } else {
@@ -113,11 +120,14 @@ fn test(set: &RuleSet, rule_ids: &[String]) -> Exit {
 fn print_rule_test(rule: &Rule) -> bool {
     let report = selftest::test_rule(rule);
     if report.passed() {
-        println!("ok    {} ({} cases)", report.rule, report.cases);
+        super::print_line(format_args!(
+            "ok    {} ({} cases)",
+            report.rule, report.cases
+        ));
     } else {
-        println!("FAIL  {} ({})", report.rule, rule.origin);
+        super::print_line(format_args!("FAIL  {} ({})", report.rule, rule.origin));
         for failure in &report.failures {
-            println!("      {failure}");
+            super::print_line(format_args!("      {failure}"));
         }
     }
     report.passed()

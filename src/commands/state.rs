@@ -8,10 +8,22 @@ use crate::safety;
 
 /// The repositories to act on; an error is printed here.
 fn paths(args: &StateArgs) -> Result<Vec<PathBuf>, Exit> {
-    all_paths(&args.paths, args.repos_from.as_deref()).map_err(|message| {
+    let paths = all_paths(&args.paths, args.repos_from.as_deref()).map_err(|message| {
         eprintln!("error: {message}");
         Exit::Error
-    })
+    })?;
+    // A missing path would otherwise fall back to the current directory's
+    // repository and act on it.
+    let missing: Vec<String> = paths
+        .iter()
+        .filter(|p| !p.exists())
+        .map(|p| p.display().to_string())
+        .collect();
+    if !missing.is_empty() {
+        eprintln!("error: path not found: {}", missing.join(", "));
+        return Err(Exit::Error);
+    }
+    Ok(paths)
 }
 
 pub fn status(args: &StateArgs) -> Exit {
@@ -40,16 +52,16 @@ pub fn status(args: &StateArgs) -> Exit {
         }
     }
     if args.json {
-        println!(
+        super::print_line(format_args!(
             "{}",
             serde_json::to_string_pretty(&reports).unwrap_or_default()
-        );
+        ));
     }
     exit
 }
 
 fn print_status(root: &str, phases: &[safety::PhaseStatus]) {
-    println!("{root}");
+    super::print_line(format_args!("{root}"));
     for phase in phases {
         let tag = phase
             .tag
@@ -61,12 +73,12 @@ fn print_status(root: &str, phases: &[safety::PhaseStatus]) {
         } else {
             String::new()
         };
-        println!(
+        super::print_line(format_args!(
             "  phase {}  {:<44} {}{files}{tag}",
             phase.phase, phase.title, phase.state
-        );
+        ));
         for file in &phase.edited {
-            println!("           changed since the phase: {file}");
+            super::print_line(format_args!("           changed since the phase: {file}"));
         }
     }
 }
@@ -77,6 +89,7 @@ pub fn rollback(args: &RollbackArgs) -> Exit {
         Err(exit) => return exit,
     };
     let mut exit = Exit::Clean;
+    let mut summaries = Vec::new();
     for path in &paths {
         let result = match (&args.to, args.phase) {
             (Some(tag), _) => safety::rollback_to(path, tag, args.force),
@@ -85,49 +98,100 @@ pub fn rollback(args: &RollbackArgs) -> Exit {
             }
             (None, None) => Err("give --phase N or --to TAG".into()),
         };
-        exit = exit.max_with(show_rollback(args, path, result));
+        let (code, summary) = rollback_summary(args, path, result);
+        if !args.state.json {
+            print_rollback(&summary);
+        }
+        exit = exit.max_with(code);
+        summaries.push(summary);
+    }
+    if args.state.json {
+        super::print_line(format_args!(
+            "{}",
+            serde_json::to_string_pretty(&summaries).unwrap_or_default()
+        ));
     }
     exit
 }
 
-/// Prints how the rollback of one repository went.
-fn show_rollback(
+/// How the rollback of one repository went (`rollback --json` prints these).
+#[derive(Debug, serde::Serialize)]
+struct RollbackSummary {
+    repo: String,
+    /// `phase N` or `to TAG`.
+    target: String,
+    /// rolled-back | nothing-rolled-back | incomplete | error
+    status: &'static str,
+    message: String,
+    #[serde(flatten)]
+    report: safety::RollbackReport,
+}
+
+fn rollback_summary(
     args: &RollbackArgs,
     path: &Path,
     result: Result<safety::RollbackReport, String>,
-) -> Exit {
-    let shown = path.display();
-    match result {
-        Err(error) => {
-            eprintln!("error: {shown}: {error}");
-            Exit::Error
-        }
-        Ok(report) if !report.conflicts.is_empty() => {
-            eprintln!(
-                "error: {shown}: edited by hand since the phase, so not rolled back (use --force to overwrite):"
-            );
-            for file in &report.conflicts {
-                eprintln!("  {file}");
-            }
-            Exit::Attention
-        }
-        Ok(report) => {
-            for error in &report.errors {
-                eprintln!("error: {shown}: {error}");
-            }
-            let what = args.phase.map_or_else(
-                || format!("to {}", args.to.as_deref().unwrap_or_default()),
-                |p| format!("phase {p}"),
-            );
-            eprintln!(
-                "{shown}: rolled back {what}: {} files restored",
-                report.restored.len()
-            );
-            if report.errors.is_empty() {
-                Exit::Clean
-            } else {
-                Exit::Error
-            }
-        }
+) -> (Exit, RollbackSummary) {
+    let target = args.phase.map_or_else(
+        || format!("to {}", args.to.as_deref().unwrap_or_default()),
+        |p| format!("phase {p}"),
+    );
+    let (exit, status, message, report) = match result {
+        Err(error) => (Exit::Error, "error", error, Default::default()),
+        Ok(report) if !report.conflicts.is_empty() => (
+            Exit::Attention,
+            "nothing-rolled-back",
+            format!(
+                "nothing was rolled back: {} file(s) were edited by hand since the phase (use --force to overwrite them)",
+                report.conflicts.len()
+            ),
+            report,
+        ),
+        Ok(report) if !report.errors.is_empty() => (
+            Exit::Error,
+            "incomplete",
+            format!(
+                "rolled back {target} only in part: {} of {} files restored; {} failed (the phase stays recorded)",
+                report.restored.len(),
+                report.to_restore(),
+                report.errors.len()
+            ),
+            report,
+        ),
+        Ok(report) => (
+            Exit::Clean,
+            "rolled-back",
+            format!(
+                "rolled back {target}: {} files restored{}",
+                report.restored.len(),
+                match report.unchanged.len() {
+                    0 => String::new(),
+                    n => format!(", {n} already had their old content"),
+                }
+            ),
+            report,
+        ),
+    };
+    let summary = RollbackSummary {
+        repo: path.display().to_string(),
+        target,
+        status,
+        message,
+        report,
+    };
+    (exit, summary)
+}
+
+fn print_rollback(summary: &RollbackSummary) {
+    let shown = &summary.repo;
+    match summary.status {
+        "rolled-back" => eprintln!("{shown}: {}", summary.message),
+        _ => eprintln!("error: {shown}: {}", summary.message),
+    }
+    for file in &summary.report.conflicts {
+        eprintln!("  edited: {file}");
+    }
+    for error in &summary.report.errors {
+        eprintln!("  failed: {error}");
     }
 }

@@ -118,43 +118,63 @@ fn captured_text(ctx: &FixContext, name: &str, target_indent: &str) -> String {
         return text.to_string();
     };
     let original_indent = line_indent(ctx.source, range.start);
-    if !text.contains('\n') || original_indent == target_indent || spans_multiline_string(captured)
-    {
+    if !text.contains('\n') || original_indent == target_indent {
         return text.to_string();
     }
-    reindent(text, original_indent, target_indent)
+    let strings = multiline_strings(captured);
+    reindent_outside(text, range.start, original_indent, target_indent, &strings)
 }
 
 /// Shifts continuation lines from one indentation to another.
 pub fn reindent(text: &str, from: &str, to: &str) -> String {
+    reindent_outside(text, 0, from, to, &[])
+}
+
+/// Shifts the continuation lines of `text` (which starts at `offset` in the
+/// source) from one indentation to another, except lines that begin inside
+/// one of `strings` (source ranges): re-indenting there would change a
+/// string's value, and skipping the whole text would leave the statements
+/// after it out of line.
+fn reindent_outside(
+    text: &str,
+    offset: usize,
+    from: &str,
+    to: &str,
+    strings: &[std::ops::Range<usize>],
+) -> String {
     let mut lines = text.split_inclusive('\n');
     let mut out = lines.next().unwrap_or_default().to_string();
+    let mut at = offset + out.len();
     for line in lines {
+        let in_string = strings.iter().any(|s| s.start < at && at < s.end);
         match line.strip_prefix(from) {
-            Some(rest) if !line.trim().is_empty() => {
+            Some(rest) if !in_string && !line.trim().is_empty() => {
                 out.push_str(to);
                 out.push_str(rest);
             }
             _ => out.push_str(line),
         }
+        at += line.len();
     }
     out
 }
 
-/// Re-indenting inside a triple-quoted string would change its value.
-fn spans_multiline_string(captured: &Captured) -> bool {
-    captured.nodes().into_iter().any(|node| {
-        let mut stack = vec![node];
-        while let Some(current) = stack.pop() {
-            let is_string = matches!(current.kind(), "string" | "concatenated_string");
-            if is_string && current.start_position().row != current.end_position().row {
-                return true;
-            }
-            let mut cursor = current.walk();
-            stack.extend(current.children(&mut cursor));
+/// Source ranges of the strings in a capture that span lines.
+fn multiline_strings(captured: &Captured) -> Vec<std::ops::Range<usize>> {
+    let mut found = Vec::new();
+    let mut stack = captured.nodes();
+    while let Some(current) = stack.pop() {
+        if current.start_position().row == current.end_position().row {
+            continue;
         }
-        false
-    })
+        if current.kind() == "string" {
+            found.push(current.byte_range());
+            continue;
+        }
+        let mut cursor = current.walk();
+        stack.extend(current.children(&mut cursor));
+    }
+    found
 }
 
 /// Refuses a fix that would silently delete a comment: every comment inside
@@ -168,6 +188,10 @@ fn check_comments_survive(template: &Template, ctx: &FixContext) -> Result<(), U
             Segment::Literal(_) => None,
         })
         .collect();
+    // Without a `#` in the matched text there is no comment to walk to.
+    if memchr::memchr(b'#', &ctx.source.as_bytes()[ctx.node.byte_range()]).is_none() {
+        return Ok(());
+    }
     let mut stack = vec![ctx.node];
     while let Some(node) = stack.pop() {
         if node.kind() == "comment"
@@ -285,6 +309,13 @@ mod tests {
         let source = "if a:\n    if b:\n        f('''x\n    y''')\n";
         let fixed = fix_first("if b:\n    $$$BODY", "$$$BODY", source, NewlineStyle::Lf).unwrap();
         assert_eq!(fixed, "if a:\n    f('''x\n    y''')\n");
+    }
+
+    #[test]
+    fn statements_after_a_multiline_string_move_with_the_block() {
+        let source = "if a:\n    if b:\n        s = '''x\n  y\n'''\n        f(s)\n";
+        let fixed = fix_first("if b:\n    $$$BODY", "$$$BODY", source, NewlineStyle::Lf).unwrap();
+        assert_eq!(fixed, "if a:\n    s = '''x\n  y\n'''\n    f(s)\n");
     }
 }
 
@@ -408,6 +439,15 @@ fn own_lines(start: usize, end: usize, source: &str) -> Option<std::ops::Range<u
 /// Before Python 3.12 an f-string's replacement field cannot contain the
 /// f-string's own quote; returns the quote if `replacement` would.
 pub fn fstring_quote_conflict(node: Node, source: &str, replacement: &str) -> Option<String> {
+    let original = &source[node.byte_range()];
+    // Only a quote the fix adds can conflict; checked first because each
+    // `parent()` costs the node's depth (nested matches made this cubic).
+    if !['"', '\'']
+        .iter()
+        .any(|q| replacement.contains(*q) && !original.contains(*q))
+    {
+        return None;
+    }
     let mut current = node.parent();
     while let Some(ancestor) = current {
         if ancestor.kind() == "interpolation" {
@@ -416,7 +456,6 @@ pub fn fstring_quote_conflict(node: Node, source: &str, replacement: &str) -> Op
             let quote =
                 source[start.byte_range()].trim_start_matches(|c: char| c.is_ascii_alphabetic());
             let quote_char = &quote[..1];
-            let original = &source[node.byte_range()];
             return (replacement.contains(quote_char) && !original.contains(quote_char))
                 .then(|| quote.to_string());
         }

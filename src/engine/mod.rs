@@ -98,16 +98,25 @@ pub struct Rewrite {
     pub fixed_groups: BTreeSet<String>,
 }
 
+/// Captured text longer than this is cut in messages (with `…`), so that
+/// nested matches (a chain of lookups) cost no more than linear time.
+const MESSAGE_CAPTURE_CHARS: usize = 200;
+
 /// Renders a rule message with captured text (whitespace runs folded).
 pub fn render_message(rule: &Rule, bindings: &Bindings, source: &str) -> String {
     rule.message.render(|name| {
         bindings
             .get(name)
             .map(|c| {
-                c.text(source)
-                    .split_whitespace()
-                    .collect::<Vec<_>>()
-                    .join(" ")
+                let text = c.text(source);
+                let cut = text.char_indices().nth(MESSAGE_CAPTURE_CHARS);
+                let head = cut.map_or(text.as_ref(), |(at, _)| &text[..at]);
+                let folded = head.split_whitespace().collect::<Vec<_>>().join(" ");
+                if cut.is_some() {
+                    folded + "…"
+                } else {
+                    folded
+                }
             })
             .unwrap_or_default()
     })
@@ -144,10 +153,16 @@ pub fn rewrite(
         finding.render_after_fixes(rule, text, &result.edits, &current);
     }
     // Edits never touch code inside an existing error, so any new error
-    // node means a fix broke the file.
-    if syntax::error_count(&tree) > original_errors {
-        let at = syntax::first_error(&tree)
-            .map_or(Position { line: 1, column: 1 }, |n| node_start(n, &current));
+    // node means a fix broke the file; so does a statement indented out of
+    // line with its block (tree-sitter accepts it, Python does not).
+    let broken = if syntax::error_count(&tree) > original_errors {
+        syntax::first_error(&tree).or(Some(tree.root_node()))
+    } else {
+        syntax::misindented(&tree, &current)
+            .filter(|_| syntax::misindented(&syntax::parse(text), text).is_none())
+    };
+    if let Some(problem) = broken {
+        let at = node_start(problem, &current);
         result.warnings.push(FileWarning::FixBrokeSyntax {
             rules: edited_rules(&result.edits).into_iter().collect(),
             at,

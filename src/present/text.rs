@@ -53,6 +53,7 @@ pub fn warning_line(display: &str, rules: &[&Rule], warning: &FileWarning) -> St
 pub fn file_lines(file: &FileReport, rules: &[&Rule]) -> Vec<String> {
     match &file.outcome {
         Outcome::Skipped => Vec::new(),
+        Outcome::OverLimit(reason) => vec![format!("warning: {}: skipped: {reason}", file.display)],
         Outcome::ReadError(error) => vec![format!("error: {}: cannot read: {error}", file.display)],
         Outcome::NotUtf8(error) => vec![format!(
             "warning: {}:{}: not valid UTF-8 (byte {}); file skipped",

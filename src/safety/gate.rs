@@ -65,11 +65,23 @@ pub fn run_gate(root: &Path, files: &[String], options: &GateOptions) -> GateRep
 fn reparse(root: &Path, files: &[String]) -> Option<String> {
     for file in files {
         let text = std::fs::read_to_string(root.join(file)).unwrap_or_default();
-        if syntax::first_error(&syntax::parse(text.trim_start_matches('\u{feff}'))).is_some() {
-            return Some(format!("{file} does not parse after the phase"));
+        if let Some(problem) = python_problem(text.trim_start_matches('\u{feff}')) {
+            return Some(format!("{file} does not parse after the phase: {problem}"));
         }
     }
     None
+}
+
+/// What keeps Python from compiling `text`, as far as tree-sitter can tell
+/// without Python: a syntax error, or a statement out of line with its block.
+pub fn python_problem(text: &str) -> Option<String> {
+    let tree = syntax::parse(text);
+    let at = |node: tree_sitter::Node| node.start_position().row + 1;
+    if let Some(error) = syntax::first_error(&tree) {
+        return Some(format!("syntax error at line {}", at(error)));
+    }
+    syntax::misindented(&tree, text)
+        .map(|node| format!("unexpected indentation at line {}", at(node)))
 }
 
 fn py_compile(root: &Path, files: &[String], python: &Path) -> Option<String> {
@@ -148,5 +160,17 @@ mod tests {
         std::fs::write(dir.path().join("a.py"), "x = (\n").unwrap();
         let broken = run_gate(dir.path(), &files, &GateOptions::default());
         assert!(broken.failure.unwrap().contains("does not parse"));
+        // Without Python too: tree-sitter parses this without an error node.
+        let misindented = "def f():\n    x = 1\n        y = 2\n";
+        std::fs::write(dir.path().join("a.py"), misindented).unwrap();
+        let options = GateOptions {
+            python: Some("/nonexistent/python".into()),
+            verify: None,
+        };
+        let failure = run_gate(dir.path(), &files, &options).failure.unwrap();
+        assert!(
+            failure.contains("unexpected indentation at line 3"),
+            "{failure}"
+        );
     }
 }

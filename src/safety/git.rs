@@ -52,6 +52,16 @@ fn run_text(dir: &Path, args: &[&str]) -> Result<String, GitError> {
     run(dir, args, None).map(|out| String::from_utf8_lossy(&out).trim().to_string())
 }
 
+/// Whether a `git` command can be run at all (it may be missing from PATH).
+pub fn available() -> bool {
+    Command::new("git")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
 impl Repo {
     /// The repository containing `path`, if it is inside a git work tree.
     pub fn discover(path: &Path) -> Option<Repo> {
@@ -87,16 +97,21 @@ impl Repo {
         if paths.is_empty() {
             return Ok(Vec::new());
         }
-        let mut args = vec!["status", "--porcelain", "--untracked-files=all", "--"];
+        let mut args = vec!["status", "--porcelain", "-z", "--untracked-files=all", "--"];
         args.extend(paths.iter().map(String::as_str));
-        // Porcelain lines are `XY path`; the leading status column may be a space.
+        // With -z, entries are `XY path` ended by NUL, names unquoted; a
+        // rename is followed by its old name, which is not a dirty file here.
         let output = run(&self.root, &args, None)?;
         let text = String::from_utf8_lossy(&output);
-        Ok(text
-            .lines()
-            .filter_map(|l| l.get(3..))
-            .map(|p| p.trim_matches('"').to_string())
-            .collect())
+        let mut dirty = Vec::new();
+        let mut entries = text.split('\0').filter(|e| !e.is_empty());
+        while let Some(entry) = entries.next() {
+            if entry.get(..2).is_some_and(|xy| xy.contains(['R', 'C'])) {
+                entries.next();
+            }
+            dirty.extend(entry.get(3..).map(str::to_string));
+        }
+        Ok(dirty)
     }
 
     /// The commit HEAD points at, if there is one.
@@ -118,6 +133,16 @@ impl Repo {
         .filter(|s| !s.is_empty())
     }
 
+    /// Whether `name` also means something else to git than a tag (HEAD, a
+    /// branch, a remote branch), so `git checkout NAME` would be ambiguous.
+    pub fn names_other_ref(&self, name: &str) -> bool {
+        name.ends_with("HEAD")
+            || ["refs/heads/", "refs/remotes/"].iter().any(|space| {
+                self.git(&["rev-parse", "--verify", "-q", &format!("{space}{name}")])
+                    .is_ok()
+            })
+    }
+
     pub fn create_tag(&self, tag: &str, commit: &str, force: bool) -> Result<(), GitError> {
         let mut args = vec!["tag"];
         if force {
@@ -136,6 +161,27 @@ impl Repo {
             Some(bytes),
         )
         .map(|out| String::from_utf8_lossy(&out).trim().to_string())
+    }
+
+    /// Keeps `blobs` reachable from `refname` (a tree holding them), so that
+    /// `git gc` never prunes the saved pre-phase bytes.
+    pub fn keep_blobs(&self, refname: &str, blobs: &[String]) -> Result<(), GitError> {
+        let listing: String = blobs
+            .iter()
+            .enumerate()
+            .map(|(index, id)| format!("100644 blob {id}\t{index}\n"))
+            .collect();
+        let tree = run(&self.root, &["mktree"], Some(listing.as_bytes()))?;
+        let tree = String::from_utf8_lossy(&tree).trim().to_string();
+        self.git(&["update-ref", refname, &tree]).map(|_| ())
+    }
+
+    /// Removes a ref made by `keep_blobs`; a missing ref is not an error.
+    pub fn drop_ref(&self, refname: &str) -> Result<(), GitError> {
+        if self.git(&["rev-parse", "--verify", "-q", refname]).is_err() {
+            return Ok(());
+        }
+        self.git(&["update-ref", "-d", refname]).map(|_| ())
     }
 
     pub fn read_blob(&self, id: &str) -> Result<Vec<u8>, GitError> {
@@ -199,5 +245,8 @@ mod tests {
         std::fs::write(dir.path().join("a.py"), "x = 2\n").unwrap();
         assert_eq!(repo.dirty(&["a.py".into()]).unwrap(), ["a.py"]);
         assert_eq!(repo.read_at("pre", "a.py").unwrap(), b"x = 1\r\n");
+        let odd = "tab\tand \"quote\" ü.py";
+        std::fs::write(dir.path().join(odd), "x\n").unwrap();
+        assert_eq!(repo.dirty(&[odd.to_string()]).unwrap(), [odd]);
     }
 }

@@ -212,6 +212,25 @@ impl Ledger {
     }
 }
 
+/// A ledger path names a file inside its root: relative, normalized, no
+/// `..`; anything else (a hand-edited or corrupted ledger) is refused before
+/// a byte is written.
+pub fn check_record_path(path: &str) -> Result<(), String> {
+    use std::path::Component;
+    let normal = !path.is_empty()
+        && Path::new(path)
+            .components()
+            .all(|c| matches!(c, Component::Normal(_)))
+        && !path.split('/').any(|part| part.is_empty() || part == ".");
+    if normal {
+        Ok(())
+    } else {
+        Err(format!(
+            "the ledger names {path:?}, which is not a relative path inside the repository; refusing to write it"
+        ))
+    }
+}
+
 /// How one recorded file compares with the disk now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileNow {
@@ -309,6 +328,24 @@ mod tests {
             Some(&"b.py".to_string())
         );
         assert!(ledger.latest_record("c.py").is_none());
+    }
+
+    #[test]
+    fn only_relative_paths_inside_the_root_are_accepted() {
+        for good in ["a.py", "utils/a.py", "back\\slash.py", ".hidden/a.py"] {
+            assert_eq!(check_record_path(good), Ok(()), "{good}");
+        }
+        for bad in [
+            "",
+            "/etc/passwd",
+            "../a.py",
+            "utils/../../a.py",
+            "./a.py",
+            "a//b.py",
+            "a/",
+        ] {
+            assert!(check_record_path(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

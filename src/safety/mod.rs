@@ -6,6 +6,7 @@
 pub mod gate;
 pub mod git;
 pub mod ledger;
+pub mod lock;
 
 use std::path::{Path, PathBuf};
 
@@ -136,12 +137,25 @@ impl ApplyOutcome {
 }
 
 /// Applies a planned phase to the repository (or project) at `path`.
-pub fn apply_phase(path: &Path, plan: PhasePlan, options: &SafetyOptions) -> ApplyOutcome {
+pub fn apply_phase(path: &Path, mut plan: PhasePlan, options: &SafetyOptions) -> ApplyOutcome {
     let (root, repo) = state_root(path, options.no_git);
     let mut outcome = ApplyOutcome::new(&root, plan.phase);
     if repo.is_none() && !options.no_git {
+        if !git::available() {
+            return outcome.refuse("git is not installed or not on PATH: txo-codemod needs git to set a rollback tag; install it, or pass --no-git to back files up instead");
+        }
         return outcome.refuse("not a git repository: txo-codemod needs git to set a rollback tag; pass --no-git to back files up instead");
     }
+    drop_files_behind_links(&root, &mut plan, &mut outcome);
+    if plan.files.is_empty() && !outcome.errors.is_empty() {
+        outcome.status = ApplyStatus::Refused;
+        return outcome;
+    }
+    // Held until the phase is written, verified and recorded.
+    let _lock = match lock::LedgerLock::acquire(&root) {
+        Ok(lock) => lock,
+        Err(error) => return outcome.refuse(error),
+    };
     let mut ledger = match Ledger::load(&root) {
         Ok(ledger) => ledger,
         Err(error) => return outcome.refuse(error.to_string()),
@@ -168,6 +182,42 @@ pub fn apply_phase(path: &Path, plan: PhasePlan, options: &SafetyOptions) -> App
         options,
         outcome,
     )
+}
+
+/// A symbolic link is never replaced by a file, and nothing outside the root
+/// is written or backed up: such files are left alone, each named.
+fn drop_files_behind_links(root: &Path, plan: &mut PhasePlan, outcome: &mut ApplyOutcome) {
+    plan.files.retain(|file| {
+        let problem = if through_link(&file.path) {
+            Some("is (or lies under) a symbolic link; name its target to migrate it")
+        } else if ledger::check_record_path(&relative_to(root, &file.path)).is_err() {
+            Some("lies outside the repository (through a symbolic link)")
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            let shown = crate::source::display_path(&file.path);
+            outcome
+                .errors
+                .push(format!("{shown} {problem}; left untouched"));
+        }
+        problem.is_none()
+    });
+}
+
+/// Whether `path` is a symbolic link or, for a relative path, any directory
+/// on the way to it is (the walk never follows links, so links only come
+/// from paths given on the command line).
+fn through_link(path: &Path) -> bool {
+    let is_link = |p: &Path| std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink());
+    if path.is_absolute() {
+        return is_link(path);
+    }
+    let mut prefix = PathBuf::new();
+    path.components().any(|component| {
+        prefix.push(component);
+        matches!(component, std::path::Component::Normal(_)) && is_link(&prefix)
+    })
 }
 
 /// Why the phase cannot be applied again, if the ledger already holds it.
@@ -239,14 +289,30 @@ fn prepare(
     if ledger.entries.is_empty() {
         tag_starting_point(repo, &head, outcome)?;
     }
-    plan.files
+    let records: Vec<FileRecord> = plan
+        .files
         .iter()
         .zip(relatives)
         .map(|(file, path)| {
             let backup = repo.store_blob(&file.before).map_err(|e| e.to_string())?;
             Ok(file_record(file, path, backup))
         })
-        .collect()
+        .collect::<Result<_, String>>()?;
+    let blobs: Vec<String> = records.iter().map(|r| r.backup.clone()).collect();
+    repo.keep_blobs(&backup_ref(plan.phase), &blobs)
+        .map_err(|e| format!("cannot keep the pre-phase bytes: {e}"))?;
+    Ok(records)
+}
+
+/// The ref that keeps a phase's saved bytes reachable until it is rolled back.
+pub fn backup_ref(phase: u8) -> String {
+    format!("refs/txo-codemod/backup/phase-{phase}")
+}
+
+/// The phase is undone: its saved bytes need not be kept any more.
+fn release_backup(repo: Option<&Repo>, phase: u8) -> Option<String> {
+    let error = repo?.drop_ref(&backup_ref(phase)).err()?;
+    Some(format!("cannot remove {}: {error}", backup_ref(phase)))
 }
 
 /// Uncommitted changes in a file the phase rewrites would be lost on rollback.
@@ -284,6 +350,11 @@ fn set_rollback_tag(
         .tag
         .clone()
         .unwrap_or_else(|| format!("txo-codemod/pre-phase-{phase}"));
+    if repo.names_other_ref(&tag) {
+        return Err(format!(
+            "tag name {tag} is also HEAD or a branch, so it would be ambiguous; choose another with --tag NAME"
+        ));
+    }
     match repo.tag_target(&tag) {
         Some(target) if target != head && !options.force_tag => {
             return Err(format!(
@@ -469,7 +540,10 @@ fn undo_phase(
     entry: &mut Entry,
     outcome: &mut ApplyOutcome,
 ) {
-    let restore_errors = restore(root, repo, &entry.files, true);
+    let restore_errors = restore(root, repo, &entry.files, true).errors;
+    if restore_errors.is_empty() {
+        outcome.errors.extend(release_backup(repo, entry.phase));
+    }
     entry.state = EntryState::RolledBack;
     outcome.errors.push(format!(
         "verification failed, phase {} undone: {failure}",
@@ -521,7 +595,7 @@ fn commit_phase(
 
 fn parses_cleanly(bytes: &[u8]) -> bool {
     let text = String::from_utf8_lossy(bytes);
-    crate::syntax::first_error(&crate::syntax::parse(text.trim_start_matches('\u{feff}'))).is_none()
+    gate::python_problem(text.trim_start_matches('\u{feff}')).is_none()
 }
 
 /// The pre-phase bytes of a recorded file.
@@ -530,8 +604,9 @@ pub(crate) fn before_bytes(
     repo: Option<&Repo>,
     record: &FileRecord,
 ) -> Result<Vec<u8>, String> {
-    let looks_like_blob =
-        record.backup.len() == 40 && record.backup.chars().all(|c| c.is_ascii_hexdigit());
+    // SHA-1 or SHA-256 object ids; a backup path always has a `/`.
+    let looks_like_blob = matches!(record.backup.len(), 40 | 64)
+        && record.backup.chars().all(|c| c.is_ascii_hexdigit());
     let bytes = match repo.filter(|_| looks_like_blob) {
         Some(repo) => repo.read_blob(&record.backup).map_err(|e| e.to_string())?,
         None => std::fs::read(root.join(&record.backup))
@@ -547,31 +622,76 @@ pub(crate) fn before_bytes(
 }
 
 /// Restores recorded files to their pre-phase bytes; with `force`, also
-/// files edited since. Returns the problems.
-fn restore(root: &Path, repo: Option<&Repo>, records: &[FileRecord], force: bool) -> Vec<String> {
-    let mut problems = Vec::new();
+/// files edited since. Files already at their old bytes are left alone.
+fn restore(root: &Path, repo: Option<&Repo>, records: &[FileRecord], force: bool) -> Restored {
+    let mut done = Restored::default();
+    // An interrupted write leaves its temporary file beside the file.
+    let dirs: std::collections::BTreeSet<PathBuf> = records
+        .iter()
+        .filter(|r| ledger::check_record_path(&r.path).is_ok())
+        .filter_map(|r| root.join(&r.path).parent().map(Path::to_path_buf))
+        .collect();
+    for dir in dirs {
+        write::remove_leftover_temps(&dir);
+    }
     for record in records {
         let now = file_now(root, record);
         if now == FileNow::Before || (now == FileNow::Edited && !force) {
             continue;
         }
-        match before_bytes(root, repo, record).and_then(|bytes| {
-            write::write_atomic(&root.join(&record.path), &bytes).map_err(|e| e.to_string())
-        }) {
-            Ok(()) => {}
-            Err(error) => problems.push(format!("{}: {error}", record.path)),
+        match restore_one(root, repo, record) {
+            Ok(()) => done.restored.push(record.path.clone()),
+            Err(error) => done.errors.push(format!("{}: {error}", record.path)),
         }
     }
-    problems
+    done
 }
 
-/// The outcome of a rollback, for the user.
 #[derive(Debug, Default)]
+struct Restored {
+    restored: Vec<String>,
+    errors: Vec<String>,
+}
+
+fn restore_one(root: &Path, repo: Option<&Repo>, record: &FileRecord) -> Result<(), String> {
+    ledger::check_record_path(&record.path)?;
+    let bytes = before_bytes(root, repo, record)?;
+    write::write_atomic(&root.join(&record.path), &bytes).map_err(|e| e.to_string())
+}
+
+/// The outcome of a rollback, for the user (and `rollback --json`).
+#[derive(Debug, Default, serde::Serialize)]
 pub struct RollbackReport {
+    /// Files given their pre-phase bytes back.
     pub restored: Vec<String>,
-    /// Files edited by hand since the phase, left alone without `--force`.
+    /// Files already holding their pre-phase bytes.
+    pub unchanged: Vec<String>,
+    /// Files edited by hand since the phase, left alone without `--force`
+    /// (and then nothing at all is rolled back).
     pub conflicts: Vec<String>,
+    /// Files that could not be restored, with why.
     pub errors: Vec<String>,
+}
+
+impl RollbackReport {
+    /// Conflicts or invalid paths stop a rollback before anything is written.
+    fn checked(root: &Path, records: &[FileRecord], force: bool) -> Result<Self, String> {
+        let mut report = RollbackReport::default();
+        for record in records {
+            ledger::check_record_path(&record.path)?;
+            match file_now(root, record) {
+                FileNow::Edited if !force => report.conflicts.push(record.path.clone()),
+                FileNow::Before => report.unchanged.push(record.path.clone()),
+                _ => {}
+            }
+        }
+        Ok(report)
+    }
+
+    /// How many files the rollback had to restore.
+    pub fn to_restore(&self) -> usize {
+        self.restored.len() + self.errors.len()
+    }
 }
 
 /// Undoes one phase: its files get their pre-phase bytes back.
@@ -582,25 +702,21 @@ pub fn rollback_phase(
     no_git: bool,
 ) -> Result<RollbackReport, String> {
     let (root, repo) = state_root(path, no_git);
+    let _lock = lock::LedgerLock::acquire(&root)?;
     let mut ledger = Ledger::load(&root).map_err(|e| e.to_string())?;
     refuse_later_phases(&ledger, phase)?;
     let entry = ledger.active_mut(phase).ok_or(format!(
         "phase {phase} is not applied (see `txo-codemod status`)"
     ))?;
-    let mut report = RollbackReport::default();
-    for record in &entry.files {
-        match file_now(&root, record) {
-            FileNow::Edited if !force => report.conflicts.push(record.path.clone()),
-            FileNow::Before => {}
-            _ => report.restored.push(record.path.clone()),
-        }
-    }
+    let mut report = RollbackReport::checked(&root, &entry.files, force)?;
     if !report.conflicts.is_empty() {
         return Ok(report);
     }
-    report.errors = restore(&root, repo.as_ref(), &entry.files, force);
+    let done = restore(&root, repo.as_ref(), &entry.files, force);
+    (report.restored, report.errors) = (done.restored, done.errors);
     if report.errors.is_empty() {
         entry.state = EntryState::RolledBack;
+        report.errors.extend(release_backup(repo.as_ref(), phase));
     }
     ledger.save(&root).map_err(|e| e.to_string())?;
     Ok(report)
@@ -626,25 +742,30 @@ fn refuse_later_phases(ledger: &Ledger, phase: u8) -> Result<(), String> {
     ))
 }
 
-/// Undoes every phase recorded since `tag` was set: files return to their
-/// content at `tag`.
+/// Undoes every phase recorded since `tag` was set: each file gets back the
+/// bytes saved before the first of those phases touched it (so uncommitted
+/// work saved by `--allow-dirty` comes back too).
 pub fn rollback_to(path: &Path, tag: &str, force: bool) -> Result<RollbackReport, String> {
     let (root, repo) = state_root(path, false);
     let repo = repo.ok_or("--to needs a git repository")?;
     repo.tag_target(tag).ok_or(format!("no tag {tag}"))?;
+    let _lock = lock::LedgerLock::acquire(&root)?;
     let mut ledger = Ledger::load(&root).map_err(|e| e.to_string())?;
     let active = active_since_tag(&ledger, tag)?;
-    let mut report = RollbackReport {
-        conflicts: edited_files(&root, &ledger, &active, force),
-        ..RollbackReport::default()
-    };
+    let records = span_records(&ledger, &active);
+    let mut report = RollbackReport::checked(&root, &records, force)?;
     if !report.conflicts.is_empty() {
         return Ok(report);
     }
-    restore_at_tag(&root, &repo, tag, &files_of(&ledger, &active), &mut report);
+    let done = restore(&root, Some(&repo), &records, force);
+    (report.restored, report.errors) = (done.restored, done.errors);
     if report.errors.is_empty() {
         for index in active {
-            ledger.entries[index].state = EntryState::RolledBack;
+            let entry = &mut ledger.entries[index];
+            entry.state = EntryState::RolledBack;
+            report
+                .errors
+                .extend(release_backup(Some(&repo), entry.phase));
         }
     }
     ledger.save(&root).map_err(|e| e.to_string())?;
@@ -666,53 +787,16 @@ fn active_since_tag(ledger: &Ledger, tag: &str) -> Result<Vec<usize>, String> {
         .collect())
 }
 
-/// Files of these entries edited by hand since (none with `force`).
-fn edited_files(root: &Path, ledger: &Ledger, entries: &[usize], force: bool) -> Vec<String> {
-    let mut edited: Vec<String> = Vec::new();
-    for &index in entries {
-        let entry = &ledger.entries[index];
-        for record in &entry.files {
-            if ledger.file_since(root, entry, record) == FileNow::Edited
-                && !force
-                && !edited.contains(&record.path)
-            {
-                edited.push(record.path.clone());
-            }
-        }
+/// One record per file over several phases, sorted by path: the bytes saved
+/// before the earliest phase that touched it, the hash after the latest.
+fn span_records(ledger: &Ledger, entries: &[usize]) -> Vec<FileRecord> {
+    let mut span: std::collections::BTreeMap<String, FileRecord> = Default::default();
+    for record in entries.iter().flat_map(|i| &ledger.entries[*i].files) {
+        span.entry(record.path.clone())
+            .and_modify(|earliest| earliest.after = record.after.clone())
+            .or_insert_with(|| record.clone());
     }
-    edited
-}
-
-/// The files of these entries, sorted, each once.
-fn files_of(ledger: &Ledger, entries: &[usize]) -> Vec<String> {
-    let mut paths: Vec<String> = entries
-        .iter()
-        .flat_map(|i| ledger.entries[*i].files.iter().map(|r| r.path.clone()))
-        .collect();
-    paths.sort();
-    paths.dedup();
-    paths
-}
-
-fn restore_at_tag(
-    root: &Path,
-    repo: &Repo,
-    tag: &str,
-    files: &[String],
-    report: &mut RollbackReport,
-) {
-    for file in files {
-        let restored = repo
-            .read_at(tag, file)
-            .map_err(|e| e.to_string())
-            .and_then(|bytes| {
-                write::write_atomic(&root.join(file), &bytes).map_err(|e| e.to_string())
-            });
-        match restored {
-            Ok(()) => report.restored.push(file.clone()),
-            Err(error) => report.errors.push(format!("{file}: {error}")),
-        }
-    }
+    span.into_values().collect()
 }
 
 /// One phase as `status` shows it.

@@ -153,8 +153,16 @@ pub fn run_argv(dir: &Path, args: &[&str]) -> Run {
 /// Runs the real binary in `dir`. Colors are off and no stream is a
 /// terminal, so miette renders its plain (unicode, 80 columns) layout.
 pub fn run_in(dir: &Path, args: &str) -> Run {
-    let output = Command::cargo_bin("txo-codemod")
-        .expect("the txo-codemod binary is built")
+    run_in_with_path(dir, args, None)
+}
+
+/// `run_in` with `PATH` replaced, e.g. to run without git or Python.
+pub fn run_in_with_path(dir: &Path, args: &str, path: Option<&str>) -> Run {
+    let mut command = Command::cargo_bin("txo-codemod").expect("the txo-codemod binary is built");
+    if let Some(path) = path {
+        command.env("PATH", path);
+    }
+    let output = command
         .current_dir(dir)
         .args(args.split_whitespace())
         .env("NO_COLOR", "1")
@@ -230,6 +238,14 @@ fn collect_files(root: &Path, dir: &Path, found: &mut Vec<String>) {
             found.push(relative.to_string_lossy().replace('\\', "/"));
         }
     }
+}
+
+/// Runs `git ARGS` (split at whitespace) in the project; panics on failure.
+pub fn git(project: &Project, args: &str) -> String {
+    let args: Vec<&str> = args.split_whitespace().collect();
+    let (ok, output) = run_tool(project.root(), "git", &args);
+    assert!(ok, "git {args:?} failed: {output}");
+    output
 }
 
 /// Whether `program --version` runs; used to skip checks that need a tool.
@@ -333,8 +349,9 @@ pub fn suite_runs_here() -> bool {
     false
 }
 
-/// Runs git in `dir`, failing the test if it fails; returns its output.
-pub fn git(dir: &Path, args: &[&str]) -> String {
+/// Runs git in `dir` with `args` as given (no splitting), failing the test
+/// if it fails; returns its output.
+pub fn git_in(dir: &Path, args: &[&str]) -> String {
     let (ok, output) = run_tool(dir, "git", args);
     assert!(ok, "git {args:?} failed: {output}");
     output
@@ -342,9 +359,9 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
 
 /// Makes `dir` a git repository with everything in it committed.
 pub fn commit_all(dir: &Path) {
-    git(dir, &["init", "-q"]);
-    git(dir, &["config", "user.email", "dev@example.com"]);
-    git(dir, &["config", "user.name", "Dev"]);
-    git(dir, &["add", "-A"]);
-    git(dir, &["commit", "-q", "-m", "TXO v2.1"]);
+    git_in(dir, &["init", "-q"]);
+    git_in(dir, &["config", "user.email", "dev@example.com"]);
+    git_in(dir, &["config", "user.name", "Dev"]);
+    git_in(dir, &["add", "-A"]);
+    git_in(dir, &["commit", "-q", "-m", "TXO v2.1"]);
 }
