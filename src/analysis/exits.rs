@@ -201,7 +201,7 @@ fn helper_hazard(exit: Node, source: &str, module: &ModuleExits) -> Option<Strin
     (calls >= 2).then(|| format!("`{name}` exits and is called from {calls} places that rely on it never returning; change the helper and its callers together"))
 }
 
-fn enclosing_function(node: Node) -> Option<Node> {
+pub(crate) fn enclosing_function(node: Node) -> Option<Node> {
     let mut current = node.parent();
     while let Some(ancestor) = current {
         if ancestor.kind() == "function_definition" {

@@ -522,7 +522,7 @@ fn is_parse_args_call(value: Node, source: &str) -> bool {
         })
 }
 
-fn parameter_names(function: Node, source: &str) -> HashSet<String> {
+pub(crate) fn parameter_names(function: Node, source: &str) -> HashSet<String> {
     let mut names = HashSet::new();
     let Some(parameters) = function.child_by_field_name("parameters") else {
         return names;

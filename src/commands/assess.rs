@@ -160,7 +160,7 @@ impl From<FileAudit> for AuditCounts {
             .findings
             .iter()
             .map(|finding| {
-                let key = if finding.allowed.is_some() {
+                let key = if finding.allowed.is_some() && finding.rule == "no-sys-exit" {
                     "allowed-exit"
                 } else {
                     finding.rule
