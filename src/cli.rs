@@ -121,7 +121,7 @@ pub struct DiffArgs {
 
 #[derive(Debug, Args)]
 #[command(mut_arg("json", |arg| arg.help(
-    "Print one JSON summary per repository ({repo, phase, status, files_changed, edits, tag, errors}) instead of text",
+    "Print a JSON array, one summary per repository ({version, repo, phase, status, files_changed, edits, tag, errors}), instead of text",
 )))]
 pub struct ApplyArgs {
     #[command(flatten)]
