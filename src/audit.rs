@@ -360,7 +360,18 @@ fn soft_fail_lookups(calls: &[Node], collector: &mut Collector) {
             "`{shown}` reads configuration with .get(); use a subscript so a missing key fails loudly"
         );
         let subject = Subject::code_in(call, text, shown);
-        collector.flag(call, "no-soft-fail", Severity::Error, message, subject);
+        // Phase 1 leaves these on purpose; listed, like allowed exits.
+        let allowed = metrics::caller_default(call, text).map(|(default, function)| {
+            format!(
+                "`{default}` is a parameter of `{function}`: its caller's default is passed through"
+            )
+        });
+        let severity = if allowed.is_some() {
+            Severity::Info
+        } else {
+            Severity::Error
+        };
+        collector.add(call, "no-soft-fail", severity, message, allowed, subject);
     }
 }
 

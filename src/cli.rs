@@ -123,7 +123,7 @@ pub struct DiffArgs {
 
 #[derive(Debug, Args)]
 #[command(mut_arg("json", |arg| arg.help(
-    "Print one JSON summary per repository ({repo, phase, status, files_changed, edits, tag, errors}) instead of text",
+    "Print a JSON array, one summary per repository ({version, repo, phase, status, files_changed, edits, tag, errors}), instead of text",
 )))]
 // `--through` replaces `--phase`, which `diff` requires.
 #[command(mut_arg("phase", |a| a.required(false).required_unless_present("through")))]

@@ -134,3 +134,42 @@ fn every_json_output_has_a_version() {
     version("apply --no-git --phase 1 --json .", 0);
     version("status --no-git --json .", 0);
 }
+
+/// After phase 1, `check --phase 1` passes when what is left is what phase 1
+/// leaves on purpose: a public method passing its caller's default through.
+#[test]
+fn check_agrees_with_phase_1_on_pass_through_defaults() {
+    let project = Project::new();
+    // `config: dict`: the class defines its own `get`, so an untyped
+    // receiver would be reported rather than rewritten (issue 17).
+    project.write(
+        "utils/settings.py",
+        "class Settings:\n    def __init__(self, config: dict):\n        self._config = config\n\n    def get(self, key, default=None):\n        return self._config.get(key, default)\n\n    def timeout(self):\n        return self._config.get(\"timeout\", 30)\n",
+    );
+    project.run("check --phase 1 .").expect_code(1);
+    project.run("apply --no-git --phase 1 .").expect_code(0);
+    assert!(
+        project
+            .read_text("utils/settings.py")
+            .contains("return self._config.get(key, default)")
+    );
+    let check = project.run("check --phase 1 .").expect_code(0);
+    assert!(
+        check.stdout.contains(
+            "Allowed lookups (phase 1 leaves a default the caller passes in):\n  utils/settings.py:6:16: `default` is a parameter of `get`"
+        ),
+        "{}",
+        check.stdout
+    );
+    assert!(
+        check.stdout.ends_with(
+            "0 errors, 0 warnings in 1 library files; 0 allowed exits, 1 allowed lookup\n"
+        ),
+        "{}",
+        check.stdout
+    );
+    let json = project.run("check --format json .").expect_code(0).stdout;
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(json["findings"], serde_json::json!([]));
+    assert_eq!(json["allowed"][0]["rule"], "no-soft-fail");
+}

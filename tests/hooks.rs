@@ -5,7 +5,7 @@ mod common;
 
 use std::process::Command;
 
-use common::Project;
+use common::{Project, require_tool, run_tool};
 
 #[derive(serde::Deserialize)]
 struct Hook {
@@ -40,6 +40,24 @@ fn run_hook(project: &Project, id: &str, files: &[&str]) -> (i32, String) {
         output.status.code().expect("exit code"),
         String::from_utf8_lossy(&output.stdout).into_owned(),
     )
+}
+
+/// pre-commit itself accepts the manifest (ids, languages, types).
+#[test]
+fn pre_commit_accepts_the_hooks_manifest() {
+    if !require_tool(
+        "pre-commit",
+        &["--version"],
+        "the pre-commit manifest check",
+    ) {
+        return;
+    }
+    let (ok, output) = run_tool(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")),
+        "pre-commit",
+        &["validate-manifest", ".pre-commit-hooks.yaml"],
+    );
+    assert!(ok, "pre-commit rejects .pre-commit-hooks.yaml: {output}");
 }
 
 const SOFT_FAIL: &str = "def f(config):\n    return config.get(\"a\", 1)\n";

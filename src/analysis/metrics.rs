@@ -222,6 +222,31 @@ pub fn soft_fail_lookups<'t>(get_calls: &[Node<'t>], facts: &FileFacts) -> Vec<N
         .collect()
 }
 
+/// Whether `.get(key, default)` passes its caller's default through: the
+/// default is a parameter of the enclosing function, as in a public
+/// `def get(self, key, default=None): return self._config.get(key, default)`.
+/// Phase 1 leaves these: the caller chose to allow a missing key. Returns
+/// the default's name and the function's.
+pub fn caller_default<'s>(call: Node, source: &'s str) -> Option<(&'s str, &'s str)> {
+    let arguments = call.child_by_field_name("arguments")?;
+    let mut cursor = arguments.walk();
+    let values: Vec<Node> = arguments
+        .named_children(&mut cursor)
+        .filter(|n| n.kind() != "comment")
+        .collect();
+    let [_, default] = values.as_slice() else {
+        return None;
+    };
+    (default.kind() == "identifier").then_some(())?;
+    let function = super::exits::enclosing_function(call)?;
+    let name = &source[default.byte_range()];
+    super::provenance::parameter_names(function, source)
+        .contains(name)
+        .then_some(())?;
+    let function_name = function.child_by_field_name("name")?;
+    Some((name, &source[function_name.byte_range()]))
+}
+
 fn is_dataclass_with_defaults(node: Node, source: &str) -> bool {
     let is_dataclass = {
         let mut cursor = node.walk();
@@ -412,6 +437,19 @@ mod tests {
             root,
             census(root, source, entry_point, &KindTable::new(), &names),
         );
+    }
+
+    #[test]
+    fn only_a_parameter_default_is_the_callers() {
+        let source = "def get(self, key, default=None):\n    return self._config.get(key, default)\n\ndef f(self):\n    fallback = 1\n    a = self._config.get(\"a\", fallback)\n    b = self._config.get(\"b\", 2)\n";
+        census_of(source, false, |_, census| {
+            let found: Vec<Option<(&str, &str)>> = census
+                .get_calls
+                .iter()
+                .map(|call| caller_default(*call, source))
+                .collect();
+            assert_eq!(found, [Some(("default", "get")), None, None]);
+        });
     }
 
     #[test]

@@ -184,7 +184,7 @@ impl From<FileAudit> for AuditCounts {
             .findings
             .into_iter()
             .map(|finding| {
-                let fact = if finding.allowed.is_some() {
+                let fact = if finding.allowed.is_some() && finding.rule == "no-sys-exit" {
                     "allowed-exit"
                 } else {
                     finding.rule

@@ -159,26 +159,48 @@ fn render_text(
     for finding in findings {
         let _ = writeln!(out, "{}", present::text_finding(finding, color));
     }
-    if !allowed.is_empty() {
-        out.push_str("Allowed exits (entry points, main(), __main__ blocks):\n");
-        for exit in allowed {
-            let _ = writeln!(
-                out,
-                "  {}:{}:{}: {}",
-                exit.file,
-                exit.line,
-                exit.column,
-                exit.allowed.as_deref().unwrap_or_default()
-            );
-        }
-    }
+    let (exits, lookups): (Vec<&AuditFinding>, Vec<&AuditFinding>) =
+        allowed.iter().partition(|f| f.rule == "no-sys-exit");
+    list_allowed(
+        &mut out,
+        "Allowed exits (entry points, main(), __main__ blocks):",
+        &exits,
+    );
+    list_allowed(
+        &mut out,
+        "Allowed lookups (phase 1 leaves a default the caller passes in):",
+        &lookups,
+    );
     let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
+    let lookups = match lookups.len() {
+        0 => String::new(),
+        1 => ", 1 allowed lookup".to_string(),
+        n => format!(", {n} allowed lookups"),
+    };
     let _ = writeln!(
         out,
-        "{} errors, {} warnings in {files} library files; {} allowed exits",
+        "{} errors, {} warnings in {files} library files; {} allowed exits{lookups}",
         count(Severity::Error),
         count(Severity::Warning),
-        allowed.len()
+        exits.len()
     );
     out
+}
+
+fn list_allowed(out: &mut String, heading: &str, allowed: &[&AuditFinding]) {
+    use std::fmt::Write;
+    if allowed.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "{heading}");
+    for site in allowed {
+        let _ = writeln!(
+            out,
+            "  {}:{}:{}: {}",
+            site.file,
+            site.line,
+            site.column,
+            site.allowed.as_deref().unwrap_or_default()
+        );
+    }
 }
