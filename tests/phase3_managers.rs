@@ -167,3 +167,44 @@ fn the_manager_name_is_a_project_setting() {
             .contains("+def default_client_factory() -> ClientFactory:")
     );
 }
+
+/// A phase-1 user rule whose fix breaks a module at import time (no new
+/// pyflakes message, it still compiles): the gate undoes the phase.
+const BREAKS_IMPORT: &str = r#"id: strict-defaults
+phase: 1
+title: Defaults become strict
+message: strict defaults
+severity: info
+breaking: none
+match:
+  pattern: make_defaults()
+fix: make_defaults(strict=True)
+tests:
+  valid: ["make_defaults(strict=True)\n"]
+  invalid:
+    - code: "x = make_defaults()\n"
+      fixed: "x = make_defaults(strict=True)\n"
+"#;
+
+#[test]
+fn the_gate_undoes_a_phase_after_which_a_module_no_longer_imports() {
+    if !python_with("json") {
+        return;
+    }
+    let project = Project::new();
+    project.write("my-rules/strict.yaml", BREAKS_IMPORT);
+    let module = "def make_defaults():\n    return {}\n\n\nDEFAULTS = make_defaults()\n";
+    project.write("utils/defaults.py", module);
+    project.write("utils/__init__.py", "");
+    let apply = project
+        .run("apply --no-git --phase 1 --rules my-rules .")
+        .expect_code(1);
+    assert!(
+        apply.stderr.contains(
+            "utils.defaults imported before the phase and fails now: TypeError: make_defaults() got an unexpected keyword argument 'strict'"
+        ),
+        "{}",
+        apply.stderr
+    );
+    assert_eq!(project.read_text("utils/defaults.py"), module);
+}
