@@ -217,6 +217,18 @@ impl<'a> Checker<'a> {
         {
             self.refuse(parameters, "a parameter is named `self`".into());
         }
+        for field in ["parameters", "return_type"] {
+            let Some(signature) = function.child_by_field_name(field) else {
+                continue;
+            };
+            if let Some(found) = names::uses(signature, state_set, self.file.text).first() {
+                let name = self.text(*found);
+                self.refuse(
+                    *found,
+                    format!("`{name}` is used in the signature, which runs at import time"),
+                );
+            }
+        }
         let bound = names::local_bindings(function, self.file.text);
         if let Some(shadowed) = bound.iter().find(|b| state_set.contains(*b)) {
             self.refuse(
@@ -268,8 +280,12 @@ impl<'a> Checker<'a> {
                 && m.child_by_field_name("name")
                     .is_some_and(|n| self.text(n) == "__init__")
         });
+        let in_body = |i: Node| {
+            i.child_by_field_name("body")
+                .map_or(i.byte_range(), |b| b.byte_range())
+        };
         let outside = uses.iter().find(|u| {
-            init.is_none_or(|i| !i.byte_range().contains(&u.start_byte()))
+            init.is_none_or(|i| !in_body(i).contains(&u.start_byte()))
                 || u.parent().is_some_and(|p| p.kind() == "global_statement")
         });
         if let Some(outside) = outside {
