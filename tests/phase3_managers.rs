@@ -208,3 +208,59 @@ fn the_gate_undoes_a_phase_after_which_a_module_no_longer_imports() {
     );
     assert_eq!(project.read_text("utils/defaults.py"), module);
 }
+
+#[test]
+fn rules_list_show_and_test_cover_the_transform_rule() {
+    let project = Project::new();
+    let list = project.run("rules list --phase 3").expect_code(0);
+    assert!(
+        list.stdout
+            .contains("phase 3  global-state-to-manager                  transform warning"),
+        "{}",
+        list.stdout
+    );
+    let show = project
+        .run("rules show global-state-to-manager")
+        .expect_code(0);
+    assert!(
+        show.stdout
+            .contains("#   deprecate = \"auto\" (auto|always|never; default \"auto\")")
+    );
+    let test = project
+        .run("rules test --rule global-state-to-manager")
+        .expect_code(0);
+    assert!(
+        test.stdout.starts_with("ok    global-state-to-manager ("),
+        "{}",
+        test.stdout
+    );
+    // A project override with a value the transform does not accept is bad input.
+    project.write(
+        "pyproject.toml",
+        "[tool.txo-codemod.rule-options.global-state-to-manager]\ndeprecate = \"sometimes\"\n",
+    );
+    project.write(
+        "utils/m.py",
+        "_cache = {}\n\n\ndef get(k):\n    return _cache[k]\n",
+    );
+    let bad = project.run("diff --phase 3 .").expect_code(2);
+    assert!(
+        bad.stderr
+            .contains("`sometimes`; allowed: auto, always, never"),
+        "{}",
+        bad.stderr
+    );
+    project.write(
+        "pyproject.toml",
+        "[tool.txo-codemod.rule-options.global-state-to-manager]\ndeprecate = \"never\"\n",
+    );
+    let never = project.run("diff --phase 3 .").expect_code(1);
+    assert!(!never.stdout.contains("warnings.warn"), "{}", never.stdout);
+    assert!(
+        never
+            .stdout
+            .contains("+    return default_m_manager().get(k)"),
+        "{}",
+        never.stdout
+    );
+}
