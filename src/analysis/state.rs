@@ -116,16 +116,7 @@ fn class_state<'t>(
     let body_text = text(body, source);
     let mut cursor = body.walk();
     for statement in body.named_children(&mut cursor) {
-        let Some(assignment) = statement
-            .named_child(0)
-            .filter(|a| statement.kind() == "expression_statement" && a.kind() == "assignment")
-        else {
-            continue;
-        };
-        let (Some(left), Some(right)) = (
-            assignment.child_by_field_name("left"),
-            assignment.child_by_field_name("right"),
-        ) else {
+        let Some((assignment, left, right)) = super::metrics::assignment_parts(statement) else {
             continue;
         };
         if left.kind() != "identifier" {
