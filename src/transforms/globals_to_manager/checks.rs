@@ -97,6 +97,10 @@ impl<'a> Checker<'a> {
 
     pub fn escape_hatches(&mut self, root: Node) {
         let mut calls = Vec::new();
+        let text = self.file.text;
+        if !(text.contains("globals") || text.contains("exec") || text.contains("eval")) {
+            return;
+        }
         crate::syntax::walk_pruned(
             root,
             |_| true,
@@ -138,6 +142,11 @@ impl<'a> Checker<'a> {
                 .position(|s| s.statement.id() == statement.id())
             {
                 self.initializer(&states[position], &states[..position], state_set);
+                continue;
+            }
+            // Most statements do not mention the state: skip their walk.
+            let code = self.text(statement);
+            if !state_set.iter().any(|name| code.contains(name.as_str())) {
                 continue;
             }
             let uses = names::uses(statement, state_set, self.file.text);

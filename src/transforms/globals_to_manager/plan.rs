@@ -262,6 +262,9 @@ fn deprecates(name: &str, options: &crate::transforms::Options) -> bool {
 /// Names rebound with `global` anywhere in the module.
 fn global_names(root: Node, text: &str) -> Vec<String> {
     let mut found = Vec::new();
+    if !text.contains("global") {
+        return found;
+    }
     crate::syntax::walk_pruned(
         root,
         |_| true,
