@@ -11,9 +11,9 @@ use regex::Regex;
 use serde::Serialize;
 use tree_sitter::Node;
 
-use crate::analysis::metrics;
 use crate::analysis::subject::Subject;
 use crate::analysis::{FileFacts, NameMatcher};
+use crate::analysis::{metrics, state};
 use crate::limits;
 use crate::project::{CanonicalDirs, FileScope, Project};
 use crate::rules::Severity;
@@ -329,8 +329,10 @@ fn audit_tree(
         );
     }
     exits(&census.exits, &mut collector);
-    let globals = metrics::global_state(root, text, &census.global_names);
+    let mut globals = metrics::global_state(root, text, &census.global_names);
+    globals.retain(|g| !state::is_allowed(&g.name, root, text, &census.global_names));
     global_state(&globals, &mut collector);
+    shared_state(&state::shared_state(root, text), &mut collector);
     long_functions(&census.functions, &mut collector);
     thread_locals(&census.thread_locals, &mut collector);
     dataclass_defaults(&census.dataclass_defaults, &mut collector);
@@ -410,6 +412,25 @@ fn global_state(globals: &[metrics::GlobalState], collector: &mut Collector) {
                 global.name, global.why
             ),
             Subject::global(global),
+        );
+    }
+}
+
+/// Phase 3's other shapes of shared state (`analysis::state`).
+fn shared_state(found: &[state::SharedState], collector: &mut Collector) {
+    for shared in found {
+        let severity = if shared.warning {
+            Severity::Warning
+        } else {
+            Severity::Error
+        };
+        let subject = Subject::code_in(shared.node, collector.text, shared.message.clone());
+        collector.flag(
+            shared.node,
+            "no-global-state",
+            severity,
+            shared.message.clone(),
+            subject,
         );
     }
 }

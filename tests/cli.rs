@@ -43,6 +43,11 @@ fn a_phase_out_of_range_is_explained_in_words() {
 #[test]
 fn status_does_not_blame_a_later_phase_on_an_earlier_one() {
     let project = Project::new();
+    // Phase 2 imports HelpfulError from here; the gate checks it imports.
+    project.write(
+        "utils/exceptions.py",
+        "class HelpfulError(Exception):\n    def __init__(self, what_went_wrong, how_to_fix=None, example=None):\n        super().__init__(what_went_wrong)\n",
+    );
     project.write(
         "utils/a.py",
         "import sys\n\n\ndef f(config, logger):\n    x = config.get(\"a\", 1)\n    logger.error(\"bad\")\n    sys.exit(1)\n",

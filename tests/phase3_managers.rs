@@ -167,3 +167,100 @@ fn the_manager_name_is_a_project_setting() {
             .contains("+def default_client_factory() -> ClientFactory:")
     );
 }
+
+/// A phase-1 user rule whose fix breaks a module at import time (no new
+/// pyflakes message, it still compiles): the gate undoes the phase.
+const BREAKS_IMPORT: &str = r#"id: strict-defaults
+phase: 1
+title: Defaults become strict
+message: strict defaults
+severity: info
+breaking: none
+match:
+  pattern: make_defaults()
+fix: make_defaults(strict=True)
+tests:
+  valid: ["make_defaults(strict=True)\n"]
+  invalid:
+    - code: "x = make_defaults()\n"
+      fixed: "x = make_defaults(strict=True)\n"
+"#;
+
+#[test]
+fn the_gate_undoes_a_phase_after_which_a_module_no_longer_imports() {
+    if !python_with("json") {
+        return;
+    }
+    let project = Project::new();
+    project.write("my-rules/strict.yaml", BREAKS_IMPORT);
+    let module = "def make_defaults():\n    return {}\n\n\nDEFAULTS = make_defaults()\n";
+    project.write("utils/defaults.py", module);
+    project.write("utils/__init__.py", "");
+    let apply = project
+        .run("apply --no-git --phase 1 --rules my-rules .")
+        .expect_code(1);
+    assert!(
+        apply.stderr.contains(
+            "utils.defaults imported before the phase and fails now: TypeError: make_defaults() got an unexpected keyword argument 'strict'"
+        ),
+        "{}",
+        apply.stderr
+    );
+    assert_eq!(project.read_text("utils/defaults.py"), module);
+}
+
+#[test]
+fn rules_list_show_and_test_cover_the_transform_rule() {
+    let project = Project::new();
+    let list = project.run("rules list --phase 3").expect_code(0);
+    assert!(
+        list.stdout
+            .contains("phase 3  global-state-to-manager                  transform warning"),
+        "{}",
+        list.stdout
+    );
+    let show = project
+        .run("rules show global-state-to-manager")
+        .expect_code(0);
+    assert!(
+        show.stdout
+            .contains("#   deprecate = \"auto\" (auto|always|never; default \"auto\")")
+    );
+    let test = project
+        .run("rules test --rule global-state-to-manager")
+        .expect_code(0);
+    assert!(
+        test.stdout.starts_with("ok    global-state-to-manager ("),
+        "{}",
+        test.stdout
+    );
+    // A project override with a value the transform does not accept is bad input.
+    project.write(
+        "pyproject.toml",
+        "[tool.txo-codemod.rule-options.global-state-to-manager]\ndeprecate = \"sometimes\"\n",
+    );
+    project.write(
+        "utils/m.py",
+        "_cache = {}\n\n\ndef get(k):\n    return _cache[k]\n",
+    );
+    let bad = project.run("diff --phase 3 .").expect_code(2);
+    assert!(
+        bad.stderr
+            .contains("`sometimes`; allowed: auto, always, never"),
+        "{}",
+        bad.stderr
+    );
+    project.write(
+        "pyproject.toml",
+        "[tool.txo-codemod.rule-options.global-state-to-manager]\ndeprecate = \"never\"\n",
+    );
+    let never = project.run("diff --phase 3 .").expect_code(1);
+    assert!(!never.stdout.contains("warnings.warn"), "{}", never.stdout);
+    assert!(
+        never
+            .stdout
+            .contains("+    return default_m_manager().get(k)"),
+        "{}",
+        never.stdout
+    );
+}

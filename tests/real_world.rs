@@ -309,7 +309,7 @@ fn a_computed_validation_switch_goes_with_its_flag_and_parameter() {
     apply(&project, 1);
     let runner = project.read_text("utils/script_runner.py");
     assert!(
-        runner.contains("return load({\"name\": \"demo\"}, validate=True)"),
+        runner.contains("return load({\"name\": args.name}, validate=True)"),
         "{runner}"
     );
     for gone in ["should_validate", "validate_config", "no-validation"] {

@@ -8,6 +8,7 @@ pub mod mapping;
 pub mod metrics;
 pub mod provenance;
 mod shapes;
+pub mod state;
 pub mod subject;
 
 pub use provenance::{FileFacts, NameMatcher, Provenance};

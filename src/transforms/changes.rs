@@ -88,7 +88,7 @@ fn accept<'t>(
         }
         let Some(original) = text(file) else {
             return Err(refuse(
-                "not rewritten: a file this change touches could not be read".into(),
+                "not rewritten: a file this change touches changed during the run or could not be read".into(),
             ));
         };
         let mut edits = files

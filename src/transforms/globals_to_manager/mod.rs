@@ -11,6 +11,7 @@
 //! decorated, async or generator functions, name collisions, shadowed state
 //! names, and multi-line strings that indenting would change.
 
+mod checks;
 mod names;
 mod plan;
 mod render;
