@@ -1,0 +1,207 @@
+//! `slots-weakref`: a class with `__slots__` but no `'__weakref__'` whose
+//! instances the project weak-references (weak containers, `weakref.ref`)
+//! raises `TypeError: cannot create weak reference` at each such use.
+//! The fix adds `'__weakref__'` to its slots.
+
+use tree_sitter::Node;
+
+use super::class_facts::{ClassFacts, Layout, slots_statement};
+use super::{Outcome, Refusal, TextEdit};
+
+/// One outcome per slotted class that is weak-referenced without a
+/// `__weakref__` slot anywhere in its layout.
+pub fn transform(root: Node, source: &str, facts: &ClassFacts) -> Vec<Outcome> {
+    let mut outcomes = Vec::new();
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        if node.kind() == "class_definition"
+            && let Some(outcome) = decide(node, source, facts)
+        {
+            outcomes.push(outcome);
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    outcomes.sort_by_key(Outcome::at);
+    outcomes
+}
+
+fn decide(class: Node, source: &str, facts: &ClassFacts) -> Option<Outcome> {
+    let name = &source[class.child_by_field_name("name")?.byte_range()];
+    let sites = facts.weak_referenced.get(name)?;
+    let slots = slots_statement(class, source)?;
+    if slots.names.iter().any(|n| n == "__weakref__") {
+        return None;
+    }
+    let used = sites
+        .iter()
+        .map(|s| format!("{}:{}", s.file, s.line))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let refuse = |reason: String, proposal: &str| {
+        Some(Outcome::Refused(Refusal {
+            subject: name.to_string(),
+            at: class.start_byte(),
+            reason,
+            proposal: proposal.to_string(),
+        }))
+    };
+    match bases_weakref(class, source, facts) {
+        BasesWeakref::Provided => return None,
+        BasesWeakref::Unknown(base) => {
+            return refuse(
+                format!(
+                    "`{name}` is weak-referenced ({used}) and its base `{base}` is not defined in the project, so whether weak references work is unknown"
+                ),
+                "add '__weakref__' to `__slots__` unless a base already provides it",
+            );
+        }
+        BasesWeakref::Missing => {}
+    }
+    if !slots.literal {
+        return refuse(
+            format!(
+                "`{name}` is weak-referenced ({used}) without a `__weakref__` slot, and its `__slots__` is computed"
+            ),
+            "add '__weakref__' to `__slots__` by hand",
+        );
+    }
+    let value = slots
+        .statement
+        .named_child(0)?
+        .child_by_field_name("right")?;
+    Some(Outcome::Rewrite {
+        subject: name.to_string(),
+        at: class.start_byte(),
+        edits: vec![add_weakref(value, source)],
+        message: format!(
+            "`{name}` has `__slots__` without '__weakref__' but is weak-referenced ({used}): each of those raises `TypeError: cannot create weak reference`"
+        ),
+    })
+}
+
+enum BasesWeakref {
+    /// A base already gives instances a `__weakref__` slot (or a `__dict__` class).
+    Provided,
+    Missing,
+    Unknown(String),
+}
+
+fn bases_weakref(class: Node, source: &str, facts: &ClassFacts) -> BasesWeakref {
+    let Some(list) = class.child_by_field_name("superclasses") else {
+        return BasesWeakref::Missing;
+    };
+    let mut cursor = list.walk();
+    let bases: Vec<&str> = list
+        .named_children(&mut cursor)
+        .filter(|b| b.kind() != "keyword_argument" && b.kind() != "comment")
+        .map(|b| &source[b.byte_range()])
+        .filter(|b| !matches!(*b, "object" | "ABC" | "abc.ABC") && !b.starts_with("Generic["))
+        .collect();
+    for base in bases {
+        match facts.layout_of(base) {
+            Some(Layout::Dict)
+            | Some(Layout::Slots { weakref: true })
+            | Some(Layout::DataclassSlots { weakref: true }) => return BasesWeakref::Provided,
+            Some(_) => {}
+            None => return BasesWeakref::Unknown(base.to_string()),
+        }
+    }
+    BasesWeakref::Missing
+}
+
+/// `("a",)` → `("a", "__weakref__")`, `["a"]` → `["a", "__weakref__"]`,
+/// `"a"` → `("a", "__weakref__")`, `()` → `("__weakref__",)`, in the
+/// literal's own quote style.
+fn add_weakref(value: Node, source: &str) -> TextEdit {
+    let text = &source[value.byte_range()];
+    let quote = if text.contains('\'') && !text.contains('"') {
+        '\''
+    } else {
+        '"'
+    };
+    let slot = format!("{quote}__weakref__{quote}");
+    if value.kind() == "string" {
+        return TextEdit {
+            start: value.start_byte(),
+            end: value.end_byte(),
+            replacement: format!("({text}, {slot})"),
+        };
+    }
+    let close = value.end_byte() - 1;
+    let inside = &source[value.start_byte() + 1..close];
+    let trimmed = inside.trim_end();
+    let after_last = value.start_byte() + 1 + trimmed.len();
+    let (at, added) = if trimmed.trim().is_empty() {
+        let tuple = value.kind() == "tuple";
+        (close, if tuple { format!("{slot},") } else { slot })
+    } else if trimmed.ends_with(',') {
+        (after_last, format!(" {slot}"))
+    } else {
+        (after_last, format!(", {slot}"))
+    };
+    TextEdit::insert(at, added)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax;
+    use crate::transforms::{apply, class_facts};
+
+    fn run(source: &str) -> (String, Vec<Outcome>) {
+        let tree = syntax::parse(source);
+        let facts = class_facts::collect(tree.root_node(), source, "m.py");
+        let outcomes = transform(tree.root_node(), source, &facts);
+        (apply(source, &outcomes), outcomes)
+    }
+
+    const USE: &str = "\nimport weakref\npool = weakref.WeakValueDictionary()\npool['k'] = S()\n";
+
+    #[test]
+    fn weakref_is_added_to_each_literal_form() {
+        for (slots, fixed) in [
+            ("('name',)", "('name', '__weakref__')"),
+            ("['a', 'b']", "['a', 'b', '__weakref__']"),
+            ("\"name\"", "(\"name\", \"__weakref__\")"),
+            ("()", "(\"__weakref__\",)"),
+            (
+                "(\n        'a',\n    )",
+                "(\n        'a', '__weakref__'\n    )",
+            ),
+        ] {
+            let source = format!("class S:\n    __slots__ = {slots}\n{USE}");
+            let (out, outcomes) = run(&source);
+            assert_eq!(
+                out,
+                format!("class S:\n    __slots__ = {fixed}\n{USE}"),
+                "{slots}"
+            );
+            assert!(
+                matches!(&outcomes[0], Outcome::Rewrite { message, .. } if message.contains("weak-referenced (m.py:"))
+            );
+        }
+    }
+
+    #[test]
+    fn nothing_to_do_when_weak_references_already_work_or_are_not_taken() {
+        for source in [
+            format!("class S:\n    __slots__ = ('a', '__weakref__')\n{USE}"),
+            format!("class Base:\n    pass\nclass S(Base):\n    __slots__ = ('a',)\n{USE}"),
+            "class S:\n    __slots__ = ('a',)\n".to_string(),
+        ] {
+            assert!(run(&source).1.is_empty(), "{source}");
+        }
+    }
+
+    #[test]
+    fn unknown_bases_and_computed_slots_are_reported() {
+        let remote = format!("class S(Remote):\n    __slots__ = ('a',)\n{USE}");
+        let computed = format!("class S:\n    __slots__ = tuple(NAMES)\n{USE}");
+        for source in [remote, computed] {
+            let (out, outcomes) = run(&source);
+            assert_eq!(out, source);
+            assert!(matches!(&outcomes[..], [Outcome::Refused(_)]), "{source}");
+        }
+    }
+}
