@@ -5,6 +5,7 @@
 pub mod class_facts;
 pub mod dataclass_slots;
 pub mod lines;
+pub mod memory;
 pub mod slots_weakref;
 pub mod target;
 
