@@ -27,6 +27,9 @@ pub struct Settings {
     /// Per rule id: option name → text, overriding the rule's defaults.
     pub rule_options:
         std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
+    /// `[project] requires-python` from `pyproject.toml` (not a setting).
+    #[serde(skip)]
+    pub requires_python: Option<String>,
 }
 
 impl Default for Settings {
@@ -48,6 +51,7 @@ impl Default for Settings {
             enable_rules: Vec::new(),
             disable_rules: Vec::new(),
             rule_options: std::collections::BTreeMap::new(),
+            requires_python: None,
         }
     }
 }
@@ -141,8 +145,10 @@ impl Project {
         if pyproject.is_file() {
             let found =
                 parse_settings::<Pyproject>(&pyproject, |p| p.tool.and_then(|t| t.txo_codemod))?;
-            let settings_file = Some(pyproject).filter(|_| found.is_some());
-            let settings = found.unwrap_or_default();
+            let has_settings = found.is_some();
+            let mut settings = found.unwrap_or_default();
+            settings.requires_python = requires_python(&pyproject);
+            let settings_file = Some(pyproject).filter(|_| has_settings);
             return Ok(Project {
                 canonical_root: root.canonicalize().unwrap_or_else(|_| root.to_path_buf()),
                 root: root.to_path_buf(),
@@ -199,6 +205,22 @@ fn canonical_dir(directory: &Path) -> PathBuf {
     spelled
         .canonicalize()
         .unwrap_or_else(|_| spelled.to_path_buf())
+}
+
+/// `[project] requires-python`, when the file has one (errors in the rest
+/// of the file are reported by the settings parse).
+fn requires_python(pyproject: &Path) -> Option<String> {
+    #[derive(Deserialize)]
+    struct File {
+        project: Option<Table>,
+    }
+    #[derive(Deserialize)]
+    struct Table {
+        #[serde(rename = "requires-python")]
+        requires_python: Option<String>,
+    }
+    let text = std::fs::read_to_string(pyproject).ok()?;
+    toml::from_str::<File>(&text).ok()?.project?.requires_python
 }
 
 /// Keeps a discovered root relative when the user gave a relative path, so

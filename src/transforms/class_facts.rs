@@ -209,7 +209,7 @@ impl<'s> Collector<'s> {
         };
         let info = ClassInfo {
             layout: self.layout(class),
-            bases: self.bases(class),
+            bases: bases(class, self.source),
             site: self.site(class),
         };
         self.facts
@@ -227,17 +227,6 @@ impl<'s> Collector<'s> {
                 self.visit(child, &mut scope);
             }
         }
-    }
-
-    fn bases(&self, class: Node) -> Vec<String> {
-        let Some(list) = class.child_by_field_name("superclasses") else {
-            return Vec::new();
-        };
-        let mut cursor = list.walk();
-        list.named_children(&mut cursor)
-            .filter(|b| b.kind() != "keyword_argument" && b.kind() != "comment")
-            .map(|b| self.text(b).to_string())
-            .collect()
     }
 
     fn layout(&self, class: Node) -> Layout {
@@ -454,6 +443,19 @@ fn is_class_name(text: &str) -> bool {
     let name = text.trim_start_matches('_');
     name.chars().next().is_some_and(|c| c.is_ascii_uppercase())
         && text.chars().all(|c| c.is_alphanumeric() || c == '_')
+}
+
+/// A class's base expressions as written (keyword arguments such as
+/// `metaclass=` left out).
+pub fn bases(class: Node, source: &str) -> Vec<String> {
+    let Some(list) = class.child_by_field_name("superclasses") else {
+        return Vec::new();
+    };
+    let mut cursor = list.walk();
+    list.named_children(&mut cursor)
+        .filter(|b| b.kind() != "keyword_argument" && b.kind() != "comment")
+        .map(|b| source[b.byte_range()].to_string())
+        .collect()
 }
 
 /// `name=True` among a decorator's keyword arguments.

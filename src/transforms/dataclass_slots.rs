@@ -4,13 +4,15 @@
 //!
 //! The plan's own form (a hand-written `__slots__` and `__init__` inside
 //! `@dataclass`) yields a dataclass without fields; it is never generated.
+//! [`candidates`] reads a file's tree into owned [`Candidate`]s; each
+//! [`Candidate::decide`]s once the project's class facts are known.
 
 use tree_sitter::Node;
 
-use super::class_facts::{ClassFacts, Layout, SlotsStatement, has_true_keyword, slots_statement};
+use super::class_facts::{ClassFacts, Layout, has_true_keyword, slots_statement};
 use super::lines::{comment_lines_about, line_span};
+use super::outcome::{ClassRefusal, Outcome, TextEdit};
 use super::target::PythonVersion;
-use super::{Outcome, Refusal, TextEdit};
 
 const SLOTS: PythonVersion = PythonVersion::new(3, 10);
 const WEAKREF_SLOT: PythonVersion = PythonVersion::new(3, 11);
@@ -20,44 +22,85 @@ const SUPER_FIXED: PythonVersion = PythonVersion::new(3, 14);
 /// Bases that add neither a `__dict__` nor a `__weakref__` slot.
 const NEUTRAL_BASES: [&str; 4] = ["object", "ABC", "abc.ABC", "Protocol"];
 
-/// What the transform needs besides the file.
+/// What deciding needs besides the class.
 pub struct Context<'a> {
     pub facts: &'a ClassFacts,
     /// `None` when neither `target-python` nor `requires-python` says.
     pub target: Option<PythonVersion>,
 }
 
-/// One outcome per `@dataclass` class with field defaults not yet slotted.
-pub fn transform(root: Node, source: &str, context: &Context) -> Vec<Outcome> {
-    let mut outcomes = Vec::new();
+/// Every `@dataclass` class with field defaults not yet slotted, in source order.
+pub fn candidates(root: Node, source: &str) -> Vec<Candidate> {
+    let mut found = Vec::new();
     let mut stack = vec![root];
     while let Some(node) = stack.pop() {
         if node.kind() == "decorated_definition"
-            && let Some(outcome) = Candidate::of(node, source).and_then(|c| c.decide(context))
+            && let Some(candidate) = Candidate::of(node, source)
         {
-            outcomes.push(outcome);
+            found.push(candidate);
         }
         let mut cursor = node.walk();
         stack.extend(node.named_children(&mut cursor));
     }
-    outcomes.sort_by_key(Outcome::at);
-    outcomes
+    found.sort_by_key(|c| c.at);
+    found
 }
 
+/// [`candidates`] decided at once (for tests and one-file uses).
+pub fn transform(root: Node, source: &str, context: &Context) -> Vec<Outcome> {
+    candidates(root, source)
+        .iter()
+        .map(|c| c.decide(context))
+        .collect()
+}
+
+/// Whether a decorated class is one [`candidates`] would return.
+pub fn is_candidate(decorated: Node, source: &str) -> bool {
+    Candidate::of(decorated, source).is_some()
+}
+
+#[derive(Debug, Clone)]
 struct Field {
     name: String,
     has_default: bool,
 }
 
-struct Candidate<'t, 's> {
-    source: &'s str,
-    decorated: Node<'t>,
-    class: Node<'t>,
-    name: String,
-    decorator: Node<'t>,
-    decorators_below: Vec<Node<'t>>,
+/// A hand-written `__slots__` statement.
+#[derive(Debug, Clone)]
+struct HandWrittenSlots {
+    text: String,
+    names: Vec<String>,
+    literal: bool,
+    /// Its whole lines, to delete.
+    span: (usize, usize),
+}
+
+/// Where `slots=True` goes in the decorator: `insert_at`, between `before`
+/// and `after` (`@dataclass` gains parentheses, a call a keyword).
+#[derive(Debug, Clone)]
+struct DecoratorInsert {
+    insert_at: usize,
+    before: &'static str,
+    after: &'static str,
+}
+
+/// One dataclass, with everything deciding needs (owns no tree).
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    pub name: String,
+    /// The class statement's start (after its decorators) and the end of its name.
+    pub at: usize,
+    pub name_end: usize,
     fields: Vec<Field>,
-    slots: Option<SlotsStatement<'t>>,
+    decorator_below: Option<String>,
+    /// Line and use of zero-argument `super()` or `__class__`.
+    class_cell: Option<(usize, &'static str)>,
+    cached_property: bool,
+    slots: Option<HandWrittenSlots>,
+    methods: Vec<String>,
+    bases: Vec<String>,
+    decorator: DecoratorInsert,
+    stale_comments: Vec<(usize, usize)>,
 }
 
 fn is_dataclass_decorator(text: &str) -> bool {
@@ -66,57 +109,70 @@ fn is_dataclass_decorator(text: &str) -> bool {
     callee == "dataclass" || callee == "dataclasses.dataclass"
 }
 
-impl<'t, 's> Candidate<'t, 's> {
-    fn of(decorated: Node<'t>, source: &'s str) -> Option<Self> {
+fn text<'s>(node: Node, source: &'s str) -> &'s str {
+    &source[node.byte_range()]
+}
+
+impl Candidate {
+    fn of(decorated: Node, source: &str) -> Option<Self> {
         let class = decorated
             .child_by_field_name("definition")
             .filter(|d| d.kind() == "class_definition")?;
         let mut cursor = decorated.walk();
-        let decorators: Vec<Node<'t>> = decorated
+        let decorators: Vec<Node> = decorated
             .named_children(&mut cursor)
             .filter(|d| d.kind() == "decorator")
             .collect();
         let position = decorators
             .iter()
-            .position(|d| is_dataclass_decorator(&source[d.byte_range()]))?;
+            .position(|d| is_dataclass_decorator(text(*d, source)))?;
         let decorator = decorators[position];
-        if has_true_keyword(&source[decorator.byte_range()], "slots") {
+        if has_true_keyword(text(decorator, source), "slots") {
             return None;
         }
         let fields = fields(class, source);
         if !fields.iter().any(|f| f.has_default) {
             return None;
         }
+        let name = class.child_by_field_name("name")?;
+        let body = class.child_by_field_name("body")?;
         Some(Candidate {
-            source,
-            decorated,
-            class,
-            name: source[class.child_by_field_name("name")?.byte_range()].to_string(),
-            decorator,
-            decorators_below: decorators[position + 1..].to_vec(),
+            name: text(name, source).to_string(),
+            at: class.start_byte(),
+            name_end: name.end_byte(),
             fields,
-            slots: slots_statement(class, source),
+            decorator_below: decorators
+                .get(position + 1)
+                .map(|d| text(*d, source).to_string()),
+            class_cell: class_cell(body, source),
+            cached_property: has_cached_property(body, source),
+            slots: slots_statement(class, source).map(|s| HandWrittenSlots {
+                text: text(s.statement, source).to_string(),
+                names: s.names,
+                literal: s.literal,
+                span: line_span(source, s.statement),
+            }),
+            methods: methods(body, source),
+            bases: super::class_facts::bases(class, source),
+            decorator: decorator_insert(decorator, source),
+            stale_comments: comment_lines_about(source, decorated, class, "slots"),
         })
     }
 
-    fn text(&self, node: Node) -> &'s str {
-        &self.source[node.byte_range()]
-    }
-
-    fn refuse(&self, reason: String, proposal: &str) -> Option<Outcome> {
-        Some(Outcome::Refused(Refusal {
+    fn refuse(&self, reason: String, proposal: &str) -> Outcome {
+        Outcome::Refused(ClassRefusal {
             subject: self.name.clone(),
-            at: self.class.start_byte(),
+            at: self.at,
             reason,
             proposal: proposal.to_string(),
-        }))
+        })
     }
 
-    fn decide(self, context: &Context) -> Option<Outcome> {
+    pub fn decide(&self, context: &Context) -> Outcome {
         let Some(target) = context.target else {
             return self.refuse(
                 "the target Python version is unknown (`slots=True` needs 3.10)".into(),
-                "set `requires-python` in pyproject.toml or `target-python` under [tool.txo-codemod]",
+                "set `requires-python` in pyproject.toml, or the rule option `target-python`",
             );
         };
         if target < SLOTS {
@@ -125,34 +181,36 @@ impl<'t, 's> Candidate<'t, 's> {
                 "keep the class as it is until the project requires Python 3.10",
             );
         }
-        if let Some(below) = self.decorators_below.first() {
+        if let Some(below) = &self.decorator_below {
             return self.refuse(
                 format!(
-                    "`{}` is applied before `@dataclass`, to the class `slots=True` replaces",
-                    self.text(*below)
+                    "`{below}` is applied before `@dataclass`, to the class `slots=True` replaces"
                 ),
                 "move the decorator above `@dataclass`, or keep the class without slots",
             );
         }
         if target < SUPER_FIXED
-            && let Some(reason) = self.zero_argument_super()
+            && let Some((line, what)) = self.class_cell
         {
             return self.refuse(
-                reason,
-                "write `super(ClassName, self)` explicitly, then migrate",
+                format!("line {line}: {what} refers to the class `slots=True` replaces, and fails before Python 3.14"),
+                "write `super(ClassName, self)` / the class name explicitly, then migrate",
             );
         }
-        if self.has_cached_property() {
+        if self.cached_property {
             return self.refuse(
                 "`functools.cached_property` stores its value in the instance `__dict__`, which slots remove".into(),
                 "keep the class without slots, or turn the property into a field computed in `__post_init__`",
             );
         }
         if let Some(outcome) = self.check_hand_written_slots() {
-            return Some(outcome);
+            return outcome;
         }
         if let Some(reason) = self.stores_outside_fields(context.facts) {
-            return self.refuse(reason, "declare those attributes as fields (`field(init=False)`), or keep the class without slots");
+            return self.refuse(
+                reason,
+                "declare those attributes as fields (`field(init=False)`), or keep the class without slots",
+            );
         }
         let weakref_slot = match self.weakref_slot_needed(context.facts) {
             Ok(needed) => needed,
@@ -169,46 +227,7 @@ impl<'t, 's> Candidate<'t, 's> {
                 "keep the class without slots until the project requires Python 3.11",
             );
         }
-        Some(self.rewrite(weakref_slot))
-    }
-
-    /// Zero-argument `super()` and `__class__` refer to the class object the
-    /// decorator replaces (fixed in Python 3.14).
-    fn zero_argument_super(&self) -> Option<String> {
-        let body = self.class.child_by_field_name("body")?;
-        let mut stack = vec![body];
-        while let Some(node) = stack.pop() {
-            let text = self.text(node);
-            if node.kind() == "call" && text.split_whitespace().collect::<String>() == "super()" {
-                return Some(format!(
-                    "line {}: zero-argument `super()` fails in a `slots=True` dataclass before Python 3.14",
-                    node.start_position().row + 1
-                ));
-            }
-            if node.kind() == "identifier" && text == "__class__" {
-                return Some(format!(
-                    "line {}: `__class__` names the class `slots=True` replaces before Python 3.14",
-                    node.start_position().row + 1
-                ));
-            }
-            let mut cursor = node.walk();
-            stack.extend(node.named_children(&mut cursor));
-        }
-        None
-    }
-
-    fn has_cached_property(&self) -> bool {
-        let Some(body) = self.class.child_by_field_name("body") else {
-            return false;
-        };
-        let mut cursor = body.walk();
-        body.named_children(&mut cursor)
-            .filter(|s| s.kind() == "decorated_definition")
-            .any(|s| {
-                self.text(s)
-                    .lines()
-                    .any(|l| l.trim_start().starts_with('@') && l.contains("cached_property"))
-            })
+        self.rewrite(weakref_slot)
     }
 
     /// A hand-written `__slots__` is removed only when it lists exactly the
@@ -225,14 +244,14 @@ impl<'t, 's> Candidate<'t, 's> {
         {
             return None;
         }
-        self.refuse(
+        Some(self.refuse(
             format!(
                 "the hand-written `__slots__` ({}) is not the fields in order ({})",
-                self.text(slots.statement),
+                slots.text,
                 fields.join(", ")
             ),
             "make `__slots__` list the fields in order, or remove it by hand, then migrate",
-        )
+        ))
     }
 
     /// Attributes stored on instances (in the class or anywhere in the
@@ -240,11 +259,11 @@ impl<'t, 's> Candidate<'t, 's> {
     /// would make each such store an `AttributeError`.
     fn stores_outside_fields(&self, facts: &ClassFacts) -> Option<String> {
         let stores = facts.attribute_stores.get(&self.name)?;
-        let defined = self.methods();
         let foreign: Vec<String> = stores
             .iter()
             .filter(|(attribute, _)| {
-                !self.fields.iter().any(|f| &f.name == *attribute) && !defined.contains(attribute)
+                !self.fields.iter().any(|f| &f.name == *attribute)
+                    && !self.methods.contains(attribute)
             })
             .map(|(attribute, sites)| {
                 let at: Vec<String> = sites
@@ -262,31 +281,10 @@ impl<'t, 's> Candidate<'t, 's> {
         })
     }
 
-    /// Names of methods and properties (a property setter accepts stores).
-    fn methods(&self) -> Vec<String> {
-        let Some(body) = self.class.child_by_field_name("body") else {
-            return Vec::new();
-        };
-        let mut cursor = body.walk();
-        body.named_children(&mut cursor)
-            .filter_map(|s| match s.kind() {
-                "function_definition" => Some(s),
-                "decorated_definition" => s.child_by_field_name("definition"),
-                _ => None,
-            })
-            .filter_map(|f| f.child_by_field_name("name"))
-            .map(|n| self.text(n).to_string())
-            .collect()
-    }
-
     /// Whether `weakref_slot=True` is needed to keep weak references working:
     /// only for a weak-referenced class whose bases have no `__weakref__`.
     fn weakref_slot_needed(&self, facts: &ClassFacts) -> Result<bool, String> {
-        let bases: Vec<String> = self
-            .bases()
-            .into_iter()
-            .filter(|b| !is_neutral(b))
-            .collect();
+        let bases: Vec<&String> = self.bases.iter().filter(|b| !is_neutral(b)).collect();
         let layouts: Vec<Option<&Layout>> = bases.iter().map(|b| facts.layout_of(b)).collect();
         let slotted = layouts
             .iter()
@@ -298,9 +296,10 @@ impl<'t, 's> Candidate<'t, 's> {
             })
             .count();
         if slotted > 1 || (bases.len() > 1 && layouts.iter().any(Option::is_none)) {
+            let names: Vec<&str> = bases.iter().map(|b| b.as_str()).collect();
             return Err(format!(
                 "several bases ({}) may have slots; their layouts can conflict",
-                bases.join(", ")
+                names.join(", ")
             ));
         }
         if !facts.is_weak_referenced(&self.name) {
@@ -319,64 +318,115 @@ impl<'t, 's> Candidate<'t, 's> {
         }
     }
 
-    fn bases(&self) -> Vec<String> {
-        let Some(list) = self.class.child_by_field_name("superclasses") else {
-            return Vec::new();
-        };
-        let mut cursor = list.walk();
-        list.named_children(&mut cursor)
-            .filter(|b| b.kind() != "keyword_argument" && b.kind() != "comment")
-            .map(|b| self.text(b).to_string())
-            .collect()
-    }
-
     fn rewrite(&self, weakref_slot: bool) -> Outcome {
-        let mut edits = vec![self.decorator_edit(weakref_slot)];
+        let added = if weakref_slot {
+            "slots=True, weakref_slot=True"
+        } else {
+            "slots=True"
+        };
+        let insert = &self.decorator;
+        let mut edits = vec![TextEdit::insert(
+            insert.insert_at,
+            format!("{}{added}{}", insert.before, insert.after),
+        )];
         if let Some(slots) = &self.slots {
-            let (start, end) = line_span(self.source, slots.statement);
-            edits.push(TextEdit::delete(start, end));
+            edits.push(TextEdit::delete(slots.span.0, slots.span.1));
         }
-        for (start, end) in comment_lines_about(self.source, self.decorated, self.class, "slots") {
+        for &(start, end) in &self.stale_comments {
             if !edits.iter().any(|e| e.start <= start && end <= e.end) {
                 edits.push(TextEdit::delete(start, end));
             }
         }
         edits.sort_by_key(|e| e.start);
         let what = if weakref_slot {
-            "`slots=True, weakref_slot=True` (instances are weak-referenced)"
+            "`slots=True, weakref_slot=True` (its instances are weak-referenced)"
         } else {
             "`slots=True`"
         };
         Outcome::Rewrite {
             subject: self.name.clone(),
-            at: self.class.start_byte(),
+            at: self.at,
             edits,
             message: format!("dataclass `{}` gets {what}", self.name),
         }
     }
+}
 
-    fn decorator_edit(&self, weakref_slot: bool) -> TextEdit {
-        let added = if weakref_slot {
-            "slots=True, weakref_slot=True"
-        } else {
-            "slots=True"
+/// Zero-argument `super()` and `__class__` refer to the class object the
+/// decorator replaces (fixed in Python 3.14).
+fn class_cell(body: Node, source: &str) -> Option<(usize, &'static str)> {
+    let mut stack = vec![body];
+    let mut found = None;
+    while let Some(node) = stack.pop() {
+        let line = node.start_position().row + 1;
+        let compact: String = text(node, source).split_whitespace().collect();
+        let what = match node.kind() {
+            "call" if compact == "super()" => Some("zero-argument `super()`"),
+            "identifier" if compact == "__class__" => Some("`__class__`"),
+            _ => None,
         };
-        let expression = self.decorator.named_child(0).unwrap_or(self.decorator);
-        if expression.kind() != "call" {
-            return TextEdit::insert(expression.end_byte(), format!("({added})"));
+        if let Some(what) = what
+            && found.is_none_or(|(l, _)| line < l)
+        {
+            found = Some((line, what));
         }
-        let arguments = expression.child_by_field_name("arguments");
-        let close = arguments.map_or(expression.end_byte(), |a| a.end_byte() - 1);
-        let inside = arguments.map_or("", |a| &self.source[a.start_byte() + 1..a.end_byte() - 1]);
-        let trimmed = inside.trim_end();
-        let after_last = close - (inside.len() - trimmed.len());
-        if trimmed.is_empty() {
-            TextEdit::insert(close, added.to_string())
-        } else if trimmed.ends_with(',') {
-            TextEdit::insert(after_last, format!(" {added}"))
-        } else {
-            TextEdit::insert(after_last, format!(", {added}"))
-        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    found
+}
+
+fn has_cached_property(body: Node, source: &str) -> bool {
+    let mut cursor = body.walk();
+    body.named_children(&mut cursor)
+        .filter(|s| s.kind() == "decorated_definition")
+        .any(|s| {
+            text(s, source)
+                .lines()
+                .any(|l| l.trim_start().starts_with('@') && l.contains("cached_property"))
+        })
+}
+
+/// Names of methods and properties (a property setter accepts stores).
+fn methods(body: Node, source: &str) -> Vec<String> {
+    let mut cursor = body.walk();
+    body.named_children(&mut cursor)
+        .filter_map(|s| match s.kind() {
+            "function_definition" => Some(s),
+            "decorated_definition" => s.child_by_field_name("definition"),
+            _ => None,
+        })
+        .filter_map(|f| f.child_by_field_name("name"))
+        .map(|n| text(n, source).to_string())
+        .collect()
+}
+
+fn decorator_insert(decorator: Node, source: &str) -> DecoratorInsert {
+    let expression = decorator.named_child(0).unwrap_or(decorator);
+    let arguments = expression
+        .child_by_field_name("arguments")
+        .filter(|_| expression.kind() == "call");
+    let Some(arguments) = arguments else {
+        return DecoratorInsert {
+            insert_at: expression.end_byte(),
+            before: "(",
+            after: ")",
+        };
+    };
+    let inside = &source[arguments.start_byte() + 1..arguments.end_byte() - 1];
+    let trimmed = inside.trim_end();
+    let after_last = arguments.start_byte() + 1 + trimmed.len();
+    let (insert_at, before) = if trimmed.is_empty() {
+        (arguments.end_byte() - 1, "")
+    } else if trimmed.ends_with(',') {
+        (after_last, " ")
+    } else {
+        (after_last, ", ")
+    };
+    DecoratorInsert {
+        insert_at,
+        before,
+        after: "",
     }
 }
 
@@ -399,12 +449,12 @@ fn fields(class: Node, source: &str) -> Vec<Field> {
                 .filter(|a| a.kind() == "assignment")
         })
         .filter_map(|assignment| {
-            let annotation = &source[assignment.child_by_field_name("type")?.byte_range()];
+            let annotation = text(assignment.child_by_field_name("type")?, source);
             let name = assignment
                 .child_by_field_name("left")
                 .filter(|l| l.kind() == "identifier")?;
             (!annotation.contains("ClassVar")).then(|| Field {
-                name: source[name.byte_range()].to_string(),
+                name: text(name, source).to_string(),
                 has_default: assignment.child_by_field_name("right").is_some(),
             })
         })
@@ -415,7 +465,8 @@ fn fields(class: Node, source: &str) -> Vec<Field> {
 mod tests {
     use super::*;
     use crate::syntax;
-    use crate::transforms::{apply, class_facts};
+    use crate::transforms::class_facts;
+    use crate::transforms::outcome::apply;
 
     const V310: Option<PythonVersion> = Some(PythonVersion::new(3, 10));
     const V311: Option<PythonVersion> = Some(PythonVersion::new(3, 11));

@@ -1,83 +1,123 @@
 //! `slots-weakref`: a class with `__slots__` but no `'__weakref__'` whose
 //! instances the project weak-references (weak containers, `weakref.ref`)
 //! raises `TypeError: cannot create weak reference` at each such use.
-//! The fix adds `'__weakref__'` to its slots.
+//! The fix adds `'__weakref__'` to its slots. [`candidates`] reads a file's
+//! tree into owned [`Candidate`]s; each decides with the project's facts.
 
 use tree_sitter::Node;
 
-use super::class_facts::{ClassFacts, Layout, slots_statement};
-use super::{Outcome, Refusal, TextEdit};
+use super::class_facts::{self, ClassFacts, Layout, slots_statement};
+use super::outcome::{ClassRefusal, Outcome, TextEdit};
 
-/// One outcome per slotted class that is weak-referenced without a
-/// `__weakref__` slot anywhere in its layout.
-pub fn transform(root: Node, source: &str, facts: &ClassFacts) -> Vec<Outcome> {
-    let mut outcomes = Vec::new();
+/// A class with a `__slots__` that lacks `'__weakref__'` (owns no tree).
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    pub name: String,
+    pub at: usize,
+    pub name_end: usize,
+    bases: Vec<String>,
+    /// The edit adding the slot; `None` when `__slots__` is computed.
+    fix: Option<TextEdit>,
+}
+
+/// Slotted classes without `'__weakref__'`, in source order. A dataclass
+/// `dataclass-slots` handles (its `weakref_slot=True`) is left to it.
+pub fn candidates(root: Node, source: &str) -> Vec<Candidate> {
+    let mut found = Vec::new();
     let mut stack = vec![root];
     while let Some(node) = stack.pop() {
         if node.kind() == "class_definition"
-            && let Some(outcome) = decide(node, source, facts)
+            && let Some(candidate) = Candidate::of(node, source)
         {
-            outcomes.push(outcome);
+            found.push(candidate);
         }
         let mut cursor = node.walk();
         stack.extend(node.named_children(&mut cursor));
     }
-    outcomes.sort_by_key(Outcome::at);
-    outcomes
+    found.sort_by_key(|c| c.at);
+    found
 }
 
-fn decide(class: Node, source: &str, facts: &ClassFacts) -> Option<Outcome> {
-    let name = &source[class.child_by_field_name("name")?.byte_range()];
-    let sites = facts.weak_referenced.get(name)?;
-    let slots = slots_statement(class, source)?;
-    if slots.names.iter().any(|n| n == "__weakref__") {
-        return None;
-    }
-    let used = sites
+/// [`candidates`] decided at once (for tests and one-file uses).
+pub fn transform(root: Node, source: &str, facts: &ClassFacts) -> Vec<Outcome> {
+    candidates(root, source)
         .iter()
-        .map(|s| format!("{}:{}", s.file, s.line))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let refuse = |reason: String, proposal: &str| {
-        Some(Outcome::Refused(Refusal {
-            subject: name.to_string(),
+        .filter_map(|c| c.decide(facts))
+        .collect()
+}
+
+impl Candidate {
+    fn of(class: Node, source: &str) -> Option<Self> {
+        if class.parent().is_some_and(|p| {
+            p.kind() == "decorated_definition" && super::dataclass_slots::is_candidate(p, source)
+        }) {
+            return None;
+        }
+        let slots = slots_statement(class, source)?;
+        if slots.names.iter().any(|n| n == "__weakref__") {
+            return None;
+        }
+        let name = class.child_by_field_name("name")?;
+        let value = slots
+            .statement
+            .named_child(0)?
+            .child_by_field_name("right")?;
+        Some(Candidate {
+            name: source[name.byte_range()].to_string(),
             at: class.start_byte(),
-            reason,
-            proposal: proposal.to_string(),
-        }))
-    };
-    match bases_weakref(class, source, facts) {
-        BasesWeakref::Provided => return None,
-        BasesWeakref::Unknown(base) => {
+            name_end: name.end_byte(),
+            bases: class_facts::bases(class, source),
+            fix: slots.literal.then(|| add_weakref(value, source)),
+        })
+    }
+
+    /// A rewrite when the class is weak-referenced without a base that
+    /// provides `__weakref__`; a refusal when that cannot be told or done.
+    pub fn decide(&self, facts: &ClassFacts) -> Option<Outcome> {
+        let name = &self.name;
+        let sites = facts.weak_referenced.get(name)?;
+        let used = sites
+            .iter()
+            .map(|s| format!("{}:{}", s.file, s.line))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let refuse = |reason: String, proposal: &str| {
+            Some(Outcome::Refused(ClassRefusal {
+                subject: name.clone(),
+                at: self.at,
+                reason,
+                proposal: proposal.to_string(),
+            }))
+        };
+        match bases_weakref(&self.bases, facts) {
+            BasesWeakref::Provided => return None,
+            BasesWeakref::Unknown(base) => {
+                return refuse(
+                    format!(
+                        "`{name}` is weak-referenced ({used}) and its base `{base}` is not defined in the project, so whether weak references work is unknown"
+                    ),
+                    "add '__weakref__' to `__slots__` unless a base already provides it",
+                );
+            }
+            BasesWeakref::Missing => {}
+        }
+        let Some(fix) = &self.fix else {
             return refuse(
                 format!(
-                    "`{name}` is weak-referenced ({used}) and its base `{base}` is not defined in the project, so whether weak references work is unknown"
+                    "`{name}` is weak-referenced ({used}) without a `__weakref__` slot, and its `__slots__` is computed"
                 ),
-                "add '__weakref__' to `__slots__` unless a base already provides it",
+                "add '__weakref__' to `__slots__` by hand",
             );
-        }
-        BasesWeakref::Missing => {}
-    }
-    if !slots.literal {
-        return refuse(
-            format!(
-                "`{name}` is weak-referenced ({used}) without a `__weakref__` slot, and its `__slots__` is computed"
+        };
+        Some(Outcome::Rewrite {
+            subject: name.clone(),
+            at: self.at,
+            edits: vec![fix.clone()],
+            message: format!(
+                "`{name}` has `__slots__` without '__weakref__' but is weak-referenced ({used}): each of those raises `TypeError: cannot create weak reference`"
             ),
-            "add '__weakref__' to `__slots__` by hand",
-        );
+        })
     }
-    let value = slots
-        .statement
-        .named_child(0)?
-        .child_by_field_name("right")?;
-    Some(Outcome::Rewrite {
-        subject: name.to_string(),
-        at: class.start_byte(),
-        edits: vec![add_weakref(value, source)],
-        message: format!(
-            "`{name}` has `__slots__` without '__weakref__' but is weak-referenced ({used}): each of those raises `TypeError: cannot create weak reference`"
-        ),
-    })
 }
 
 enum BasesWeakref {
@@ -87,24 +127,17 @@ enum BasesWeakref {
     Unknown(String),
 }
 
-fn bases_weakref(class: Node, source: &str, facts: &ClassFacts) -> BasesWeakref {
-    let Some(list) = class.child_by_field_name("superclasses") else {
-        return BasesWeakref::Missing;
-    };
-    let mut cursor = list.walk();
-    let bases: Vec<&str> = list
-        .named_children(&mut cursor)
-        .filter(|b| b.kind() != "keyword_argument" && b.kind() != "comment")
-        .map(|b| &source[b.byte_range()])
-        .filter(|b| !matches!(*b, "object" | "ABC" | "abc.ABC") && !b.starts_with("Generic["))
-        .collect();
-    for base in bases {
+fn bases_weakref(bases: &[String], facts: &ClassFacts) -> BasesWeakref {
+    let relevant = bases.iter().filter(|b| {
+        !matches!(b.as_str(), "object" | "ABC" | "abc.ABC") && !b.starts_with("Generic[")
+    });
+    for base in relevant {
         match facts.layout_of(base) {
             Some(Layout::Dict)
             | Some(Layout::Slots { weakref: true })
             | Some(Layout::DataclassSlots { weakref: true }) => return BasesWeakref::Provided,
             Some(_) => {}
-            None => return BasesWeakref::Unknown(base.to_string()),
+            None => return BasesWeakref::Unknown(base.clone()),
         }
     }
     BasesWeakref::Missing
@@ -147,7 +180,8 @@ fn add_weakref(value: Node, source: &str) -> TextEdit {
 mod tests {
     use super::*;
     use crate::syntax;
-    use crate::transforms::{apply, class_facts};
+    use crate::transforms::class_facts;
+    use crate::transforms::outcome::apply;
 
     fn run(source: &str) -> (String, Vec<Outcome>) {
         let tree = syntax::parse(source);
