@@ -88,6 +88,8 @@ pub struct FileReport {
 pub struct RunResult {
     pub projects: Vec<Project>,
     pub files: Vec<FileReport>,
+    /// Files the run's transforms would create, sorted by path.
+    pub created: Vec<crate::transforms::created::CreatedFile>,
 }
 
 /// The selected rules with their per-project file scopes.
@@ -187,13 +189,17 @@ pub fn run_with<H: ParsedFileHook>(
         work.extend(file_work.map(|w| (index, w)));
     }
     // Reports are in walk order here, which the transform pass indexes by.
-    if !work.is_empty() {
-        pool.install(|| pass::finish(work, &mut reports));
-    }
+    let new_files = if work.is_empty() {
+        Vec::new()
+    } else {
+        pool.install(|| pass::finish(work, &mut reports))
+    };
+    let created = crate::transforms::created::place(new_files, &plan.projects, &plan.transforms);
     reports.sort_by(|a, b| a.path.cmp(&b.path));
     let result = RunResult {
         projects: plan.projects,
         files: reports,
+        created,
     };
     Ok((result, outputs.into_iter().flatten().collect()))
 }

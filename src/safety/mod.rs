@@ -47,6 +47,8 @@ pub struct PlannedFile {
     pub before: Vec<u8>,
     pub after: Vec<u8>,
     pub edits: usize,
+    /// A file the phase creates (`before` is empty).
+    pub created: bool,
 }
 
 /// What is known about the change being applied.
@@ -301,6 +303,7 @@ fn file_record(file: &PlannedFile, path: String, backup: String) -> FileRecord {
         before: sha256(&file.before),
         after: sha256(&file.after),
         backup,
+        created: file.created,
     }
 }
 
@@ -416,7 +419,12 @@ fn write_files(
 ) -> Vec<FileRecord> {
     let mut written = Vec::new();
     for (file, record) in plan.files.iter().zip(records) {
-        match write::replace_file(&file.path, &file.before, &file.after) {
+        let write = if file.created {
+            write::create_file(&file.path, &file.after)
+        } else {
+            write::replace_file(&file.path, &file.before, &file.after)
+        };
+        match write {
             Ok(()) => {
                 written.push(record.clone());
                 outcome.edits += file.edits;
@@ -526,6 +534,12 @@ fn restore(root: &Path, repo: Option<&Repo>, records: &[FileRecord], force: bool
         if now == FileNow::Before || (now == FileNow::Edited && !force) {
             continue;
         }
+        if record.created {
+            if let Err(error) = remove_created(root, record, now) {
+                problems.push(format!("{}: {error}", record.path));
+            }
+            continue;
+        }
         match before_bytes(root, repo, record).and_then(|bytes| {
             write::write_atomic(&root.join(&record.path), &bytes).map_err(|e| e.to_string())
         }) {
@@ -534,6 +548,25 @@ fn restore(root: &Path, repo: Option<&Repo>, records: &[FileRecord], force: bool
         }
     }
     problems
+}
+
+/// Undoes the creation of a file: removes it (and the directories the
+/// phase made for it, when they are left empty).
+fn remove_created(root: &Path, record: &FileRecord, now: FileNow) -> Result<(), String> {
+    if now == FileNow::Missing {
+        return Ok(());
+    }
+    let path = root.join(&record.path);
+    std::fs::remove_file(&path).map_err(|e| format!("cannot remove: {e}"))?;
+    let mut dir = path.parent();
+    while let Some(parent) = dir.filter(|d| *d != root) {
+        // Fails, and stops, at the first directory that is not empty.
+        if std::fs::remove_dir(parent).is_err() {
+            break;
+        }
+        dir = parent.parent();
+    }
+    Ok(())
 }
 
 /// The outcome of a rollback, for the user.

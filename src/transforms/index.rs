@@ -73,6 +73,15 @@ impl ProjectIndex {
         &self.classes
     }
 
+    /// Whether the project has the package `name` (a module in it, or it).
+    pub fn has_package(&self, name: &str) -> bool {
+        self.modules.keys().any(|m| {
+            m == name
+                || m.strip_prefix(name)
+                    .is_some_and(|rest| rest.starts_with('.'))
+        })
+    }
+
     pub fn module(&self, name: &str) -> Option<&IndexedModule> {
         self.modules.get(name)
     }

@@ -28,6 +28,8 @@
 
 pub mod changes;
 pub mod class_facts;
+pub mod config_proxy;
+pub mod created;
 pub mod dataclass_slots;
 pub mod index;
 pub mod lines;
@@ -97,8 +99,9 @@ pub struct ChangeSet {
     pub message: String,
     /// Replacements on the files' original texts, by file id.
     pub edits: Vec<FileChange>,
-    /// Files to create. `diff` and `apply` do not create files yet: a change
-    /// set with new files is refused with that reason.
+    /// Files to create. A change set of new files only is created by
+    /// `diff`/`apply` (see `created.rs`); one that also edits files is
+    /// still refused whole.
     pub new_files: Vec<NewFile>,
 }
 
@@ -153,7 +156,11 @@ impl Refusal {
 }
 
 /// Every transform rules can name.
-pub static REGISTRY: &[&dyn Transform] = &[&phase5::DataclassSlots, &phase5::SlotsWeakref];
+pub static REGISTRY: &[&dyn Transform] = &[
+    &phase5::DataclassSlots,
+    &phase5::SlotsWeakref,
+    &config_proxy::ConfigProxyScaffold,
+];
 
 pub fn find(name: &str) -> Option<&'static dyn Transform> {
     REGISTRY.iter().copied().find(|t| t.name() == name)
