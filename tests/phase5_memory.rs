@@ -96,3 +96,45 @@ fn migrated_sample_compiles_settles_and_rolls_back_byte_for_byte() {
     project.run("rollback --phase 5 .").expect_code(0);
     assert_eq!(project.changed_from_sample(), Vec::<String>::new());
 }
+
+#[test]
+fn the_thread_local_defect_is_reported_with_its_lines_and_is_real() {
+    let project = Project::sample();
+    let run = project.run("diff --phase 5 .").expect_code(1);
+    let defect = run
+        .stderr
+        .lines()
+        .find(|l| l.contains("[thread-local-session-cache]"))
+        .unwrap_or_else(|| panic!("{}", run.stderr));
+    assert!(
+        defect.starts_with("utils/client_pool.py:33:9: warning"),
+        "{defect}"
+    );
+    for part in [
+        "bound (line 52)",
+        "closes (line 54)",
+        "thread's cache (line 44)",
+    ] {
+        assert!(defect.contains(part), "{part}: {defect}");
+    }
+    assert!(
+        !run.stderr.contains("leak"),
+        "the plan's leak claim is not repeated"
+    );
+    let note = run
+        .stderr
+        .lines()
+        .find(|l| l.contains("[thread-local-cache-note]"));
+    assert!(note.is_some_and(|l| l.starts_with("utils/rest_api_helpers.py:38:9: info")));
+    // The defect on CPython: a client the LRU closed is handed out again.
+    let (ok, output) = common::run_tool(
+        project.root(),
+        "python3",
+        &[
+            "-c",
+            "from utils.client_pool import ClientPool\np = ClientPool(max_clients=2)\na = p.get('a'); p.get('b'); p.get('c')\nprint(a.closed, p.get('a') is a)",
+        ],
+    );
+    assert!(ok, "{output}");
+    assert_eq!(output.trim(), "True True");
+}

@@ -40,6 +40,7 @@ pub mod phase5;
 pub mod slots_weakref;
 pub mod summary;
 pub mod target;
+pub mod thread_local;
 
 use std::collections::BTreeMap;
 
@@ -160,6 +161,7 @@ pub static REGISTRY: &[&dyn Transform] = &[
     &phase5::DataclassSlots,
     &phase5::SlotsWeakref,
     &config_proxy::ConfigProxyScaffold,
+    &thread_local::ThreadLocalCache,
 ];
 
 pub fn find(name: &str) -> Option<&'static dyn Transform> {
