@@ -155,3 +155,33 @@ fn commit_includes_created_files_and_rollback_removes_them() {
     project.run("rollback --phase 6 .").expect_code(0);
     assert!(!project.path(MODULE).exists());
 }
+
+#[test]
+fn method_metrics_is_created_only_when_asked_and_its_tests_pass() {
+    let project = sample_with_tests();
+    project.run("apply --no-git --phase 6 .").expect_code(0);
+    assert!(!project.path("utils/method_metrics.py").exists(), "opt-in");
+    project.run("rollback --phase 6 .").expect_code(0);
+    let pyproject = project.read_text("pyproject.toml");
+    project.write(
+        "pyproject.toml",
+        pyproject.replace(
+            "[tool.txo-codemod]\n",
+            "[tool.txo-codemod]\nenable-rules = [\"method-metrics-scaffold\"]\n",
+        ),
+    );
+    project.run("apply --no-git --phase 6 .").expect_code(0);
+    let (ok, output) = run_tool(
+        project.root(),
+        "python3",
+        &["-m", "pytest", "-q", "tests/test_method_metrics.py", TESTS],
+    );
+    assert!(ok, "{output}");
+    assert!(output.contains("12 passed"), "{output}");
+    let sources =
+        project.read_text("src/sync_customers.py") + &project.read_text("utils/helpers.py");
+    assert!(
+        !sources.contains("measure_complexity"),
+        "nothing is decorated"
+    );
+}

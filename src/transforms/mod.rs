@@ -28,7 +28,6 @@
 
 pub mod changes;
 pub mod class_facts;
-pub mod config_proxy;
 pub mod created;
 pub mod dataclass_slots;
 pub mod index;
@@ -37,6 +36,7 @@ pub mod options;
 pub mod outcome;
 pub mod pass;
 pub mod phase5;
+pub mod scaffold;
 pub mod slots_weakref;
 pub mod summary;
 pub mod target;
@@ -160,7 +160,8 @@ impl Refusal {
 pub static REGISTRY: &[&dyn Transform] = &[
     &phase5::DataclassSlots,
     &phase5::SlotsWeakref,
-    &config_proxy::ConfigProxyScaffold,
+    &scaffold::CONFIG_PROXY,
+    &scaffold::METHOD_METRICS,
     &thread_local::ThreadLocalCache,
 ];
 
