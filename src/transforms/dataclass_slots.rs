@@ -10,7 +10,7 @@
 use tree_sitter::Node;
 
 use super::class_facts::{ClassFacts, Layout, has_true_keyword, slots_statement};
-use super::lines::{comment_lines_about, line_span};
+use super::lines::{comment_lines_about, descendants, line_span};
 use super::outcome::{ClassRefusal, Outcome, TextEdit};
 use super::target::PythonVersion;
 
@@ -31,19 +31,11 @@ pub struct Context<'a> {
 
 /// Every `@dataclass` class with field defaults not yet slotted, in source order.
 pub fn candidates(root: Node, source: &str) -> Vec<Candidate> {
-    let mut found = Vec::new();
-    let mut stack = vec![root];
-    while let Some(node) = stack.pop() {
-        if node.kind() == "decorated_definition"
-            && let Some(candidate) = Candidate::of(node, source)
-        {
-            found.push(candidate);
-        }
-        let mut cursor = node.walk();
-        stack.extend(node.named_children(&mut cursor));
-    }
-    found.sort_by_key(|c| c.at);
-    found
+    descendants(root)
+        .into_iter()
+        .filter(|n| n.kind() == "decorated_definition")
+        .filter_map(|n| Candidate::of(n, source))
+        .collect()
 }
 
 /// [`candidates`] decided at once (for tests and one-file uses).
@@ -601,6 +593,17 @@ mod tests {
         let (out, refusals) = run(source, V310);
         assert!(refusals.is_empty(), "{refusals:?}");
         assert!(out.starts_with("@dataclass(slots=True)\n"));
+    }
+
+    #[test]
+    fn crlf_and_tabs_outside_the_edits_are_kept() {
+        let source = "@dataclass\r\nclass R:\r\n\t# no slots: defaults\r\n\t__slots__ = ('a',)\r\n\ta: int = 0  # keep\r\n";
+        let (out, refusals) = run(source, V310);
+        assert!(refusals.is_empty(), "{refusals:?}");
+        assert_eq!(
+            out,
+            "@dataclass(slots=True)\r\nclass R:\r\n\ta: int = 0  # keep\r\n"
+        );
     }
 
     #[test]

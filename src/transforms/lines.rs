@@ -4,6 +4,19 @@
 
 use tree_sitter::Node;
 
+/// Every node under `root` (itself included), in source order.
+pub fn descendants(root: Node) -> Vec<Node> {
+    let mut out = Vec::new();
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        out.push(node);
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    out.sort_by_key(|n| n.start_byte());
+    out
+}
+
 /// The span of the lines `node` occupies, from the line's start to just
 /// after its newline, when nothing but `node` (and a trailing comment) is
 /// on them; otherwise the node's own span.

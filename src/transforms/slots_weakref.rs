@@ -7,6 +7,7 @@
 use tree_sitter::Node;
 
 use super::class_facts::{self, ClassFacts, Layout, slots_statement};
+use super::lines::descendants;
 use super::outcome::{ClassRefusal, Outcome, TextEdit};
 
 /// A class with a `__slots__` that lacks `'__weakref__'` (owns no tree).
@@ -23,19 +24,11 @@ pub struct Candidate {
 /// Slotted classes without `'__weakref__'`, in source order. A dataclass
 /// `dataclass-slots` handles (its `weakref_slot=True`) is left to it.
 pub fn candidates(root: Node, source: &str) -> Vec<Candidate> {
-    let mut found = Vec::new();
-    let mut stack = vec![root];
-    while let Some(node) = stack.pop() {
-        if node.kind() == "class_definition"
-            && let Some(candidate) = Candidate::of(node, source)
-        {
-            found.push(candidate);
-        }
-        let mut cursor = node.walk();
-        stack.extend(node.named_children(&mut cursor));
-    }
-    found.sort_by_key(|c| c.at);
-    found
+    descendants(root)
+        .into_iter()
+        .filter(|n| n.kind() == "class_definition")
+        .filter_map(|n| Candidate::of(n, source))
+        .collect()
 }
 
 /// [`candidates`] decided at once (for tests and one-file uses).

@@ -12,6 +12,7 @@
 
 use tree_sitter::Node;
 
+use super::lines::descendants;
 use super::{FileInput, OptionSpec, Pending, Refusal, Transform, TransformOutput};
 
 pub struct ThreadLocalCache;
@@ -138,20 +139,12 @@ impl Transform for ThreadLocalCache {
 
 /// The cache shape of every class in the file that uses `threading.local()`.
 pub fn shapes(root: Node, source: &str) -> Vec<CacheShape> {
-    let mut found = Vec::new();
-    let mut stack = vec![root];
-    while let Some(node) = stack.pop() {
-        if node.kind() == "class_definition" {
-            let shape = class_shape(node, source);
-            if shape.local.is_some() {
-                found.push(shape);
-            }
-        }
-        let mut cursor = node.walk();
-        stack.extend(node.named_children(&mut cursor));
-    }
-    found.sort_by_key(|s| s.local.as_ref().map(|l| l.1));
-    found
+    descendants(root)
+        .into_iter()
+        .filter(|n| n.kind() == "class_definition")
+        .map(|n| class_shape(n, source))
+        .filter(|shape| shape.local.is_some())
+        .collect()
 }
 
 fn text<'s>(node: Node, source: &'s str) -> &'s str {
@@ -221,18 +214,6 @@ fn class_shape(class: Node, source: &str) -> CacheShape {
     shape.thread_stores.sort_unstable();
     shape.thread_stores.dedup();
     shape
-}
-
-fn descendants(node: Node) -> Vec<Node> {
-    let mut out = Vec::new();
-    let mut stack = vec![node];
-    while let Some(n) = stack.pop() {
-        out.push(n);
-        let mut cursor = n.walk();
-        stack.extend(n.named_children(&mut cursor));
-    }
-    out.sort_by_key(|n| n.start_byte());
-    out
 }
 
 /// In one method: names bound to the thread's cache, stores into it and
