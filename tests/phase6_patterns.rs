@@ -185,3 +185,53 @@ fn method_metrics_is_created_only_when_asked_and_its_tests_pass() {
         "nothing is decorated"
     );
 }
+
+/// Builds `TxoRestAPI` with a complete and an incomplete configuration and
+/// prints what happens: the base URL, then the exception classes raised.
+const CHAIN_PROBE: &str = "
+from utils.rest_api_helpers import TxoRestAPI
+print(TxoRestAPI({'_token': 't', 'global': {'api-base-url': 'https://x.example/api'}}).base_url)
+try:
+    TxoRestAPI({'_token': 't', 'global': {}})
+except KeyError as error:
+    print('KeyError', [c.__name__ for c in type(error).__mro__][:2])
+";
+
+#[test]
+fn config_chains_read_through_the_proxy_and_still_raise_key_error() {
+    let project = sample_with_tests();
+    let (ok, before) = run_tool(project.root(), "python3", &["-c", CHAIN_PROBE]);
+    assert!(ok, "{before}");
+    let pyproject = project.read_text("pyproject.toml");
+    project.write(
+        "pyproject.toml",
+        pyproject.replace(
+            "[tool.txo-codemod]\n",
+            "[tool.txo-codemod]\nenable-rules = [\"config-chain-to-require\"]\n",
+        ),
+    );
+    project.run("apply --no-git --phase 6 .").expect_code(0);
+    let api = project.read_text("utils/rest_api_helpers.py");
+    assert!(api.contains("ConfigProxy(config).require(\"global\", \"api-base-url\")"));
+    assert!(api.contains("from utils.config_proxy import ConfigProxy\n"));
+    let (ok, after) = run_tool(project.root(), "python3", &["-c", CHAIN_PROBE]);
+    assert!(ok, "{after}");
+    let url = |out: &str| {
+        out.lines()
+            .find(|l| l.starts_with("https://"))
+            .map(str::to_string)
+    };
+    assert_eq!(url(&before), Some("https://x.example/api/".to_string()));
+    assert_eq!(url(&before), url(&after), "same base URL");
+    assert!(
+        before.contains("KeyError ['KeyError', 'LookupError']"),
+        "{before}"
+    );
+    assert!(
+        after.contains("KeyError ['MissingConfigError', 'HelpfulError']"),
+        "{after}"
+    );
+    project.run("diff --phase 6 .").expect_code(0);
+    project.run("rollback --phase 6 .").expect_code(0);
+    assert_eq!(project.changed_from_sample(), ["tests/__init__.py"]);
+}

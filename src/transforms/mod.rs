@@ -28,6 +28,7 @@
 
 pub mod changes;
 pub mod class_facts;
+pub mod config_chain;
 pub mod created;
 pub mod dataclass_slots;
 pub mod index;
@@ -163,6 +164,7 @@ pub static REGISTRY: &[&dyn Transform] = &[
     &scaffold::CONFIG_PROXY,
     &scaffold::METHOD_METRICS,
     &thread_local::ThreadLocalCache,
+    &config_chain::ConfigChainToRequire,
 ];
 
 pub fn find(name: &str) -> Option<&'static dyn Transform> {
