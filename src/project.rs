@@ -27,6 +27,9 @@ pub struct Settings {
     /// Per rule id: option name → text, overriding the rule's defaults.
     pub rule_options:
         std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
+    /// Phase 3: module path (relative to the root) → the name of the class
+    /// its state moves into (default: the plan's, else from the module name).
+    pub manager_classes: std::collections::BTreeMap<String, String>,
     /// `[project] requires-python` from `pyproject.toml` (not a setting).
     #[serde(skip)]
     pub requires_python: Option<String>,
@@ -51,6 +54,7 @@ impl Default for Settings {
             enable_rules: Vec::new(),
             disable_rules: Vec::new(),
             rule_options: std::collections::BTreeMap::new(),
+            manager_classes: std::collections::BTreeMap::new(),
             requires_python: None,
         }
     }

@@ -400,7 +400,6 @@ fn transform_work(plan: &Plan, file: &FileInRun, source: &SourceText, tree: &Tre
         summary.classes =
             crate::transforms::class_facts::collect(tree.root_node(), &source.text, file.relative);
     }
-    work.source = Some(source.clone());
     work
 }
 

@@ -5,5 +5,6 @@ pub mod exits;
 pub mod imports;
 pub mod metrics;
 pub mod provenance;
+pub mod state;
 
 pub use provenance::{FileFacts, NameMatcher, Provenance};

@@ -31,6 +31,7 @@ pub mod class_facts;
 pub mod config_chain;
 pub mod created;
 pub mod dataclass_slots;
+pub mod globals_to_manager;
 pub mod index;
 pub mod lines;
 pub mod options;
@@ -159,6 +160,7 @@ impl Refusal {
 
 /// Every transform rules can name.
 pub static REGISTRY: &[&dyn Transform] = &[
+    &globals_to_manager::GlobalsToManager,
     &phase5::DataclassSlots,
     &phase5::SlotsWeakref,
     &scaffold::CONFIG_PROXY,

@@ -308,7 +308,7 @@ fn is_store(node: Node) -> bool {
 }
 
 /// Names bound at module level, also inside top-level `if`/`try`/`with`.
-fn collect_top_level(block: Node, text: &str, out: &mut Vec<String>) {
+pub fn collect_top_level(block: Node, text: &str, out: &mut Vec<String>) {
     let push = |name: &str, out: &mut Vec<String>| {
         if !out.iter().any(|n| n == name) {
             out.push(name.to_string());
@@ -408,7 +408,7 @@ pub fn import_bindings<'t>(statement: Node, text: &'t str) -> Vec<&'t str> {
 }
 
 /// `__all__ = [...]` or `(...)` of string literals.
-fn dunder_all(root: Node, text: &str) -> Option<Vec<String>> {
+pub fn dunder_all(root: Node, text: &str) -> Option<Vec<String>> {
     let mut cursor = root.walk();
     let assignment = root
         .named_children(&mut cursor)
