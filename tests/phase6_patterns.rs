@@ -58,7 +58,16 @@ fn the_diff_creates_the_module_and_git_apply_accepts_it() {
 #[test]
 fn the_created_module_imports_and_its_generated_tests_pass() {
     let project = sample_with_tests();
-    project.run("apply --no-git --phase 6 .").expect_code(0);
+    let run = project.run("apply --no-git --phase 6 .").expect_code(0);
+    let created = run.stderr.lines().find(|l| l.starts_with("created "));
+    assert!(
+        created.is_some_and(
+            |l| l.ends_with("tests/test_config_proxy.py, ./utils/config_proxy.py")
+                || l.ends_with("tests/test_config_proxy.py, utils/config_proxy.py")
+        ),
+        "{}",
+        run.stderr
+    );
     let (ok, output) = run_tool(
         project.root(),
         "python3",

@@ -118,10 +118,19 @@ fn apply_group(
     let plan = phase_plan(phase, rules, phases_with_rules, &result);
     let target = paths.first().map_or(root, |p| p.as_path());
     let planned = plan.files.len();
+    let creating: Vec<String> = plan
+        .files
+        .iter()
+        .filter(|f| f.created)
+        .map(|f| crate::source::display_path(&f.path))
+        .collect();
     let mut outcome = safety::apply_phase(target, plan, safety);
     if result.has_read_errors() && outcome.status == ApplyStatus::Applied {
         outcome.status = ApplyStatus::Partial;
         outcome.errors.push("some files could not be read".into());
+    }
+    if !creating.is_empty() && outcome.status == ApplyStatus::Applied {
+        lines.push(format!("created {}", creating.join(", ")));
     }
     lines.extend(outcome_lines(&outcome, &result, planned));
     (outcome, lines)
