@@ -38,6 +38,9 @@ pub struct Settings {
     pub rewrite_tests: bool,
     /// Larger files are skipped with a warning (bytes).
     pub max_file_size: u64,
+    /// `[project] requires-python` from `pyproject.toml` (not a setting).
+    #[serde(skip)]
+    pub requires_python: Option<String>,
 }
 
 impl Default for Settings {
@@ -66,6 +69,7 @@ impl Default for Settings {
             config_schema: vec!["schemas/*.json".into()],
             rewrite_tests: false,
             max_file_size: crate::limits::DEFAULT_MAX_FILE_SIZE,
+            requires_python: None,
         }
     }
 }
@@ -179,7 +183,9 @@ impl Project {
         })
     }
 
-    fn new(root: &Path, settings: Settings, settings_file: Option<PathBuf>) -> Project {
+    fn new(root: &Path, mut settings: Settings, settings_file: Option<PathBuf>) -> Project {
+        // The target version is the project's own, settings or not.
+        settings.requires_python = requires_python(&root.join("pyproject.toml"));
         Project {
             canonical_root: root.canonicalize().unwrap_or_else(|_| root.to_path_buf()),
             root: root.to_path_buf(),
@@ -274,6 +280,22 @@ fn settings_in(dir: &Path) -> Result<Option<(Settings, PathBuf)>, Box<ProjectCon
     }
     let found = parse_settings::<Pyproject>(&pyproject, |p| p.tool.and_then(|t| t.txo_codemod))?;
     Ok(found.map(|settings| (settings, pyproject)))
+}
+
+/// `[project] requires-python`, when the file has one (errors in the rest
+/// of the file are reported by the settings parse).
+fn requires_python(pyproject: &Path) -> Option<String> {
+    #[derive(Deserialize)]
+    struct File {
+        project: Option<Table>,
+    }
+    #[derive(Deserialize)]
+    struct Table {
+        #[serde(rename = "requires-python")]
+        requires_python: Option<String>,
+    }
+    let text = std::fs::read_to_string(pyproject).ok()?;
+    toml::from_str::<File>(&text).ok()?.project?.requires_python
 }
 
 /// Keeps a discovered root relative when the user gave a relative path, so

@@ -94,6 +94,8 @@ pub struct FileReport {
 pub struct RunResult {
     pub projects: Vec<Project>,
     pub files: Vec<FileReport>,
+    /// Files the run's transforms would create, sorted by path.
+    pub created: Vec<crate::transforms::created::CreatedFile>,
 }
 
 /// The selected rules with their per-project file scopes.
@@ -199,13 +201,17 @@ pub fn run_with<H: ParsedFileHook>(
     }
     // Reports are in walk order here, which the transform pass indexes by;
     // it runs on the files' final pattern-rule results.
-    if !work.is_empty() {
-        pool.install(|| pass::finish(work, &mut reports));
-    }
+    let new_files = if work.is_empty() {
+        Vec::new()
+    } else {
+        pool.install(|| pass::finish(work, &mut reports))
+    };
+    let created = crate::transforms::created::place(new_files, &plan.projects, &plan.transforms);
     reports.sort_by(|a, b| a.path.cmp(&b.path));
     let result = RunResult {
         projects: plan.projects,
         files: reports,
+        created,
     };
     Ok((result, outputs.into_iter().flatten().collect()))
 }
@@ -523,6 +529,14 @@ fn transform_work(plan: &Plan, file: &FileInRun, source: &SourceText, tree: &Tre
         settings,
     );
     work.project = file.project;
+    if plan.transforms[file.project]
+        .iter()
+        .any(|t| t.transform.needs_class_facts())
+        && let Some(summary) = work.summary.as_mut()
+    {
+        summary.classes =
+            crate::transforms::class_facts::collect(tree.root_node(), &source.text, file.relative);
+    }
     work
 }
 

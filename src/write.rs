@@ -75,6 +75,18 @@ pub fn replace_file(path: &Path, expected: &[u8], new_bytes: &[u8]) -> Result<()
     write_atomic(path, new_bytes)
 }
 
+/// Creates `path` (and its directories) with `bytes`, refusing when
+/// something is there already (it appeared after the run looked).
+pub fn create_file(path: &Path, bytes: &[u8]) -> Result<(), WriteRefused> {
+    if path.exists() {
+        return Err(WriteRefused::ChangedSinceRead);
+    }
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent).map_err(|e| WriteRefused::Io(e.to_string()))?;
+    }
+    write_atomic(path, bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -76,11 +76,20 @@ fn global_state_thread_locals_dataclasses_and_exits_are_named() {
     );
     assert_eq!(
         described(&items(&json, 5, "thread-local")),
-        ["utils/rest_api_helpers.py:38 threading.local() (in SessionManager.__init__)"]
+        [
+            "utils/client_pool.py:33 threading.local() (in ClientPool.__init__)",
+            "utils/rest_api_helpers.py:38 threading.local() (in SessionManager.__init__)"
+        ]
     );
     assert_eq!(
         described(&items(&json, 5, "dataclass-slots")),
-        ["utils/load_n_save.py:34 ProcessingResult (a @dataclass with field defaults)"]
+        [
+            "utils/batch_models.py:11 BatchStats (a @dataclass with field defaults)",
+            "utils/batch_models.py:24 RetryPolicy (a @dataclass with field defaults)",
+            "utils/batch_models.py:31 PageCursor (a @dataclass with field defaults)",
+            "utils/batch_models.py:40 DownloadState (a @dataclass with field defaults)",
+            "utils/load_n_save.py:34 ProcessingResult (a @dataclass with field defaults)"
+        ]
     );
     let exits = items(&json, 2, "no-sys-exit");
     assert!(exits.iter().all(|e| e.get("allowed").is_none()));

@@ -15,6 +15,7 @@ use crate::rules::{Rule, RuleSet};
 use crate::run::{self, Outcome, Processed, RunOptions, RunResult};
 use crate::safety::gate::GateOptions;
 use crate::safety::{self, ApplyOutcome, ApplyStatus, PhasePlan, PlannedFile, SafetyOptions};
+use crate::transforms::created::OnDisk;
 use crate::walk::WalkOptions;
 
 pub fn execute(args: &ApplyArgs) -> Exit {
@@ -139,13 +140,31 @@ pub(super) fn apply_group(
         .iter()
         .flat_map(|f| text::file_lines(f, rules))
         .collect();
+    let (refusals, notices) = creation_conflicts(&result);
+    lines.extend(notices);
+    if !refusals.is_empty() {
+        let mut outcome = ApplyOutcome::new(root, phase);
+        outcome.status = ApplyStatus::Refused;
+        outcome.errors = refusals;
+        lines.extend(outcome.errors.iter().map(|e| format!("error: {e}")));
+        return (outcome, lines);
+    }
     let plan = phase_plan(phase, rules, phases_with_rules, &result);
     let target = paths.first().map_or(root, |p| p.as_path());
     let planned = plan.files.len();
+    let creating: Vec<String> = plan
+        .files
+        .iter()
+        .filter(|f| f.created)
+        .map(|f| crate::source::display_path(&f.path))
+        .collect();
     let mut outcome = safety::apply_phase(target, plan, safety);
     if result.has_read_errors() && outcome.status == ApplyStatus::Applied {
         outcome.status = ApplyStatus::Partial;
         outcome.errors.push("some files could not be read".into());
+    }
+    if !creating.is_empty() && outcome.status == ApplyStatus::Applied {
+        lines.push(format!("created {}", creating.join(", ")));
     }
     lines.extend(outcome_lines(&outcome, &result, planned));
     (outcome, lines)
@@ -222,9 +241,44 @@ fn planned_files(result: &RunResult) -> Vec<PlannedFile> {
                 before: source.encode(&source.text),
                 after: source.encode(new_text),
                 edits: edit_count(processed),
+                created: false,
             })
         })
+        .chain(created_files(result))
         .collect()
+}
+
+/// The files the phase creates (absent ones: one already there as it would
+/// be needs nothing, and one in the way is not overwritten).
+fn created_files(result: &RunResult) -> impl Iterator<Item = PlannedFile> + '_ {
+    result
+        .created
+        .iter()
+        .filter(|c| c.on_disk() == OnDisk::Absent)
+        .map(|c| PlannedFile {
+            path: c.path.clone(),
+            before: Vec::new(),
+            after: c.text.clone().into_bytes(),
+            edits: 0,
+            created: true,
+        })
+}
+
+/// Files in the way of a creation: refusals (`if-exists: refuse`) and notices.
+fn creation_conflicts(result: &RunResult) -> (Vec<String>, Vec<String>) {
+    let (refusing, skipping): (Vec<_>, Vec<_>) = result
+        .created
+        .iter()
+        .filter(|c| c.on_disk() == OnDisk::Different)
+        .partition(|c| c.refuse_if_different);
+    let say = |c: &&crate::transforms::created::CreatedFile| c.conflict().unwrap_or_default();
+    (
+        refusing.iter().map(say).collect(),
+        skipping
+            .iter()
+            .map(|c| format!("note: {}", say(c)))
+            .collect(),
+    )
 }
 
 fn edit_records(

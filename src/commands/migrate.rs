@@ -7,6 +7,7 @@ use crate::commands::{Exit, load_rules, report_rule_errors};
 use crate::present::{diff, json, text};
 use crate::rules::Rule;
 use crate::run::{self, FileReport, Outcome, RunOptions, RunResult};
+use crate::transforms::created::OnDisk;
 use crate::walk::WalkOptions;
 
 pub fn execute(diff: &DiffArgs) -> Exit {
@@ -122,14 +123,50 @@ fn present_diff(args: &DiffArgs, rules: &[&Rule], result: &RunResult) -> Exit {
                 );
             }
         }
+        let _ = write!(stdout, "{}", created_diffs(result, color));
         print_diagnostics(rules, result);
         eprintln!("{}", text::summary(&totals, "to make"));
     }
+    let creating = print_creations(result);
     if result.has_read_errors() {
         Exit::Error
-    } else if totals.edits > 0 {
+    } else if totals.edits > 0 || creating > 0 {
         Exit::Attention
     } else {
         Exit::Clean
     }
+}
+
+/// New-file diffs of the files the phase would create (absent ones only).
+fn created_diffs(result: &RunResult, color: bool) -> String {
+    result
+        .created
+        .iter()
+        .filter(|c| c.on_disk() == OnDisk::Absent)
+        .map(|c| diff::created(&c.display, &c.text, color))
+        .collect()
+}
+
+/// Says which files would be created or are in the way; returns how many
+/// would be created.
+pub fn print_creations(result: &RunResult) -> usize {
+    let mut creating = 0;
+    for file in &result.created {
+        match file.on_disk() {
+            OnDisk::Absent => creating += 1,
+            OnDisk::Same => {}
+            OnDisk::Different => {
+                let severity = if file.refuse_if_different {
+                    "error"
+                } else {
+                    "warning"
+                };
+                eprintln!("{severity}: {}", file.conflict().unwrap_or_default());
+            }
+        }
+    }
+    if creating > 0 {
+        eprintln!("{creating} file(s) to create");
+    }
+    creating
 }

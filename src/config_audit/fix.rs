@@ -59,6 +59,7 @@ fn planned_file(path: &std::path::Path, missing: &[&Missing]) -> Result<PlannedF
         before,
         after,
         edits: missing.len(),
+        created: false,
     })
 }
 

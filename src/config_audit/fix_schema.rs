@@ -51,6 +51,7 @@ pub fn planned_schema(audit: &Audit, project: usize) -> Result<Option<PlannedFil
         before,
         after: after.into_bytes(),
         edits: additions.values().map(Vec::len).sum(),
+        created: false,
     }))
 }
 

@@ -117,6 +117,29 @@ pub fn git_quoted(path: &str) -> String {
     quoted
 }
 
+/// The diff of a file to create: from `/dev/null`, as `git apply` creates
+/// files (`new file mode` tells git it is new).
+pub fn created(display: &str, text: &str, color: bool) -> String {
+    let display = display.trim_start_matches('/');
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let (a, b) = (
+        git_quoted(&format!("a/{display}")),
+        git_quoted(&format!("b/{display}")),
+    );
+    let mut out = format!(
+        "diff --git {a} {b}\nnew file mode 100644\n--- /dev/null\n+++ {b}\n@@ -0,0 +1,{} @@\n",
+        lines.len()
+    );
+    for line in lines {
+        out.push('+');
+        out.push_str(line);
+    }
+    if !text.is_empty() && !text.ends_with('\n') {
+        out.push_str("\n\\ No newline at end of file\n");
+    }
+    if color { colorize(&out) } else { out }
+}
+
 fn colorize(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 256);
     for line in text.split_inclusive('\n') {
@@ -148,6 +171,14 @@ fn colorize(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_created_file_comes_from_dev_null() {
+        assert_eq!(
+            created("u/new.py", "a = 1\nb = 2\n", false),
+            "diff --git a/u/new.py b/u/new.py\nnew file mode 100644\n--- /dev/null\n+++ b/u/new.py\n@@ -0,0 +1,2 @@\n+a = 1\n+b = 2\n"
+        );
+    }
 
     #[test]
     fn plain_diff_has_git_style_headers() {

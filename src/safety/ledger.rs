@@ -40,6 +40,9 @@ pub struct FileRecord {
     pub after: String,
     /// Where the pre-phase bytes are kept: a git blob id, or a path in the backup directory.
     pub backup: String,
+    /// The phase created the file (it did not exist): rollback removes it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub created: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -269,6 +272,7 @@ mod tests {
         assert_eq!(Ledger::load(dir.path()).unwrap(), Ledger::default());
         std::fs::write(dir.path().join("a.py"), "new\n").unwrap();
         let record = FileRecord {
+            created: false,
             path: "a.py".into(),
             before: sha256(b"old\n"),
             after: sha256(b"new\n"),
@@ -307,6 +311,7 @@ mod tests {
                     before: "b".into(),
                     after: "a".into(),
                     backup: "x".into(),
+                    created: false,
                 })
                 .collect(),
             edits: Vec::new(),

@@ -50,6 +50,8 @@ pub struct PlannedFile {
     pub before: Vec<u8>,
     pub after: Vec<u8>,
     pub edits: usize,
+    /// A file the phase creates (`before` is empty).
+    pub created: bool,
 }
 
 /// What is known about the change being applied.
@@ -391,6 +393,7 @@ fn file_record(file: &PlannedFile, path: String, backup: String) -> FileRecord {
         before: sha256(&file.before),
         after: sha256(&file.after),
         backup,
+        created: file.created,
     }
 }
 
@@ -516,7 +519,12 @@ fn write_files(
 ) -> Vec<FileRecord> {
     let mut written = Vec::new();
     for (file, record) in plan.files.iter().zip(records) {
-        match write::replace_file(&file.path, &file.before, &file.after) {
+        let write = if file.created {
+            write::create_file(&file.path, &file.after)
+        } else {
+            write::replace_file(&file.path, &file.before, &file.after)
+        };
+        match write {
             Ok(()) => {
                 written.push(record.clone());
                 outcome.edits += file.edits;
@@ -647,6 +655,13 @@ fn restore(root: &Path, repo: Option<&Repo>, records: &[FileRecord], force: bool
         if now == FileNow::Before || (now == FileNow::Edited && !force) {
             continue;
         }
+        if record.created {
+            match remove_created(root, record, now) {
+                Ok(()) => done.restored.push(record.path.clone()),
+                Err(error) => done.errors.push(format!("{}: {error}", record.path)),
+            }
+            continue;
+        }
         match restore_one(root, repo, record) {
             Ok(()) => done.restored.push(record.path.clone()),
             Err(error) => done.errors.push(format!("{}: {error}", record.path)),
@@ -655,6 +670,27 @@ fn restore(root: &Path, repo: Option<&Repo>, records: &[FileRecord], force: bool
     done
 }
 
+/// Undoes the creation of a file: removes it (and the directories the
+/// phase made for it, when they are left empty).
+fn remove_created(root: &Path, record: &FileRecord, now: FileNow) -> Result<(), String> {
+    ledger::check_record_path(&record.path)?;
+    if now == FileNow::Missing {
+        return Ok(());
+    }
+    let path = root.join(&record.path);
+    std::fs::remove_file(&path).map_err(|e| format!("cannot remove: {e}"))?;
+    let mut dir = path.parent();
+    while let Some(parent) = dir.filter(|d| *d != root) {
+        // Fails, and stops, at the first directory that is not empty.
+        if std::fs::remove_dir(parent).is_err() {
+            break;
+        }
+        dir = parent.parent();
+    }
+    Ok(())
+}
+
+/// The outcome of a rollback, for the user.
 #[derive(Debug, Default)]
 struct Restored {
     restored: Vec<String>,

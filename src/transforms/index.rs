@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use super::class_facts::ClassFacts;
 use super::summary::{ModuleSummary, NameUse, UseKind};
 
 #[derive(Debug, Clone, Default)]
@@ -12,6 +13,8 @@ pub struct ProjectIndex {
     modules: BTreeMap<String, IndexedModule>,
     /// (module, name) → uses in other files, in file then source order.
     uses: BTreeMap<(String, String), Vec<IndexedUse>>,
+    /// Every file's class facts, merged (empty unless a transform needs them).
+    classes: ClassFacts,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,7 +39,8 @@ impl ProjectIndex {
         let mut index = ProjectIndex::default();
         let mut files = files;
         files.sort_by_key(|(id, _, _)| *id);
-        for (file, relative, summary) in files {
+        for (file, relative, mut summary) in files {
+            index.classes.merge(std::mem::take(&mut summary.classes));
             for what in summary.uses {
                 let key = (what.module.clone(), what.name.clone());
                 index.uses.entry(key).or_default().push(IndexedUse {
@@ -62,6 +66,20 @@ impl ProjectIndex {
             }
         }
         index
+    }
+
+    /// Class layouts, weak references and attribute stores across the project.
+    pub fn class_facts(&self) -> &ClassFacts {
+        &self.classes
+    }
+
+    /// Whether the project has the package `name` (a module in it, or it).
+    pub fn has_package(&self, name: &str) -> bool {
+        self.modules.keys().any(|m| {
+            m == name
+                || m.strip_prefix(name)
+                    .is_some_and(|rest| rest.starts_with('.'))
+        })
     }
 
     pub fn module(&self, name: &str) -> Option<&IndexedModule> {

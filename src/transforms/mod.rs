@@ -27,11 +27,22 @@
 //! [`REGISTRY`]; no transform holds state between files.
 
 pub mod changes;
+pub mod class_facts;
+pub mod config_chain;
+pub mod created;
+pub mod dataclass_slots;
 pub mod globals_to_manager;
 pub mod index;
+pub mod lines;
 pub mod options;
+pub mod outcome;
 pub mod pass;
+pub mod phase5;
+pub mod scaffold;
+pub mod slots_weakref;
 pub mod summary;
+pub mod target;
+pub mod thread_local;
 
 use std::collections::BTreeMap;
 
@@ -52,6 +63,12 @@ pub trait Transform: Sync {
     fn may_apply(&self, text: &str) -> bool;
     /// Inspects one parsed file; what needs the whole project is deferred.
     fn prepare(&self, file: &FileInput) -> Vec<Pending>;
+    /// Whether the project index must carry class facts (layouts, weak
+    /// references, attribute stores) from every file; off by default, so
+    /// runs that do not need them pay nothing.
+    fn needs_class_facts(&self) -> bool {
+        false
+    }
 }
 
 /// What a transform sees of one file.
@@ -85,8 +102,9 @@ pub struct ChangeSet {
     pub message: String,
     /// Replacements on the files' original texts, by file id.
     pub edits: Vec<FileChange>,
-    /// Files to create. `diff` and `apply` do not create files yet: a change
-    /// set with new files is refused with that reason.
+    /// Files to create. A change set of new files only is created by
+    /// `diff`/`apply` (see `created.rs`); one that also edits files is
+    /// still refused whole.
     pub new_files: Vec<NewFile>,
 }
 
@@ -141,7 +159,15 @@ impl Refusal {
 }
 
 /// Every transform rules can name.
-pub static REGISTRY: &[&dyn Transform] = &[&globals_to_manager::GlobalsToManager];
+pub static REGISTRY: &[&dyn Transform] = &[
+    &globals_to_manager::GlobalsToManager,
+    &phase5::DataclassSlots,
+    &phase5::SlotsWeakref,
+    &scaffold::CONFIG_PROXY,
+    &scaffold::METHOD_METRICS,
+    &thread_local::ThreadLocalCache,
+    &config_chain::ConfigChainToRequire,
+];
 
 pub fn find(name: &str) -> Option<&'static dyn Transform> {
     REGISTRY.iter().copied().find(|t| t.name() == name)

@@ -8,11 +8,14 @@ use rayon::prelude::*;
 
 use super::changes::{self, FileChanges};
 use super::summary::{self, ModuleSummary};
-use super::{FileInput, Options, Pending, ProjectIndex, Transform, TransformOutput};
+use super::{FileInput, NewFile, Options, Pending, ProjectIndex, Transform, TransformOutput};
 use crate::engine::{Finding, edits};
 use crate::project::Settings;
 use crate::run::{FileReport, Outcome, Processed};
 use crate::source::SourceText;
+
+/// A file a transform would create: (project, rule, file).
+pub type Creation = (usize, usize, NewFile);
 
 /// A transform rule as one project runs it.
 pub struct ScopedTransform {
@@ -78,7 +81,12 @@ pub fn prepare(
 
 /// After the parse: builds each project's index, finishes the deferred
 /// work, and folds edits and refusals into `reports` (in walk order).
-pub fn finish(work: Vec<(usize, FileWork)>, reports: &mut [FileReport]) {
+/// Change sets that only create files come back as (project, rule, file):
+/// whether to create them depends on the disk, which the run checks.
+pub fn finish(
+    work: Vec<(usize, FileWork)>,
+    reports: &mut [FileReport],
+) -> Vec<(usize, usize, NewFile)> {
     let mut by_project: BTreeMap<usize, Vec<(usize, String, ModuleSummary)>> = BTreeMap::new();
     let mut fingerprints: BTreeMap<usize, u64> = BTreeMap::new();
     let mut pending = Vec::new();
@@ -101,21 +109,22 @@ pub fn finish(work: Vec<(usize, FileWork)>, reports: &mut [FileReport]) {
         .map(|(project, files)| (project, ProjectIndex::build(files)))
         .collect();
     let empty = ProjectIndex::default();
-    let outputs: Vec<(usize, TransformOutput)> = pending
+    let outputs: Vec<(usize, usize, TransformOutput)> = pending
         .into_par_iter()
         .map(|(project, rule, work)| {
             let index = indexes.get(&project).unwrap_or(&empty);
             work(index)
                 .into_iter()
-                .map(|o| (rule, o))
+                .map(|o| (project, rule, o))
                 .collect::<Vec<_>>()
         })
         .collect::<Vec<_>>()
         .into_iter()
         .flatten()
         .collect();
+    let (created, outputs) = split_creations(outputs);
     if outputs.is_empty() {
-        return;
+        return created;
     }
     let mut sources = reread(&outputs, &fingerprints, reports);
     let edited: BTreeSet<usize> = reports
@@ -134,6 +143,28 @@ pub fn finish(work: Vec<(usize, FileWork)>, reports: &mut [FileReport]) {
             fold_into(report, changes, sources.remove(&file));
         }
     }
+    created
+}
+
+/// Takes out the change sets that only create files; the rest keep their
+/// rule, in order, for [`changes::merge`].
+fn split_creations(
+    outputs: Vec<(usize, usize, TransformOutput)>,
+) -> (Vec<Creation>, Vec<(usize, TransformOutput)>) {
+    let mut created = Vec::new();
+    let mut rest = Vec::new();
+    for (project, rule, output) in outputs {
+        match output {
+            TransformOutput::Change(change) if change.edits.is_empty() => created.extend(
+                change
+                    .new_files
+                    .into_iter()
+                    .map(|file| (project, rule, file)),
+            ),
+            output => rest.push((rule, output)),
+        }
+    }
+    (created, rest)
 }
 
 fn fingerprint(text: &str) -> u64 {
@@ -224,23 +255,30 @@ pub fn run_alone(
         options: options.clone(),
     };
     let settings = Settings::default();
-    let work = prepare(0, relative, &source, &tree, &[&scoped], &settings);
+    let mut work = prepare(0, relative, &source, &tree, &[&scoped], &settings);
+    if transform.needs_class_facts()
+        && let Some(summary) = work.summary.as_mut()
+    {
+        summary.classes = super::class_facts::collect(tree.root_node(), &source.text, relative);
+    }
     let index = ProjectIndex::build(
         work.summary
             .into_iter()
             .map(|s| (0, relative.to_string(), s))
             .collect(),
     );
-    let outputs: Vec<(usize, TransformOutput)> = work
+    let outputs: Vec<(usize, usize, TransformOutput)> = work
         .pending
         .into_iter()
-        .flat_map(|(rule, pending)| pending(&index).into_iter().map(move |o| (rule, o)))
+        .flat_map(|(rule, pending)| pending(&index).into_iter().map(move |o| (0, rule, o)))
         .collect();
+    // A created file counts as a match; the file itself stays as it is.
+    let (created, outputs) = split_creations(outputs);
     let merged = changes::merge(outputs, |_| Some(source.text.as_str()), &BTreeSet::new());
     let Some(changes) = merged.get(&0) else {
-        return (None, 0);
+        return (None, created.len());
     };
-    let hits = changes.edits.len() + changes.refusals.len();
+    let hits = changes.edits.len() + changes.refusals.len() + created.len();
     let fixed = (!changes.edits.is_empty()).then(|| edits::apply(&source.text, &changes.edits));
     (fixed, hits)
 }

@@ -20,6 +20,8 @@ pub struct ModuleSummary {
     /// Uses of names of other modules (or possibly of modules: the index
     /// decides, knowing which modules exist).
     pub uses: Vec<NameUse>,
+    /// Class facts, filled in only when a transform of the run needs them.
+    pub classes: super::class_facts::ClassFacts,
 }
 
 /// One use of `module`'s `name` in this file.
@@ -81,6 +83,7 @@ pub fn summarize(relative: &str, text: &str, tree: &Tree) -> ModuleSummary {
         module,
         top_level,
         uses,
+        ..ModuleSummary::default()
     }
 }
 
