@@ -2,8 +2,10 @@
 //! (configuration, argparse), computed once per file on demand.
 
 pub mod exits;
+pub mod flow;
 pub mod imports;
 pub mod metrics;
+pub mod names;
 pub mod provenance;
 
 pub use provenance::{FileFacts, NameMatcher, Provenance};

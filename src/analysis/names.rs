@@ -1,0 +1,719 @@
+//! Which names a piece of Python code reads and binds in its function's own
+//! scope, and the constructs that make it unsafe to move into another
+//! function. Lambdas, comprehensions, nested functions and classes have
+//! scopes of their own: only their free names count, as reads (and, for the
+//! ones that run later, as captures).
+
+use std::collections::BTreeSet;
+
+use tree_sitter::Node;
+
+pub type NameSet<'s> = BTreeSet<&'s str>;
+
+/// Something that ties code to its place in the function.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Hazard<'s> {
+    Yield,
+    /// `await`, `async for`, `async with`: the helper would have to be async.
+    Await,
+    Return,
+    /// `break`/`continue` whose loop is outside the collected code.
+    EscapingJump(&'static str),
+    Global(&'s str),
+    Nonlocal(&'s str),
+    /// `locals()`, `vars()`, `exec`, `eval`, `dir()`, frame access.
+    Dynamic(&'s str),
+    /// Zero-argument `super()` or `__class__`: need the method's class cell.
+    ClassCell,
+    Del(&'s str),
+    StarImport,
+    Match,
+}
+
+/// Names and hazards of some code, with the byte offset of every binding and
+/// capture so that callers can tell inside a range from outside it.
+#[derive(Debug, Default, Clone)]
+pub struct Names<'s> {
+    pub reads: NameSet<'s>,
+    pub writes: Vec<(&'s str, usize)>,
+    /// Free names of nested scopes that may run later (lambdas, functions,
+    /// classes, generator expressions not consumed on the spot).
+    pub captures: Vec<(&'s str, usize)>,
+    pub hazards: Vec<(Hazard<'s>, usize)>,
+}
+
+impl<'s> Names<'s> {
+    pub fn written(&self) -> NameSet<'s> {
+        self.writes.iter().map(|(name, _)| *name).collect()
+    }
+
+    pub fn captured(&self) -> NameSet<'s> {
+        self.captures.iter().map(|(name, _)| *name).collect()
+    }
+}
+
+/// Collects the names of `node` (any statement or expression).
+pub fn collect<'s>(node: Node, text: &'s str) -> Names<'s> {
+    let mut names = Names::default();
+    Collector { text, loops: 0 }.visit(node, &mut names);
+    names
+}
+
+/// Collects the names of consecutive statements.
+pub fn collect_all<'s>(nodes: &[Node], text: &'s str) -> Names<'s> {
+    let mut names = Names::default();
+    for node in nodes {
+        Collector { text, loops: 0 }.visit(*node, &mut names);
+    }
+    names
+}
+
+/// The names an assignment target binds, and what it reads (`a[i] = …`).
+pub fn target<'s>(node: Node, text: &'s str) -> Names<'s> {
+    let mut names = Names::default();
+    Collector { text, loops: 0 }.bind(node, &mut names);
+    names
+}
+
+/// Names a simple statement always binds when it completes normally (its
+/// assignment targets and imports; not walrus targets in a branch).
+pub fn definite_writes<'s>(statement: Node, text: &'s str) -> NameSet<'s> {
+    let mut out = NameSet::new();
+    match statement.kind() {
+        "expression_statement" => {
+            let mut current = statement.named_child(0);
+            while let Some(node) = current {
+                if !matches!(node.kind(), "assignment" | "augmented_assignment") {
+                    break;
+                }
+                if let Some(left) = node.child_by_field_name("left") {
+                    let bound = target(left, text);
+                    out.extend(bound.writes.iter().map(|(name, _)| *name));
+                }
+                current = node.child_by_field_name("right");
+            }
+        }
+        "import_statement" | "import_from_statement" => {
+            out.extend(collect(statement, text).written());
+        }
+        _ => {}
+    }
+    out
+}
+
+/// Calls that hand out the caller's frame or namespace.
+const DYNAMIC_CALLS: &[&str] = &["locals", "vars", "exec", "eval", "dir", "globals"];
+/// Attributes that reach into frames.
+const FRAME_ATTRIBUTES: &[&str] = &["_getframe", "currentframe", "f_back", "f_locals", "stack"];
+/// Calls that consume a generator expression argument at once.
+const EAGER_CONSUMERS: &[&str] = &[
+    "sum",
+    "any",
+    "all",
+    "list",
+    "tuple",
+    "set",
+    "frozenset",
+    "dict",
+    "sorted",
+    "min",
+    "max",
+    "join",
+];
+
+struct Collector<'s> {
+    text: &'s str,
+    /// Loops entered inside the collected code: jumps inside them stay inside.
+    loops: usize,
+}
+
+impl<'s> Collector<'s> {
+    fn text_of(&self, node: Node) -> &'s str {
+        &self.text[node.byte_range()]
+    }
+
+    fn hazard(&self, names: &mut Names<'s>, hazard: Hazard<'s>, node: Node) {
+        names.hazards.push((hazard, node.start_byte()));
+    }
+
+    fn visit_children(&mut self, node: Node, names: &mut Names<'s>) {
+        let mut cursor = node.walk();
+        for child in node.named_children(&mut cursor) {
+            self.visit(child, names);
+        }
+    }
+
+    fn visit_field(&mut self, node: Node, field: &str, names: &mut Names<'s>) {
+        if let Some(child) = node.child_by_field_name(field) {
+            self.visit(child, names);
+        }
+    }
+
+    fn visit(&mut self, node: Node, names: &mut Names<'s>) {
+        match node.kind() {
+            "identifier" => {
+                let name = self.text_of(node);
+                if name == "__class__" {
+                    self.hazard(names, Hazard::ClassCell, node);
+                }
+                names.reads.insert(name);
+            }
+            "attribute" => {
+                if let Some(attribute) = node.child_by_field_name("attribute")
+                    && FRAME_ATTRIBUTES.contains(&self.text_of(attribute))
+                {
+                    self.hazard(names, Hazard::Dynamic(self.text_of(attribute)), node);
+                }
+                self.visit_field(node, "object", names);
+            }
+            "keyword_argument" => self.visit_field(node, "value", names),
+            "assignment" => {
+                self.visit_field(node, "right", names);
+                if node.child_by_field_name("right").is_some()
+                    && let Some(left) = node.child_by_field_name("left")
+                {
+                    self.bind(left, names);
+                }
+            }
+            "augmented_assignment" => {
+                self.visit_field(node, "right", names);
+                if let Some(left) = node.child_by_field_name("left") {
+                    self.visit(left, names);
+                    self.bind(left, names);
+                }
+            }
+            "named_expression" => {
+                self.visit_field(node, "value", names);
+                if let Some(name) = node.child_by_field_name("name") {
+                    names.writes.push((self.text_of(name), name.start_byte()));
+                }
+            }
+            "for_statement" => self.visit_for(node, names),
+            "while_statement" => {
+                self.visit_field(node, "condition", names);
+                self.in_loop(node.child_by_field_name("body"), names);
+                self.visit_field(node, "alternative", names);
+            }
+            "with_statement" => {
+                if is_async(node) {
+                    self.hazard(names, Hazard::Await, node);
+                }
+                self.visit_children(node, names);
+            }
+            "as_pattern" => {
+                if let Some(value) = node.named_child(0) {
+                    self.visit(value, names);
+                }
+                if let Some(alias) = node.child_by_field_name("alias") {
+                    self.bind(alias, names);
+                }
+            }
+            "except_clause" | "except_group_clause" => {
+                let mut cursor = node.walk();
+                for child in node.named_children(&mut cursor) {
+                    if node.child_by_field_name("alias") == Some(child) {
+                        self.bind(child, names);
+                    } else {
+                        self.visit(child, names);
+                    }
+                }
+            }
+            "decorated_definition" => self.visit_children(node, names),
+            "function_definition" => self.visit_function(node, names),
+            "class_definition" => self.visit_class(node, names),
+            "lambda" => self.visit_lambda(node, names),
+            "list_comprehension"
+            | "set_comprehension"
+            | "dictionary_comprehension"
+            | "generator_expression" => self.visit_comprehension(node, names),
+            "yield" => {
+                self.hazard(names, Hazard::Yield, node);
+                self.visit_children(node, names);
+            }
+            "await" => {
+                self.hazard(names, Hazard::Await, node);
+                self.visit_children(node, names);
+            }
+            "return_statement" => {
+                self.hazard(names, Hazard::Return, node);
+                self.visit_children(node, names);
+            }
+            "break_statement" | "continue_statement" => {
+                if self.loops == 0 {
+                    let word = if node.kind() == "break_statement" {
+                        "break"
+                    } else {
+                        "continue"
+                    };
+                    self.hazard(names, Hazard::EscapingJump(word), node);
+                }
+            }
+            "global_statement" | "nonlocal_statement" => {
+                let mut cursor = node.walk();
+                for child in node.named_children(&mut cursor) {
+                    let name = self.text_of(child);
+                    let hazard = if node.kind() == "global_statement" {
+                        Hazard::Global(name)
+                    } else {
+                        Hazard::Nonlocal(name)
+                    };
+                    self.hazard(names, hazard, child);
+                }
+            }
+            "delete_statement" => self.visit_delete(node, names),
+            "call" => self.visit_call(node, names),
+            "import_statement" | "import_from_statement" | "future_import_statement" => {
+                self.visit_import(node, names)
+            }
+            "match_statement" => {
+                self.hazard(names, Hazard::Match, node);
+                self.visit_children(node, names);
+            }
+            "string" => {
+                let mut cursor = node.walk();
+                for child in node.named_children(&mut cursor) {
+                    if child.kind() == "interpolation" {
+                        self.visit_field(child, "expression", names);
+                    }
+                }
+            }
+            "concatenated_string" => self.visit_children(node, names),
+            "comment" | "type" | "string_content" | "escape_sequence" | "dotted_name" => {}
+            "exec_statement" => {
+                self.hazard(names, Hazard::Dynamic("exec"), node);
+                self.visit_children(node, names);
+            }
+            _ => self.visit_children(node, names),
+        }
+    }
+
+    fn in_loop(&mut self, body: Option<Node>, names: &mut Names<'s>) {
+        if let Some(body) = body {
+            self.loops += 1;
+            self.visit(body, names);
+            self.loops -= 1;
+        }
+    }
+
+    fn visit_for(&mut self, node: Node, names: &mut Names<'s>) {
+        if is_async(node) {
+            self.hazard(names, Hazard::Await, node);
+        }
+        self.visit_field(node, "right", names);
+        if let Some(left) = node.child_by_field_name("left") {
+            self.bind(left, names);
+        }
+        self.in_loop(node.child_by_field_name("body"), names);
+        self.visit_field(node, "alternative", names);
+    }
+
+    fn visit_delete(&mut self, node: Node, names: &mut Names<'s>) {
+        let mut targets = Vec::new();
+        let mut cursor = node.walk();
+        for child in node.named_children(&mut cursor) {
+            if child.kind() == "expression_list" {
+                let mut inner = child.walk();
+                targets.extend(child.named_children(&mut inner));
+            } else {
+                targets.push(child);
+            }
+        }
+        for target in targets {
+            if target.kind() == "identifier" {
+                let name = self.text_of(target);
+                self.hazard(names, Hazard::Del(name), target);
+                names.writes.push((name, target.start_byte()));
+            } else {
+                self.visit(target, names);
+            }
+        }
+    }
+
+    fn visit_call(&mut self, node: Node, names: &mut Names<'s>) {
+        let function = node.child_by_field_name("function");
+        let arguments = node.child_by_field_name("arguments");
+        if let Some(function) = function.filter(|f| f.kind() == "identifier") {
+            let name = self.text_of(function);
+            let no_arguments = arguments.is_some_and(|a| a.named_child_count() == 0);
+            if DYNAMIC_CALLS.contains(&name) && (name != "dir" || no_arguments) {
+                self.hazard(names, Hazard::Dynamic(name), node);
+            }
+            if name == "super" && no_arguments {
+                self.hazard(names, Hazard::ClassCell, node);
+            }
+        }
+        if let Some(function) = function {
+            self.visit(function, names);
+        }
+        if let Some(arguments) = arguments {
+            if arguments.kind() == "generator_expression" && self.consumes_eagerly(function) {
+                self.visit_comprehension_eager(arguments, names, true);
+            } else {
+                self.visit(arguments, names);
+            }
+        }
+    }
+
+    fn consumes_eagerly(&self, function: Option<Node>) -> bool {
+        let Some(function) = function else {
+            return false;
+        };
+        let name = match function.kind() {
+            "identifier" => self.text_of(function),
+            "attribute" => function
+                .child_by_field_name("attribute")
+                .map_or("", |a| self.text_of(a)),
+            _ => "",
+        };
+        EAGER_CONSUMERS.contains(&name)
+    }
+
+    fn visit_import(&mut self, node: Node, names: &mut Names<'s>) {
+        let mut cursor = node.walk();
+        for child in node.named_children(&mut cursor) {
+            if node.kind() == "import_from_statement"
+                && node.child_by_field_name("module_name") == Some(child)
+            {
+                continue;
+            }
+            match child.kind() {
+                "wildcard_import" => self.hazard(names, Hazard::StarImport, child),
+                "aliased_import" => {
+                    if let Some(alias) = child.child_by_field_name("alias") {
+                        names.writes.push((self.text_of(alias), alias.start_byte()));
+                    }
+                }
+                "dotted_name" => {
+                    if let Some(first) = child.named_child(0) {
+                        names.writes.push((self.text_of(first), first.start_byte()));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Binds an assignment target: names are written, the parts of
+    /// attribute and subscript targets are read.
+    fn bind(&mut self, node: Node, names: &mut Names<'s>) {
+        match node.kind() {
+            "identifier" => names.writes.push((self.text_of(node), node.start_byte())),
+            "pattern_list"
+            | "tuple_pattern"
+            | "list_pattern"
+            | "tuple"
+            | "list"
+            | "parenthesized_expression"
+            | "expression_list"
+            | "list_splat_pattern"
+            | "list_splat"
+            | "as_pattern_target" => {
+                let mut cursor = node.walk();
+                for child in node.named_children(&mut cursor) {
+                    self.bind(child, names);
+                }
+            }
+            _ => self.visit(node, names),
+        }
+    }
+
+    fn visit_parameters(
+        &mut self,
+        parameters: Node,
+        scope: &mut Vec<&'s str>,
+        outer: &mut Names<'s>,
+    ) {
+        let mut cursor = parameters.walk();
+        for parameter in parameters.named_children(&mut cursor) {
+            // Defaults and annotations are evaluated where the function is defined.
+            for field in ["value", "type"] {
+                if let Some(part) = parameter.child_by_field_name(field) {
+                    if part.kind() == "type" {
+                        self.visit_children(part, outer);
+                    } else {
+                        self.visit(part, outer);
+                    }
+                }
+            }
+            if let Some(name) = parameter_name(parameter) {
+                scope.push(self.text_of(name));
+            }
+        }
+    }
+
+    /// A nested scope that runs later: its free names are read and captured.
+    fn nested_scope(
+        &mut self,
+        owner: Node,
+        locals: &[&'s str],
+        inner: Names<'s>,
+        outer: &mut Names<'s>,
+    ) {
+        let bound: NameSet = inner
+            .writes
+            .iter()
+            .map(|(n, _)| *n)
+            .chain(locals.iter().copied())
+            .collect();
+        let declared_nonlocal: NameSet = inner
+            .hazards
+            .iter()
+            .filter_map(|(h, _)| match h {
+                Hazard::Global(n) | Hazard::Nonlocal(n) => Some(*n),
+                _ => None,
+            })
+            .collect();
+        for name in inner
+            .reads
+            .iter()
+            .chain(inner.captures.iter().map(|(n, _)| n))
+        {
+            if !bound.contains(name) || declared_nonlocal.contains(name) {
+                outer.reads.insert(name);
+                outer.captures.push((name, owner.start_byte()));
+            }
+        }
+        for (hazard, at) in inner.hazards {
+            if matches!(
+                hazard,
+                Hazard::Nonlocal(_) | Hazard::ClassCell | Hazard::Dynamic(_)
+            ) {
+                outer.hazards.push((hazard, at));
+            }
+        }
+    }
+
+    fn visit_function(&mut self, node: Node, outer: &mut Names<'s>) {
+        if let Some(name) = node.child_by_field_name("name") {
+            outer.writes.push((self.text_of(name), name.start_byte()));
+        }
+        let mut locals = Vec::new();
+        if let Some(parameters) = node.child_by_field_name("parameters") {
+            self.visit_parameters(parameters, &mut locals, outer);
+        }
+        if let Some(returns) = node.child_by_field_name("return_type") {
+            Collector {
+                text: self.text,
+                loops: 0,
+            }
+            .visit_children(returns, outer);
+        }
+        let mut inner = Names::default();
+        if let Some(body) = node.child_by_field_name("body") {
+            Collector {
+                text: self.text,
+                loops: 0,
+            }
+            .visit(body, &mut inner);
+        }
+        self.nested_scope(node, &locals, inner, outer);
+    }
+
+    fn visit_class(&mut self, node: Node, outer: &mut Names<'s>) {
+        if let Some(name) = node.child_by_field_name("name") {
+            outer.writes.push((self.text_of(name), name.start_byte()));
+        }
+        self.visit_field(node, "superclasses", outer);
+        let mut inner = Names::default();
+        if let Some(body) = node.child_by_field_name("body") {
+            Collector {
+                text: self.text,
+                loops: 0,
+            }
+            .visit(body, &mut inner);
+        }
+        // Methods' `super()` refers to this class, not the enclosing one.
+        inner.hazards.retain(|(h, _)| *h != Hazard::ClassCell);
+        self.nested_scope(node, &[], inner, outer);
+    }
+
+    fn visit_lambda(&mut self, node: Node, outer: &mut Names<'s>) {
+        let mut locals = Vec::new();
+        if let Some(parameters) = node.child_by_field_name("parameters") {
+            self.visit_parameters(parameters, &mut locals, outer);
+        }
+        let mut inner = Names::default();
+        self.visit_field_into(node, "body", &mut inner);
+        self.nested_scope(node, &locals, inner, outer);
+    }
+
+    fn visit_field_into(&self, node: Node, field: &str, into: &mut Names<'s>) {
+        if let Some(child) = node.child_by_field_name(field) {
+            Collector {
+                text: self.text,
+                loops: 0,
+            }
+            .visit(child, into);
+        }
+    }
+
+    fn visit_comprehension(&mut self, node: Node, outer: &mut Names<'s>) {
+        self.visit_comprehension_eager(node, outer, node.kind() != "generator_expression");
+    }
+
+    /// A comprehension runs its first iterable here and the rest in its own
+    /// scope; walrus targets bind here. A lazy generator captures its names.
+    fn visit_comprehension_eager(&mut self, node: Node, outer: &mut Names<'s>, eager: bool) {
+        let mut inner = Names::default();
+        let mut locals = Vec::new();
+        let mut first = true;
+        let mut cursor = node.walk();
+        for child in node.named_children(&mut cursor) {
+            if child.kind() == "for_in_clause" {
+                if let Some(right) = child.child_by_field_name("right") {
+                    if first {
+                        self.visit(right, outer);
+                    } else {
+                        Collector {
+                            text: self.text,
+                            loops: 0,
+                        }
+                        .visit(right, &mut inner);
+                    }
+                }
+                first = false;
+                if let Some(left) = child.child_by_field_name("left") {
+                    let bound = target(left, self.text);
+                    locals.extend(bound.writes.iter().map(|(n, _)| *n));
+                    inner.reads.extend(bound.reads);
+                }
+            } else {
+                Collector {
+                    text: self.text,
+                    loops: 0,
+                }
+                .visit(child, &mut inner);
+            }
+        }
+        // Walrus targets inside a comprehension bind in the enclosing scope.
+        outer
+            .writes
+            .extend(inner.writes.iter().filter(|(n, _)| !locals.contains(n)));
+        for name in inner
+            .reads
+            .iter()
+            .chain(inner.captures.iter().map(|(n, _)| n))
+        {
+            if !locals.contains(name) {
+                outer.reads.insert(name);
+                if !eager {
+                    outer.captures.push((name, node.start_byte()));
+                }
+            }
+        }
+        outer
+            .captures
+            .extend(inner.captures.iter().filter(|(n, _)| !locals.contains(n)));
+        outer.hazards.extend(inner.hazards);
+    }
+}
+
+/// Whether a `for`/`with`/`def` is the `async` form.
+pub fn is_async(node: Node) -> bool {
+    node.child(0).is_some_and(|first| first.kind() == "async")
+}
+
+/// The name a parameter binds (`x`, `x: int`, `x=1`, `*args`, `**kw`).
+pub fn parameter_name(parameter: Node) -> Option<Node> {
+    match parameter.kind() {
+        "identifier" => Some(parameter),
+        "default_parameter" | "typed_default_parameter" => parameter
+            .child_by_field_name("name")
+            .filter(|n| n.kind() == "identifier"),
+        "typed_parameter" | "list_splat_pattern" | "dictionary_splat_pattern" => {
+            let first = parameter.named_child(0)?;
+            if first.kind() == "identifier" {
+                Some(first)
+            } else {
+                parameter_name(first)
+            }
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::parse;
+
+    fn names_of(code: &str) -> (Vec<String>, Vec<String>, Vec<String>, Vec<String>) {
+        let tree = parse(code);
+        let root = tree.root_node();
+        let mut cursor = root.walk();
+        let statements: Vec<Node> = root.named_children(&mut cursor).collect();
+        let names = collect_all(&statements, code);
+        let mut writes: Vec<String> = names.written().iter().map(|s| s.to_string()).collect();
+        writes.sort();
+        let captures: Vec<String> = names.captured().iter().map(|s| s.to_string()).collect();
+        let hazards = names
+            .hazards
+            .iter()
+            .map(|(h, _)| format!("{h:?}"))
+            .collect();
+        (
+            names.reads.iter().map(|s| s.to_string()).collect(),
+            writes,
+            captures,
+            hazards,
+        )
+    }
+
+    #[test]
+    fn assignment_reads_right_and_binds_left() {
+        let (reads, writes, _, _) = names_of("a, self.b[i] = f(x), y\n");
+        assert_eq!(reads, ["f", "i", "self", "x", "y"]);
+        assert_eq!(writes, ["a"]);
+    }
+
+    #[test]
+    fn comprehension_variables_are_not_reads_but_walrus_binds_outside() {
+        let (reads, writes, captures, _) = names_of("r = [y := f(v) for v in items if v > k]\n");
+        assert_eq!(reads, ["f", "items", "k"]);
+        assert_eq!(writes, ["r", "y"]);
+        assert!(captures.is_empty());
+    }
+
+    #[test]
+    fn lazy_generators_and_lambdas_capture_eager_ones_do_not() {
+        let (_, _, captures, _) =
+            names_of("g = (v * k for v in xs)\nt = sum(v * m for v in xs)\nh = lambda a: a + n\n");
+        assert_eq!(captures, ["k", "n"]);
+    }
+
+    #[test]
+    fn nested_function_free_names_are_captured_and_its_name_bound() {
+        let (reads, writes, captures, _) =
+            names_of("def inner(a, b=d):\n    c = a + e\n    return c\n");
+        assert_eq!(reads, ["d", "e"]);
+        assert_eq!(writes, ["inner"]);
+        assert_eq!(captures, ["e"]);
+    }
+
+    #[test]
+    fn hazards_are_found_with_jumps_only_when_they_escape() {
+        let code =
+            "for i in x:\n    break\ncontinue\nyield 1\nlocals()\nsuper().f()\ndel a\nglobal g\n";
+        let (_, _, _, hazards) = names_of(code);
+        assert_eq!(
+            hazards,
+            [
+                "EscapingJump(\"continue\")",
+                "Yield",
+                "Dynamic(\"locals\")",
+                "ClassCell",
+                "Del(\"a\")",
+                "Global(\"g\")"
+            ]
+        );
+    }
+
+    #[test]
+    fn definite_writes_are_assignment_targets_not_walrus() {
+        let code = "a = b = (c := 1)\n";
+        let tree = parse(code);
+        let statement = tree.root_node().named_child(0).unwrap();
+        let writes: Vec<&str> = definite_writes(statement, code).into_iter().collect();
+        assert_eq!(writes, ["a", "b"]);
+    }
+}
