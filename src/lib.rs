@@ -7,6 +7,7 @@ pub mod audit;
 pub mod cli;
 pub mod commands;
 pub mod engine;
+pub mod extract;
 pub mod pattern;
 pub mod present;
 pub mod project;

@@ -177,6 +177,13 @@ fn merge<'s>(into: &mut names::Names<'s>, from: names::Names<'s>) {
     into.hazards.extend(from.hazards);
 }
 
+/// The name an `except … as name:` binds.
+fn handler_alias<'s>(handler: Node, text: &'s str) -> NameSet<'s> {
+    names::except_alias(handler)
+        .map(|alias| names::target(alias, text).written())
+        .unwrap_or_default()
+}
+
 fn reads_of<'s>(node: Option<Node>, text: &'s str) -> NameSet<'s> {
     node.map(|n| names::collect(n, text).reads)
         .unwrap_or_default()
@@ -363,10 +370,7 @@ impl<'s> Liveness<'s, '_> {
         };
         let mut handlers_in = NameSet::new();
         for handler in clauses(node, &["except_clause", "except_group_clause"]) {
-            let alias = handler
-                .child_by_field_name("alias")
-                .map(|a| names::target(a, self.text).written())
-                .unwrap_or_default();
+            let alias = handler_alias(handler, self.text);
             let body = self.list(&clause_statements(handler), after.clone(), &outer);
             handlers_in = union(&handlers_in, &minus(&body, &alias));
             handlers_in = union(
@@ -494,10 +498,7 @@ impl<'s> Definite<'s, '_> {
             None => body_end,
         };
         for handler in clauses(node, &["except_clause", "except_group_clause"]) {
-            let alias = handler
-                .child_by_field_name("alias")
-                .map(|a| names::target(a, self.text).written())
-                .unwrap_or_default();
+            let alias = handler_alias(handler, self.text);
             // An exception may come before any of the body's assignments.
             let end = self.list(&clause_statements(handler), with_names(&defs, &alias));
             joined = meet(joined, end.map(|d| minus(&d, &alias)));
@@ -583,6 +584,16 @@ mod tests {
         let code = "def f(xs):\n    for v in xs:\n        w = v\n    try:\n        t = 1\n    except E:\n        pass\n    print(w, t)\n";
         let (_, defs) = facts_at(code, "print(w, t)");
         assert_eq!(defs.unwrap(), ["xs"]);
+    }
+
+    #[test]
+    fn an_except_alias_is_assigned_in_its_handler_only() {
+        let code =
+            "def f():\n    try:\n        g()\n    except E as e:\n        print(e)\n    print(1)\n";
+        let (_, inside) = facts_at(code, "print(e)");
+        assert_eq!(inside.unwrap(), ["e"]);
+        let (_, after) = facts_at(code, "print(1)");
+        assert!(after.unwrap().is_empty());
     }
 
     #[test]

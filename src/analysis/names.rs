@@ -608,6 +608,14 @@ impl<'s> Collector<'s> {
     }
 }
 
+/// The target of `except E as name:` (a field or inside an `as_pattern`).
+pub fn except_alias(handler: Node) -> Option<Node> {
+    handler.child_by_field_name("alias").or_else(|| {
+        let value = handler.child_by_field_name("value")?;
+        (value.kind() == "as_pattern").then(|| value.child_by_field_name("alias"))?
+    })
+}
+
 /// Whether a `for`/`with`/`def` is the `async` form.
 pub fn is_async(node: Node) -> bool {
     node.child(0).is_some_and(|first| first.kind() == "async")
