@@ -16,5 +16,6 @@ pub mod run;
 pub mod safety;
 pub mod source;
 pub mod syntax;
+pub mod transforms;
 pub mod walk;
 pub mod write;

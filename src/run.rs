@@ -15,6 +15,7 @@ use crate::project::{CanonicalDirs, FileScope, Project, ProjectConfigError};
 use crate::rules::Rule;
 use crate::source::{self, NotUtf8, SourceText};
 use crate::syntax;
+use crate::transforms::pass::{self, FileWork, ScopedTransform};
 use crate::walk::{self, WalkError, WalkOptions};
 
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
@@ -34,6 +35,12 @@ pub enum RunError {
     #[error("cannot combine the query rules: {0}")]
     #[diagnostic(code(txo_codemod::query))]
     Query(String),
+    #[error("invalid option for the transform of rule `{rule}`: {message}")]
+    #[diagnostic(
+        code(txo_codemod::transform_options),
+        help("check `[tool.txo-codemod.rule-options.{rule}]` in the project settings")
+    )]
+    TransformOptions { rule: String, message: String },
     #[error("cannot start worker threads: {0}")]
     #[diagnostic(code(txo_codemod::threads))]
     Threads(String),
@@ -92,6 +99,9 @@ struct Plan<'r> {
     /// scopes[project][rule]; `None` where the project does not run the rule.
     scopes: Vec<Vec<Option<FileScope>>>,
     config_names: Vec<NameMatcher>,
+    /// transforms[project]: the transform rules it runs; a project with
+    /// any is indexed (every file summarised during its parse).
+    transforms: Vec<Vec<ScopedTransform>>,
 }
 
 /// More to learn from each parsed file, on the run's own parse (`assess`
@@ -145,7 +155,7 @@ pub fn run_with<H: ParsedFileHook>(
         .build()
         .map_err(|e| RunError::Threads(e.to_string()))?;
     let progress = progress_bar(options.show_progress, files.len());
-    let processed: Vec<(FileReport, Option<H::Output>)> = pool.install(|| {
+    let processed: Vec<FileResult<H::Output>> = pool.install(|| {
         files
             .par_iter()
             .enumerate()
@@ -168,8 +178,18 @@ pub fn run_with<H: ParsedFileHook>(
             .collect()
     });
     progress.finish_and_clear();
-    let (mut reports, outputs): (Vec<FileReport>, Vec<Option<H::Output>>) =
-        processed.into_iter().unzip();
+    let mut reports = Vec::with_capacity(processed.len());
+    let mut outputs = Vec::with_capacity(processed.len());
+    let mut work = Vec::new();
+    for (index, (report, output, file_work)) in processed.into_iter().enumerate() {
+        reports.push(report);
+        outputs.push(output);
+        work.extend(file_work.map(|w| (index, w)));
+    }
+    // Reports are in walk order here, which the transform pass indexes by.
+    if !work.is_empty() {
+        pool.install(|| pass::finish(work, &mut reports));
+    }
     reports.sort_by(|a, b| a.path.cmp(&b.path));
     let result = RunResult {
         projects: plan.projects,
@@ -265,13 +285,52 @@ fn make_plan<'r>(
         .iter()
         .map(|p| Prefilter::new(rules, &p.settings.config_names))
         .collect();
+    let transforms = projects
+        .iter()
+        .zip(&scopes)
+        .map(|(project, scopes)| scoped_transforms(rules, scopes, &project.settings))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(Plan {
         index,
         prefilters,
         projects,
         scopes,
         config_names,
+        transforms,
     })
+}
+
+/// The transform rules a project runs, with its option overrides checked.
+fn scoped_transforms(
+    rules: &[&Rule],
+    scopes: &[Option<FileScope>],
+    settings: &crate::project::Settings,
+) -> Result<Vec<ScopedTransform>, RunError> {
+    let mut out = Vec::new();
+    for (index, (rule, scope)) in rules.iter().zip(scopes).enumerate() {
+        let (Some(call), Some(_)) = (rule.transform(), scope) else {
+            continue;
+        };
+        let Some(transform) = crate::transforms::find(&call.name) else {
+            continue;
+        };
+        let mut given = call.options.clone();
+        if let Some(overrides) = settings.rule_options.get(&rule.id) {
+            given.extend(overrides.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+        let options = crate::transforms::options::resolve(transform.options(), &given).map_err(
+            |(_, message)| RunError::TransformOptions {
+                rule: rule.id.clone(),
+                message,
+            },
+        )?;
+        out.push(ScopedTransform {
+            rule: index,
+            transform,
+            options,
+        });
+    }
+    Ok(out)
 }
 
 /// One walked file: its place in the walk, its path (also relative to its
@@ -283,13 +342,63 @@ struct FileInRun<'a> {
     project: usize,
 }
 
-/// Reads, filters, parses and rewrites one file. A file the hook wants is
-/// read and parsed even when no rule applies; it still counts as skipped.
+/// One file's report, the hook's output, and what it hands the transform pass.
+type FileResult<O> = (FileReport, Option<O>, Option<FileWork>);
+
+/// Reads, filters, parses and rewrites one file. A file the hook wants, or
+/// in a project that runs transforms (they need every file in the index),
+/// is read and parsed even when no rule applies; it still counts as skipped.
 fn process_file<H: ParsedFileHook>(
     plan: &Plan,
     parser: &mut tree_sitter::Parser,
     file: &FileInRun,
     hook: &H,
+) -> FileResult<H::Output> {
+    let indexed = !plan.transforms[file.project].is_empty();
+    let mut work = None;
+    let on_parsed = |source: &SourceText, tree: &Tree| {
+        if indexed {
+            work = Some(transform_work(plan, file, source, tree));
+        }
+    };
+    let (report, output) = read_and_rewrite(plan, parser, file, hook, indexed, on_parsed);
+    (report, output, work)
+}
+
+/// What the transform pass needs from a parsed file (see `transforms::pass`).
+fn transform_work(plan: &Plan, file: &FileInRun, source: &SourceText, tree: &Tree) -> FileWork {
+    let scopes = &plan.scopes[file.project];
+    let transforms: Vec<&ScopedTransform> = plan.transforms[file.project]
+        .iter()
+        .filter(|t| {
+            scopes[t.rule]
+                .as_ref()
+                .is_some_and(|s| s.contains(file.relative))
+        })
+        .collect();
+    let settings = &plan.projects[file.project].settings;
+    let mut work = pass::prepare(
+        file.index,
+        file.relative,
+        source,
+        tree,
+        &transforms,
+        settings,
+    );
+    work.project = file.project;
+    work.source = Some(source.clone());
+    work
+}
+
+/// [`process_file`] without the transform pass; `indexed` files are parsed
+/// even when no rule applies, and handed to `on_parsed`.
+fn read_and_rewrite<H: ParsedFileHook>(
+    plan: &Plan,
+    parser: &mut tree_sitter::Parser,
+    file: &FileInRun,
+    hook: &H,
+    indexed: bool,
+    mut on_parsed: impl FnMut(&SourceText, &Tree),
 ) -> (FileReport, Option<H::Output>) {
     let report = |outcome| FileReport {
         path: file.path.to_path_buf(),
@@ -297,8 +406,9 @@ fn process_file<H: ParsedFileHook>(
         project: file.project,
         outcome,
     };
-    let wanted = hook.wants(file.index);
-    let unparsed = || wanted.then(|| hook.parsed(file.index, file.path, None));
+    let hook_wants = hook.wants(file.index);
+    let unparsed = || hook_wants.then(|| hook.parsed(file.index, file.path, None));
+    let wanted = hook_wants || indexed;
     let mut applicable = plan.applicable(file);
     let rules_may_apply = applicable.iter().any(|a| *a);
     if !rules_may_apply && !wanted {
@@ -322,7 +432,9 @@ fn process_file<H: ParsedFileHook>(
         Err(_) => return (report(Outcome::Skipped), unparsed()),
     };
     let tree = syntax::parse_with(parser, &source.text);
-    let output = wanted.then(|| hook.parsed(file.index, file.path, Some((&source.text, &tree))));
+    on_parsed(&source, &tree);
+    let output =
+        hook_wants.then(|| hook.parsed(file.index, file.path, Some((&source.text, &tree))));
     if !rules_apply {
         return (report(Outcome::Skipped), output);
     }

@@ -27,7 +27,11 @@ fn list(set: &RuleSet, phase: Option<u8>) -> Exit {
         .iter()
         .filter(|r| phase.is_none_or(|p| r.phase == p))
         .map(|rule| {
-            let kind = if rule.is_fixable() { "fix" } else { "report" };
+            let kind = match (rule.transform(), rule.is_fixable()) {
+                (Some(_), _) => "transform",
+                (None, true) => "fix",
+                (None, false) => "report",
+            };
             format!(
                 "phase {}  {:<40} {:<6} {:<7} breaking:{:<6} {}\n",
                 rule.phase,
@@ -46,6 +50,9 @@ fn show(set: &RuleSet, id: &str) -> Exit {
     match set.get(id) {
         Some(rule) => {
             println!("# {} ({})\n{}", rule.id, rule.origin, rule.yaml);
+            if let Some(text) = transform_help(rule) {
+                print!("{text}");
+            }
             Exit::Clean
         }
         None => {
@@ -53,6 +60,30 @@ fn show(set: &RuleSet, id: &str) -> Exit {
             Exit::Error
         }
     }
+}
+
+/// For a transform rule: what the transform does and its options (as
+/// resolved, with the allowed values).
+fn transform_help(rule: &Rule) -> Option<String> {
+    let call = rule.transform()?;
+    let transform = crate::transforms::find(&call.name)?;
+    let mut text = format!("\n# transform `{}`: {}\n", call.name, transform.summary());
+    for spec in transform.options() {
+        let allowed = if spec.values.is_empty() {
+            "any text".to_string()
+        } else {
+            spec.values.join("|")
+        };
+        let value = call
+            .options
+            .get(spec.name)
+            .map_or(spec.default, String::as_str);
+        text.push_str(&format!(
+            "#   {} = {value:?} ({allowed}; default {:?}): {}\n",
+            spec.name, spec.default, spec.help
+        ));
+    }
+    Some(text)
 }
 
 /// Runs the selected rules' own test cases (all rules if none are named).

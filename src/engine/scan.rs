@@ -179,6 +179,8 @@ impl<'r> RuleIndex<'r> {
                         }
                     }
                 }
+                // Transforms do not match nodes; the run calls them.
+                RuleMatcher::Transform(_) => {}
                 RuleMatcher::Query(source) => {
                     query_rules.extend(std::iter::repeat_n(index, source.pattern_count));
                     query_source.push_str(&source.text);

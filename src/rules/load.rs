@@ -250,6 +250,13 @@ fn load_document(
     kinds: &KindTable,
 ) -> LoadResult<Rule> {
     validate_header(doc, &spec)?;
+    if let Some(call) = &spec.transform {
+        let matcher = compile_transform(doc, &spec, call)?;
+        let mut bound: Vec<String> = super::BUILTIN_NAMES.iter().map(|n| n.to_string()).collect();
+        bound.extend(spec.options.keys().map(|o| super::option_variable(o)));
+        check_placeholders(doc, "message", &spec.message, &bound)?;
+        return Ok(build_rule(doc, spec, matcher, Vec::new(), Vec::new()));
+    }
     let matcher = compile_matcher(doc, &spec.matcher, query, kinds)?;
     let relations = compile_relations(doc, &spec.matcher, kinds)?;
     let constraints = compile_constraints(doc, &spec.matcher, kinds)?;
@@ -391,6 +398,40 @@ fn validate_id(doc: &DocContext, id: &str) -> LoadResult<()> {
         doc.error_at_key("id", format!("rule id `{id}` is not kebab-case"))
             .help("use lower-case words joined by dashes, e.g. `config-get-with-default`"),
     ))
+}
+
+/// A `transform:` rule: a known transform, valid options, and nothing of
+/// a pattern rule (`match`, `fix`, `imports`) beside it.
+fn compile_transform(
+    doc: &DocContext,
+    spec: &RuleSpec,
+    call: &super::model::TransformSpec,
+) -> LoadResult<RuleMatcher> {
+    let m = &spec.matcher;
+    if m.pattern.is_some() || m.query.is_some() || spec.fix.is_some() || spec.imports.is_some() {
+        return Err(Box::new(
+            doc.error_at_key(
+                "transform",
+                "a `transform` rule has no `match`, `fix` or `imports`",
+            )
+            .help("the transform finds and rewrites the code itself; configure it with `options`"),
+        ));
+    }
+    let Some(transform) = crate::transforms::find(&call.name) else {
+        return Err(Box::new(
+            doc.error_at_key("name", format!("unknown transform `{}`", call.name))
+                .help(format!(
+                    "known transforms: {}",
+                    crate::transforms::names().join(", ")
+                )),
+        ));
+    };
+    let options = crate::transforms::options::resolve(transform.options(), &call.options)
+        .map_err(|(key, message)| Box::new(doc.error_at_key(&key, message)))?;
+    Ok(RuleMatcher::Transform(crate::transforms::TransformCall {
+        name: call.name.clone(),
+        options,
+    }))
 }
 
 fn compile_matcher(
@@ -586,6 +627,7 @@ fn bound_names(
             names
         }
         RuleMatcher::Query(query) => query.capture_names.clone(),
+        RuleMatcher::Transform(_) => Vec::new(),
     };
     for constraint in constraints {
         for regex in constraint.regex.iter() {
@@ -733,5 +775,55 @@ mod tests {
         let errors = load(&GOOD.replace("$X.get($K, $D)", "$X.get($K,, $D)")).unwrap_err();
         assert!(errors[0].message.contains("not valid Python"));
         assert_eq!(errors[0].line_col().0, 8);
+    }
+}
+
+#[cfg(test)]
+mod transform_rule_tests {
+    use super::*;
+
+    const HEADER: &str =
+        "id: t\nphase: 3\ntitle: t\nmessage: m\nseverity: warning\nbreaking: low\n";
+
+    fn error_of(body: &str) -> String {
+        let source = RuleSource {
+            name: "t.yaml".into(),
+            text: format!("{HEADER}{body}"),
+        };
+        let errors = load_sources(&[source], &KindTable::new()).unwrap_err();
+        format!(
+            "{:?}",
+            miette::Report::new(errors.into_iter().next().unwrap())
+        )
+    }
+
+    #[test]
+    fn an_unknown_transform_is_named_with_the_known_ones() {
+        let error = error_of("transform:\n  name: no-such-transform\n");
+        assert!(
+            error.contains("unknown transform `no-such-transform`"),
+            "{error}"
+        );
+        assert!(error.contains("known transforms:"), "{error}");
+    }
+
+    #[test]
+    fn a_transform_rule_cannot_also_match_or_fix() {
+        let error = error_of("transform:\n  name: x\nmatch:\n  pattern: f()\n");
+        assert!(
+            error.contains("has no `match`, `fix` or `imports`"),
+            "{error}"
+        );
+        let error = error_of("transform:\n  name: x\nfix: g()\n");
+        assert!(
+            error.contains("has no `match`, `fix` or `imports`"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_rule_needs_a_match_or_a_transform() {
+        let error = error_of("fix: g()\n");
+        assert!(error.contains("`match` needs exactly one of"), "{error}");
     }
 }

@@ -26,6 +26,9 @@ pub enum RuleMatcher {
     /// A raw tree-sitter query; the `@match` capture (else the widest one)
     /// is the matched node, and upper-case captures bind metavariables.
     Query(QuerySource),
+    /// A named transform (`crate::transforms`) that finds and rewrites
+    /// code itself, with the project index at hand.
+    Transform(crate::transforms::TransformCall),
 }
 
 /// A query's text plus what loading learned from compiling it once
@@ -139,7 +142,15 @@ pub fn option_variable(option: &str) -> String {
 
 impl Rule {
     pub fn is_fixable(&self) -> bool {
-        self.fix.is_some()
+        self.fix.is_some() || self.transform().is_some()
+    }
+
+    /// The transform call of a `transform:` rule.
+    pub fn transform(&self) -> Option<&crate::transforms::TransformCall> {
+        match &self.matcher {
+            RuleMatcher::Transform(call) => Some(call),
+            _ => None,
+        }
     }
 
     /// Text a file must contain for this rule to match: every group needs
@@ -161,6 +172,8 @@ impl Rule {
                         .collect(),
                 ],
             },
+            // The transform runs its own text test (`may_apply`).
+            RuleMatcher::Transform(_) => Vec::new(),
             RuleMatcher::Query(query) => query_token_groups(query)
                 .into_iter()
                 .map(|group| {

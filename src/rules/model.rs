@@ -81,8 +81,13 @@ pub struct RuleSpec {
     pub files: Vec<String>,
     #[serde(default)]
     pub ignores: Vec<String>,
-    #[serde(rename = "match")]
+    /// What a pattern or query rule matches; absent for a transform rule.
+    #[serde(rename = "match", default)]
     pub matcher: MatchSpec,
+    /// A named, code-implemented transform (see `crate::transforms`)
+    /// instead of `match` + `fix`.
+    #[serde(default)]
+    pub transform: Option<TransformSpec>,
     #[serde(default)]
     pub fix: Option<String>,
     /// Steps for users of the migrated code, for `report`'s migration guide.
@@ -111,6 +116,16 @@ pub struct RuleSpec {
 
 fn enabled_by_default() -> bool {
     true
+}
+
+/// `transform: {name, options}`: which transform, with which options
+/// (option values are strings; each transform validates its own).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransformSpec {
+    pub name: String,
+    #[serde(default)]
+    pub options: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -214,6 +229,10 @@ pub struct RuleTests {
 #[serde(deny_unknown_fields)]
 pub struct InvalidCase {
     pub code: String,
+    /// For transform rules: the file's path in the test project (the
+    /// module name some transforms derive names from); default `module.py`.
+    #[serde(default)]
+    pub path: Option<String>,
     #[serde(default)]
     pub fixed: Option<String>,
 }

@@ -27,7 +27,15 @@ struct SnippetRun {
     hits: usize,
 }
 
-fn run_alone(rule: &Rule, code: &str) -> Result<SnippetRun, String> {
+fn run_alone(rule: &Rule, code: &str, path: Option<&str>) -> Result<SnippetRun, String> {
+    if let Some(call) = rule.transform() {
+        let transform = crate::transforms::find(&call.name)
+            .ok_or_else(|| format!("unknown transform `{}`", call.name))?;
+        let relative = path.unwrap_or("module.py");
+        let (fixed, hits) =
+            crate::transforms::pass::run_alone(transform, &call.options, relative, code);
+        return Ok(SnippetRun { fixed, hits });
+    }
     let index = RuleIndex::new(vec![rule])?;
     let tree = syntax::parse(code);
     let settings = Settings::default();
@@ -59,7 +67,7 @@ pub fn test_rule(rule: &Rule) -> RuleTestReport {
         failures.push("a rule needs at least one `valid` and one `invalid` test case".to_string());
     }
     for (number, code) in tests.valid.iter().enumerate() {
-        match run_alone(rule, code) {
+        match run_alone(rule, code, None) {
             Ok(run) if run.hits == 0 => {}
             Ok(run) => failures.push(format!(
                 "valid[{number}]: expected no match, found {}\n{}",
@@ -70,7 +78,7 @@ pub fn test_rule(rule: &Rule) -> RuleTestReport {
         }
     }
     for (number, case) in tests.invalid.iter().enumerate() {
-        if let Err(failure) = check_invalid(rule, &case.code, case.fixed.as_deref()) {
+        if let Err(failure) = check_invalid(rule, case) {
             failures.push(format!("invalid[{number}]: {failure}"));
         }
     }
@@ -81,8 +89,9 @@ pub fn test_rule(rule: &Rule) -> RuleTestReport {
     }
 }
 
-fn check_invalid(rule: &Rule, code: &str, expected: Option<&str>) -> Result<(), String> {
-    let run = run_alone(rule, code)?;
+fn check_invalid(rule: &Rule, case: &crate::rules::model::InvalidCase) -> Result<(), String> {
+    let (code, expected, path) = (&case.code, case.fixed.as_deref(), case.path.as_deref());
+    let run = run_alone(rule, code, path)?;
     if run.hits == 0 {
         return Err(format!("expected a match, found none\n{}", indent(code)));
     }
@@ -109,7 +118,7 @@ fn check_invalid(rule: &Rule, code: &str, expected: Option<&str>) -> Result<(), 
             error.start_byte()
         ));
     }
-    let again = run_alone(rule, expected)?;
+    let again = run_alone(rule, expected, path)?;
     if again.fixed.is_some() {
         return Err("not idempotent: running the rule on `fixed` changes it again".into());
     }

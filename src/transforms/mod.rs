@@ -1,0 +1,161 @@
+//! Named, code-implemented transforms: what pattern + fix templates cannot
+//! express (move functions into a class, extract a method, create a file).
+//!
+//! A YAML rule invokes one by name with options:
+//!
+//! ```yaml
+//! transform:
+//!   name: globals-to-manager
+//!   options: { deprecate: auto }
+//! ```
+//!
+//! The interface, in the order a run uses it:
+//! 1. [`Transform::may_apply`]: a cheap text test; files that fail it are
+//!    never handed to the transform.
+//! 2. [`Transform::prepare`]: runs on one file's tree during the run's one
+//!    parse of it, in parallel. It returns [`Pending`] work that owns what it
+//!    needs (no tree: trees are not kept after the parse).
+//! 3. Once every file of the run is parsed, the run builds a
+//!    [`ProjectIndex`] per project (module → top-level names, who imports or
+//!    references which name) and calls each [`Pending`] with it.
+//! 4. Each call returns [`TransformOutput`]s: a [`ChangeSet`] (edits to one
+//!    or several files, new files) applied as a unit, or a [`Refusal`]
+//!    reported as a finding. A change set that cannot be applied whole
+//!    (overlapping edits, a file that would not parse) is refused whole.
+//!
+//! Transforms live one per file in this folder and are listed in
+//! [`REGISTRY`]; no transform holds state between files.
+
+pub mod changes;
+pub mod index;
+pub mod options;
+pub mod pass;
+pub mod summary;
+
+use std::collections::BTreeMap;
+
+pub use index::ProjectIndex;
+pub use options::{OptionSpec, Options};
+
+use crate::project::Settings;
+use crate::source::{NewlineStyle, Position};
+
+/// One transform, invoked by name from rules.
+pub trait Transform: Sync {
+    fn name(&self) -> &'static str;
+    /// One line for `rules show`.
+    fn summary(&self) -> &'static str;
+    /// The options a rule may set, with their allowed values and defaults.
+    fn options(&self) -> &'static [OptionSpec];
+    /// Whether the file's text may need this transform (no false negatives).
+    fn may_apply(&self, text: &str) -> bool;
+    /// Inspects one parsed file; what needs the whole project is deferred.
+    fn prepare(&self, file: &FileInput) -> Vec<Pending>;
+}
+
+/// What a transform sees of one file.
+pub struct FileInput<'a> {
+    /// The file's id in the run (its position in walk order).
+    pub file: usize,
+    /// Its path relative to the project root, `/`-separated.
+    pub relative: &'a str,
+    pub text: &'a str,
+    pub tree: &'a tree_sitter::Tree,
+    pub newline: NewlineStyle,
+    /// The rule's options, defaults and project overrides resolved.
+    pub options: &'a Options,
+    pub settings: &'a Settings,
+}
+
+/// Work a transform left for after the project index is built.
+pub type Pending = Box<dyn FnOnce(&ProjectIndex) -> Vec<TransformOutput> + Send>;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransformOutput {
+    Change(ChangeSet),
+    Refusal(Refusal),
+}
+
+/// Edits to one or several files plus files to create, applied together
+/// or not at all.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ChangeSet {
+    /// Shown with each edit (e.g. "module state moves into `OAuthManager`").
+    pub message: String,
+    /// Replacements on the files' original texts, by file id.
+    pub edits: Vec<FileChange>,
+    /// Files to create. `diff` and `apply` do not create files yet: a change
+    /// set with new files is refused with that reason.
+    pub new_files: Vec<NewFile>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileChange {
+    pub file: usize,
+    pub start: usize,
+    pub end: usize,
+    pub replacement: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewFile {
+    /// Relative to the project root, `/`-separated.
+    pub path: String,
+    pub text: String,
+}
+
+/// Why a transform left (part of) a file alone; becomes a finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub file: usize,
+    pub start: usize,
+    pub end: usize,
+    pub from: Position,
+    pub to: Position,
+    /// What was found (e.g. "module state `_cache`").
+    pub message: String,
+    /// Why it was not rewritten, and what to do instead.
+    pub reason: String,
+}
+
+impl Refusal {
+    /// A refusal located at `start..end` of `text`.
+    pub fn at(
+        file: usize,
+        text: &str,
+        range: std::ops::Range<usize>,
+        message: String,
+        reason: String,
+    ) -> Self {
+        Refusal {
+            file,
+            start: range.start,
+            end: range.end,
+            from: Position::of(text, range.start),
+            to: Position::of(text, range.end),
+            message,
+            reason,
+        }
+    }
+}
+
+/// Every transform rules can name.
+pub static REGISTRY: &[&dyn Transform] = &[];
+
+pub fn find(name: &str) -> Option<&'static dyn Transform> {
+    REGISTRY.iter().copied().find(|t| t.name() == name)
+}
+
+/// Names of all transforms, for error messages.
+pub fn names() -> Vec<&'static str> {
+    REGISTRY.iter().map(|t| t.name()).collect()
+}
+
+/// A rule's resolved transform call.
+#[derive(Debug, Clone)]
+pub struct TransformCall {
+    pub name: String,
+    /// Options as the rule sets them (defaults filled in at load time);
+    /// projects override them under `rule-options.<rule-id>`.
+    pub options: BTreeMap<String, String>,
+}

@@ -1,0 +1,213 @@
+//! The run's transform pass: what each file hands over during its parse
+//! ([`FileWork`]), then, once all files are parsed, the project indexes,
+//! the deferred transform work, and the merge into the files' reports.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rayon::prelude::*;
+
+use super::changes::{self, FileChanges};
+use super::summary::{self, ModuleSummary};
+use super::{FileInput, Options, Pending, ProjectIndex, Transform, TransformOutput};
+use crate::engine::{Finding, edits};
+use crate::project::Settings;
+use crate::run::{FileReport, Outcome, Processed};
+use crate::source::SourceText;
+
+/// A transform rule as one project runs it.
+pub struct ScopedTransform {
+    pub rule: usize,
+    pub transform: &'static dyn Transform,
+    /// The rule's options with the project's overrides.
+    pub options: Options,
+}
+
+/// What one parsed file of an indexed project hands to the pass.
+#[derive(Default)]
+pub struct FileWork {
+    pub summary: Option<ModuleSummary>,
+    pub relative: String,
+    pub project: usize,
+    /// (rule, work left for after the index).
+    pub pending: Vec<(usize, Pending)>,
+    /// The file's text, in case a change set edits it.
+    pub source: Option<SourceText>,
+}
+
+/// During the parse: the summary for the index, and each applicable
+/// transform's preparation.
+pub fn prepare(
+    file: usize,
+    relative: &str,
+    source: &SourceText,
+    tree: &tree_sitter::Tree,
+    transforms: &[&ScopedTransform],
+    settings: &Settings,
+) -> FileWork {
+    let mut pending = Vec::new();
+    for scoped in transforms {
+        if !scoped.transform.may_apply(&source.text) {
+            continue;
+        }
+        let input = FileInput {
+            file,
+            relative,
+            text: &source.text,
+            tree,
+            newline: source.newline,
+            options: &scoped.options,
+            settings,
+        };
+        pending.extend(
+            scoped
+                .transform
+                .prepare(&input)
+                .into_iter()
+                .map(|p| (scoped.rule, p)),
+        );
+    }
+    FileWork {
+        summary: Some(summary::summarize(relative, &source.text, tree)),
+        relative: relative.to_string(),
+        project: 0,
+        pending,
+        source: None,
+    }
+}
+
+/// After the parse: builds each project's index, finishes the deferred
+/// work, and folds edits and refusals into `reports` (in walk order).
+pub fn finish(work: Vec<(usize, FileWork)>, reports: &mut [FileReport]) {
+    let mut by_project: BTreeMap<usize, Vec<(usize, String, ModuleSummary)>> = BTreeMap::new();
+    let mut sources: BTreeMap<usize, SourceText> = BTreeMap::new();
+    let mut pending = Vec::new();
+    for (file, item) in work {
+        if let Some(summary) = item.summary {
+            by_project
+                .entry(item.project)
+                .or_default()
+                .push((file, item.relative, summary));
+        }
+        if let Some(source) = item.source {
+            sources.insert(file, source);
+        }
+        pending.extend(
+            item.pending
+                .into_iter()
+                .map(|(rule, p)| (item.project, rule, p)),
+        );
+    }
+    let indexes: BTreeMap<usize, ProjectIndex> = by_project
+        .into_iter()
+        .map(|(project, files)| (project, ProjectIndex::build(files)))
+        .collect();
+    let empty = ProjectIndex::default();
+    let outputs: Vec<(usize, TransformOutput)> = pending
+        .into_par_iter()
+        .map(|(project, rule, work)| {
+            let index = indexes.get(&project).unwrap_or(&empty);
+            work(index)
+                .into_iter()
+                .map(|o| (rule, o))
+                .collect::<Vec<_>>()
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .flatten()
+        .collect();
+    if outputs.is_empty() {
+        return;
+    }
+    let edited: BTreeSet<usize> = reports
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| matches!(&r.outcome, Outcome::Processed(p) if !p.edits.is_empty()))
+        .map(|(file, _)| file)
+        .collect();
+    let merged = changes::merge(
+        outputs,
+        |f| sources.get(&f).map(|s| s.text.as_str()),
+        &edited,
+    );
+    for (file, changes) in merged {
+        if let Some(report) = reports.get_mut(file) {
+            fold_into(report, changes, sources.remove(&file));
+        }
+    }
+}
+
+fn fold_into(report: &mut FileReport, changes: FileChanges, source: Option<SourceText>) {
+    if let Outcome::Skipped = report.outcome {
+        report.outcome = Outcome::Processed(Processed {
+            source: None,
+            edits: Vec::new(),
+            new_text: None,
+            findings: Vec::new(),
+            warnings: Vec::new(),
+        });
+    }
+    let Outcome::Processed(processed) = &mut report.outcome else {
+        return;
+    };
+    processed
+        .findings
+        .extend(changes.refusals.into_iter().map(|(rule, refusal)| Finding {
+            rule,
+            start: refusal.start,
+            end: refusal.end,
+            from: refusal.from,
+            to: refusal.to,
+            message: refusal.message,
+            reason: Some(refusal.reason),
+        }));
+    processed.findings.sort_by_key(|f| (f.start, f.rule));
+    if changes.edits.is_empty() {
+        return;
+    }
+    let Some(source) = source else {
+        return;
+    };
+    let file_edits = edits::compose(&source.text, &source.text, Vec::new(), &changes.edits);
+    processed.new_text = Some(edits::apply(&source.text, &changes.edits));
+    processed.edits = file_edits;
+    processed.source = Some(source);
+}
+
+/// One transform on one file as a one-file project (for `rules test`):
+/// the rewritten text, if any, and how many changes and refusals it made.
+pub fn run_alone(
+    transform: &'static dyn Transform,
+    options: &Options,
+    relative: &str,
+    code: &str,
+) -> (Option<String>, usize) {
+    let Ok(source) = SourceText::decode(code.as_bytes().to_vec()) else {
+        return (None, 0);
+    };
+    let tree = crate::syntax::parse(&source.text);
+    let scoped = ScopedTransform {
+        rule: 0,
+        transform,
+        options: options.clone(),
+    };
+    let settings = Settings::default();
+    let work = prepare(0, relative, &source, &tree, &[&scoped], &settings);
+    let index = ProjectIndex::build(
+        work.summary
+            .into_iter()
+            .map(|s| (0, relative.to_string(), s))
+            .collect(),
+    );
+    let outputs: Vec<(usize, TransformOutput)> = work
+        .pending
+        .into_iter()
+        .flat_map(|(rule, pending)| pending(&index).into_iter().map(move |o| (rule, o)))
+        .collect();
+    let merged = changes::merge(outputs, |_| Some(source.text.as_str()), &BTreeSet::new());
+    let Some(changes) = merged.get(&0) else {
+        return (None, 0);
+    };
+    let hits = changes.edits.len() + changes.refusals.len();
+    let fixed = (!changes.edits.is_empty()).then(|| edits::apply(&source.text, &changes.edits));
+    (fixed, hits)
+}

@@ -1,0 +1,511 @@
+//! What the project index needs from one file, taken from the run's own
+//! parse: the module's top-level names and `__all__`, and every use of
+//! another module's name (`from m import x`, `import m; m.x`, `m.x = v`).
+
+use std::collections::HashMap;
+
+use tree_sitter::{Node, Tree};
+
+/// Facts about one module, owning no tree.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ModuleSummary {
+    /// Dotted module name from the path (`utils/oauth_helpers.py` →
+    /// `utils.oauth_helpers`; a package's `__init__.py` is the package).
+    pub module: String,
+    /// Names bound at module level (definitions, assignments, imports), in
+    /// source order, each once.
+    pub top_level: Vec<String>,
+    /// The literal `__all__`, when there is one.
+    pub all: Option<Vec<String>>,
+    /// Uses of names of other modules (or possibly of modules: the index
+    /// decides, knowing which modules exist).
+    pub uses: Vec<NameUse>,
+}
+
+/// One use of `module`'s `name` in this file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NameUse {
+    pub module: String,
+    pub name: String,
+    pub kind: UseKind,
+    /// Outside any function or lambda: runs when the module is imported.
+    pub at_import_time: bool,
+    pub start: usize,
+    pub end: usize,
+    /// 1-based.
+    pub line: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UseKind {
+    /// `from module import name`
+    FromImport,
+    /// `from module import *` (`name` is `*`)
+    StarImport,
+    /// `module.name` read (or called)
+    Attribute,
+    /// `module.name = …` (also `del`, augmented assignment)
+    AttributeStore,
+}
+
+/// `utils/oauth_helpers.py` → `utils.oauth_helpers`; `pkg/__init__.py` → `pkg`.
+pub fn module_name(relative: &str) -> String {
+    let stem = relative.strip_suffix(".py").unwrap_or(relative);
+    let stem = stem.strip_suffix("/__init__").unwrap_or(stem);
+    stem.replace('/', ".")
+}
+
+pub fn summarize(relative: &str, text: &str, tree: &Tree) -> ModuleSummary {
+    let module = module_name(relative);
+    let package = if relative.ends_with("__init__.py") {
+        module.clone()
+    } else {
+        module
+            .rsplit_once('.')
+            .map(|(p, _)| p.to_string())
+            .unwrap_or_default()
+    };
+    let root = tree.root_node();
+    let mut walker = Walker {
+        text,
+        package: &package,
+        aliases: HashMap::new(),
+        chains: Vec::new(),
+        uses: Vec::new(),
+    };
+    walker.walk(root);
+    let uses = walker.finish();
+    let mut top_level = Vec::new();
+    collect_top_level(root, text, &mut top_level);
+    ModuleSummary {
+        all: dunder_all(root, text),
+        module,
+        top_level,
+        uses,
+    }
+}
+
+/// An attribute chain `a.b.c` seen before the file's imports were all known.
+struct Chain {
+    object: String,
+    name: String,
+    store: bool,
+    at_import_time: bool,
+    start: usize,
+    end: usize,
+    line: usize,
+}
+
+struct Walker<'a> {
+    text: &'a str,
+    package: &'a str,
+    /// Local name → dotted module it may stand for.
+    aliases: HashMap<String, String>,
+    chains: Vec<Chain>,
+    uses: Vec<NameUse>,
+}
+
+impl Walker<'_> {
+    fn walk(&mut self, root: Node) {
+        let mut stack = vec![(root, true)];
+        while let Some((node, import_time)) = stack.pop() {
+            match node.kind() {
+                "import_statement" => self.import(node),
+                "import_from_statement" => self.import_from(node, import_time),
+                "attribute" => self.attribute(node, import_time),
+                _ => {}
+            }
+            let inner = import_time && !matches!(node.kind(), "function_definition" | "lambda");
+            let mut cursor = node.walk();
+            for child in node.named_children(&mut cursor) {
+                stack.push((child, inner));
+            }
+        }
+    }
+
+    fn text(&self, node: Node) -> &str {
+        &self.text[node.byte_range()]
+    }
+
+    fn import(&mut self, node: Node) {
+        let mut cursor = node.walk();
+        for name in node.children_by_field_name("name", &mut cursor) {
+            if name.kind() == "aliased_import" {
+                let (Some(dotted), Some(alias)) = (
+                    name.child_by_field_name("name"),
+                    name.child_by_field_name("alias"),
+                ) else {
+                    continue;
+                };
+                let target = self.text(dotted).to_string();
+                self.aliases.insert(self.text(alias).to_string(), target);
+            } else {
+                // `import a.b` binds `a`; `a.b.x` is resolved from the chain.
+                let dotted = self.text(name).to_string();
+                let first = dotted.split('.').next().unwrap_or_default().to_string();
+                self.aliases.insert(first.clone(), first);
+            }
+        }
+    }
+
+    fn import_from(&mut self, node: Node, at_import_time: bool) {
+        let Some(module_node) = node.child_by_field_name("module_name") else {
+            return;
+        };
+        let module = self.absolute(self.text(module_node));
+        let mut cursor = node.walk();
+        let names: Vec<Node> = node.children_by_field_name("name", &mut cursor).collect();
+        if names.is_empty() {
+            self.push_use(&module, "*", UseKind::StarImport, node, at_import_time);
+        }
+        for name in names {
+            let (imported, local) = match name.kind() {
+                "aliased_import" => (
+                    name.child_by_field_name("name"),
+                    name.child_by_field_name("alias"),
+                ),
+                _ => (Some(name), Some(name)),
+            };
+            let (Some(imported), Some(local)) = (imported, local) else {
+                continue;
+            };
+            let imported_text = self.text(imported).to_string();
+            let candidate = join(&module, &imported_text);
+            self.aliases.insert(self.text(local).to_string(), candidate);
+            self.push_use(
+                &module,
+                &imported_text,
+                UseKind::FromImport,
+                name,
+                at_import_time,
+            );
+        }
+    }
+
+    /// `.m` in package `p` → `p.m`; `..` goes up one more.
+    fn absolute(&self, written: &str) -> String {
+        let dots = written.len() - written.trim_start_matches('.').len();
+        if dots == 0 {
+            return written.to_string();
+        }
+        let mut base: Vec<&str> = self.package.split('.').filter(|s| !s.is_empty()).collect();
+        for _ in 1..dots {
+            base.pop();
+        }
+        join(&base.join("."), &written[dots..])
+    }
+
+    fn attribute(&mut self, node: Node, at_import_time: bool) {
+        let (Some(object), Some(name)) = (
+            node.child_by_field_name("object"),
+            node.child_by_field_name("attribute"),
+        ) else {
+            return;
+        };
+        if !is_dotted(object) {
+            return;
+        }
+        let object_text = self.text(object);
+        if object_text == "self" || object_text == "cls" {
+            return;
+        }
+        self.chains.push(Chain {
+            object: object_text.to_string(),
+            name: self.text(name).to_string(),
+            store: is_store(node),
+            at_import_time,
+            start: node.start_byte(),
+            end: node.end_byte(),
+            line: node.start_position().row + 1,
+        });
+    }
+
+    fn push_use(
+        &mut self,
+        module: &str,
+        name: &str,
+        kind: UseKind,
+        node: Node,
+        at_import_time: bool,
+    ) {
+        self.uses.push(NameUse {
+            module: module.to_string(),
+            name: name.to_string(),
+            kind,
+            at_import_time,
+            start: node.start_byte(),
+            end: node.end_byte(),
+            line: node.start_position().row + 1,
+        });
+    }
+
+    /// Chains whose first name stands for an import become uses.
+    fn finish(mut self) -> Vec<NameUse> {
+        for chain in std::mem::take(&mut self.chains) {
+            let (first, rest) = match chain.object.split_once('.') {
+                Some((first, rest)) => (first, Some(rest)),
+                None => (chain.object.as_str(), None),
+            };
+            let Some(target) = self.aliases.get(first) else {
+                continue;
+            };
+            let module = match rest {
+                Some(rest) => join(target, rest),
+                None => target.clone(),
+            };
+            self.uses.push(NameUse {
+                module,
+                name: chain.name,
+                kind: if chain.store {
+                    UseKind::AttributeStore
+                } else {
+                    UseKind::Attribute
+                },
+                at_import_time: chain.at_import_time,
+                start: chain.start,
+                end: chain.end,
+                line: chain.line,
+            });
+        }
+        self.uses.sort_by_key(|u| u.start);
+        self.uses
+    }
+}
+
+fn join(a: &str, b: &str) -> String {
+    match (a.is_empty(), b.is_empty()) {
+        (true, _) => b.to_string(),
+        (_, true) => a.to_string(),
+        _ => format!("{a}.{b}"),
+    }
+}
+
+/// `a` or `a.b.c` made of plain names only.
+fn is_dotted(node: Node) -> bool {
+    match node.kind() {
+        "identifier" => true,
+        "attribute" => node.child_by_field_name("object").is_some_and(is_dotted),
+        _ => false,
+    }
+}
+
+/// Whether the attribute is written: assigned, augmented or deleted.
+fn is_store(node: Node) -> bool {
+    let Some(parent) = node.parent() else {
+        return false;
+    };
+    match parent.kind() {
+        "assignment" | "augmented_assignment" => parent
+            .child_by_field_name("left")
+            .is_some_and(|left| left.id() == node.id()),
+        "delete_statement" => true,
+        "pattern_list" | "tuple_pattern" | "expression_list" => is_store(parent),
+        _ => false,
+    }
+}
+
+/// Names bound at module level, also inside top-level `if`/`try`/`with`.
+fn collect_top_level(block: Node, text: &str, out: &mut Vec<String>) {
+    let push = |name: &str, out: &mut Vec<String>| {
+        if !out.iter().any(|n| n == name) {
+            out.push(name.to_string());
+        }
+    };
+    let mut cursor = block.walk();
+    for statement in block.named_children(&mut cursor) {
+        let statement = match statement.kind() {
+            "decorated_definition" => match statement.child_by_field_name("definition") {
+                Some(definition) => definition,
+                None => continue,
+            },
+            _ => statement,
+        };
+        match statement.kind() {
+            "function_definition" | "class_definition" => {
+                if let Some(name) = statement.child_by_field_name("name") {
+                    push(&text[name.byte_range()], out);
+                }
+            }
+            "expression_statement" => {
+                for name in assigned_names(statement, text) {
+                    push(name, out);
+                }
+            }
+            "import_statement" | "import_from_statement" => {
+                for name in import_bindings(statement, text) {
+                    push(name, out);
+                }
+            }
+            kind if crate::syntax::STATEMENT_CONTAINERS.contains(&kind)
+                || kind.ends_with("_clause") =>
+            {
+                let mut inner = statement.walk();
+                for child in statement.named_children(&mut inner) {
+                    if matches!(
+                        child.kind(),
+                        "block"
+                            | "else_clause"
+                            | "elif_clause"
+                            | "except_clause"
+                            | "finally_clause"
+                    ) {
+                        collect_top_level(child, text, out);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `x = …`, `x: T = …`, `a, b = …`, `x = y = …`: the plain names bound.
+pub fn assigned_names<'t>(statement: Node, text: &'t str) -> Vec<&'t str> {
+    let mut names = Vec::new();
+    let mut current = statement.named_child(0);
+    while let Some(assignment) = current.filter(|n| n.kind() == "assignment") {
+        if let Some(left) = assignment.child_by_field_name("left") {
+            target_names(left, text, &mut names);
+        }
+        current = assignment.child_by_field_name("right");
+    }
+    names
+}
+
+fn target_names<'t>(target: Node, text: &'t str, out: &mut Vec<&'t str>) {
+    match target.kind() {
+        "identifier" => out.push(&text[target.byte_range()]),
+        "pattern_list" | "tuple_pattern" | "list_pattern" => {
+            let mut cursor = target.walk();
+            for child in target.named_children(&mut cursor) {
+                target_names(child, text, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The local names an import statement binds.
+pub fn import_bindings<'t>(statement: Node, text: &'t str) -> Vec<&'t str> {
+    let mut cursor = statement.walk();
+    statement
+        .children_by_field_name("name", &mut cursor)
+        .filter_map(|name| match name.kind() {
+            "aliased_import" => name.child_by_field_name("alias"),
+            _ => Some(name),
+        })
+        .map(|node| {
+            let written = &text[node.byte_range()];
+            if statement.kind() == "import_statement" {
+                written.split('.').next().unwrap_or(written)
+            } else {
+                written
+            }
+        })
+        .collect()
+}
+
+/// `__all__ = [...]` or `(...)` of string literals.
+fn dunder_all(root: Node, text: &str) -> Option<Vec<String>> {
+    let mut cursor = root.walk();
+    let assignment = root
+        .named_children(&mut cursor)
+        .filter(|s| s.kind() == "expression_statement")
+        .filter_map(|s| s.named_child(0))
+        .filter(|a| a.kind() == "assignment")
+        .find(|a| {
+            a.child_by_field_name("left")
+                .is_some_and(|l| &text[l.byte_range()] == "__all__")
+        })?;
+    let value = assignment.child_by_field_name("right")?;
+    if !matches!(value.kind(), "list" | "tuple") {
+        return None;
+    }
+    let mut inner = value.walk();
+    let names = value
+        .named_children(&mut inner)
+        .filter(|item| item.kind() == "string")
+        .map(|item| {
+            text[item.byte_range()]
+                .trim_matches(|c| c == '"' || c == '\'')
+                .to_string()
+        })
+        .collect();
+    Some(names)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(relative: &str, code: &str) -> ModuleSummary {
+        summarize(relative, code, &crate::syntax::parse(code))
+    }
+
+    fn uses(summary: &ModuleSummary) -> Vec<(String, String, UseKind, bool)> {
+        summary
+            .uses
+            .iter()
+            .map(|u| (u.module.clone(), u.name.clone(), u.kind, u.at_import_time))
+            .collect()
+    }
+
+    #[test]
+    fn module_names_follow_the_path() {
+        assert_eq!(module_name("utils/oauth_helpers.py"), "utils.oauth_helpers");
+        assert_eq!(module_name("utils/__init__.py"), "utils");
+        assert_eq!(module_name("setup.py"), "setup");
+    }
+
+    #[test]
+    fn top_level_names_and_all() {
+        let code = "import os, a.b as c\nfrom x import y as z\n__all__ = ['f', \"K\"]\nK = 1\ndef f(): pass\n@d\nclass C: pass\ntry:\n    import json\nexcept ImportError:\n    json = None\n";
+        let s = summary("m.py", code);
+        assert_eq!(
+            s.top_level,
+            ["os", "c", "z", "__all__", "K", "f", "C", "json"]
+        );
+        assert_eq!(s.all, Some(vec!["f".to_string(), "K".to_string()]));
+    }
+
+    #[test]
+    fn every_form_of_use_is_recorded_with_its_kind_and_time() {
+        let code = "\
+from utils.oauth_helpers import _token_cache
+import utils.api_factory
+import utils.logger as log
+from . import helpers
+from .config_loader import *
+utils.api_factory._api_cache = {}
+def f():
+    log.get_logger('x')
+    helpers.flag
+";
+        let s = summary("utils/main.py", code);
+        let expected = [
+            (
+                "utils.oauth_helpers",
+                "_token_cache",
+                UseKind::FromImport,
+                true,
+            ),
+            ("utils", "helpers", UseKind::FromImport, true),
+            ("utils.config_loader", "*", UseKind::StarImport, true),
+            (
+                "utils.api_factory",
+                "_api_cache",
+                UseKind::AttributeStore,
+                true,
+            ),
+            ("utils.logger", "get_logger", UseKind::Attribute, false),
+            ("utils.helpers", "flag", UseKind::Attribute, false),
+        ];
+        let expected: Vec<_> = expected
+            .iter()
+            .map(|(m, n, k, t)| (m.to_string(), n.to_string(), *k, *t))
+            .collect();
+        let mut found = uses(&s);
+        // `utils.api_factory` itself is also an attribute chain of `utils`.
+        found.retain(|(m, n, _, _)| !(m == "utils" && n == "api_factory"));
+        assert_eq!(found, expected);
+    }
+}
