@@ -9,7 +9,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::tool_available;
+use common::{Project, tool_available};
 use txo_codemod::extract::{self, FilePlan, Options};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/phase4");
@@ -25,7 +25,7 @@ fn split(text: &str, max_lines: usize) -> (FilePlan, String) {
         ..Options::default()
     };
     let plan = extract::plan(text, &tree, &options);
-    let migrated = extract::apply(text, &plan.edits);
+    let migrated = extract::apply(text, &plan.edits());
     (plan, migrated)
 }
 
@@ -187,7 +187,7 @@ fn every_refusal_rule_has_a_fixture_that_it_refuses() {
             .last()
             .map(|f| f.refused.clone())
             .unwrap_or_default();
-        if !plan.edits.is_empty() || !refused.iter().any(|p| p.rule == rule) {
+        if !plan.edits().is_empty() || !refused.iter().any(|p| p.rule == rule) {
             failures.push(format!("{}: {refused:#?}\n{migrated}", path.display()));
         }
         rules.push(rule);
@@ -213,4 +213,103 @@ fn every_refusal_rule_has_a_fixture_that_it_refuses() {
             "yield"
         ]
     );
+}
+
+/// The embedded rule's refusal cases (padded past 50 lines) are refused,
+/// at the rule's own options, by the rule their header names.
+#[test]
+fn the_rule_file_demonstrates_every_refusal_rule() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/rules/phase-4/split-long-functions.yaml"
+    );
+    let rule: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut named = Vec::new();
+    for case in rule["tests"]["invalid"].as_sequence().unwrap() {
+        let code = case["code"].as_str().unwrap();
+        let Some(header) = code
+            .lines()
+            .next()
+            .and_then(|l| l.strip_prefix("# refuses: "))
+        else {
+            continue;
+        };
+        let (plan, _) = split(code, 50);
+        let function = plan.functions.last().expect("a function over 50 lines");
+        assert!(plan.edits().is_empty(), "{header}: {:#?}", plan.functions);
+        assert!(
+            function.refused.iter().any(|p| p.rule == header),
+            "{header}: {:#?}",
+            function.refused
+        );
+        named.push(header.to_string());
+    }
+    assert_eq!(named.len(), 14, "{named:?}");
+}
+
+const SHAPES_PROJECT: &str = "[tool.txo-codemod]\nlibrary = [\"**\"]\n\n[tool.txo-codemod.rule-options.split-long-functions]\nmax-lines = \"15\"\n";
+
+#[test]
+fn diff_phase_4_shows_the_splits_and_reports_the_rest() {
+    let project = Project::with_pyproject(SHAPES_PROJECT);
+    project.write("shapes.py", fixture("shapes.py"));
+    let run = project.run("diff --phase 4 shapes.py").expect_code(1);
+    assert!(
+        run.stdout.contains(
+            "+        failures = self._split_into_batches(items, prefix, failures, processed)\n"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains(
+        "+    def _split_into_batches(self, items: list, prefix: str, failures, processed):\n"
+    ));
+    assert!(
+        run.stderr
+            .contains("`fetch_with_retry` stays 22 lines long (19 of code), over the limit of 15"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("[partial-output] `response` is read after the block"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        project.read_text("shapes.py"),
+        fixture("shapes.py"),
+        "diff changes nothing"
+    );
+}
+
+#[test]
+fn apply_phase_4_keeps_behaviour_and_leaves_only_refused_functions_long() {
+    let project = Project::with_pyproject(SHAPES_PROJECT);
+    project.write("shapes.py", fixture("shapes.py"));
+    project
+        .run("apply --phase 4 --no-git shapes.py")
+        .expect_code(0);
+    let (same, report) = python(&[
+        &format!("{FIXTURES}/differential.py"),
+        &format!("{FIXTURES}/shapes.py"),
+        project.path("shapes.py").to_str().unwrap(),
+        &format!("{FIXTURES}/cases.py"),
+    ]);
+    assert!(same, "{report}");
+    let again = project.run("diff --phase 4 shapes.py").expect_code(0);
+    assert!(
+        again
+            .stderr
+            .contains("`fetch_with_retry` stays 22 lines long"),
+        "{}",
+        again.stderr
+    );
+    let long: Vec<String> = lengths(&project.path("shapes.py"))
+        .into_iter()
+        .filter(|(_, length)| *length > 15)
+        .map(|(name, _)| name)
+        .collect();
+    assert_eq!(long, ["fetch_with_retry"]);
 }

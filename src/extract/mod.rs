@@ -80,6 +80,10 @@ pub struct Proposal {
 pub struct FunctionReport {
     pub qualname: String,
     pub line: usize,
+    /// Byte range of the function's name (where findings point).
+    pub name_range: std::ops::Range<usize>,
+    /// This function's edits (calls and helpers), sorted.
+    pub edits: Vec<Edit>,
     /// The plan's metric, before and after.
     pub length: usize,
     pub length_after: usize,
@@ -95,8 +99,20 @@ pub struct FunctionReport {
 
 #[derive(Debug, Clone, Default)]
 pub struct FilePlan {
-    pub edits: Vec<Edit>,
     pub functions: Vec<FunctionReport>,
+}
+
+impl FilePlan {
+    /// Every function's edits, sorted.
+    pub fn edits(&self) -> Vec<Edit> {
+        let mut edits: Vec<Edit> = self
+            .functions
+            .iter()
+            .flat_map(|f| f.edits.iter().cloned())
+            .collect();
+        edits.sort_by_key(|e| (e.start, e.end));
+        edits
+    }
 }
 
 /// At most this many refused blocks are proposed per function.
@@ -106,6 +122,7 @@ const MAX_PROPOSALS: usize = 5;
 pub fn plan(text: &str, tree: &Tree, options: &Options) -> FilePlan {
     let mut file = FilePlan::default();
     let lines = Lines::new(text);
+    let newline = NewlineStyle::detect(text);
     let mut used: Option<BTreeSet<String>> = None;
     for (function, class) in host::hosts(tree.root_node()) {
         let Some(host) = Host::new(function, class, text) else {
@@ -115,21 +132,20 @@ pub fn plan(text: &str, tree: &Tree, options: &Options) -> FilePlan {
             continue;
         }
         let used = used.get_or_insert_with(|| identifiers(tree, text));
-        let (edits, report) = split(&host, &lines, text, options, used);
-        file.edits.extend(edits);
+        let mut report = split(&host, &lines, text, options, used);
+        for edit in &mut report.edits {
+            edit.replacement = newline.apply(&edit.replacement);
+        }
+        report.edits.sort_by_key(|e| (e.start, e.end));
         file.functions.push(report);
     }
-    let newline = NewlineStyle::detect(text);
-    for edit in &mut file.edits {
-        edit.replacement = newline.apply(&edit.replacement);
-    }
-    file.edits.sort_by_key(|e| (e.start, e.end));
-    if !file.edits.is_empty()
-        && crate::syntax::error_count(&crate::syntax::parse(&apply(text, &file.edits))) > 0
+    let edits = file.edits();
+    if !edits.is_empty()
+        && crate::syntax::error_count(&crate::syntax::parse(&apply(text, &edits))) > 0
     {
         // Never hand out a rewrite that does not parse.
-        file.edits.clear();
         for function in &mut file.functions {
+            function.edits.clear();
             function.extracted.clear();
             function.unsupported = Some("the split would not parse; nothing was changed".into());
         }
@@ -176,12 +192,17 @@ fn split(
     text: &str,
     options: &Options,
     used: &mut BTreeSet<String>,
-) -> (Vec<Edit>, FunctionReport) {
+) -> FunctionReport {
     let length = host.length();
     let code_lines = code_lines(host, lines);
     let mut report = FunctionReport {
         qualname: host.qualname(),
         line: host.function.start_position().row + 1,
+        name_range: host.function.child_by_field_name("name").map_or(
+            host.function.start_byte()..host.function.start_byte(),
+            |n| n.byte_range(),
+        ),
+        edits: Vec::new(),
         length,
         length_after: length,
         code_lines,
@@ -191,7 +212,7 @@ fn split(
         unsupported: host::unsupported(host),
     };
     if report.unsupported.is_some() {
-        return (Vec::new(), report);
+        return report;
     }
     let limits = Limits {
         max_inputs: options.max_inputs,
@@ -200,10 +221,11 @@ fn split(
     let candidates: Vec<Candidate> =
         blocks::candidates(host.function, &host.body, lines, options.max_depth, 3)
             .into_iter()
+            // Not most of the host: at most two thirds of its code.
             .filter(|b| {
                 b.rows() >= options.min_lines
                     && b.rows() <= options.max_lines
-                    && b.rows() * 3 <= length * 2
+                    && block_code_lines(b, lines) * 3 <= code_lines * 2
             })
             .map(|block| {
                 let (signature, refusal) = safety::analyse(host, &block, text, &limits);
@@ -276,7 +298,8 @@ fn split(
     if report.length_after > options.max_lines {
         report.refused = proposals(host, &candidates, &chosen, used);
     }
-    (edits, report)
+    report.edits = edits;
+    report
 }
 
 /// Greedy: while the function is too long, take the safe block that brings

@@ -27,6 +27,7 @@
 //! [`REGISTRY`]; no transform holds state between files.
 
 pub mod changes;
+pub mod extract_method;
 pub mod index;
 pub mod options;
 pub mod pass;
@@ -140,7 +141,7 @@ impl Refusal {
 }
 
 /// Every transform rules can name.
-pub static REGISTRY: &[&dyn Transform] = &[];
+pub static REGISTRY: &[&dyn Transform] = &[&extract_method::ExtractMethod];
 
 pub fn find(name: &str) -> Option<&'static dyn Transform> {
     REGISTRY.iter().copied().find(|t| t.name() == name)
