@@ -175,6 +175,8 @@ fn merge<'s>(into: &mut names::Names<'s>, from: names::Names<'s>) {
     into.writes.extend(from.writes);
     into.captures.extend(from.captures);
     into.hazards.extend(from.hazards);
+    into.plain_binds.extend(from.plain_binds);
+    into.read_sites.extend(from.read_sites);
 }
 
 /// The name an `except … as name:` binds.

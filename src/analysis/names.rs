@@ -28,6 +28,8 @@ pub enum Hazard<'s> {
     Del(&'s str),
     StarImport,
     Match,
+    /// Nested deeper than the analysis goes.
+    TooDeep,
 }
 
 /// Names and hazards of some code, with the byte offset of every binding and
@@ -40,6 +42,11 @@ pub struct Names<'s> {
     /// classes, generator expressions not consumed on the spot).
     pub captures: Vec<(&'s str, usize)>,
     pub hazards: Vec<(Hazard<'s>, usize)>,
+    /// Names bound whole by `x = …`, `import x`, `… as x`: the bindings
+    /// pyflakes reports when nothing reads them.
+    pub plain_binds: Vec<(&'s str, usize)>,
+    /// Where each read is (a nested scope's free names: at the scope).
+    pub read_sites: Vec<(&'s str, usize)>,
 }
 
 impl<'s> Names<'s> {
@@ -55,7 +62,7 @@ impl<'s> Names<'s> {
 /// Collects the names of `node` (any statement or expression).
 pub fn collect<'s>(node: Node, text: &'s str) -> Names<'s> {
     let mut names = Names::default();
-    Collector { text, loops: 0 }.visit(node, &mut names);
+    Collector::new(text).visit(node, &mut names);
     names
 }
 
@@ -63,7 +70,7 @@ pub fn collect<'s>(node: Node, text: &'s str) -> Names<'s> {
 pub fn collect_all<'s>(nodes: &[Node], text: &'s str) -> Names<'s> {
     let mut names = Names::default();
     for node in nodes {
-        Collector { text, loops: 0 }.visit(*node, &mut names);
+        Collector::new(text).visit(*node, &mut names);
     }
     names
 }
@@ -71,7 +78,7 @@ pub fn collect_all<'s>(nodes: &[Node], text: &'s str) -> Names<'s> {
 /// The names an assignment target binds, and what it reads (`a[i] = …`).
 pub fn target<'s>(node: Node, text: &'s str) -> Names<'s> {
     let mut names = Names::default();
-    Collector { text, loops: 0 }.bind(node, &mut names);
+    Collector::new(text).bind(node, &mut names);
     names
 }
 
@@ -125,9 +132,31 @@ struct Collector<'s> {
     text: &'s str,
     /// Loops entered inside the collected code: jumps inside them stay inside.
     loops: usize,
+    /// Nesting of the walk: deeper code is not analysed (the stack is finite).
+    depth: usize,
 }
 
+/// Deeper than this the code is reported as not analysed (`Hazard::TooDeep`).
+const MAX_DEPTH: usize = 200;
+
 impl<'s> Collector<'s> {
+    fn new(text: &'s str) -> Self {
+        Collector {
+            text,
+            loops: 0,
+            depth: 0,
+        }
+    }
+
+    /// A collector for a nested scope, at the same depth.
+    fn nested(&self) -> Self {
+        Collector {
+            text: self.text,
+            loops: 0,
+            depth: self.depth,
+        }
+    }
+
     fn text_of(&self, node: Node) -> &'s str {
         &self.text[node.byte_range()]
     }
@@ -150,6 +179,16 @@ impl<'s> Collector<'s> {
     }
 
     fn visit(&mut self, node: Node, names: &mut Names<'s>) {
+        if self.depth > MAX_DEPTH {
+            self.hazard(names, Hazard::TooDeep, node);
+            return;
+        }
+        self.depth += 1;
+        self.visit_kind(node, names);
+        self.depth -= 1;
+    }
+
+    fn visit_kind(&mut self, node: Node, names: &mut Names<'s>) {
         match node.kind() {
             "identifier" => {
                 let name = self.text_of(node);
@@ -157,6 +196,7 @@ impl<'s> Collector<'s> {
                     self.hazard(names, Hazard::ClassCell, node);
                 }
                 names.reads.insert(name);
+                names.read_sites.push((name, node.start_byte()));
             }
             "attribute" => {
                 if let Some(attribute) = node.child_by_field_name("attribute")
@@ -167,14 +207,7 @@ impl<'s> Collector<'s> {
                 self.visit_field(node, "object", names);
             }
             "keyword_argument" => self.visit_field(node, "value", names),
-            "assignment" => {
-                self.visit_field(node, "right", names);
-                if node.child_by_field_name("right").is_some()
-                    && let Some(left) = node.child_by_field_name("left")
-                {
-                    self.bind(left, names);
-                }
-            }
+            "assignment" => self.visit_assignment(node, names),
             "augmented_assignment" => {
                 self.visit_field(node, "right", names);
                 if let Some(left) = node.child_by_field_name("left") {
@@ -205,6 +238,14 @@ impl<'s> Collector<'s> {
                     self.visit(value, names);
                 }
                 if let Some(alias) = node.child_by_field_name("alias") {
+                    let single = alias
+                        .named_child(0)
+                        .filter(|_| alias.named_child_count() == 1);
+                    if let Some(name) = single.filter(|n| n.kind() == "identifier") {
+                        names
+                            .plain_binds
+                            .push((self.text_of(name), name.start_byte()));
+                    }
                     self.bind(alias, names);
                 }
             }
@@ -269,11 +310,13 @@ impl<'s> Collector<'s> {
                 self.hazard(names, Hazard::Match, node);
                 self.visit_children(node, names);
             }
-            "string" => {
+            "string" | "format_specifier" => {
                 let mut cursor = node.walk();
                 for child in node.named_children(&mut cursor) {
-                    if child.kind() == "interpolation" {
+                    if matches!(child.kind(), "interpolation" | "format_expression") {
                         self.visit_field(child, "expression", names);
+                        // `f"{x:{width}d}"`: the spec has expressions too.
+                        self.visit_field(child, "format_specifier", names);
                     }
                 }
             }
@@ -284,6 +327,30 @@ impl<'s> Collector<'s> {
                 self.visit_children(node, names);
             }
             _ => self.visit_children(node, names),
+        }
+    }
+
+    /// `a = b = value`: a chain (800 long in CPython's tests) walked in a loop.
+    fn visit_assignment(&mut self, node: Node, names: &mut Names<'s>) {
+        let mut targets = Vec::new();
+        let mut current = node;
+        while let Some(right) = current.child_by_field_name("right") {
+            if let Some(left) = current.child_by_field_name("left") {
+                targets.push(left);
+            }
+            if right.kind() != "assignment" {
+                self.visit(right, names);
+                break;
+            }
+            current = right;
+        }
+        for target in targets {
+            if target.kind() == "identifier" {
+                names
+                    .plain_binds
+                    .push((self.text_of(target), target.start_byte()));
+            }
+            self.bind(target, names);
         }
     }
 
@@ -322,6 +389,9 @@ impl<'s> Collector<'s> {
             if target.kind() == "identifier" {
                 let name = self.text_of(target);
                 self.hazard(names, Hazard::Del(name), target);
+                // `del x` needs `x` bound, then unbinds it.
+                names.reads.insert(name);
+                names.read_sites.push((name, target.start_byte()));
                 names.writes.push((name, target.start_byte()));
             } else {
                 self.visit(target, names);
@@ -381,11 +451,17 @@ impl<'s> Collector<'s> {
                 "aliased_import" => {
                     if let Some(alias) = child.child_by_field_name("alias") {
                         names.writes.push((self.text_of(alias), alias.start_byte()));
+                        names
+                            .plain_binds
+                            .push((self.text_of(alias), alias.start_byte()));
                     }
                 }
                 "dotted_name" => {
                     if let Some(first) = child.named_child(0) {
                         names.writes.push((self.text_of(first), first.start_byte()));
+                        names
+                            .plain_binds
+                            .push((self.text_of(first), first.start_byte()));
                     }
                 }
                 _ => {}
@@ -470,6 +546,7 @@ impl<'s> Collector<'s> {
         {
             if !bound.contains(name) || declared_nonlocal.contains(name) {
                 outer.reads.insert(name);
+                outer.read_sites.push((name, owner.start_byte()));
                 outer.captures.push((name, owner.start_byte()));
             }
         }
@@ -486,25 +563,20 @@ impl<'s> Collector<'s> {
     fn visit_function(&mut self, node: Node, outer: &mut Names<'s>) {
         if let Some(name) = node.child_by_field_name("name") {
             outer.writes.push((self.text_of(name), name.start_byte()));
+            outer
+                .plain_binds
+                .push((self.text_of(name), name.start_byte()));
         }
         let mut locals = Vec::new();
         if let Some(parameters) = node.child_by_field_name("parameters") {
             self.visit_parameters(parameters, &mut locals, outer);
         }
         if let Some(returns) = node.child_by_field_name("return_type") {
-            Collector {
-                text: self.text,
-                loops: 0,
-            }
-            .visit_children(returns, outer);
+            self.nested().visit_children(returns, outer);
         }
         let mut inner = Names::default();
         if let Some(body) = node.child_by_field_name("body") {
-            Collector {
-                text: self.text,
-                loops: 0,
-            }
-            .visit(body, &mut inner);
+            self.nested().visit(body, &mut inner);
         }
         self.nested_scope(node, &locals, inner, outer);
     }
@@ -512,15 +584,14 @@ impl<'s> Collector<'s> {
     fn visit_class(&mut self, node: Node, outer: &mut Names<'s>) {
         if let Some(name) = node.child_by_field_name("name") {
             outer.writes.push((self.text_of(name), name.start_byte()));
+            outer
+                .plain_binds
+                .push((self.text_of(name), name.start_byte()));
         }
         self.visit_field(node, "superclasses", outer);
         let mut inner = Names::default();
         if let Some(body) = node.child_by_field_name("body") {
-            Collector {
-                text: self.text,
-                loops: 0,
-            }
-            .visit(body, &mut inner);
+            self.nested().visit(body, &mut inner);
         }
         // Methods' `super()` refers to this class, not the enclosing one.
         inner.hazards.retain(|(h, _)| *h != Hazard::ClassCell);
@@ -539,11 +610,7 @@ impl<'s> Collector<'s> {
 
     fn visit_field_into(&self, node: Node, field: &str, into: &mut Names<'s>) {
         if let Some(child) = node.child_by_field_name(field) {
-            Collector {
-                text: self.text,
-                loops: 0,
-            }
-            .visit(child, into);
+            self.nested().visit(child, into);
         }
     }
 
@@ -564,11 +631,7 @@ impl<'s> Collector<'s> {
                     if first {
                         self.visit(right, outer);
                     } else {
-                        Collector {
-                            text: self.text,
-                            loops: 0,
-                        }
-                        .visit(right, &mut inner);
+                        self.nested().visit(right, &mut inner);
                     }
                 }
                 first = false;
@@ -578,11 +641,7 @@ impl<'s> Collector<'s> {
                     inner.reads.extend(bound.reads);
                 }
             } else {
-                Collector {
-                    text: self.text,
-                    loops: 0,
-                }
-                .visit(child, &mut inner);
+                self.nested().visit(child, &mut inner);
             }
         }
         // Walrus targets inside a comprehension bind in the enclosing scope.
@@ -596,6 +655,7 @@ impl<'s> Collector<'s> {
         {
             if !locals.contains(name) {
                 outer.reads.insert(name);
+                outer.read_sites.push((name, node.start_byte()));
                 if !eager {
                     outer.captures.push((name, node.start_byte()));
                 }
@@ -714,6 +774,29 @@ mod tests {
                 "Global(\"g\")"
             ]
         );
+    }
+
+    #[test]
+    fn format_specs_and_del_read_their_names() {
+        let (reads, writes, _, _) = names_of("s = f'{n:{len(str(width))}d}'\ndel old\n");
+        assert_eq!(reads, ["len", "n", "old", "str", "width"]);
+        assert_eq!(writes, ["old", "s"]);
+    }
+
+    #[test]
+    fn long_assignment_chains_are_walked_without_recursion() {
+        let chain: String = (0..2000).map(|i| format!("a{i} = ")).collect();
+        let code = format!("{chain}None\n");
+        let (_, writes, _, hazards) = names_of(&code);
+        assert_eq!(writes.len(), 2000);
+        assert!(hazards.is_empty());
+    }
+
+    #[test]
+    fn code_nested_deeper_than_the_analysis_goes_is_a_hazard() {
+        let code = format!("x = {}1{}\n", "(".repeat(400), ")".repeat(400));
+        let (_, _, _, hazards) = names_of(&code);
+        assert!(hazards.contains(&"TooDeep".to_string()), "{hazards:?}");
     }
 
     #[test]

@@ -56,6 +56,14 @@ pub fn unsupported(host: &Host) -> Option<String> {
     if matches!(host.kind, HostKind::Method | HostKind::ClassMethod) && host.receiver.is_none() {
         return Some("the method has no plain first parameter to call the helper on".into());
     }
+    if host
+        .names
+        .hazards
+        .iter()
+        .any(|(h, _)| *h == Hazard::TooDeep)
+    {
+        return Some("the function is nested too deeply to analyse".into());
+    }
     if let Some(receiver) = host.receiver
         && host.names.writes.iter().any(|(name, _)| *name == receiver)
     {
@@ -157,9 +165,17 @@ fn host_kind(outer: Node, class: Option<Node>, text: &str) -> HostKind {
         .filter(|c| c.kind() == "decorator")
         .map(|d| text[d.byte_range()].trim_start_matches('@').trim())
         .collect();
+    let name = outer
+        .child_by_field_name("definition")
+        .unwrap_or(outer)
+        .child_by_field_name("name")
+        .map_or("", |n| &text[n.byte_range()]);
+    // `__new__` is a static method taking the class, the others are
+    // class methods, without decorators: helpers become class methods.
+    let implicit_class = matches!(name, "__new__" | "__init_subclass__" | "__class_getitem__");
     if decorators.contains(&"staticmethod") {
         HostKind::StaticMethod
-    } else if decorators.contains(&"classmethod") {
+    } else if decorators.contains(&"classmethod") || implicit_class {
         HostKind::ClassMethod
     } else {
         HostKind::Method
@@ -237,5 +253,39 @@ fn definition(statement: Node) -> Option<Node> {
         "decorated_definition" => statement.child_by_field_name("definition"),
         "function_definition" | "class_definition" => Some(statement),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::parse;
+
+    fn kinds(code: &str) -> Vec<(String, HostKind, Option<String>)> {
+        let tree = parse(code);
+        hosts(tree.root_node())
+            .into_iter()
+            .filter_map(|(function, class)| Host::new(function, class, code))
+            .map(|h| (h.qualname(), h.kind, h.receiver.map(str::to_string)))
+            .collect()
+    }
+
+    #[test]
+    fn implicit_class_methods_call_helpers_on_the_class() {
+        let code = "class A:\n    def __new__(cls, v):\n        return v\n    @staticmethod\n    def s(x):\n        return x\n    def m(self):\n        return 1\n\ndef f():\n    return 2\n";
+        let cls = Some("cls".to_string());
+        assert_eq!(
+            kinds(code),
+            [
+                ("A.__new__".to_string(), HostKind::ClassMethod, cls),
+                ("A.s".to_string(), HostKind::StaticMethod, None),
+                (
+                    "A.m".to_string(),
+                    HostKind::Method,
+                    Some("self".to_string())
+                ),
+                ("f".to_string(), HostKind::Function, None),
+            ]
+        );
     }
 }

@@ -28,6 +28,8 @@ pub enum Refusal {
     LostOnRaise(String),
     TooManyInputs(usize),
     TooManyOutputs(usize),
+    UnusedInHelper(String),
+    UnusedInHost(String),
     Unsupported(String),
 }
 
@@ -48,6 +50,7 @@ impl Refusal {
             Refusal::LostOnRaise(_) => "lost-on-raise",
             Refusal::TooManyInputs(_) => "too-many-inputs",
             Refusal::TooManyOutputs(_) => "too-many-outputs",
+            Refusal::UnusedInHelper(_) | Refusal::UnusedInHost(_) => "dead-store",
             Refusal::Unsupported(_) => "unsupported",
         }
     }
@@ -90,6 +93,14 @@ impl fmt::Display for Refusal {
             ),
             Refusal::TooManyInputs(count) => write!(f, "needs {count} inputs"),
             Refusal::TooManyOutputs(count) => write!(f, "produces {count} outputs"),
+            Refusal::UnusedInHelper(name) => write!(
+                f,
+                "assigns `{name}` but never reads it: the helper would hold an unused variable (drop the dead store first)"
+            ),
+            Refusal::UnusedInHost(name) => write!(
+                f,
+                "every read of `{name}` is in the block, so the function would keep an assignment to it that nothing reads"
+            ),
             Refusal::Unsupported(why) => write!(f, "{why}"),
         }
     }
@@ -207,6 +218,7 @@ fn check<'s>(
     if let Some(name) = inputs.iter().find(|n| !defined.contains(*n)) {
         return Err(Refusal::MaybeUnboundInput(name.to_string()));
     }
+    unused_after_split(host, &names, signature, &inside)?;
     closures(host, block, &names, &written, &inside)?;
     lost_on_raise(host, block, &written, text)?;
     if signature.inputs.len() > limits.max_inputs {
@@ -255,9 +267,46 @@ fn hazards<'s>(
                     "`match` statements are not analysed".into(),
                 ));
             }
+            Hazard::TooDeep => {
+                return Err(Refusal::Unsupported("nested too deeply to analyse".into()));
+            }
         }
     }
     Ok(())
+}
+
+/// pyflakes reports a name bound whole (`x = …`) and never read in its
+/// function. Neither side of the split may get one the original did not
+/// have: a dead store in the block, or a host binding whose reads all move.
+fn unused_after_split(
+    host: &Host,
+    names: &names::Names,
+    signature: &Signature,
+    inside: &impl Fn(&usize) -> bool,
+) -> Result<(), Refusal> {
+    let in_helper = names.plain_binds.iter().find(|(n, _)| {
+        !names.reads.contains(n) && !signature.outputs.contains(n) && host.locals.contains(n)
+    });
+    if let Some((name, _)) = in_helper {
+        return Err(Refusal::UnusedInHelper(name.to_string()));
+    }
+    let read_outside: NameSet = host
+        .names
+        .read_sites
+        .iter()
+        .filter(|(_, at)| !inside(at))
+        .map(|(n, _)| *n)
+        .collect();
+    let in_host = host.names.plain_binds.iter().find(|(n, at)| {
+        !inside(at)
+            && names.reads.contains(n)
+            && !read_outside.contains(n)
+            && !signature.inputs.contains(n)
+    });
+    match in_host {
+        Some((name, _)) => Err(Refusal::UnusedInHost(name.to_string())),
+        None => Ok(()),
+    }
 }
 
 /// A nested function keeps reading its enclosing variables: the host's
