@@ -247,7 +247,7 @@ fn the_rule_file_demonstrates_every_refusal_rule() {
         );
         named.push(header.to_string());
     }
-    assert_eq!(named.len(), 16, "{named:?}");
+    assert_eq!(named.len(), 17, "{named:?}");
 }
 
 const SHAPES_PROJECT: &str = "[tool.txo-codemod]\nlibrary = [\"**\"]\n\n[tool.txo-codemod.rule-options.split-long-functions]\nmax-lines = \"15\"\n";

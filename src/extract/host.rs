@@ -64,6 +64,11 @@ pub fn unsupported(host: &Host) -> Option<String> {
     {
         return Some("the function is nested too deeply to analyse".into());
     }
+    if host.kind == HostKind::Function && module_prunes_namespace(host.outer) {
+        return Some(
+            "the module deletes names from its own namespace; a helper would stay in it".into(),
+        );
+    }
     if let Some(receiver) = host.receiver
         && host.names.writes.iter().any(|(name, _)| *name == receiver)
     {
@@ -153,6 +158,17 @@ impl<'t, 's> Host<'t, 's> {
     pub fn helper_body_indent(&self) -> String {
         format!("{}{}", self.indent, self.unit)
     }
+}
+
+/// A module-level `del` (as `datetime.py` removes its private helpers):
+/// the module's namespace is part of its behaviour.
+fn module_prunes_namespace(definition: Node) -> bool {
+    definition.parent().is_some_and(|module| {
+        let mut cursor = module.walk();
+        module
+            .named_children(&mut cursor)
+            .any(|s| s.kind() == "delete_statement")
+    })
 }
 
 fn host_kind(outer: Node, class: Option<Node>, text: &str) -> HostKind {

@@ -7,6 +7,7 @@
 //! function; `apply` composes the edits.
 
 mod blocks;
+mod frames;
 mod host;
 mod render;
 mod safety;
@@ -123,7 +124,8 @@ pub fn plan(text: &str, tree: &Tree, options: &Options) -> FilePlan {
     let mut file = FilePlan::default();
     let lines = Lines::new(text);
     let newline = NewlineStyle::detect(text);
-    let mut used: Option<BTreeSet<String>> = None;
+    // Names in use and frame readers: computed once, only if a function is long.
+    let mut file_facts: Option<(BTreeSet<String>, BTreeSet<String>)> = None;
     for (function, class) in host::hosts(tree.root_node()) {
         let Some(host) = Host::new(function, class, text) else {
             continue;
@@ -131,8 +133,13 @@ pub fn plan(text: &str, tree: &Tree, options: &Options) -> FilePlan {
         if host.length() <= options.max_lines {
             continue;
         }
-        let used = used.get_or_insert_with(|| identifiers(tree, text));
-        let mut report = split(&host, &lines, text, options, used);
+        let (used, frame_users) = file_facts.get_or_insert_with(|| {
+            (
+                identifiers(tree, text),
+                frames::frame_users(tree.root_node(), text),
+            )
+        });
+        let mut report = split(&host, &lines, text, options, used, frame_users);
         for edit in &mut report.edits {
             edit.replacement = newline.apply(&edit.replacement);
         }
@@ -192,6 +199,7 @@ fn split(
     text: &str,
     options: &Options,
     used: &mut BTreeSet<String>,
+    frame_users: &BTreeSet<String>,
 ) -> FunctionReport {
     let length = host.length();
     let code_lines = code_lines(host, lines);
@@ -217,6 +225,7 @@ fn split(
     let limits = Limits {
         max_inputs: options.max_inputs,
         max_outputs: options.max_outputs,
+        frame_users,
     };
     let candidates: Vec<Candidate> =
         blocks::candidates(host.function, &host.body, lines, options.max_depth, 3)

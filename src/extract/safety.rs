@@ -30,6 +30,7 @@ pub enum Refusal {
     TooManyOutputs(usize),
     UnusedInHelper(String),
     UnusedInHost(String),
+    FrameUser(String),
     Unsupported(String),
 }
 
@@ -40,7 +41,7 @@ impl Refusal {
             Refusal::Return => "return",
             Refusal::EscapingJump(_) => "escaping-jump",
             Refusal::Declaration(_) => "global-nonlocal",
-            Refusal::Dynamic(_) => "frame-access",
+            Refusal::Dynamic(_) | Refusal::FrameUser(_) => "frame-access",
             Refusal::ClassCell => "class-cell",
             Refusal::DelOuter(_) => "del-outer",
             Refusal::ClosureWrite(_) => "closure-write",
@@ -101,6 +102,10 @@ impl fmt::Display for Refusal {
                 f,
                 "every read of `{name}` is in the block, so the function would keep an assignment to it that nothing reads"
             ),
+            Refusal::FrameUser(name) => write!(
+                f,
+                "calls `{name}()`, which reads its caller's frame at a fixed depth"
+            ),
             Refusal::Unsupported(why) => write!(f, "{why}"),
         }
     }
@@ -118,9 +123,11 @@ pub struct Signature<'s> {
     pub is_async: bool,
 }
 
-pub struct Limits {
+pub struct Limits<'a> {
     pub max_inputs: usize,
     pub max_outputs: usize,
+    /// Functions of the file that read their caller's frame.
+    pub frame_users: &'a std::collections::BTreeSet<String>,
 }
 
 /// The block's signature, and the first rule that refuses it.
@@ -202,6 +209,10 @@ fn check<'s>(
     signature.outputs = outputs;
 
     hazards(host, block, &names.hazards, &used_outside, signature)?;
+    let called = super::frames::called_names(&block.statements, text);
+    if let Some(name) = called.iter().find(|n| limits.frame_users.contains(*n)) {
+        return Err(Refusal::FrameUser(name.clone()));
+    }
     if let Some(name) = host
         .declared
         .iter()
