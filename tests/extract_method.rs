@@ -315,3 +315,14 @@ fn apply_phase_4_keeps_behaviour_and_leaves_only_refused_functions_long() {
         .collect();
     assert_eq!(long, ["fetch_with_retry"]);
 }
+
+/// Two blocks that each leave a read of `value` to the other would, moved
+/// together, leave the host's `value = None` unread: only one moves.
+#[test]
+fn blocks_chosen_together_do_not_strand_a_host_assignment() {
+    let code = "def f(items):\n    value = None\n    if not items:\n        return 0\n\n    value = 1\n    print(value)\n    print(\"a\")\n\n    value = 2\n    print(value)\n    print(\"b\")\n\n    print(\"end\")\n    return 1\n";
+    let (plan, migrated) = split(code, 8);
+    assert_eq!(plan.functions[0].extracted.len(), 1, "{migrated}");
+    assert!(migrated.contains("    value = None\n"));
+    assert!(migrated.contains("\n    print(value)\n"), "{migrated}");
+}

@@ -245,7 +245,7 @@ fn split(
                 }
             })
             .collect();
-    let chosen = choose(&candidates, length, options.max_lines);
+    let chosen = choose(host, text, &candidates, length, options.max_lines);
     let mut edits = Vec::new();
     let mut helpers = String::new();
     let separator = if host.class_name.is_some() {
@@ -314,6 +314,8 @@ fn split(
 /// Greedy: while the function is too long, take the safe block that brings
 /// it under the limit with the least change, else the one that helps most.
 fn choose<'a, 't, 's>(
+    host: &Host<'t, 's>,
+    text: &'s str,
     candidates: &'a [Candidate<'t, 's>],
     length: usize,
     limit: usize,
@@ -324,7 +326,15 @@ fn choose<'a, 't, 's>(
         let need = remaining - limit;
         let open = candidates
             .iter()
-            .filter(|c| c.refusal.is_none() && chosen.iter().all(|o| !o.block.overlaps(&c.block)));
+            .filter(|c| c.refusal.is_none() && chosen.iter().all(|o| !o.block.overlaps(&c.block)))
+            // Each block alone leaves a read of a host variable outside it;
+            // together they must too (else the host keeps a dead store).
+            .filter(|c| {
+                let mut together: Vec<(&Block, &Signature)> =
+                    chosen.iter().map(|o| (&o.block, &o.signature)).collect();
+                together.push((&c.block, &c.signature));
+                safety::leaves_reads_outside(host, &together, text)
+            });
         let enough = open
             .clone()
             .filter(|c| c.block.rows() > need)

@@ -320,6 +320,35 @@ fn unused_after_split(
     }
 }
 
+/// Whether, with all `blocks` moved out, every host binding (`x = …`) whose
+/// name the blocks read is still read by the host (the calls' inputs count).
+pub fn leaves_reads_outside(host: &Host, blocks: &[(&Block, &Signature)], text: &str) -> bool {
+    let inside = |at: &usize| {
+        blocks
+            .iter()
+            .any(|(b, _)| (b.start_byte()..b.end_byte()).contains(at))
+    };
+    let mut read_inside = NameSet::new();
+    let mut passed_in = NameSet::new();
+    for (block, signature) in blocks {
+        read_inside.extend(names::collect_all(&block.statements, text).reads);
+        passed_in.extend(signature.inputs.iter().copied());
+    }
+    let read_outside: NameSet = host
+        .names
+        .read_sites
+        .iter()
+        .filter(|(_, at)| !inside(at))
+        .map(|(n, _)| *n)
+        .collect();
+    !host.names.plain_binds.iter().any(|(n, at)| {
+        !inside(at)
+            && read_inside.contains(n)
+            && !read_outside.contains(n)
+            && !passed_in.contains(n)
+    })
+}
+
 /// A nested function keeps reading its enclosing variables: the host's
 /// nested functions must not miss the block's writes, and the block's
 /// nested functions must not miss the host's later writes.
