@@ -13,6 +13,13 @@ use crate::syntax::walk_pruned;
 /// Names of the file's functions that read a caller's frame, directly or
 /// through another such function.
 pub fn frame_users(root: Node, text: &str) -> BTreeSet<String> {
+    // Without frame access in the text there is nothing to find.
+    if !["_getframe", "currentframe", "f_back", "f_locals", "stack"]
+        .iter()
+        .any(|word| text.contains(word))
+    {
+        return BTreeSet::new();
+    }
     let mut functions: Vec<(String, BTreeSet<String>, bool)> = Vec::new();
     walk_pruned(
         root,

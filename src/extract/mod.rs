@@ -127,12 +127,15 @@ pub fn plan(text: &str, tree: &Tree, options: &Options) -> FilePlan {
     // Names in use and frame readers: computed once, only if a function is long.
     let mut file_facts: Option<(BTreeSet<String>, BTreeSet<String>)> = None;
     for (function, class) in host::hosts(tree.root_node()) {
+        // The flow analysis is for long functions only.
+        let length =
+            crate::analysis::metrics::last_code_row(function) - function.start_position().row;
+        if length <= options.max_lines {
+            continue;
+        }
         let Some(host) = Host::new(function, class, text) else {
             continue;
         };
-        if host.length() <= options.max_lines {
-            continue;
-        }
         let (used, frame_users) = file_facts.get_or_insert_with(|| {
             (
                 identifiers(tree, text),
