@@ -14,7 +14,7 @@ bins="$repo/target/bench-smoke-bin"
 bench/build.sh "$bins" >/dev/null
 python3 bench/bench.py --corpus "$corpus" --bin-dir "$bins" --out-dir "$repo/target/bench-smoke-results" \
   --runs 1 --copies 2 --quiet-wait 0 --no-targets --title "Smoke (not a measurement)" \
-  --only floor_read,floor_parse,p1,p2,parse_all,check,p1_10x >/dev/null
+  --only floor_read,floor_parse,p1,p2,p3,parse_all,check,p1_10x >/dev/null
 grep -q '| 1× | txo diff --phase 1 |' target/bench-smoke-results/results.md
 grep -q '| 2× | txo diff --phase 1 |' target/bench-smoke-results/results.md
 echo "smoke: ok (table in target/bench-smoke-results/results.md)"

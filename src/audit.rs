@@ -11,8 +11,8 @@ use regex::Regex;
 use serde::Serialize;
 use tree_sitter::Node;
 
-use crate::analysis::metrics;
 use crate::analysis::{FileFacts, NameMatcher};
+use crate::analysis::{metrics, state};
 use crate::project::{CanonicalDirs, FileScope, Project};
 use crate::rules::Severity;
 use crate::run::RunError;
@@ -288,8 +288,10 @@ fn audit_tree(
         );
     }
     exits(&census.exits, &mut collector);
-    let globals = metrics::global_state(root, text, &census.global_names);
+    let mut globals = metrics::global_state(root, text, &census.global_names);
+    globals.retain(|g| !state::is_allowed(&g.name, root, text, &census.global_names));
     global_state(&globals, &mut collector);
+    shared_state(&state::shared_state(root, text), &mut collector);
     long_functions(&census.functions, &mut collector);
     thread_locals(&census.thread_locals, &mut collector);
     dataclass_defaults(&census.dataclass_defaults, &mut collector);
@@ -346,6 +348,23 @@ fn global_state(globals: &[metrics::GlobalState], collector: &mut Collector) {
                 "module-level `{}` holds mutable state ({})",
                 global.name, global.why
             ),
+        );
+    }
+}
+
+/// Phase 3's other shapes of shared state (`analysis::state`).
+fn shared_state(found: &[state::SharedState], collector: &mut Collector) {
+    for shared in found {
+        let severity = if shared.warning {
+            Severity::Warning
+        } else {
+            Severity::Error
+        };
+        collector.flag(
+            shared.node,
+            "no-global-state",
+            severity,
+            shared.message.clone(),
         );
     }
 }

@@ -27,6 +27,9 @@ pub struct Settings {
     /// Per rule id: option name → text, overriding the rule's defaults.
     pub rule_options:
         std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
+    /// Phase 3: module path (relative to the root) → the name of the class
+    /// its state moves into (default: the plan's, else from the module name).
+    pub manager_classes: std::collections::BTreeMap<String, String>,
 }
 
 impl Default for Settings {
@@ -48,6 +51,7 @@ impl Default for Settings {
             enable_rules: Vec::new(),
             disable_rules: Vec::new(),
             rule_options: std::collections::BTreeMap::new(),
+            manager_classes: std::collections::BTreeMap::new(),
         }
     }
 }

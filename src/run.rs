@@ -386,7 +386,6 @@ fn transform_work(plan: &Plan, file: &FileInRun, source: &SourceText, tree: &Tre
         settings,
     );
     work.project = file.project;
-    work.source = Some(source.clone());
     work
 }
 

@@ -163,7 +163,12 @@ fn missing_rules_directory_is_explained() {
 #[test]
 fn user_rule_with_a_new_id_is_listed_and_runs() {
     let project = with_rules(&[("print.yaml", PRINT_RULE)]);
-    project.write("utils/report.py", "def report(count):\n    print(count)\n");
+    // `logger` is defined: the gate fails a phase that adds an undefined name.
+    let header = "import logging\n\nlogger = logging.getLogger(__name__)\n\n\n";
+    project.write(
+        "utils/report.py",
+        format!("{header}def report(count):\n    print(count)\n"),
+    );
 
     let list = project.run("rules list --rules my-rules").expect_code(0);
     let listed: Vec<&str> = list
@@ -188,7 +193,7 @@ fn user_rule_with_a_new_id_is_listed_and_runs() {
         .expect_code(0);
     assert_eq!(
         project.read_text("utils/report.py"),
-        "def report(count):\n    logger.info(count)\n"
+        format!("{header}def report(count):\n    logger.info(count)\n")
     );
 }
 

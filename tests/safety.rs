@@ -13,6 +13,8 @@ const CRLF: &str = "def f(cfg):\r\n    return cfg.get(\"b\", {})";
 const EXITS: &str =
     "import sys\n\n\ndef stop(logger):\n    logger.error(\"bad input\")\n    sys.exit(1)\n";
 
+const HELPFUL_ERROR: &str = "class HelpfulError(Exception):\n    def __init__(self, **parts):\n        super().__init__(parts)\n";
+
 fn git(project: &Project, args: &str) -> String {
     let args: Vec<&str> = args.split_whitespace().collect();
     let (ok, output) = run_tool(project.root(), "git", &args);
@@ -26,6 +28,8 @@ fn repo() -> Project {
     project.write("utils/loader.py", LIBRARY);
     project.write("utils/crlf.py", CRLF);
     project.write("utils/exits.py", EXITS);
+    // What phase 2's raise imports: the gate checks modules still import.
+    project.write("utils/exceptions.py", HELPFUL_ERROR);
     git(&project, "init -q");
     git(&project, "config user.email dev@example.com");
     git(&project, "config user.name Dev");

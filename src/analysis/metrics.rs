@@ -118,6 +118,16 @@ fn mutable_value(value: Node, source: &str) -> Option<String> {
     Some(what.to_string())
 }
 
+/// `target = value` as a statement: (the assignment, its target, its value).
+pub fn assignment_parts(statement: Node) -> Option<(Node, Node, Node)> {
+    let assignment = statement
+        .named_child(0)
+        .filter(|a| statement.kind() == "expression_statement" && a.kind() == "assignment")?;
+    let left = assignment.child_by_field_name("left")?;
+    let right = assignment.child_by_field_name("right")?;
+    Some((assignment, left, right))
+}
+
 /// Module-level assignments of mutable objects (instances, dicts, lists,
 /// sets, caches, locks) and names rebound with `global` (`globals`, from the
 /// census), except loggers, UPPER_CASE constants, dunder names and type aliases.
@@ -125,16 +135,7 @@ pub fn global_state<'t>(root: Node<'t>, source: &str, globals: &[String]) -> Vec
     let mut found = Vec::new();
     let mut cursor = root.walk();
     for statement in root.named_children(&mut cursor) {
-        let Some(assignment) = statement
-            .named_child(0)
-            .filter(|a| statement.kind() == "expression_statement" && a.kind() == "assignment")
-        else {
-            continue;
-        };
-        let (Some(left), Some(right)) = (
-            assignment.child_by_field_name("left"),
-            assignment.child_by_field_name("right"),
-        ) else {
+        let Some((assignment, left, right)) = assignment_parts(statement) else {
             continue;
         };
         let name = text(left, source);

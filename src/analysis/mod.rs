@@ -7,5 +7,6 @@ pub mod imports;
 pub mod metrics;
 pub mod names;
 pub mod provenance;
+pub mod state;
 
 pub use provenance::{FileFacts, NameMatcher, Provenance};

@@ -95,6 +95,17 @@ fn check_invalid(rule: &Rule, case: &crate::rules::model::InvalidCase) -> Result
     if run.hits == 0 {
         return Err(format!("expected a match, found none\n{}", indent(code)));
     }
+    if rule.transform().is_some() && expected.is_none() {
+        // A transform case without `fixed` expects a refusal: a finding
+        // and no change.
+        return match run.fixed {
+            None => Ok(()),
+            Some(fixed) => Err(format!(
+                "expected a refusal, but the code was rewritten\n{}",
+                indent(&fixed)
+            )),
+        };
+    }
     match (rule.is_fixable(), expected) {
         (false, None) => return Ok(()),
         (false, Some(_)) => {

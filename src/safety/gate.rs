@@ -1,6 +1,8 @@
 //! The verification gate after a phase is written: the files still parse,
-//! Python compiles them (when an interpreter is found), and the user's own
-//! check (`--verify "pytest -q"`) passes.
+//! Python compiles them (when an interpreter is found), the modules that
+//! imported before still import, pyflakes reports nothing new, phase 3
+//! keeps public signatures (`safety::python`), and the user's own check
+//! (`--verify "pytest -q"`) passes.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -23,7 +25,38 @@ pub struct GateReport {
     pub failure: Option<String>,
 }
 
-fn find_python(explicit: Option<&Path>) -> Option<PathBuf> {
+/// What Python said about the files before the phase was written.
+#[derive(Debug, Clone, Default)]
+pub struct Baseline {
+    snapshot: Option<super::python::Snapshot>,
+    signatures: bool,
+    notice: Option<String>,
+}
+
+/// Taken before writing: imports (and, for phase 3, signatures) and pyflakes
+/// messages of `files`, so the gate fails only on what the phase made worse.
+pub fn baseline(root: &Path, files: &[String], options: &GateOptions, phase: u8) -> Baseline {
+    let signatures = phase == 3;
+    let Some(python) = find_python(options.python.as_deref()) else {
+        return Baseline::default();
+    };
+    match super::python::snapshot(root, files, &python, signatures) {
+        Ok(snapshot) => Baseline {
+            notice: snapshot
+                .pyflakes
+                .is_none()
+                .then(|| "pyflakes is not installed; the new-messages check was skipped".into()),
+            snapshot: Some(snapshot),
+            signatures,
+        },
+        Err(error) => Baseline {
+            notice: Some(format!("the import check was skipped: {error}")),
+            ..Baseline::default()
+        },
+    }
+}
+
+pub(crate) fn find_python(explicit: Option<&Path>) -> Option<PathBuf> {
     if let Some(path) = explicit {
         return Some(path.to_path_buf());
     }
@@ -39,7 +72,12 @@ fn find_python(explicit: Option<&Path>) -> Option<PathBuf> {
         .map(PathBuf::from)
 }
 
-pub fn run_gate(root: &Path, files: &[String], options: &GateOptions) -> GateReport {
+pub fn run_gate(
+    root: &Path,
+    files: &[String],
+    options: &GateOptions,
+    baseline: &Baseline,
+) -> GateReport {
     let mut report = GateReport::default();
     if let Some(failure) = reparse(root, files) {
         report.failure = Some(failure);
@@ -50,6 +88,18 @@ pub fn run_gate(root: &Path, files: &[String], options: &GateOptions) -> GateRep
             if let Some(failure) = py_compile(root, files, &python) {
                 report.failure = Some(failure);
                 return report;
+            }
+            report.notices.extend(baseline.notice.clone());
+            if let Some(before) = &baseline.snapshot {
+                let after = super::python::snapshot(root, files, &python, baseline.signatures);
+                let failure = match after {
+                    Ok(after) => super::python::compare(before, &after),
+                    Err(error) => Some(error),
+                };
+                if let Some(failure) = failure {
+                    report.failure = Some(failure);
+                    return report;
+                }
             }
         }
         None => report.notices.push(
@@ -134,6 +184,7 @@ mod tests {
                 python: None,
                 verify: Some("true".into()),
             },
+            &Baseline::default(),
         );
         assert_eq!(ok.failure, None);
         let failed = run_gate(
@@ -143,10 +194,16 @@ mod tests {
                 python: None,
                 verify: Some("echo broken; exit 3".into()),
             },
+            &Baseline::default(),
         );
         assert!(failed.failure.unwrap().contains("broken"));
         std::fs::write(dir.path().join("a.py"), "x = (\n").unwrap();
-        let broken = run_gate(dir.path(), &files, &GateOptions::default());
+        let broken = run_gate(
+            dir.path(),
+            &files,
+            &GateOptions::default(),
+            &Baseline::default(),
+        );
         assert!(broken.failure.unwrap().contains("does not parse"));
     }
 }

@@ -6,6 +6,7 @@
 pub mod gate;
 pub mod git;
 pub mod ledger;
+pub mod python;
 
 use std::path::{Path, PathBuf};
 
@@ -355,10 +356,17 @@ fn write_phase(
     if let Err(error) = ledger.save(root) {
         return outcome.refuse(error.to_string());
     }
+    let planned: Vec<String> = records.iter().map(|r| r.path.clone()).collect();
+    let baseline = gate::baseline(
+        root,
+        &gate_checkable(&plan, &records, &planned),
+        &options.gate,
+        plan.phase,
+    );
     let written = write_files(&plan, &records, &mut outcome);
     let paths: Vec<String> = written.iter().map(|r| r.path.clone()).collect();
     let checkable = gate_checkable(&plan, &records, &paths);
-    let gate = gate::run_gate(root, &checkable, &options.gate);
+    let gate = gate::run_gate(root, &checkable, &options.gate, &baseline);
     outcome.notices.extend(gate.notices);
     let entry = ledger.entries.last_mut().expect("pushed above");
     entry.files = written;

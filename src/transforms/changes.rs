@@ -83,12 +83,12 @@ fn accept<'t>(
     for &file in &targets {
         if edited_elsewhere.contains(&file) {
             return Err(refuse(
-                "not rewritten: other rules of this phase edit a file this change touches; apply them first, then run again".into(),
+                "not rewritten: other rules in this run edit a file this change touches (in `assess`: earlier phases); apply them first, then run again".into(),
             ));
         }
         let Some(original) = text(file) else {
             return Err(refuse(
-                "not rewritten: a file this change touches could not be read".into(),
+                "not rewritten: a file this change touches changed during the run or could not be read".into(),
             ));
         };
         let mut edits = files

@@ -28,6 +28,7 @@
 
 pub mod changes;
 pub mod extract_method;
+pub mod globals_to_manager;
 pub mod index;
 pub mod options;
 pub mod pass;
@@ -141,7 +142,10 @@ impl Refusal {
 }
 
 /// Every transform rules can name.
-pub static REGISTRY: &[&dyn Transform] = &[&extract_method::ExtractMethod];
+pub static REGISTRY: &[&dyn Transform] = &[
+    &globals_to_manager::GlobalsToManager,
+    &extract_method::ExtractMethod,
+];
 
 pub fn find(name: &str) -> Option<&'static dyn Transform> {
     REGISTRY.iter().copied().find(|t| t.name() == name)

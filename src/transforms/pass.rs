@@ -30,8 +30,9 @@ pub struct FileWork {
     pub project: usize,
     /// (rule, work left for after the index).
     pub pending: Vec<(usize, Pending)>,
-    /// The file's text, in case a change set edits it.
-    pub source: Option<SourceText>,
+    /// A hash of the text that was parsed: a file a change set edits is
+    /// read again (no text is kept for the whole run) and must be unchanged.
+    pub fingerprint: u64,
 }
 
 /// During the parse: the summary for the index, and each applicable
@@ -71,7 +72,7 @@ pub fn prepare(
         relative: relative.to_string(),
         project: 0,
         pending,
-        source: None,
+        fingerprint: fingerprint(&source.text),
     }
 }
 
@@ -79,7 +80,7 @@ pub fn prepare(
 /// work, and folds edits and refusals into `reports` (in walk order).
 pub fn finish(work: Vec<(usize, FileWork)>, reports: &mut [FileReport]) {
     let mut by_project: BTreeMap<usize, Vec<(usize, String, ModuleSummary)>> = BTreeMap::new();
-    let mut sources: BTreeMap<usize, SourceText> = BTreeMap::new();
+    let mut fingerprints: BTreeMap<usize, u64> = BTreeMap::new();
     let mut pending = Vec::new();
     for (file, item) in work {
         if let Some(summary) = item.summary {
@@ -88,9 +89,7 @@ pub fn finish(work: Vec<(usize, FileWork)>, reports: &mut [FileReport]) {
                 .or_default()
                 .push((file, item.relative, summary));
         }
-        if let Some(source) = item.source {
-            sources.insert(file, source);
-        }
+        fingerprints.insert(file, item.fingerprint);
         pending.extend(
             item.pending
                 .into_iter()
@@ -118,6 +117,7 @@ pub fn finish(work: Vec<(usize, FileWork)>, reports: &mut [FileReport]) {
     if outputs.is_empty() {
         return;
     }
+    let mut sources = reread(&outputs, &fingerprints, reports);
     let edited: BTreeSet<usize> = reports
         .iter()
         .enumerate()
@@ -134,6 +134,38 @@ pub fn finish(work: Vec<(usize, FileWork)>, reports: &mut [FileReport]) {
             fold_into(report, changes, sources.remove(&file));
         }
     }
+}
+
+fn fingerprint(text: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    text.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// The texts of the files change sets edit, read again; a file that changed
+/// since its parse is left out (its change sets are then refused).
+fn reread(
+    outputs: &[(usize, TransformOutput)],
+    fingerprints: &BTreeMap<usize, u64>,
+    reports: &[FileReport],
+) -> BTreeMap<usize, SourceText> {
+    let needed: BTreeSet<usize> = outputs
+        .iter()
+        .filter_map(|(_, output)| match output {
+            TransformOutput::Change(change) => Some(change.edits.iter().map(|e| e.file)),
+            TransformOutput::Refusal(_) => None,
+        })
+        .flatten()
+        .collect();
+    needed
+        .into_iter()
+        .filter_map(|file| {
+            let bytes = std::fs::read(&reports.get(file)?.path).ok()?;
+            let source = SourceText::decode(bytes).ok()?;
+            (fingerprints.get(&file) == Some(&fingerprint(&source.text))).then_some((file, source))
+        })
+        .collect()
 }
 
 fn fold_into(report: &mut FileReport, changes: FileChanges, source: Option<SourceText>) {

@@ -70,7 +70,6 @@ pub fn summarize(relative: &str, text: &str, tree: &Tree) -> ModuleSummary {
         text,
         package: &package,
         aliases: HashMap::new(),
-        chains: Vec::new(),
         uses: Vec::new(),
     };
     walker.walk(root);
@@ -85,41 +84,58 @@ pub fn summarize(relative: &str, text: &str, tree: &Tree) -> ModuleSummary {
     }
 }
 
-/// An attribute chain `a.b.c` seen before the file's imports were all known.
-struct Chain {
-    object: String,
-    name: String,
-    store: bool,
-    at_import_time: bool,
-    start: usize,
-    end: usize,
-    line: usize,
-}
-
 struct Walker<'a> {
     text: &'a str,
     package: &'a str,
     /// Local name → dotted module it may stand for.
     aliases: HashMap<String, String>,
-    chains: Vec<Chain>,
     uses: Vec<NameUse>,
 }
 
+/// Outside any function or lambda: the code runs when the module is imported.
+fn runs_at_import(node: Node) -> bool {
+    let mut current = node.parent();
+    while let Some(ancestor) = current {
+        if matches!(ancestor.kind(), "function_definition" | "lambda") {
+            return false;
+        }
+        current = ancestor.parent();
+    }
+    true
+}
+
+/// The leftmost name of `a.b.c`.
+fn first_name(node: Node) -> Node {
+    match node.kind() {
+        "attribute" => node.child_by_field_name("object").map_or(node, first_name),
+        _ => node,
+    }
+}
+
 impl Walker<'_> {
+    /// One cursor walk collects imports and attributes; attributes are
+    /// resolved once every import of the file is known.
     fn walk(&mut self, root: Node) {
-        let mut stack = vec![(root, true)];
-        while let Some((node, import_time)) = stack.pop() {
-            match node.kind() {
-                "import_statement" => self.import(node),
-                "import_from_statement" => self.import_from(node, import_time),
-                "attribute" => self.attribute(node, import_time),
+        let mut imports = Vec::new();
+        let mut attributes = Vec::new();
+        crate::syntax::walk_pruned(
+            root,
+            |_| true,
+            |node| match node.kind() {
+                "import_statement" | "import_from_statement" => imports.push(node),
+                "attribute" => attributes.push(node),
                 _ => {}
+            },
+        );
+        for node in imports {
+            if node.kind() == "import_statement" {
+                self.import(node);
+            } else {
+                self.import_from(node, runs_at_import(node));
             }
-            let inner = import_time && !matches!(node.kind(), "function_definition" | "lambda");
-            let mut cursor = node.walk();
-            for child in node.named_children(&mut cursor) {
-                stack.push((child, inner));
-            }
+        }
+        for node in attributes {
+            self.attribute(node);
         }
     }
 
@@ -195,7 +211,7 @@ impl Walker<'_> {
         join(&base.join("."), &written[dots..])
     }
 
-    fn attribute(&mut self, node: Node, at_import_time: bool) {
+    fn attribute(&mut self, node: Node) {
         let (Some(object), Some(name)) = (
             node.child_by_field_name("object"),
             node.child_by_field_name("attribute"),
@@ -205,15 +221,27 @@ impl Walker<'_> {
         if !is_dotted(object) {
             return;
         }
-        let object_text = self.text(object);
-        if object_text == "self" || object_text == "cls" {
+        // Most attributes are on locals (`self.x`, `path.join`): test the
+        // first name against the imports before building any string.
+        let first = self.text(first_name(object));
+        let Some(target) = self.aliases.get(first) else {
             return;
-        }
-        self.chains.push(Chain {
-            object: object_text.to_string(),
+        };
+        let object_text = self.text(object);
+        let module = match object_text.split_once('.') {
+            Some((_, rest)) => join(target, rest),
+            None => target.clone(),
+        };
+        let kind = if is_store(node) {
+            UseKind::AttributeStore
+        } else {
+            UseKind::Attribute
+        };
+        self.uses.push(NameUse {
+            module,
             name: self.text(name).to_string(),
-            store: is_store(node),
-            at_import_time,
+            kind,
+            at_import_time: runs_at_import(node),
             start: node.start_byte(),
             end: node.end_byte(),
             line: node.start_position().row + 1,
@@ -239,34 +267,7 @@ impl Walker<'_> {
         });
     }
 
-    /// Chains whose first name stands for an import become uses.
     fn finish(mut self) -> Vec<NameUse> {
-        for chain in std::mem::take(&mut self.chains) {
-            let (first, rest) = match chain.object.split_once('.') {
-                Some((first, rest)) => (first, Some(rest)),
-                None => (chain.object.as_str(), None),
-            };
-            let Some(target) = self.aliases.get(first) else {
-                continue;
-            };
-            let module = match rest {
-                Some(rest) => join(target, rest),
-                None => target.clone(),
-            };
-            self.uses.push(NameUse {
-                module,
-                name: chain.name,
-                kind: if chain.store {
-                    UseKind::AttributeStore
-                } else {
-                    UseKind::Attribute
-                },
-                at_import_time: chain.at_import_time,
-                start: chain.start,
-                end: chain.end,
-                line: chain.line,
-            });
-        }
         self.uses.sort_by_key(|u| u.start);
         self.uses
     }
@@ -305,7 +306,7 @@ fn is_store(node: Node) -> bool {
 }
 
 /// Names bound at module level, also inside top-level `if`/`try`/`with`.
-fn collect_top_level(block: Node, text: &str, out: &mut Vec<String>) {
+pub fn collect_top_level(block: Node, text: &str, out: &mut Vec<String>) {
     let push = |name: &str, out: &mut Vec<String>| {
         if !out.iter().any(|n| n == name) {
             out.push(name.to_string());
@@ -405,7 +406,7 @@ pub fn import_bindings<'t>(statement: Node, text: &'t str) -> Vec<&'t str> {
 }
 
 /// `__all__ = [...]` or `(...)` of string literals.
-fn dunder_all(root: Node, text: &str) -> Option<Vec<String>> {
+pub fn dunder_all(root: Node, text: &str) -> Option<Vec<String>> {
     let mut cursor = root.walk();
     let assignment = root
         .named_children(&mut cursor)

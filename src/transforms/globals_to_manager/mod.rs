@@ -1,0 +1,122 @@
+//! `globals-to-manager` (phase 3): a module's mutable state becomes the
+//! attributes of a manager class, injectable through its constructor; the
+//! functions that used the state become its methods; the old functions stay,
+//! with their exact signatures, forwarding every argument to a lazily created
+//! default manager (deprecated per the `deprecate` option). Classes that read
+//! the state in `__init__` get a keyword-only parameter defaulting to the
+//! default manager's object, so sharing stays as it was.
+//!
+//! It refuses, with the reason, what it cannot show keeps the meaning:
+//! `globals()`/`exec`/`eval`, state used at import time or by other modules,
+//! decorated, async or generator functions, name collisions, shadowed state
+//! names, and multi-line strings that indenting would change.
+
+mod checks;
+mod names;
+mod plan;
+mod render;
+
+use super::summary::UseKind;
+use super::{FileInput, OptionSpec, Pending, ProjectIndex, Refusal, Transform, TransformOutput};
+
+pub struct GlobalsToManager;
+
+const OPTIONS: &[OptionSpec] = &[
+    OptionSpec {
+        name: "deprecate",
+        values: &["auto", "always", "never"],
+        default: "auto",
+        help: "deprecate the old module functions: auto = public ones except those in `keep`; always = every public one; never = none",
+    },
+    OptionSpec {
+        name: "keep",
+        values: &[],
+        default: "create_rest_api",
+        help: "comma-separated functions `auto` keeps as plain backward-compatible functions (the plan keeps create_rest_api)",
+    },
+];
+
+impl Transform for GlobalsToManager {
+    fn name(&self) -> &'static str {
+        "globals-to-manager"
+    }
+
+    fn summary(&self) -> &'static str {
+        "module state becomes a manager class; old functions forward to a lazy default instance"
+    }
+
+    fn options(&self) -> &'static [OptionSpec] {
+        OPTIONS
+    }
+
+    fn may_apply(&self, text: &str) -> bool {
+        // Module-level state starts a line with a name and `=` or `:`; a
+        // rebinding needs `global`. Cheap and without false negatives for
+        // what `metrics::global_state` finds.
+        text.contains('=')
+    }
+
+    fn prepare(&self, file: &FileInput) -> Vec<Pending> {
+        match plan::plan(file) {
+            plan::Outcome::Nothing => Vec::new(),
+            plan::Outcome::Refused(refusals) => {
+                let outputs: Vec<TransformOutput> =
+                    refusals.into_iter().map(TransformOutput::Refusal).collect();
+                vec![Box::new(move |_: &ProjectIndex| outputs)]
+            }
+            plan::Outcome::Planned(planned) => {
+                let planned = *planned;
+                vec![Box::new(move |index: &ProjectIndex| finish(planned, index))]
+            }
+        }
+    }
+}
+
+/// With the project at hand: refuses when other modules reach the state.
+fn finish(planned: plan::Planned, index: &ProjectIndex) -> Vec<TransformOutput> {
+    let module = super::summary::module_name(&planned.relative);
+    let mut reasons = Vec::new();
+    let public_state: Vec<&String> = planned
+        .state_names
+        .iter()
+        .filter(|n| !n.starts_with('_'))
+        .collect();
+    for name in &planned.state_names {
+        for found in index.uses_of(&module, name) {
+            reasons.push(format!(
+                "{}:{} uses `{name}` from this module; make it use `{}().{}` first",
+                found.relative,
+                found.what.line,
+                planned.default_function,
+                plan::attribute_name(name)
+            ));
+        }
+    }
+    for name in &planned.function_names {
+        let stores = index.uses_of(&module, name).iter();
+        for found in stores.filter(|u| u.what.kind == UseKind::AttributeStore) {
+            reasons.push(format!(
+                "{}:{} assigns `{module}.{name}`",
+                found.relative, found.what.line
+            ));
+        }
+    }
+    if !public_state.is_empty() {
+        for found in index.star_imports_of(&module) {
+            reasons.push(format!(
+                "{}:{} star-imports this module, which gives it `{}`",
+                found.relative, found.what.line, public_state[0]
+            ));
+        }
+    }
+    if reasons.is_empty() {
+        return vec![TransformOutput::Change(planned.change)];
+    }
+    let mut refusal: Refusal = planned.anchor;
+    refusal.reason = format!(
+        "not rewritten: other modules reach this module's state ({}); moving it into `{}` would change what they see",
+        reasons.join("; "),
+        planned.class_name
+    );
+    vec![TransformOutput::Refusal(refusal)]
+}
