@@ -18,6 +18,7 @@ pub mod cli;
 pub mod commands;
 pub mod config_audit;
 pub mod engine;
+pub mod extract;
 pub mod limits;
 pub mod pattern;
 pub mod present;

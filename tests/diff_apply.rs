@@ -163,12 +163,16 @@ fn json_lists_every_edit_with_its_position() {
 }
 
 #[test]
-fn phase_without_rules_says_so() {
-    let sample = Project::sample();
-    let run = sample.run("diff --phase 4 .").expect_code(0);
-    assert_eq!(run.stdout, "phase 4 has no rules yet: nothing to do\n");
-    sample.run("apply --no-git --phase 4 .").expect_code(0);
-    assert_eq!(sample.changed_from_sample(), Vec::<String>::new());
+fn a_phase_whose_rules_the_project_disables_changes_nothing() {
+    let project =
+        Project::with_pyproject("[tool.txo-codemod]\ndisable-rules = [\"split-long-functions\"]\n");
+    let body: String = (0..60).map(|i| format!("    x = x + {i}\n")).collect();
+    let long = format!("def f(x):\n{body}    return x\n");
+    project.write("utils/long.py", &long);
+    let run = project.run("diff --phase 4 .").expect_code(0);
+    assert_eq!(run.stdout, "");
+    project.run("apply --no-git --phase 4 .").expect_code(0);
+    assert_eq!(project.read_text("utils/long.py"), long);
 }
 
 #[test]

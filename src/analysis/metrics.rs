@@ -38,7 +38,7 @@ fn function_length<'t>(node: Node<'t>, source: &str) -> FunctionLength<'t> {
 
 /// Row of the last token that is not a comment: down the last child that
 /// is neither a comment nor empty, stopping at a string (it is one token).
-fn last_code_row(node: Node) -> usize {
+pub fn last_code_row(node: Node) -> usize {
     let mut cursor = node.walk();
     loop {
         if !cursor.goto_last_child() {

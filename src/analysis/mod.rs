@@ -2,10 +2,12 @@
 //! (configuration, argparse), computed once per file on demand.
 
 pub mod exits;
+pub mod flow;
 pub mod imports;
 pub mod keypaths;
 pub mod mapping;
 pub mod metrics;
+pub mod names;
 pub mod provenance;
 mod shapes;
 pub mod state;

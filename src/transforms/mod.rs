@@ -31,6 +31,7 @@ pub mod class_facts;
 pub mod config_chain;
 pub mod created;
 pub mod dataclass_slots;
+pub mod extract_method;
 pub mod globals_to_manager;
 pub mod index;
 pub mod lines;
@@ -161,6 +162,7 @@ impl Refusal {
 /// Every transform rules can name.
 pub static REGISTRY: &[&dyn Transform] = &[
     &globals_to_manager::GlobalsToManager,
+    &extract_method::ExtractMethod,
     &phase5::DataclassSlots,
     &phase5::SlotsWeakref,
     &scaffold::CONFIG_PROXY,

@@ -1,0 +1,638 @@
+//! Which names a piece of Python code reads and binds in its function's own
+//! scope, and the constructs that make it unsafe to move into another
+//! function. Lambdas, comprehensions, nested functions and classes have
+//! scopes of their own: only their free names count, as reads (and, for the
+//! ones that run later, as captures).
+
+use std::collections::BTreeSet;
+
+use tree_sitter::Node;
+
+mod scopes;
+
+pub type NameSet<'s> = BTreeSet<&'s str>;
+
+/// Something that ties code to its place in the function.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Hazard<'s> {
+    Yield,
+    /// `await`, `async for`, `async with`: the helper would have to be async.
+    Await,
+    Return,
+    /// `break`/`continue` whose loop is outside the collected code.
+    EscapingJump(&'static str),
+    Global(&'s str),
+    Nonlocal(&'s str),
+    /// `locals()`, `vars()`, `exec`, `eval`, `dir()`, frame access.
+    Dynamic(&'s str),
+    /// Zero-argument `super()` or `__class__`: need the method's class cell.
+    ClassCell,
+    Del(&'s str),
+    StarImport,
+    Match,
+    /// Nested deeper than the analysis goes.
+    TooDeep,
+}
+
+/// Names and hazards of some code, with the byte offset of every binding and
+/// capture so that callers can tell inside a range from outside it.
+#[derive(Debug, Default, Clone)]
+pub struct Names<'s> {
+    pub reads: NameSet<'s>,
+    pub writes: Vec<(&'s str, usize)>,
+    /// Free names of nested scopes that may run later (lambdas, functions,
+    /// classes, generator expressions not consumed on the spot).
+    pub captures: Vec<(&'s str, usize)>,
+    pub hazards: Vec<(Hazard<'s>, usize)>,
+    /// Names bound whole by `x = …`, `import x`, `… as x`: the bindings
+    /// pyflakes reports when nothing reads them.
+    pub plain_binds: Vec<(&'s str, usize)>,
+    /// Where each read is (a nested scope's free names: at the scope).
+    pub read_sites: Vec<(&'s str, usize)>,
+}
+
+impl<'s> Names<'s> {
+    pub fn written(&self) -> NameSet<'s> {
+        self.writes.iter().map(|(name, _)| *name).collect()
+    }
+
+    pub fn captured(&self) -> NameSet<'s> {
+        self.captures.iter().map(|(name, _)| *name).collect()
+    }
+}
+
+/// Collects the names of `node` (any statement or expression).
+pub fn collect<'s>(node: Node, text: &'s str) -> Names<'s> {
+    let mut names = Names::default();
+    Collector::new(text).visit(node, &mut names);
+    names
+}
+
+/// Collects the names of consecutive statements.
+pub fn collect_all<'s>(nodes: &[Node], text: &'s str) -> Names<'s> {
+    let mut names = Names::default();
+    for node in nodes {
+        Collector::new(text).visit(*node, &mut names);
+    }
+    names
+}
+
+/// The names an assignment target binds, and what it reads (`a[i] = …`).
+pub fn target<'s>(node: Node, text: &'s str) -> Names<'s> {
+    let mut names = Names::default();
+    Collector::new(text).bind(node, &mut names);
+    names
+}
+
+/// Names a simple statement always binds when it completes normally (its
+/// assignment targets and imports; not walrus targets in a branch).
+pub fn definite_writes<'s>(statement: Node, text: &'s str) -> NameSet<'s> {
+    let mut out = NameSet::new();
+    match statement.kind() {
+        "expression_statement" => {
+            let mut current = statement.named_child(0);
+            while let Some(node) = current {
+                if !matches!(node.kind(), "assignment" | "augmented_assignment") {
+                    break;
+                }
+                if let Some(left) = node.child_by_field_name("left") {
+                    let bound = target(left, text);
+                    out.extend(bound.writes.iter().map(|(name, _)| *name));
+                }
+                current = node.child_by_field_name("right");
+            }
+        }
+        "import_statement" | "import_from_statement" => {
+            out.extend(collect(statement, text).written());
+        }
+        _ => {}
+    }
+    out
+}
+
+/// Calls that hand out the caller's frame or namespace.
+const DYNAMIC_CALLS: &[&str] = &["locals", "vars", "exec", "eval", "dir", "globals"];
+/// Attributes that reach into frames.
+const FRAME_ATTRIBUTES: &[&str] = &["_getframe", "currentframe", "f_back", "f_locals", "stack"];
+/// Calls that consume a generator expression argument at once.
+const EAGER_CONSUMERS: &[&str] = &[
+    "sum",
+    "any",
+    "all",
+    "list",
+    "tuple",
+    "set",
+    "frozenset",
+    "dict",
+    "sorted",
+    "min",
+    "max",
+    "join",
+];
+
+struct Collector<'s> {
+    text: &'s str,
+    /// Loops entered inside the collected code: jumps inside them stay inside.
+    loops: usize,
+    /// Nesting of the walk: deeper code is not analysed (the stack is finite).
+    depth: usize,
+}
+
+/// Deeper than this the code is reported as not analysed (`Hazard::TooDeep`).
+const MAX_DEPTH: usize = 200;
+
+impl<'s> Collector<'s> {
+    fn new(text: &'s str) -> Self {
+        Collector {
+            text,
+            loops: 0,
+            depth: 0,
+        }
+    }
+
+    /// A collector for a nested scope, at the same depth.
+    fn nested(&self) -> Self {
+        Collector {
+            text: self.text,
+            loops: 0,
+            depth: self.depth,
+        }
+    }
+
+    fn text_of(&self, node: Node) -> &'s str {
+        &self.text[node.byte_range()]
+    }
+
+    fn hazard(&self, names: &mut Names<'s>, hazard: Hazard<'s>, node: Node) {
+        names.hazards.push((hazard, node.start_byte()));
+    }
+
+    fn visit_children(&mut self, node: Node, names: &mut Names<'s>) {
+        let mut cursor = node.walk();
+        for child in node.named_children(&mut cursor) {
+            self.visit(child, names);
+        }
+    }
+
+    fn visit_field(&mut self, node: Node, field: &str, names: &mut Names<'s>) {
+        if let Some(child) = node.child_by_field_name(field) {
+            self.visit(child, names);
+        }
+    }
+
+    fn visit(&mut self, node: Node, names: &mut Names<'s>) {
+        if self.depth > MAX_DEPTH {
+            self.hazard(names, Hazard::TooDeep, node);
+            return;
+        }
+        self.depth += 1;
+        self.visit_kind(node, names);
+        self.depth -= 1;
+    }
+
+    fn visit_kind(&mut self, node: Node, names: &mut Names<'s>) {
+        match node.kind() {
+            "identifier" => {
+                let name = self.text_of(node);
+                if name == "__class__" {
+                    self.hazard(names, Hazard::ClassCell, node);
+                }
+                names.reads.insert(name);
+                names.read_sites.push((name, node.start_byte()));
+            }
+            "attribute" => {
+                if let Some(attribute) = node.child_by_field_name("attribute")
+                    && FRAME_ATTRIBUTES.contains(&self.text_of(attribute))
+                {
+                    self.hazard(names, Hazard::Dynamic(self.text_of(attribute)), node);
+                }
+                self.visit_field(node, "object", names);
+            }
+            "keyword_argument" => self.visit_field(node, "value", names),
+            "assignment" => self.visit_assignment(node, names),
+            "augmented_assignment" => {
+                self.visit_field(node, "right", names);
+                if let Some(left) = node.child_by_field_name("left") {
+                    self.visit(left, names);
+                    self.bind(left, names);
+                }
+            }
+            "named_expression" => {
+                self.visit_field(node, "value", names);
+                if let Some(name) = node.child_by_field_name("name") {
+                    names.writes.push((self.text_of(name), name.start_byte()));
+                }
+            }
+            "for_statement" => self.visit_for(node, names),
+            "while_statement" => {
+                self.visit_field(node, "condition", names);
+                self.in_loop(node.child_by_field_name("body"), names);
+                self.visit_field(node, "alternative", names);
+            }
+            "with_statement" => {
+                if is_async(node) {
+                    self.hazard(names, Hazard::Await, node);
+                }
+                self.visit_children(node, names);
+            }
+            "as_pattern" => {
+                if let Some(value) = node.named_child(0) {
+                    self.visit(value, names);
+                }
+                if let Some(alias) = node.child_by_field_name("alias") {
+                    let single = alias
+                        .named_child(0)
+                        .filter(|_| alias.named_child_count() == 1);
+                    if let Some(name) = single.filter(|n| n.kind() == "identifier") {
+                        names
+                            .plain_binds
+                            .push((self.text_of(name), name.start_byte()));
+                    }
+                    self.bind(alias, names);
+                }
+            }
+            "except_clause" | "except_group_clause" => {
+                let mut cursor = node.walk();
+                for child in node.named_children(&mut cursor) {
+                    if node.child_by_field_name("alias") == Some(child) {
+                        self.bind(child, names);
+                    } else {
+                        self.visit(child, names);
+                    }
+                }
+            }
+            "decorated_definition" => self.visit_children(node, names),
+            "function_definition" => self.visit_function(node, names),
+            "class_definition" => self.visit_class(node, names),
+            "lambda" => self.visit_lambda(node, names),
+            "list_comprehension"
+            | "set_comprehension"
+            | "dictionary_comprehension"
+            | "generator_expression" => self.visit_comprehension(node, names),
+            "yield" => {
+                self.hazard(names, Hazard::Yield, node);
+                self.visit_children(node, names);
+            }
+            "await" => {
+                self.hazard(names, Hazard::Await, node);
+                self.visit_children(node, names);
+            }
+            "return_statement" => {
+                self.hazard(names, Hazard::Return, node);
+                self.visit_children(node, names);
+            }
+            "break_statement" | "continue_statement" => {
+                if self.loops == 0 {
+                    let word = if node.kind() == "break_statement" {
+                        "break"
+                    } else {
+                        "continue"
+                    };
+                    self.hazard(names, Hazard::EscapingJump(word), node);
+                }
+            }
+            "global_statement" | "nonlocal_statement" => {
+                let mut cursor = node.walk();
+                for child in node.named_children(&mut cursor) {
+                    let name = self.text_of(child);
+                    let hazard = if node.kind() == "global_statement" {
+                        Hazard::Global(name)
+                    } else {
+                        Hazard::Nonlocal(name)
+                    };
+                    self.hazard(names, hazard, child);
+                }
+            }
+            "delete_statement" => self.visit_delete(node, names),
+            "call" => self.visit_call(node, names),
+            "import_statement" | "import_from_statement" | "future_import_statement" => {
+                self.visit_import(node, names)
+            }
+            "match_statement" => {
+                self.hazard(names, Hazard::Match, node);
+                self.visit_children(node, names);
+            }
+            "string" | "format_specifier" => {
+                let mut cursor = node.walk();
+                for child in node.named_children(&mut cursor) {
+                    if matches!(child.kind(), "interpolation" | "format_expression") {
+                        self.visit_field(child, "expression", names);
+                        // `f"{x:{width}d}"`: the spec has expressions too.
+                        self.visit_field(child, "format_specifier", names);
+                    }
+                }
+            }
+            "concatenated_string" => self.visit_children(node, names),
+            "comment" | "type" | "string_content" | "escape_sequence" | "dotted_name" => {}
+            "exec_statement" => {
+                self.hazard(names, Hazard::Dynamic("exec"), node);
+                self.visit_children(node, names);
+            }
+            _ => self.visit_children(node, names),
+        }
+    }
+
+    /// `a = b = value`: a chain (800 long in CPython's tests) walked in a loop.
+    fn visit_assignment(&mut self, node: Node, names: &mut Names<'s>) {
+        let mut targets = Vec::new();
+        let mut current = node;
+        while let Some(right) = current.child_by_field_name("right") {
+            if let Some(left) = current.child_by_field_name("left") {
+                targets.push(left);
+            }
+            if right.kind() != "assignment" {
+                self.visit(right, names);
+                break;
+            }
+            current = right;
+        }
+        for target in targets {
+            if target.kind() == "identifier" {
+                names
+                    .plain_binds
+                    .push((self.text_of(target), target.start_byte()));
+            }
+            self.bind(target, names);
+        }
+    }
+
+    fn in_loop(&mut self, body: Option<Node>, names: &mut Names<'s>) {
+        if let Some(body) = body {
+            self.loops += 1;
+            self.visit(body, names);
+            self.loops -= 1;
+        }
+    }
+
+    fn visit_for(&mut self, node: Node, names: &mut Names<'s>) {
+        if is_async(node) {
+            self.hazard(names, Hazard::Await, node);
+        }
+        self.visit_field(node, "right", names);
+        if let Some(left) = node.child_by_field_name("left") {
+            self.bind(left, names);
+        }
+        self.in_loop(node.child_by_field_name("body"), names);
+        self.visit_field(node, "alternative", names);
+    }
+
+    fn visit_delete(&mut self, node: Node, names: &mut Names<'s>) {
+        let mut targets = Vec::new();
+        let mut cursor = node.walk();
+        for child in node.named_children(&mut cursor) {
+            if child.kind() == "expression_list" {
+                let mut inner = child.walk();
+                targets.extend(child.named_children(&mut inner));
+            } else {
+                targets.push(child);
+            }
+        }
+        for target in targets {
+            if target.kind() == "identifier" {
+                let name = self.text_of(target);
+                self.hazard(names, Hazard::Del(name), target);
+                // `del x` needs `x` bound, then unbinds it.
+                names.reads.insert(name);
+                names.read_sites.push((name, target.start_byte()));
+                names.writes.push((name, target.start_byte()));
+            } else {
+                self.visit(target, names);
+            }
+        }
+    }
+
+    fn visit_call(&mut self, node: Node, names: &mut Names<'s>) {
+        let function = node.child_by_field_name("function");
+        let arguments = node.child_by_field_name("arguments");
+        if let Some(function) = function.filter(|f| f.kind() == "identifier") {
+            let name = self.text_of(function);
+            let no_arguments = arguments.is_some_and(|a| a.named_child_count() == 0);
+            if DYNAMIC_CALLS.contains(&name) && (name != "dir" || no_arguments) {
+                self.hazard(names, Hazard::Dynamic(name), node);
+            }
+            if name == "super" && no_arguments {
+                self.hazard(names, Hazard::ClassCell, node);
+            }
+        }
+        if let Some(function) = function {
+            self.visit(function, names);
+        }
+        if let Some(arguments) = arguments {
+            if arguments.kind() == "generator_expression" && self.consumes_eagerly(function) {
+                self.visit_comprehension_eager(arguments, names, true);
+            } else {
+                self.visit(arguments, names);
+            }
+        }
+    }
+
+    fn consumes_eagerly(&self, function: Option<Node>) -> bool {
+        let Some(function) = function else {
+            return false;
+        };
+        let name = match function.kind() {
+            "identifier" => self.text_of(function),
+            "attribute" => function
+                .child_by_field_name("attribute")
+                .map_or("", |a| self.text_of(a)),
+            _ => "",
+        };
+        EAGER_CONSUMERS.contains(&name)
+    }
+
+    fn visit_import(&mut self, node: Node, names: &mut Names<'s>) {
+        let mut cursor = node.walk();
+        for child in node.named_children(&mut cursor) {
+            if node.kind() == "import_from_statement"
+                && node.child_by_field_name("module_name") == Some(child)
+            {
+                continue;
+            }
+            match child.kind() {
+                "wildcard_import" => self.hazard(names, Hazard::StarImport, child),
+                "aliased_import" => {
+                    if let Some(alias) = child.child_by_field_name("alias") {
+                        names.writes.push((self.text_of(alias), alias.start_byte()));
+                        names
+                            .plain_binds
+                            .push((self.text_of(alias), alias.start_byte()));
+                    }
+                }
+                "dotted_name" => {
+                    if let Some(first) = child.named_child(0) {
+                        names.writes.push((self.text_of(first), first.start_byte()));
+                        names
+                            .plain_binds
+                            .push((self.text_of(first), first.start_byte()));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Binds an assignment target: names are written, the parts of
+    /// attribute and subscript targets are read.
+    fn bind(&mut self, node: Node, names: &mut Names<'s>) {
+        match node.kind() {
+            "identifier" => names.writes.push((self.text_of(node), node.start_byte())),
+            "pattern_list"
+            | "tuple_pattern"
+            | "list_pattern"
+            | "tuple"
+            | "list"
+            | "parenthesized_expression"
+            | "expression_list"
+            | "list_splat_pattern"
+            | "list_splat"
+            | "as_pattern_target" => {
+                let mut cursor = node.walk();
+                for child in node.named_children(&mut cursor) {
+                    self.bind(child, names);
+                }
+            }
+            _ => self.visit(node, names),
+        }
+    }
+}
+
+/// The target of `except E as name:` (a field or inside an `as_pattern`).
+pub fn except_alias(handler: Node) -> Option<Node> {
+    handler.child_by_field_name("alias").or_else(|| {
+        let value = handler.child_by_field_name("value")?;
+        (value.kind() == "as_pattern").then(|| value.child_by_field_name("alias"))?
+    })
+}
+
+/// Whether a `for`/`with`/`def` is the `async` form.
+pub fn is_async(node: Node) -> bool {
+    node.child(0).is_some_and(|first| first.kind() == "async")
+}
+
+/// The name a parameter binds (`x`, `x: int`, `x=1`, `*args`, `**kw`).
+pub fn parameter_name(parameter: Node) -> Option<Node> {
+    match parameter.kind() {
+        "identifier" => Some(parameter),
+        "default_parameter" | "typed_default_parameter" => parameter
+            .child_by_field_name("name")
+            .filter(|n| n.kind() == "identifier"),
+        "typed_parameter" | "list_splat_pattern" | "dictionary_splat_pattern" => {
+            let first = parameter.named_child(0)?;
+            if first.kind() == "identifier" {
+                Some(first)
+            } else {
+                parameter_name(first)
+            }
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::parse;
+
+    fn names_of(code: &str) -> (Vec<String>, Vec<String>, Vec<String>, Vec<String>) {
+        let tree = parse(code);
+        let root = tree.root_node();
+        let mut cursor = root.walk();
+        let statements: Vec<Node> = root.named_children(&mut cursor).collect();
+        let names = collect_all(&statements, code);
+        let mut writes: Vec<String> = names.written().iter().map(|s| s.to_string()).collect();
+        writes.sort();
+        let captures: Vec<String> = names.captured().iter().map(|s| s.to_string()).collect();
+        let hazards = names
+            .hazards
+            .iter()
+            .map(|(h, _)| format!("{h:?}"))
+            .collect();
+        (
+            names.reads.iter().map(|s| s.to_string()).collect(),
+            writes,
+            captures,
+            hazards,
+        )
+    }
+
+    #[test]
+    fn assignment_reads_right_and_binds_left() {
+        let (reads, writes, _, _) = names_of("a, self.b[i] = f(x), y\n");
+        assert_eq!(reads, ["f", "i", "self", "x", "y"]);
+        assert_eq!(writes, ["a"]);
+    }
+
+    #[test]
+    fn comprehension_variables_are_not_reads_but_walrus_binds_outside() {
+        let (reads, writes, captures, _) = names_of("r = [y := f(v) for v in items if v > k]\n");
+        assert_eq!(reads, ["f", "items", "k"]);
+        assert_eq!(writes, ["r", "y"]);
+        assert!(captures.is_empty());
+    }
+
+    #[test]
+    fn lazy_generators_and_lambdas_capture_eager_ones_do_not() {
+        let (_, _, captures, _) =
+            names_of("g = (v * k for v in xs)\nt = sum(v * m for v in xs)\nh = lambda a: a + n\n");
+        assert_eq!(captures, ["k", "n"]);
+    }
+
+    #[test]
+    fn nested_function_free_names_are_captured_and_its_name_bound() {
+        let (reads, writes, captures, _) =
+            names_of("def inner(a, b=d):\n    c = a + e\n    return c\n");
+        assert_eq!(reads, ["d", "e"]);
+        assert_eq!(writes, ["inner"]);
+        assert_eq!(captures, ["e"]);
+    }
+
+    #[test]
+    fn hazards_are_found_with_jumps_only_when_they_escape() {
+        let code =
+            "for i in x:\n    break\ncontinue\nyield 1\nlocals()\nsuper().f()\ndel a\nglobal g\n";
+        let (_, _, _, hazards) = names_of(code);
+        assert_eq!(
+            hazards,
+            [
+                "EscapingJump(\"continue\")",
+                "Yield",
+                "Dynamic(\"locals\")",
+                "ClassCell",
+                "Del(\"a\")",
+                "Global(\"g\")"
+            ]
+        );
+    }
+
+    #[test]
+    fn format_specs_and_del_read_their_names() {
+        let (reads, writes, _, _) = names_of("s = f'{n:{len(str(width))}d}'\ndel old\n");
+        assert_eq!(reads, ["len", "n", "old", "str", "width"]);
+        assert_eq!(writes, ["old", "s"]);
+    }
+
+    #[test]
+    fn long_assignment_chains_are_walked_without_recursion() {
+        let chain: String = (0..2000).map(|i| format!("a{i} = ")).collect();
+        let code = format!("{chain}None\n");
+        let (_, writes, _, hazards) = names_of(&code);
+        assert_eq!(writes.len(), 2000);
+        assert!(hazards.is_empty());
+    }
+
+    #[test]
+    fn code_nested_deeper_than_the_analysis_goes_is_a_hazard() {
+        let code = format!("x = {}1{}\n", "(".repeat(400), ")".repeat(400));
+        let (_, _, _, hazards) = names_of(&code);
+        assert!(hazards.contains(&"TooDeep".to_string()), "{hazards:?}");
+    }
+
+    #[test]
+    fn definite_writes_are_assignment_targets_not_walrus() {
+        let code = "a = b = (c := 1)\n";
+        let tree = parse(code);
+        let statement = tree.root_node().named_child(0).unwrap();
+        let writes: Vec<&str> = definite_writes(statement, code).into_iter().collect();
+        assert_eq!(writes, ["a", "b"]);
+    }
+}

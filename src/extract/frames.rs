@@ -1,0 +1,108 @@
+//! Functions of the file that look at their caller's frame at a fixed depth
+//! (`sys._getframe(1)`, `inspect.currentframe().f_back`, and any function
+//! calling one of them): moving a call to one into a helper adds a frame
+//! between them and the code they mean to inspect.
+
+use std::collections::BTreeSet;
+
+use tree_sitter::Node;
+
+use crate::analysis::names::{self, Hazard};
+use crate::syntax::walk_pruned;
+
+/// Names of the file's functions that read a caller's frame, directly or
+/// through another such function.
+pub fn frame_users(root: Node, text: &str) -> BTreeSet<String> {
+    // Without frame access in the text there is nothing to find.
+    if !["_getframe", "currentframe", "f_back", "f_locals", "stack"]
+        .iter()
+        .any(|word| text.contains(word))
+    {
+        return BTreeSet::new();
+    }
+    let mut functions: Vec<(String, BTreeSet<String>, bool)> = Vec::new();
+    walk_pruned(
+        root,
+        |_| true,
+        |node| {
+            if node.kind() != "function_definition" {
+                return;
+            }
+            let Some(name) = node.child_by_field_name("name") else {
+                return;
+            };
+            let body = node.child_by_field_name("body");
+            let reads_frames = body.is_some_and(|b| {
+                names::collect(b, text)
+                    .hazards
+                    .iter()
+                    .any(|(h, _)| matches!(h, Hazard::Dynamic(what) if is_frame_access(what)))
+            });
+            let calls = body.map(|b| called_names(&[b], text)).unwrap_or_default();
+            functions.push((text[name.byte_range()].to_string(), calls, reads_frames));
+        },
+    );
+    let mut users: BTreeSet<String> = functions
+        .iter()
+        .filter(|(_, _, direct)| *direct)
+        .map(|(name, _, _)| name.clone())
+        .collect();
+    loop {
+        let before = users.len();
+        for (name, calls, _) in &functions {
+            if calls.iter().any(|c| users.contains(c)) {
+                users.insert(name.clone());
+            }
+        }
+        if users.len() == before {
+            return users;
+        }
+    }
+}
+
+fn is_frame_access(what: &str) -> bool {
+    matches!(
+        what,
+        "_getframe" | "currentframe" | "f_back" | "f_locals" | "stack"
+    )
+}
+
+/// The names called in `nodes`: `f(…)`, `obj.f(…)`.
+pub fn called_names(nodes: &[Node], text: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for node in nodes {
+        walk_pruned(
+            *node,
+            |_| true,
+            |n| {
+                if n.kind() != "call" {
+                    return;
+                }
+                let callee = n.child_by_field_name("function");
+                let name = match callee.map(|c| (c.kind(), c)) {
+                    Some(("identifier", c)) => Some(c),
+                    Some(("attribute", c)) => c.child_by_field_name("attribute"),
+                    _ => None,
+                };
+                if let Some(name) = name {
+                    out.insert(text[name.byte_range()].to_string());
+                }
+            },
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::parse;
+
+    #[test]
+    fn frame_readers_and_their_callers_are_found() {
+        let code = "import sys\ndef _caller(depth=1):\n    return sys._getframe(depth + 1).f_globals\ndef make(name):\n    return _caller()\ndef plain():\n    return make('x')\ndef other():\n    return 1\n";
+        let tree = parse(code);
+        let users: Vec<String> = frame_users(tree.root_node(), code).into_iter().collect();
+        assert_eq!(users, ["_caller", "make", "plain"]);
+    }
+}
