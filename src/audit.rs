@@ -19,6 +19,7 @@ use crate::rules::Severity;
 use crate::run::RunError;
 use crate::source::{Position, SourceText};
 use crate::syntax::{self, KindTable};
+use crate::tokenize;
 use crate::walk::{self, WalkOptions};
 
 /// Checks of the validation suite, with the phase that fixes each.
@@ -117,10 +118,7 @@ pub fn audit(options: &AuditOptions) -> Result<Vec<FileAudit>, RunError> {
                     // An unreadable or non-UTF-8 file has nothing to audit;
                     // `diff` reports it.
                     match std::fs::read(file).map(SourceText::decode) {
-                        Ok(Ok(source)) => {
-                            let tree = syntax::parse_with(parser, &source.text);
-                            plan.audit_parsed(index, file, Some((&source.text, &tree)))
-                        }
+                        Ok(Ok(source)) => plan.audit_text(index, file, &source.text, parser),
                         _ => plan.audit_parsed(index, file, None),
                     }
                 })
@@ -155,6 +153,32 @@ impl AuditPlan {
         self.projects[*project].library.contains(relative)
     }
 
+    /// The audit of the file at `index` from its text: parsed only when
+    /// the tokenizer sees something a check could flag (most files hold
+    /// none); otherwise only its suppressions are checked (all unused).
+    pub fn audit_text(
+        &self,
+        index: usize,
+        path: &Path,
+        text: &str,
+        parser: &mut tree_sitter::Parser,
+    ) -> FileAudit {
+        let names = &self.projects[self.assigned[index].0].names;
+        let tokens = tokenize::scan(text);
+        if tokenize::audit_needs_tree(&tokens, text, names, METHOD_LENGTH_LIMIT) {
+            let tree = syntax::parse_with(parser, text);
+            return self.audit_parsed(index, path, Some((text, &tree)));
+        }
+        let file = self.shown_path(index, path);
+        let mut findings = Vec::new();
+        apply_suppressions(&file, text, &mut findings);
+        FileAudit { file, findings }
+    }
+
+    fn shown_path(&self, index: usize, path: &Path) -> String {
+        crate::project::shown_path(self.projects.len(), &self.assigned[index].1, path)
+    }
+
     /// The audit of the file at `index`, given its text and tree; `None`
     /// when it could not be read or decoded (nothing to audit).
     pub fn audit_parsed(
@@ -170,7 +194,7 @@ impl AuditPlan {
             names: &scopes.names,
             kinds: &self.kinds,
         };
-        let file = crate::project::shown_path(self.projects.len(), relative, path);
+        let file = self.shown_path(index, path);
         match parsed {
             Some((text, tree)) => audit_tree(file, text, tree, &context),
             None => FileAudit {
@@ -304,6 +328,9 @@ fn audit_tree(
     FileAudit { file, findings }
 }
 
+/// Functions longer than this many lines (`end_lineno - lineno`) are flagged.
+const METHOD_LENGTH_LIMIT: usize = 50;
+
 /// Messages quote the offending code up to this many characters.
 const QUOTE_MAX: usize = 60;
 
@@ -369,7 +396,7 @@ fn long_functions(functions: &[metrics::FunctionLength], collector: &mut Collect
             .child_by_field_name("name")
             .unwrap_or(function.node);
         let (name, lines) = (&function.name, function.lines);
-        if lines <= 50 {
+        if lines <= METHOD_LENGTH_LIMIT {
             continue;
         }
         let subject = Subject::function(function, collector.text);

@@ -14,6 +14,7 @@ use std::process::Command;
 
 use txo_codemod::analysis::NameMatcher;
 use txo_codemod::analysis::metrics::census;
+use txo_codemod::audit::AuditPlan;
 use txo_codemod::project::Settings;
 use txo_codemod::syntax::{self, KindTable};
 use txo_codemod::tokenize::{self, CallKind};
@@ -35,6 +36,11 @@ fn python_files(dir: &Path, found: &mut Vec<PathBuf>) {
         return;
     };
     for path in entries.filter_map(|e| e.ok()).map(|e| e.path()) {
+        // Installed packages are not the standard library (nor the same on
+        // every machine).
+        if path.is_dir() && path.file_name().is_some_and(|n| n == "site-packages") {
+            continue;
+        }
         if path.is_dir() {
             python_files(&path, found);
         } else if path.extension().is_some_and(|e| e == "py") {
@@ -327,5 +333,46 @@ fn a_stdlib_slice_agrees_with_python_ast_and_tree_sitter() {
     assert!(against_ast >= STDLIB_SLICE / 2 && functions > 1000);
     eprintln!(
         "{against_ast} files ({functions} functions) equal ast; {against_tree} equal the tree"
+    );
+}
+
+/// `audit_text` parses only files the tokenizer finds candidates in; on
+/// every file its findings equal those of the audit of the full tree.
+#[test]
+fn the_audit_without_a_tree_equals_the_audit_of_the_tree() {
+    let mut files = fixtures_and_sample();
+    if common::require_tool("python3", &["--version"], "the stdlib slice") {
+        files.extend(stdlib_slice());
+    }
+    let plan = AuditPlan::new(&files).expect("plan the audit");
+    let mut parser = syntax::new_parser();
+    let (mut untreed, mut flagged) = (0, 0);
+    for (index, path) in files.iter().enumerate() {
+        let Ok(text) = fs::read_to_string(path) else {
+            continue;
+        };
+        let tree = syntax::parse(&text);
+        let full = plan.audit_parsed(index, path, Some((&text, &tree)));
+        let tokens = tokenize::scan(&text);
+        let names = config_names();
+        if !tokenize::audit_needs_tree(&tokens, &text, &names, 50) {
+            untreed += 1;
+        }
+        flagged += usize::from(!full.findings.is_empty());
+        let fast = plan.audit_text(index, path, &text, &mut parser);
+        assert_eq!(
+            format!("{:?}", fast.findings),
+            format!("{:?}", full.findings),
+            "{}",
+            path.display()
+        );
+    }
+    assert!(
+        untreed > 0 && flagged > 0,
+        "{untreed} untreed, {flagged} flagged"
+    );
+    eprintln!(
+        "{} files: {untreed} audited without a tree, {flagged} with findings",
+        files.len()
     );
 }

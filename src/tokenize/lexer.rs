@@ -111,12 +111,18 @@ pub fn formatted_fields(source: &str, token: &Token) -> Vec<(usize, usize)> {
 /// Receives each replacement field's expression range.
 type FieldSink<'a> = &'a mut dyn FnMut(usize, usize);
 
-/// End of the string literal whose opening quote is at `open`.
-fn string_end(bytes: &[u8], open: usize, flags: StringFlags) -> usize {
+/// End of the string literal whose opening quote is at `open`, and
+/// whether its closing quote was found.
+fn string_end(bytes: &[u8], open: usize, flags: StringFlags) -> (usize, bool) {
     string_end_with(bytes, open, flags, &mut |_, _| {})
 }
 
-fn string_end_with(bytes: &[u8], open: usize, flags: StringFlags, fields: FieldSink) -> usize {
+fn string_end_with(
+    bytes: &[u8],
+    open: usize,
+    flags: StringFlags,
+    fields: FieldSink,
+) -> (usize, bool) {
     let quote = bytes[open];
     let triple = bytes.get(open + 1) == Some(&quote) && bytes.get(open + 2) == Some(&quote);
     let mut at = open + if triple { 3 } else { 1 };
@@ -125,16 +131,16 @@ fn string_end_with(bytes: &[u8], open: usize, flags: StringFlags, fields: FieldS
             b'\\' => at = after_escape(bytes, at, flags),
             byte if byte == quote => {
                 if !triple {
-                    return at + 1;
+                    return (at + 1, true);
                 }
                 if bytes.get(at + 1) == Some(&quote) && bytes.get(at + 2) == Some(&quote) {
-                    return at + 3;
+                    return (at + 3, true);
                 }
                 at += 1;
             }
             // An unterminated one-line string ends at its line (Python
             // reports it; the tree has an error there too).
-            b'\n' | b'\r' if !triple => return at,
+            b'\n' | b'\r' if !triple => return (at, false),
             b'{' if flags.formatted => {
                 at = if bytes.get(at + 1) == Some(&b'{') {
                     at + 2
@@ -145,7 +151,7 @@ fn string_end_with(bytes: &[u8], open: usize, flags: StringFlags, fields: FieldS
             _ => at += 1,
         }
     }
-    bytes.len()
+    (bytes.len(), false)
 }
 
 /// After a backslash in a string body: the escaped byte (a whole `\r\n`)
@@ -169,7 +175,7 @@ fn replacement_field_end(bytes: &[u8], start: usize, fields: FieldSink) -> usize
     while at < bytes.len() {
         let byte = bytes[at];
         match byte {
-            b'"' | b'\'' => at = string_end(bytes, at, StringFlags::default()),
+            b'"' | b'\'' => at = string_end(bytes, at, StringFlags::default()).0,
             b'(' | b'[' | b'{' => {
                 depth += 1;
                 at += 1;
@@ -193,7 +199,7 @@ fn replacement_field_end(bytes: &[u8], start: usize, fields: FieldSink) -> usize
             _ if is_name_start(byte) => {
                 let end = name_end(bytes, at);
                 at = match string_prefix(&bytes[at..end]) {
-                    Some(flags) if is_quote(bytes.get(end)) => string_end(bytes, end, flags),
+                    Some(flags) if is_quote(bytes.get(end)) => string_end(bytes, end, flags).0,
                     _ => end,
                 };
             }
@@ -239,6 +245,7 @@ pub struct Lexer<'s> {
     at: usize,
     depth: usize,
     line_has_tokens: bool,
+    suspect: bool,
 }
 
 impl<'s> Lexer<'s> {
@@ -260,7 +267,22 @@ impl<'s> Lexer<'s> {
             at: start,
             depth: 0,
             line_has_tokens: false,
+            suspect: false,
         }
+    }
+
+    /// Whether the text read so far is likely not valid Python: a bracket
+    /// closed that was not open or left open, an unterminated string, a
+    /// stray backslash. A parser's error recovery decides what such a file
+    /// holds, so callers should not trust token facts about it.
+    pub fn suspect(&self) -> bool {
+        self.suspect
+    }
+
+    fn string(&mut self, start: usize, open: usize, flags: StringFlags) -> Option<Token> {
+        let (end, closed) = string_end(self.bytes, open, flags);
+        self.suspect |= !closed;
+        self.token(TokenKind::String, start, end)
     }
 
     fn token(&mut self, kind: TokenKind, start: usize, end: usize) -> Option<Token> {
@@ -285,7 +307,11 @@ impl<'s> Lexer<'s> {
     fn operator(&mut self, at: usize) -> Option<Token> {
         match self.bytes[at] {
             b'(' | b'[' | b'{' => self.depth += 1,
-            b')' | b']' | b'}' => self.depth = self.depth.saturating_sub(1),
+            b')' | b']' | b'}' => {
+                self.suspect |= self.depth == 0;
+                self.depth = self.depth.saturating_sub(1);
+            }
+            b'\\' | b'$' | b'?' | b'`' => self.suspect = true,
             _ => {}
         }
         self.token(TokenKind::Operator, at, at + 1)
@@ -294,10 +320,7 @@ impl<'s> Lexer<'s> {
     fn name_or_string(&mut self, start: usize) -> Option<Token> {
         let end = name_end(self.bytes, start);
         match string_prefix(&self.bytes[start..end]) {
-            Some(flags) if is_quote(self.bytes.get(end)) => {
-                let string_end = string_end(self.bytes, end, flags);
-                self.token(TokenKind::String, start, string_end)
-            }
+            Some(flags) if is_quote(self.bytes.get(end)) => self.string(start, end, flags),
             _ => self.token(TokenKind::Name, start, end),
         }
     }
@@ -312,6 +335,7 @@ impl Iterator for Lexer<'_> {
             let at = self.at;
             let Some(&byte) = bytes.get(at) else {
                 let len = bytes.len();
+                self.suspect |= self.depth > 0;
                 self.depth = 0;
                 return self.newline(len, len);
             };
@@ -335,10 +359,7 @@ impl Iterator for Lexer<'_> {
                         end,
                     });
                 }
-                b'"' | b'\'' => {
-                    let end = string_end(bytes, at, StringFlags::default());
-                    self.token(TokenKind::String, at, end)
-                }
+                b'"' | b'\'' => self.string(at, at, StringFlags::default()),
                 _ if is_name_start(byte) => self.name_or_string(at),
                 _ if byte.is_ascii_digit()
                     || byte == b'.' && bytes.get(at + 1).is_some_and(u8::is_ascii_digit) =>
@@ -447,6 +468,24 @@ mod tests {
     #[test]
     fn unterminated_strings_end_at_their_line() {
         assert_eq!(strings("x = 'oops\ny = 2\n"), ["'oops"]);
+    }
+
+    fn is_suspect(source: &str) -> bool {
+        let mut lexer = Lexer::new(source);
+        lexer.by_ref().for_each(drop);
+        lexer.suspect()
+    }
+
+    #[test]
+    fn broken_brackets_strings_and_stray_characters_are_suspect() {
+        let broken = ["f(1", "x)", "s = '''a", "s = 'a\n", "a $ b", "x = 1 \\ 2"];
+        for source in broken {
+            assert!(is_suspect(source), "{source:?}");
+        }
+        let fine = ["f(1,\n 2)", "s = '''a\n'''", "x = 1 + \\\n 2", "t = f'{a}'"];
+        for source in fine {
+            assert!(!is_suspect(source), "{source:?}");
+        }
     }
 
     #[test]

@@ -9,10 +9,13 @@
 //! neither end a function nor count towards it.
 
 mod lexer;
+mod module;
+mod needs_tree;
 mod rows;
 mod sites;
 
 pub use lexer::{Lexer, Token, TokenKind};
+pub use needs_tree::audit_needs_tree;
 pub use sites::{CallKind, CallSite};
 
 use rows::{RowCursor, indent_column};
@@ -48,6 +51,12 @@ pub struct FileTokens {
     pub calls: Vec<CallSite>,
     /// Names declared `global`, in source order.
     pub global_names: Vec<String>,
+    /// Module-level names assigned a value that may be mutable (see
+    /// [`module::assigned_name`]), in source order.
+    pub module_assignments: Vec<String>,
+    /// Likely not valid Python (see [`Lexer::suspect`]; also inconsistent
+    /// indentation): token facts may differ from a parser's recovery.
+    pub suspect: bool,
 }
 
 /// A `def` whose body has not ended yet.
@@ -70,6 +79,10 @@ struct Scan<'s> {
     found: FileTokens,
     /// Each function's extent before its code lines are counted.
     closed: Vec<(OpenFunction, usize)>,
+    /// Indentation columns of the open blocks, innermost last.
+    indents: Vec<usize>,
+    /// Whether the previous logical line ended with `:` (opened a block).
+    opens_block: bool,
 }
 
 /// Reads `source` (a whole file, BOM allowed) once.
@@ -82,9 +95,12 @@ pub fn scan(source: &str) -> FileTokens {
         code_rows: Vec::new(),
         found: FileTokens::default(),
         closed: Vec::new(),
+        indents: vec![0],
+        opens_block: false,
     };
     let mut line: Vec<Token> = Vec::new();
-    for token in Lexer::new(source) {
+    let mut lexer = Lexer::new(source);
+    for token in lexer.by_ref() {
         match token.kind {
             TokenKind::Comment => {}
             TokenKind::Newline => {
@@ -94,6 +110,7 @@ pub fn scan(source: &str) -> FileTokens {
             _ => line.push(token),
         }
     }
+    scan.found.suspect |= lexer.suspect() || scan.opens_block;
     scan.finish()
 }
 
@@ -107,6 +124,14 @@ impl Scan<'_> {
             return;
         };
         let indent = indent_column(self.source.as_bytes(), first.start);
+        self.check_indent(indent);
+        self.opens_block = tokens
+            .last()
+            .is_some_and(|t| t.kind == TokenKind::Operator && self.text(t) == ":");
+        if indent == 0 {
+            let name = module::assigned_name(self.source, tokens);
+            self.found.module_assignments.extend(name.map(String::from));
+        }
         self.close_functions(|open| open.indent >= indent);
         if let Some(function) = self.function_opened_by(tokens, indent) {
             self.open.push(function);
@@ -118,6 +143,21 @@ impl Scan<'_> {
             self.last_row = last_row;
         }
         sites::collect(self.source, tokens, &mut self.found);
+    }
+
+    /// Python's indentation rules: a block opener is followed by a deeper
+    /// line, any other line by one at an open block's column.
+    fn check_indent(&mut self, indent: usize) {
+        let top = self.indents.last().copied().unwrap_or(0);
+        if self.opens_block && indent > top {
+            self.indents.push(indent);
+            return;
+        }
+        while self.indents.last().is_some_and(|&open| open > indent) {
+            self.indents.pop();
+        }
+        let consistent = !self.opens_block && self.indents.last() == Some(&indent);
+        self.found.suspect |= !consistent;
     }
 
     /// A line starting with `def` or `async def` opens a function (`def` is
@@ -237,6 +277,20 @@ mod tests {
         let source =
             "def f():\r\n\tif x:\r\n\t\treturn 1\r\n\treturn 2\r\n\r\ndef g():\r\n\tpass\r\n";
         assert_eq!(extents(source), named(&[("f", 0, 3, 4), ("g", 5, 1, 2)]));
+    }
+
+    #[test]
+    fn inconsistent_indentation_is_suspect() {
+        for broken in [
+            "if x:\ny = 1\n",
+            "x = 1\n    y = 2\n",
+            "if x:\n    a\n  b\n",
+            "if x:",
+        ] {
+            assert!(scan(broken).suspect, "{broken:?}");
+        }
+        let fine = "if x:\n    a\n\n# c\nelse: b\nclass A:\n\tdef f(self): pass\n";
+        assert!(!scan(fine).suspect);
     }
 
     #[test]

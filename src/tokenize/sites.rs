@@ -17,7 +17,8 @@ pub enum CallKind {
     RaiseSystemExit,
     /// `threading.local(` or `local(`: at the callee's start.
     ThreadLocal,
-    /// A decorator naming `dataclass`: at its `@`.
+    /// A decorator whose text (comments included, as the census reads it)
+    /// holds `dataclass`: at its `@`.
     Dataclass,
     /// A `global` statement: at the keyword.
     Global,
@@ -39,11 +40,13 @@ const LOCAL_CALLEES: &[&[&str]] = &[&["threading", "local"], &["local"]];
 /// Adds the sites of one logical line to `found`.
 pub fn collect(source: &str, tokens: &[Token], found: &mut FileTokens) {
     let line = Line { source, tokens };
-    if line.is(0, TokenKind::Operator, "@")
-        && tokens
-            .iter()
-            .any(|t| t.kind == TokenKind::Name && line.text(t).contains("dataclass"))
-    {
+    let decorator_text = match (tokens.first(), tokens.last()) {
+        (Some(first), Some(last)) if line.is(0, TokenKind::Operator, "@") => {
+            &source[first.start..last.end]
+        }
+        _ => "",
+    };
+    if decorator_text.contains("dataclass") {
         found.calls.push(CallSite {
             kind: CallKind::Dataclass,
             offset: tokens[0].start,
@@ -84,8 +87,10 @@ impl Line<'_> {
             .is_some_and(|t| t.kind == kind && self.text(t) == text)
     }
 
+    /// `name(` that is a call, not the signature of `def name(`.
     fn opens_call(&self, index: usize) -> bool {
         self.is(index + 1, TokenKind::Operator, "(")
+            && !(index > 0 && self.is(index - 1, TokenKind::Name, "def"))
     }
 
     /// Start of the callee ending at `index` if it is exactly one of
@@ -164,7 +169,7 @@ mod tests {
 
     #[test]
     fn calls_in_code_are_found_and_text_in_strings_and_comments_is_not() {
-        let source = "import sys\nv = cfg.get  (  # c\n  'k')\nm = f'{f\"{cfg.get(1)}\"}'\ns = 'x.get(1) exit(0)'  # sys.exit(1)\nsys.exit(1)\nos._exit(2)\nquit()\nself.exit(3)\nd.get\n";
+        let source = "import sys\nv = cfg.get  (  # c\n  'k')\nm = f'{f\"{cfg.get(1)}\"}'\ns = 'x.get(1) exit(0)'  # sys.exit(1)\nsys.exit(1)\nos._exit(2)\nquit()\nself.exit(3)\nd.get\ndef exit(s): pass\ndef local(): pass\n";
         assert_eq!(
             sites(source),
             [
