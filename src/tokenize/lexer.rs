@@ -162,6 +162,11 @@ fn after_escape(bytes: &[u8], backslash: usize, flags: StringFlags) -> usize {
     if !flags.raw && bytes.get(next) == Some(&b'N') && bytes.get(next + 1) == Some(&b'{') {
         return memchr::memchr(b'}', &bytes[next..]).map_or(bytes.len(), |n| next + n + 1);
     }
+    // A brace after a backslash still opens or closes a field (`\{{` is a
+    // backslash and an escaped brace).
+    if flags.formatted && matches!(bytes.get(next), Some(b'{' | b'}')) {
+        return next;
+    }
     next + line_break_len(bytes, next).max(1)
 }
 
@@ -437,6 +442,12 @@ mod tests {
         let tokens: Vec<Token> = Lexer::new(source).collect();
         assert_eq!(fields(&tokens[0]), ["a.get(1)!r", "w", "g(\"}\")"]);
         assert!(fields(&tokens[2]).is_empty());
+    }
+
+    #[test]
+    fn a_backslash_before_a_brace_does_not_hide_it() {
+        let source = "a = fr'\\{{' + f'\\}}{1+1}'\ndef f(): pass\n";
+        assert_eq!(strings(source), ["fr'\\{{'", "f'\\}}{1+1}'"]);
     }
 
     #[test]

@@ -15,9 +15,18 @@ LAYOUT = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT,
 
 
 def code_rows(data):
+    """A string counts all its rows; from Python 3.12 an f-string is several
+    tokens (comments may sit between them), so its rows are taken whole."""
     rows = set()
+    fstring_start = getattr(tokenize, "FSTRING_START", None)
+    fstring_end = getattr(tokenize, "FSTRING_END", None)
+    open_fstrings = []
     for token in tokenize.tokenize(io.BytesIO(data).readline):
-        if token.type not in LAYOUT:
+        if token.type == fstring_start:
+            open_fstrings.append(token.start[0])
+        elif token.type == fstring_end:
+            rows.update(range(open_fstrings.pop(), token.end[0] + 1))
+        elif token.type not in LAYOUT:
             rows.update(range(token.start[0], token.end[0] + 1))
     return rows
 
