@@ -20,6 +20,7 @@ use crate::rules::Severity;
 use crate::run::RunError;
 use crate::source::{Position, SourceText};
 use crate::syntax::{self, KindTable};
+use crate::tokenize;
 use crate::walk::{self, WalkOptions};
 
 /// Checks of the validation suite, with the phase that fixes each.
@@ -160,7 +161,8 @@ impl AuditPlan {
         self.projects[*project].library.contains(relative)
     }
 
-    /// Reads, parses (within the limits) and audits the file at `index`.
+    /// Reads and audits the file at `index` (within the limits: a file too
+    /// large or too deeply nested is named, not audited).
     fn read_and_audit(
         &self,
         parser: &mut tree_sitter::Parser,
@@ -171,24 +173,59 @@ impl AuditPlan {
             .project
             .settings
             .max_file_size;
-        let parsed = match std::fs::read(path) {
+        let source = match std::fs::read(path) {
             Err(error) => Err(NotAudited::Unreadable(error.to_string())),
             Ok(bytes) => SourceText::decode(bytes)
                 .map_err(|e| format!("not valid UTF-8 (line {})", e.line))
                 .and_then(|source| {
                     limits::check_text(source.text.as_bytes(), max_size)?;
-                    let tree = limits::parse_within(parser, &source.text)?;
-                    Ok((source, tree))
+                    Ok(source)
                 })
                 .map_err(NotAudited::Skipped),
         };
-        match parsed {
-            Ok((source, tree)) => self.audit_parsed(index, path, Some((&source.text, &tree))),
-            Err(reason) => FileAudit {
-                not_audited: Some(reason),
-                ..self.audit_parsed(index, path, None)
-            },
+        match source {
+            Ok(source) => self.audit_text(index, path, &source.text, parser),
+            Err(reason) => self.not_audited(index, path, reason),
         }
+    }
+
+    fn not_audited(&self, index: usize, path: &Path, reason: NotAudited) -> FileAudit {
+        FileAudit {
+            not_audited: Some(reason),
+            ..self.audit_parsed(index, path, None)
+        }
+    }
+
+    /// The audit of the file at `index` from its text: parsed only when
+    /// the tokenizer sees something a check could flag (most files hold
+    /// none); otherwise only its suppressions are checked (all unused).
+    pub fn audit_text(
+        &self,
+        index: usize,
+        path: &Path,
+        text: &str,
+        parser: &mut tree_sitter::Parser,
+    ) -> FileAudit {
+        let names = &self.projects[self.assigned[index].0].names;
+        let tokens = tokenize::scan(text);
+        if tokenize::audit_needs_tree(&tokens, text, names, METHOD_LENGTH_LIMIT) {
+            return match limits::parse_within(parser, text) {
+                Ok(tree) => self.audit_parsed(index, path, Some((text, &tree))),
+                Err(reason) => self.not_audited(index, path, NotAudited::Skipped(reason)),
+            };
+        }
+        let file = self.shown_path(index, path);
+        let mut findings = Vec::new();
+        apply_suppressions(&file, text, &mut findings);
+        FileAudit {
+            file,
+            findings,
+            not_audited: None,
+        }
+    }
+
+    fn shown_path(&self, index: usize, path: &Path) -> String {
+        crate::project::shown_path(self.projects.len(), &self.assigned[index].1, path)
     }
 
     /// The audit of the file at `index`, given its text and tree; `None`
@@ -206,7 +243,7 @@ impl AuditPlan {
             names: &scopes.names,
             kinds: &self.kinds,
         };
-        let file = crate::project::shown_path(self.projects.len(), relative, path);
+        let file = self.shown_path(index, path);
         match parsed {
             Some((text, tree)) => audit_tree(file, text, tree, &context),
             None => FileAudit {
@@ -347,6 +384,9 @@ fn audit_tree(
     }
 }
 
+/// Functions longer than this many lines (`end_lineno - lineno`) are flagged.
+const METHOD_LENGTH_LIMIT: usize = 50;
+
 /// Messages quote the offending code up to this many characters.
 const QUOTE_MAX: usize = 60;
 
@@ -442,7 +482,7 @@ fn long_functions(functions: &[metrics::FunctionLength], collector: &mut Collect
             .child_by_field_name("name")
             .unwrap_or(function.node);
         let (name, lines) = (&function.name, function.lines);
-        if lines <= 50 {
+        if lines <= METHOD_LENGTH_LIMIT {
             continue;
         }
         let subject = Subject::function(function, collector.text);

@@ -28,6 +28,7 @@ pub mod run;
 pub mod safety;
 pub mod source;
 pub mod syntax;
+pub mod tokenize;
 pub mod transforms;
 pub mod walk;
 pub mod write;

@@ -64,7 +64,7 @@ pub struct GlobalState<'t> {
     pub why: String,
 }
 
-fn is_exempt_name(name: &str) -> bool {
+pub(crate) fn is_exempt_name(name: &str) -> bool {
     let upper = name
         .chars()
         .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');

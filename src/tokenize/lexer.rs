@@ -1,0 +1,512 @@
+//! A Python lexer that knows only what line extents need: where strings,
+//! comments and names start and end, bracket depth (newlines inside
+//! brackets do not end a line), backslash continuations, and where logical
+//! lines end. It never fails: broken input still yields tokens.
+
+/// What a token is, as far as the audit cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    /// Identifiers and keywords.
+    Name,
+    Number,
+    /// A whole string literal, prefix and f-string fields included.
+    String,
+    /// One punctuation byte (`->` is two tokens; no caller needs more).
+    Operator,
+    Comment,
+    /// The end of a logical line (Python's NEWLINE, not NL).
+    Newline,
+}
+
+/// A token's kind and byte range in the source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Token {
+    pub kind: TokenKind,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// Length of the line break at `at` (`\n`, `\r\n` or a lone `\r`), or 0.
+pub fn line_break_len(bytes: &[u8], at: usize) -> usize {
+    match bytes.get(at) {
+        Some(b'\n') => 1,
+        Some(b'\r') if bytes.get(at + 1) == Some(&b'\n') => 2,
+        Some(b'\r') => 1,
+        _ => 0,
+    }
+}
+
+fn is_name_start(byte: u8) -> bool {
+    byte.is_ascii_alphabetic() || byte == b'_' || byte >= 0x80
+}
+
+fn is_name_continue(byte: u8) -> bool {
+    is_name_start(byte) || byte.is_ascii_digit()
+}
+
+fn name_end(bytes: &[u8], start: usize) -> usize {
+    let mut end = start;
+    while end < bytes.len() && is_name_continue(bytes[end]) {
+        end += 1;
+    }
+    end
+}
+
+fn is_quote(byte: Option<&u8>) -> bool {
+    matches!(byte, Some(b'"' | b'\''))
+}
+
+/// How a string literal's body is read, from its prefix.
+#[derive(Debug, Clone, Copy, Default)]
+struct StringFlags {
+    raw: bool,
+    /// f- and t-strings: `{...}` holds expressions (which may hold strings).
+    formatted: bool,
+}
+
+/// The flags of a string prefix (`rb`, `F`, `tr`, ...), or `None` when the
+/// name is not a prefix.
+fn string_prefix(name: &[u8]) -> Option<StringFlags> {
+    if name.len() > 2 {
+        return None;
+    }
+    let mut flags = StringFlags::default();
+    let mut kinds = 0;
+    for byte in name.iter().map(u8::to_ascii_lowercase) {
+        match byte {
+            b'r' if !flags.raw => flags.raw = true,
+            b'f' | b't' | b'b' | b'u' => {
+                flags.formatted |= byte == b'f' || byte == b't';
+                kinds += 1;
+            }
+            _ => return None,
+        }
+    }
+    (kinds <= 1 && !(name.eq_ignore_ascii_case(b"ur") || name.eq_ignore_ascii_case(b"ru")))
+        .then_some(flags)
+}
+
+/// Byte ranges of the expressions in an f-string's replacement fields
+/// (those in format specs included, nested strings' own fields not: lex
+/// the ranges to find those), or none for another token.
+pub fn formatted_fields(source: &str, token: &Token) -> Vec<(usize, usize)> {
+    let bytes = &source.as_bytes()[..token.end];
+    let mut fields = Vec::new();
+    if token.kind != TokenKind::String {
+        return fields;
+    }
+    let Some(open) = memchr::memchr2(b'"', b'\'', &bytes[token.start..]).map(|n| token.start + n)
+    else {
+        return fields;
+    };
+    let flags = string_prefix(&bytes[token.start..open]).unwrap_or_default();
+    if flags.formatted {
+        string_end_with(bytes, open, flags, &mut |start, end| {
+            fields.push((start, end))
+        });
+    }
+    fields
+}
+
+/// Receives each replacement field's expression range.
+type FieldSink<'a> = &'a mut dyn FnMut(usize, usize);
+
+/// End of the string literal whose opening quote is at `open`, and
+/// whether its closing quote was found.
+fn string_end(bytes: &[u8], open: usize, flags: StringFlags) -> (usize, bool) {
+    string_end_with(bytes, open, flags, &mut |_, _| {})
+}
+
+fn string_end_with(
+    bytes: &[u8],
+    open: usize,
+    flags: StringFlags,
+    fields: FieldSink,
+) -> (usize, bool) {
+    let quote = bytes[open];
+    let triple = bytes.get(open + 1) == Some(&quote) && bytes.get(open + 2) == Some(&quote);
+    let mut at = open + if triple { 3 } else { 1 };
+    while at < bytes.len() {
+        match bytes[at] {
+            b'\\' => at = after_escape(bytes, at, flags),
+            byte if byte == quote => {
+                if !triple {
+                    return (at + 1, true);
+                }
+                if bytes.get(at + 1) == Some(&quote) && bytes.get(at + 2) == Some(&quote) {
+                    return (at + 3, true);
+                }
+                at += 1;
+            }
+            // An unterminated one-line string ends at its line (Python
+            // reports it; the tree has an error there too).
+            b'\n' | b'\r' if !triple => return (at, false),
+            b'{' if flags.formatted => {
+                at = if bytes.get(at + 1) == Some(&b'{') {
+                    at + 2
+                } else {
+                    replacement_field_end(bytes, at + 1, fields)
+                };
+            }
+            _ => at += 1,
+        }
+    }
+    (bytes.len(), false)
+}
+
+/// After a backslash in a string body: the escaped byte (a whole `\r\n`)
+/// is skipped, and so is `\N{NAME}` outside raw strings (its braces are not
+/// an f-string field).
+fn after_escape(bytes: &[u8], backslash: usize, flags: StringFlags) -> usize {
+    let next = backslash + 1;
+    if !flags.raw && bytes.get(next) == Some(&b'N') && bytes.get(next + 1) == Some(&b'{') {
+        return memchr::memchr(b'}', &bytes[next..]).map_or(bytes.len(), |n| next + n + 1);
+    }
+    // A brace after a backslash still opens or closes a field (`\{{` is a
+    // backslash and an escaped brace).
+    if flags.formatted && matches!(bytes.get(next), Some(b'{' | b'}')) {
+        return next;
+    }
+    next + line_break_len(bytes, next).max(1)
+}
+
+/// End (after the closing `}`) of an f-string replacement field whose
+/// expression starts at `start`. Strings inside are read whole, with any
+/// quotes (Python 3.12 allows the enclosing one); a `:` outside brackets
+/// starts the format spec, which may hold fields of its own.
+fn replacement_field_end(bytes: &[u8], start: usize, fields: FieldSink) -> usize {
+    let mut depth = 0usize;
+    let mut at = start;
+    while at < bytes.len() {
+        let byte = bytes[at];
+        match byte {
+            b'"' | b'\'' => at = string_end(bytes, at, StringFlags::default()).0,
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                at += 1;
+            }
+            b')' | b']' => {
+                depth = depth.saturating_sub(1);
+                at += 1;
+            }
+            b'}' if depth > 0 => {
+                depth -= 1;
+                at += 1;
+            }
+            b'}' => {
+                fields(start, at);
+                return at + 1;
+            }
+            b':' if depth == 0 => {
+                fields(start, at);
+                return format_spec_end(bytes, at + 1, fields);
+            }
+            _ if is_name_start(byte) => {
+                let end = name_end(bytes, at);
+                at = match string_prefix(&bytes[at..end]) {
+                    Some(flags) if is_quote(bytes.get(end)) => string_end(bytes, end, flags).0,
+                    _ => end,
+                };
+            }
+            _ => at += 1,
+        }
+    }
+    fields(start, bytes.len());
+    bytes.len()
+}
+
+fn format_spec_end(bytes: &[u8], start: usize, fields: FieldSink) -> usize {
+    let mut at = start;
+    while at < bytes.len() {
+        match bytes[at] {
+            b'{' => at = replacement_field_end(bytes, at + 1, fields),
+            b'}' => return at + 1,
+            _ => at += 1,
+        }
+    }
+    bytes.len()
+}
+
+fn number_end(bytes: &[u8], start: usize) -> usize {
+    let hex = bytes[start] == b'0' && matches!(bytes.get(start + 1), Some(b'x' | b'X'));
+    let mut end = start;
+    while end < bytes.len() {
+        let byte = bytes[end];
+        let exponent_sign = matches!(byte, b'+' | b'-')
+            && !hex
+            && matches!(bytes.get(end.wrapping_sub(1)), Some(b'e' | b'E'));
+        if !(byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'.' || exponent_sign) {
+            break;
+        }
+        end += 1;
+    }
+    end
+}
+
+/// Tokens of a source text, with a `Newline` at the end of each logical
+/// line that holds any (comment-only and blank lines yield none).
+pub struct Lexer<'s> {
+    bytes: &'s [u8],
+    at: usize,
+    depth: usize,
+    line_has_tokens: bool,
+    suspect: bool,
+}
+
+impl<'s> Lexer<'s> {
+    pub fn new(source: &'s str) -> Self {
+        let bom = "\u{feff}";
+        let start = if source.starts_with(bom) {
+            bom.len()
+        } else {
+            0
+        };
+        Self::within(source, start, source.len())
+    }
+
+    /// Tokens of `source[start..end]` (an f-string field), with offsets in
+    /// `source`.
+    pub fn within(source: &'s str, start: usize, end: usize) -> Self {
+        Lexer {
+            bytes: &source.as_bytes()[..end],
+            at: start,
+            depth: 0,
+            line_has_tokens: false,
+            suspect: false,
+        }
+    }
+
+    /// Whether the text read so far is likely not valid Python: a bracket
+    /// closed that was not open or left open, an unterminated string, a
+    /// stray backslash. A parser's error recovery decides what such a file
+    /// holds, so callers should not trust token facts about it.
+    pub fn suspect(&self) -> bool {
+        self.suspect
+    }
+
+    fn string(&mut self, start: usize, open: usize, flags: StringFlags) -> Option<Token> {
+        let (end, closed) = string_end(self.bytes, open, flags);
+        self.suspect |= !closed;
+        self.token(TokenKind::String, start, end)
+    }
+
+    fn token(&mut self, kind: TokenKind, start: usize, end: usize) -> Option<Token> {
+        self.at = end;
+        self.line_has_tokens = true;
+        Some(Token { kind, start, end })
+    }
+
+    fn newline(&mut self, start: usize, end: usize) -> Option<Token> {
+        self.at = end;
+        if self.depth == 0 && self.line_has_tokens {
+            self.line_has_tokens = false;
+            return Some(Token {
+                kind: TokenKind::Newline,
+                start,
+                end,
+            });
+        }
+        None
+    }
+
+    fn operator(&mut self, at: usize) -> Option<Token> {
+        match self.bytes[at] {
+            b'(' | b'[' | b'{' => self.depth += 1,
+            b')' | b']' | b'}' => {
+                self.suspect |= self.depth == 0;
+                self.depth = self.depth.saturating_sub(1);
+            }
+            b'\\' | b'$' | b'?' | b'`' => self.suspect = true,
+            _ => {}
+        }
+        self.token(TokenKind::Operator, at, at + 1)
+    }
+
+    fn name_or_string(&mut self, start: usize) -> Option<Token> {
+        let end = name_end(self.bytes, start);
+        match string_prefix(&self.bytes[start..end]) {
+            Some(flags) if is_quote(self.bytes.get(end)) => self.string(start, end, flags),
+            _ => self.token(TokenKind::Name, start, end),
+        }
+    }
+}
+
+impl Iterator for Lexer<'_> {
+    type Item = Token;
+
+    fn next(&mut self) -> Option<Token> {
+        let bytes = self.bytes;
+        loop {
+            let at = self.at;
+            let Some(&byte) = bytes.get(at) else {
+                let len = bytes.len();
+                self.suspect |= self.depth > 0;
+                self.depth = 0;
+                return self.newline(len, len);
+            };
+            let found = match byte {
+                b' ' | b'\t' | b'\x0c' => {
+                    self.at += 1;
+                    None
+                }
+                b'\n' | b'\r' => self.newline(at, at + line_break_len(bytes, at)),
+                b'\\' if line_break_len(bytes, at + 1) > 0 => {
+                    self.at = at + 1 + line_break_len(bytes, at + 1);
+                    None
+                }
+                b'#' => {
+                    let end =
+                        memchr::memchr2(b'\n', b'\r', &bytes[at..]).map_or(bytes.len(), |n| at + n);
+                    self.at = end;
+                    return Some(Token {
+                        kind: TokenKind::Comment,
+                        start: at,
+                        end,
+                    });
+                }
+                b'"' | b'\'' => self.string(at, at, StringFlags::default()),
+                _ if is_name_start(byte) => self.name_or_string(at),
+                _ if byte.is_ascii_digit()
+                    || byte == b'.' && bytes.get(at + 1).is_some_and(u8::is_ascii_digit) =>
+                {
+                    self.token(TokenKind::Number, at, number_end(bytes, at))
+                }
+                _ => self.operator(at),
+            };
+            if found.is_some() {
+                return found;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds_and_texts(source: &str) -> Vec<(TokenKind, &str)> {
+        Lexer::new(source)
+            .map(|t| (t.kind, &source[t.start..t.end]))
+            .collect()
+    }
+
+    fn strings(source: &str) -> Vec<&str> {
+        kinds_and_texts(source)
+            .into_iter()
+            .filter(|(kind, _)| *kind == TokenKind::String)
+            .map(|(_, text)| text)
+            .collect()
+    }
+
+    #[test]
+    fn prefixed_and_triple_quoted_strings_are_one_token() {
+        let source = "a = rb'x\\'' + F\"\"\"one\n\"two\"\n\"\"\" + u'#not a comment'\n";
+        assert_eq!(
+            strings(source),
+            [
+                "rb'x\\''",
+                "F\"\"\"one\n\"two\"\n\"\"\"",
+                "u'#not a comment'"
+            ]
+        );
+    }
+
+    #[test]
+    fn nested_f_strings_with_the_same_quotes_are_one_token() {
+        let source = "x = f\"{d[\"k\"]:{w}} {f'{a!r}'} {{literal}} \\N{DASH}\" + y\n";
+        assert_eq!(
+            kinds_and_texts(source),
+            [
+                (TokenKind::Name, "x"),
+                (TokenKind::Operator, "="),
+                (
+                    TokenKind::String,
+                    "f\"{d[\"k\"]:{w}} {f'{a!r}'} {{literal}} \\N{DASH}\""
+                ),
+                (TokenKind::Operator, "+"),
+                (TokenKind::Name, "y"),
+                (TokenKind::Newline, "\n"),
+            ]
+        );
+    }
+
+    #[test]
+    fn formatted_fields_are_the_expressions_of_each_field() {
+        let source = "f'{a.get(1)!r:>{w}} {{x}} {g(\"}\")}' + b'{n}'\n";
+        let fields = |token: &Token| -> Vec<&str> {
+            formatted_fields(source, token)
+                .into_iter()
+                .map(|(start, end)| &source[start..end])
+                .collect()
+        };
+        let tokens: Vec<Token> = Lexer::new(source).collect();
+        assert_eq!(fields(&tokens[0]), ["a.get(1)!r", "w", "g(\"}\")"]);
+        assert!(fields(&tokens[2]).is_empty());
+    }
+
+    #[test]
+    fn a_backslash_before_a_brace_does_not_hide_it() {
+        let source = "a = fr'\\{{' + f'\\}}{1+1}'\ndef f(): pass\n";
+        assert_eq!(strings(source), ["fr'\\{{'", "f'\\}}{1+1}'"]);
+    }
+
+    #[test]
+    fn names_that_are_not_prefixes_stay_names() {
+        assert_eq!(strings("bar'x'\nrf'y' ur'z'\n"), ["'x'", "rf'y'", "'z'"]);
+    }
+
+    #[test]
+    fn newlines_inside_brackets_and_after_backslashes_do_not_end_a_line() {
+        let source = "f(1,\r\n  2) \\\r\n + 3  # c\r\n\r\n# only a comment\nz\n";
+        let newlines: Vec<_> = Lexer::new(source)
+            .filter(|t| t.kind == TokenKind::Newline)
+            .map(|t| t.start)
+            .collect();
+        assert_eq!(
+            newlines,
+            [source.find("  # c").unwrap() + 5, source.len() - 1]
+        );
+    }
+
+    #[test]
+    fn a_file_without_final_newline_still_ends_its_line() {
+        let tokens: Vec<_> = Lexer::new("x = 1").map(|t| t.kind).collect();
+        assert_eq!(tokens.last(), Some(&TokenKind::Newline));
+        assert_eq!(Lexer::new("# c").count(), 1);
+        assert_eq!(Lexer::new("").count(), 0);
+    }
+
+    #[test]
+    fn unterminated_strings_end_at_their_line() {
+        assert_eq!(strings("x = 'oops\ny = 2\n"), ["'oops"]);
+    }
+
+    fn is_suspect(source: &str) -> bool {
+        let mut lexer = Lexer::new(source);
+        lexer.by_ref().for_each(drop);
+        lexer.suspect()
+    }
+
+    #[test]
+    fn broken_brackets_strings_and_stray_characters_are_suspect() {
+        let broken = ["f(1", "x)", "s = '''a", "s = 'a\n", "a $ b", "x = 1 \\ 2"];
+        for source in broken {
+            assert!(is_suspect(source), "{source:?}");
+        }
+        let fine = ["f(1,\n 2)", "s = '''a\n'''", "x = 1 + \\\n 2", "t = f'{a}'"];
+        for source in fine {
+            assert!(!is_suspect(source), "{source:?}");
+        }
+    }
+
+    #[test]
+    fn numbers_take_exponent_signs_but_not_hex_additions() {
+        let texts = kinds_and_texts("1.5e-3 0xE+1 .5j\n");
+        let numbers: Vec<_> = texts
+            .iter()
+            .filter(|(kind, _)| *kind == TokenKind::Number)
+            .map(|(_, text)| *text)
+            .collect();
+        assert_eq!(numbers, ["1.5e-3", "0xE", "1", ".5j"]);
+    }
+}

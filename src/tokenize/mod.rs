@@ -1,0 +1,301 @@
+//! What the audit needs from a file, read by a tokenizer instead of a
+//! parser: function extents as Python's `ast` counts them, code lines, and
+//! where the calls the audit looks for are. About 30× cheaper than a
+//! tree-sitter parse, so callers can parse only files that need a tree.
+//!
+//! A function runs from its `def` (or `async`) token to the last token of
+//! the last logical line before the first logical line indented at or below
+//! the `def`; blank and comment-only lines are not logical lines, so they
+//! neither end a function nor count towards it.
+
+mod lexer;
+mod module;
+mod needs_tree;
+mod rows;
+mod sites;
+
+pub use lexer::{Lexer, Token, TokenKind};
+pub use needs_tree::audit_needs_tree;
+pub use sites::{CallKind, CallSite};
+
+use rows::{RowCursor, indent_column};
+
+/// A function definition's extent, in 0-based rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunctionExtent {
+    pub name: String,
+    /// Offset of the `def` or, for `async def`, of `async`.
+    pub offset: usize,
+    /// Row of `def` (decorators are not part of it, as in `ast`).
+    pub start_row: usize,
+    /// Row of the body's last token (comments after it do not count).
+    pub end_row: usize,
+    /// Rows from `start_row` to `end_row` holding a token other than a
+    /// comment (all rows of a multi-line string).
+    pub code_lines: usize,
+}
+
+impl FunctionExtent {
+    /// `end_lineno - lineno`, the plan's method length.
+    pub fn lines(&self) -> usize {
+        self.end_row - self.start_row
+    }
+}
+
+/// Everything the tokenizer reads from one file.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct FileTokens {
+    /// In source order (outer functions before the ones they contain).
+    pub functions: Vec<FunctionExtent>,
+    /// In source order.
+    pub calls: Vec<CallSite>,
+    /// Names declared `global`, in source order.
+    pub global_names: Vec<String>,
+    /// Module-level names assigned a value that may be mutable (see
+    /// [`module::assigned_name`]), in source order.
+    pub module_assignments: Vec<String>,
+    /// Likely not valid Python (see [`Lexer::suspect`]; also inconsistent
+    /// indentation): token facts may differ from a parser's recovery.
+    pub suspect: bool,
+}
+
+/// A `def` whose body has not ended yet.
+struct OpenFunction {
+    indent: usize,
+    name: String,
+    offset: usize,
+    start_row: usize,
+}
+
+/// The scan's state between logical lines.
+struct Scan<'s> {
+    source: &'s str,
+    rows: RowCursor<'s>,
+    open: Vec<OpenFunction>,
+    /// Row of the last token of the previous logical line.
+    last_row: usize,
+    /// Rows holding code (`code_rows[r]`), grown as tokens are seen.
+    code_rows: Vec<bool>,
+    found: FileTokens,
+    /// Each function's extent before its code lines are counted.
+    closed: Vec<(OpenFunction, usize)>,
+    /// Indentation columns of the open blocks, innermost last.
+    indents: Vec<usize>,
+    /// Whether the previous logical line ended with `:` (opened a block).
+    opens_block: bool,
+}
+
+/// Reads `source` (a whole file, BOM allowed) once.
+pub fn scan(source: &str) -> FileTokens {
+    let mut scan = Scan {
+        source,
+        rows: RowCursor::new(source),
+        open: Vec::new(),
+        last_row: 0,
+        code_rows: Vec::new(),
+        found: FileTokens::default(),
+        closed: Vec::new(),
+        indents: vec![0],
+        opens_block: false,
+    };
+    let mut line: Vec<Token> = Vec::new();
+    let mut lexer = Lexer::new(source);
+    for token in lexer.by_ref() {
+        match token.kind {
+            TokenKind::Comment => {}
+            TokenKind::Newline => {
+                scan.logical_line(&line);
+                line.clear();
+            }
+            _ => line.push(token),
+        }
+    }
+    scan.found.suspect |= lexer.suspect() || scan.opens_block;
+    scan.finish()
+}
+
+impl Scan<'_> {
+    fn text(&self, token: &Token) -> &str {
+        &self.source[token.start..token.end]
+    }
+
+    fn logical_line(&mut self, tokens: &[Token]) {
+        let Some(first) = tokens.first() else {
+            return;
+        };
+        let indent = indent_column(self.source.as_bytes(), first.start);
+        self.check_indent(indent);
+        self.opens_block = tokens
+            .last()
+            .is_some_and(|t| t.kind == TokenKind::Operator && self.text(t) == ":");
+        if indent == 0 {
+            let name = module::assigned_name(self.source, tokens);
+            self.found.module_assignments.extend(name.map(String::from));
+        }
+        self.close_functions(|open| open.indent >= indent);
+        if let Some(function) = self.function_opened_by(tokens, indent) {
+            self.open.push(function);
+        }
+        for token in tokens {
+            let first_row = self.rows.row(token.start);
+            let last_row = self.rows.row(token.end - 1);
+            self.mark_code_rows(first_row, last_row);
+            self.last_row = last_row;
+        }
+        sites::collect(self.source, tokens, &mut self.found);
+    }
+
+    /// Python's indentation rules: a block opener is followed by a deeper
+    /// line, any other line by one at an open block's column.
+    fn check_indent(&mut self, indent: usize) {
+        let top = self.indents.last().copied().unwrap_or(0);
+        if self.opens_block && indent > top {
+            self.indents.push(indent);
+            return;
+        }
+        while self.indents.last().is_some_and(|&open| open > indent) {
+            self.indents.pop();
+        }
+        let consistent = !self.opens_block && self.indents.last() == Some(&indent);
+        self.found.suspect |= !consistent;
+    }
+
+    /// A line starting with `def` or `async def` opens a function (`def` is
+    /// a keyword, and a compound statement always starts a logical line).
+    fn function_opened_by(&mut self, tokens: &[Token], indent: usize) -> Option<OpenFunction> {
+        let is_name = |token: Option<&Token>, name: &str| {
+            token.is_some_and(|t| t.kind == TokenKind::Name && self.text(t) == name)
+        };
+        let def_at = if is_name(tokens.first(), "def") {
+            0
+        } else if is_name(tokens.first(), "async") && is_name(tokens.get(1), "def") {
+            1
+        } else {
+            return None;
+        };
+        let name = tokens
+            .get(def_at + 1)
+            .filter(|t| t.kind == TokenKind::Name)
+            .map_or(String::new(), |t| self.text(t).to_string());
+        let offset = tokens[0].start;
+        Some(OpenFunction {
+            indent,
+            name,
+            offset,
+            start_row: self.rows.row(offset),
+        })
+    }
+
+    /// Ends the innermost open functions `ends` selects at the previous
+    /// logical line.
+    fn close_functions(&mut self, ends: impl Fn(&OpenFunction) -> bool) {
+        while self.open.last().is_some_and(&ends) {
+            if let Some(function) = self.open.pop() {
+                self.closed.push((function, self.last_row));
+            }
+        }
+    }
+
+    fn mark_code_rows(&mut self, first: usize, last: usize) {
+        if self.code_rows.len() <= last {
+            self.code_rows.resize(last + 1, false);
+        }
+        self.code_rows[first..=last].fill(true);
+    }
+
+    fn finish(mut self) -> FileTokens {
+        self.close_functions(|_| true);
+        let mut counted = vec![0usize; self.code_rows.len() + 1];
+        for (row, &code) in self.code_rows.iter().enumerate() {
+            counted[row + 1] = counted[row] + usize::from(code);
+        }
+        let mut functions: Vec<FunctionExtent> = self
+            .closed
+            .into_iter()
+            .map(|(open, end_row)| FunctionExtent {
+                code_lines: counted[end_row + 1] - counted[open.start_row],
+                name: open.name,
+                offset: open.offset,
+                start_row: open.start_row,
+                end_row,
+            })
+            .collect();
+        functions.sort_by_key(|f| f.offset);
+        self.found.functions = functions;
+        self.found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// (name, start row, lines, code lines) of each function.
+    fn extents(source: &str) -> Vec<(String, usize, usize, usize)> {
+        scan(source)
+            .functions
+            .into_iter()
+            .map(|f| (f.name.clone(), f.start_row, f.lines(), f.code_lines))
+            .collect()
+    }
+
+    fn named(list: &[(&str, usize, usize, usize)]) -> Vec<(String, usize, usize, usize)> {
+        list.iter()
+            .map(|&(n, s, l, c)| (n.to_string(), s, l, c))
+            .collect()
+    }
+
+    #[test]
+    fn a_function_ends_at_its_last_token_not_at_trailing_comments_or_blanks() {
+        let source =
+            "@deco\ndef f():\n    x = 1\n\n    return '''a\nb'''\n    # trailing\n\nz = 1\n";
+        assert_eq!(extents(source), named(&[("f", 1, 4, 4)]));
+    }
+
+    #[test]
+    fn nested_one_line_and_async_functions() {
+        let source = "class A:\n    async def m(self,\n            x):\n        def inner(): return 1\n        return x\n    def g(self): pass; y = 2\n\ndef last():\n    pass";
+        assert_eq!(
+            extents(source),
+            named(&[
+                ("m", 1, 3, 4),
+                ("inner", 3, 0, 1),
+                ("g", 5, 0, 1),
+                ("last", 7, 1, 2),
+            ])
+        );
+    }
+
+    #[test]
+    fn dedented_continuation_and_bracket_lines_stay_in_the_function() {
+        let source = "def f():\n    x = (1,\n2)\n    y = 1 + \\\n3\n# c at column 0\n    return [\n]\nq = 0\n";
+        assert_eq!(extents(source), named(&[("f", 0, 7, 7)]));
+    }
+
+    #[test]
+    fn crlf_and_tabs_count_like_python() {
+        let source =
+            "def f():\r\n\tif x:\r\n\t\treturn 1\r\n\treturn 2\r\n\r\ndef g():\r\n\tpass\r\n";
+        assert_eq!(extents(source), named(&[("f", 0, 3, 4), ("g", 5, 1, 2)]));
+    }
+
+    #[test]
+    fn inconsistent_indentation_is_suspect() {
+        for broken in [
+            "if x:\ny = 1\n",
+            "x = 1\n    y = 2\n",
+            "if x:\n    a\n  b\n",
+            "if x:",
+        ] {
+            assert!(scan(broken).suspect, "{broken:?}");
+        }
+        let fine = "if x:\n    a\n\n# c\nelse: b\nclass A:\n\tdef f(self): pass\n";
+        assert!(!scan(fine).suspect);
+    }
+
+    #[test]
+    fn strings_and_comments_that_look_like_code_are_not_code() {
+        let source = "def f():\n    s = f\"{x[\"def\"]}\"\n    '''\ndef g():\n'''\n    # def h():\ndef k(): ...\n";
+        assert_eq!(extents(source), named(&[("f", 0, 4, 5), ("k", 6, 0, 1)]));
+    }
+}

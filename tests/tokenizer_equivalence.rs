@@ -1,0 +1,378 @@
+//! The tokenizer (`txo_codemod::tokenize`) against the two things it
+//! replaces: function extents equal the tree-sitter census's
+//! (`analysis::metrics::census`) and Python's `ast` (run through
+//! `tests/python/function_extents.py`), and its call sites equal the
+//! census's, on tricky fixtures, the bundled sample and a slice of the
+//! standard library of the `python3` that runs the test.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use txo_codemod::analysis::NameMatcher;
+use txo_codemod::analysis::metrics::census;
+use txo_codemod::audit::AuditPlan;
+use txo_codemod::project::Settings;
+use txo_codemod::syntax::{self, KindTable};
+use txo_codemod::tokenize::{self, CallKind};
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tokenizer");
+const ORACLE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/python/function_extents.py"
+);
+
+/// About this many standard-library files are compared (every n-th, sorted).
+const STDLIB_SLICE: usize = 300;
+
+/// (name, row, end - start, code lines) of each function, in source order.
+type Extents = Vec<(String, usize, usize, usize)>;
+
+fn python_files(dir: &Path, found: &mut Vec<PathBuf>) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for path in entries.filter_map(|e| e.ok()).map(|e| e.path()) {
+        // Installed packages are not the standard library (nor the same on
+        // every machine).
+        if path.is_dir() && path.file_name().is_some_and(|n| n == "site-packages") {
+            continue;
+        }
+        if path.is_dir() {
+            python_files(&path, found);
+        } else if path.extension().is_some_and(|e| e == "py") {
+            found.push(path);
+        }
+    }
+}
+
+fn tokenizer_extents(source: &str) -> Extents {
+    tokenize::scan(source)
+        .functions
+        .into_iter()
+        .map(|f| (f.name.clone(), f.start_row, f.lines(), f.code_lines))
+        .collect()
+}
+
+/// The census's functions and sites; `None` when tree-sitter found a
+/// syntax error (its recovery decides extents there, not Python's rules).
+struct TreeFacts {
+    /// (name, row, lines), in source order.
+    functions: Vec<(String, usize, usize)>,
+    exits: Vec<usize>,
+    thread_locals: Vec<usize>,
+    escape_hatches: Vec<usize>,
+    global_names: Vec<String>,
+    /// `None` when the census did not look (no configuration name in the file).
+    gets: Option<Vec<usize>>,
+}
+
+fn tree_facts(source: &str, names: &NameMatcher) -> Option<TreeFacts> {
+    let tree = syntax::parse(source);
+    let root = tree.root_node();
+    if root.has_error() {
+        return None;
+    }
+    let found = census(root, source, false, &KindTable::new(), names);
+    let sorted = |mut offsets: Vec<usize>| {
+        offsets.sort_unstable();
+        offsets
+    };
+    let raised_or_called = |node: tree_sitter::Node| match node.kind() {
+        "raise_statement" => node.named_child(0).map_or(0, |e| e.start_byte()),
+        _ => node.start_byte(),
+    };
+    let get_names = found.get_calls.iter().filter_map(|call| {
+        call.child_by_field_name("function")
+            .and_then(|f| f.child_by_field_name("attribute"))
+            .map(|a| a.start_byte())
+    });
+    let mut functions: Vec<_> = found
+        .functions
+        .iter()
+        .map(|f| {
+            (
+                f.node.start_byte(),
+                f.name.clone(),
+                f.node.start_position().row,
+                f.lines,
+            )
+        })
+        .collect();
+    functions.sort();
+    Some(TreeFacts {
+        functions: functions
+            .into_iter()
+            .map(|(_, n, r, l)| (n, r, l))
+            .collect(),
+        exits: sorted(
+            found
+                .exits
+                .iter()
+                .map(|e| raised_or_called(e.node))
+                .collect(),
+        ),
+        thread_locals: sorted(found.thread_locals.iter().map(|n| n.start_byte()).collect()),
+        escape_hatches: sorted(
+            found
+                .escape_hatches
+                .iter()
+                .map(|n| n.start_byte())
+                .collect(),
+        ),
+        global_names: found.global_names.clone(),
+        gets: names
+            .may_appear_in(source)
+            .then(|| sorted(get_names.collect())),
+    })
+}
+
+fn token_sites(source: &str, kinds: &[CallKind]) -> Vec<usize> {
+    tokenize::scan(source)
+        .calls
+        .iter()
+        .filter(|site| kinds.contains(&site.kind))
+        .map(|site| site.offset)
+        .collect()
+}
+
+/// Differences between the tokenizer and the tree on one file, as text.
+fn tree_differences(source: &str, tree: &TreeFacts) -> Vec<String> {
+    let mut differences = Vec::new();
+    let functions: Vec<_> = tokenizer_extents(source)
+        .into_iter()
+        .map(|(name, row, lines, _)| (name, row, lines))
+        .collect();
+    let mut compare = |what: &str, tokens: String, tree: String| {
+        if tokens != tree {
+            differences.push(format!("{what}: tokenizer {tokens} != tree {tree}"));
+        }
+    };
+    compare(
+        "functions",
+        format!("{functions:?}"),
+        format!("{:?}", tree.functions),
+    );
+    let exits = token_sites(source, &[CallKind::Exit, CallKind::RaiseSystemExit]);
+    compare("exits", format!("{exits:?}"), format!("{:?}", tree.exits));
+    let locals = token_sites(source, &[CallKind::ThreadLocal]);
+    compare(
+        "thread locals",
+        format!("{locals:?}"),
+        format!("{:?}", tree.thread_locals),
+    );
+    let hatches = token_sites(source, &[CallKind::EscapeHatch]);
+    compare(
+        "escape hatches",
+        format!("{hatches:?}"),
+        format!("{:?}", tree.escape_hatches),
+    );
+    let globals = tokenize::scan(source).global_names;
+    compare(
+        "globals",
+        format!("{globals:?}"),
+        format!("{:?}", tree.global_names),
+    );
+    if let Some(gets) = &tree.gets {
+        let tokens = token_sites(source, &[CallKind::Get]);
+        compare("gets", format!("{tokens:?}"), format!("{gets:?}"));
+    }
+    differences
+}
+
+/// Python's extents of each file, or its parse error.
+fn ast_extents(files: &[PathBuf]) -> BTreeMap<PathBuf, Result<Extents, String>> {
+    let output = Command::new("python3")
+        .arg(ORACLE)
+        .args(files)
+        .output()
+        .expect("run python3");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8(output.stdout).expect("UTF-8 output");
+    stdout
+        .lines()
+        .map(|line| {
+            let (path, json) = line.split_once('\t').expect("path<TAB>json");
+            let value: serde_json::Value = serde_json::from_str(json).expect("JSON");
+            let result = match value.get("error") {
+                Some(error) => Err(error.to_string()),
+                None => Ok(serde_json::from_value(value).expect("extents")),
+            };
+            (PathBuf::from(path), result)
+        })
+        .collect()
+}
+
+fn config_names() -> NameMatcher {
+    NameMatcher::new(&Settings::default().config_names).expect("default config names")
+}
+
+fn fixtures_and_sample() -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    python_files(Path::new(FIXTURES), &mut files);
+    python_files(Path::new(common::SAMPLE), &mut files);
+    files.sort();
+    files
+}
+
+/// PEP 701 f-strings parse only on Python 3.12 and later.
+fn needs_python_312(path: &Path) -> bool {
+    path.file_name()
+        .is_some_and(|n| n.to_string_lossy().starts_with("pep701"))
+}
+
+#[test]
+fn fixtures_and_sample_agree_with_tree_sitter_and_python_ast() {
+    let files = fixtures_and_sample();
+    assert!(files.len() > 20, "fixtures and sample found: {files:?}");
+    let names = config_names();
+    for path in &files {
+        let source = fs::read_to_string(path).expect("UTF-8 fixture");
+        if needs_python_312(path) {
+            continue;
+        }
+        let tree = tree_facts(&source, &names)
+            .unwrap_or_else(|| panic!("{}: tree-sitter found a syntax error", path.display()));
+        let differences = tree_differences(&source, &tree);
+        assert!(
+            differences.is_empty(),
+            "{}: {differences:#?}",
+            path.display()
+        );
+    }
+    if !common::require_tool("python3", &["--version"], "the ast comparison") {
+        return;
+    }
+    for (path, python) in ast_extents(&files) {
+        let source = fs::read_to_string(&path).expect("UTF-8 fixture");
+        match python {
+            Ok(python) => assert_eq!(tokenizer_extents(&source), python, "{}", path.display()),
+            Err(error) => assert!(needs_python_312(&path), "{}: {error}", path.display()),
+        }
+    }
+}
+
+#[test]
+fn crlf_fixture_keeps_its_line_breaks() {
+    // The extents above are only a CRLF test while git keeps the bytes.
+    let source = fs::read(Path::new(FIXTURES).join("crlf.py")).expect("read crlf.py");
+    assert!(source.windows(2).any(|w| w == b"\r\n"));
+}
+
+#[test]
+fn pep701_f_strings_end_where_python_312_says() {
+    let source = fs::read_to_string(Path::new(FIXTURES).join("pep701_fstrings.py"))
+        .expect("read the fixture");
+    // Measured with Python 3.12's ast: nested ends at its `return`, row 9.
+    assert_eq!(
+        tokenizer_extents(&source),
+        [
+            ("nested".to_string(), 3, 6, 7),
+            ("after".to_string(), 12, 1, 2)
+        ]
+    );
+}
+
+/// The standard library of `python3`, every n-th file, for a broad slice.
+fn stdlib_slice() -> Vec<PathBuf> {
+    let output = Command::new("python3")
+        .args([
+            "-c",
+            "import sysconfig; print(sysconfig.get_paths()['stdlib'])",
+        ])
+        .output()
+        .expect("run python3");
+    let stdlib = String::from_utf8_lossy(&output.stdout).trim().to_string();
+    let mut files = Vec::new();
+    python_files(Path::new(&stdlib), &mut files);
+    files.sort();
+    let step = (files.len() / STDLIB_SLICE).max(1);
+    files.into_iter().step_by(step).collect()
+}
+
+#[test]
+fn a_stdlib_slice_agrees_with_python_ast_and_tree_sitter() {
+    if !common::require_tool("python3", &["--version"], "the stdlib comparison") {
+        return;
+    }
+    let files = stdlib_slice();
+    assert!(
+        files.len() >= STDLIB_SLICE / 2,
+        "stdlib files: {}",
+        files.len()
+    );
+    let names = config_names();
+    let (mut against_ast, mut against_tree, mut functions) = (0, 0, 0);
+    let mut failures = Vec::new();
+    for (path, python) in ast_extents(&files) {
+        // Some test data is deliberately not UTF-8 or not Python.
+        let (Ok(source), Ok(python)) = (fs::read_to_string(&path), python) else {
+            continue;
+        };
+        against_ast += 1;
+        functions += python.len();
+        if tokenizer_extents(&source) != python {
+            failures.push(format!("{}: differs from ast", path.display()));
+        }
+        if let Some(tree) = tree_facts(&source, &names) {
+            against_tree += 1;
+            let differences = tree_differences(&source, &tree);
+            if !differences.is_empty() {
+                failures.push(format!("{}: {differences:?}", path.display()));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+    assert!(against_ast >= STDLIB_SLICE / 2 && functions > 1000);
+    eprintln!(
+        "{against_ast} files ({functions} functions) equal ast; {against_tree} equal the tree"
+    );
+}
+
+/// `audit_text` parses only files the tokenizer finds candidates in; on
+/// every file its findings equal those of the audit of the full tree.
+#[test]
+fn the_audit_without_a_tree_equals_the_audit_of_the_tree() {
+    let mut files = fixtures_and_sample();
+    if common::require_tool("python3", &["--version"], "the stdlib slice") {
+        files.extend(stdlib_slice());
+    }
+    let plan = AuditPlan::new(&files).expect("plan the audit");
+    let mut parser = syntax::new_parser();
+    let (mut untreed, mut flagged) = (0, 0);
+    for (index, path) in files.iter().enumerate() {
+        let Ok(text) = fs::read_to_string(path) else {
+            continue;
+        };
+        let tree = syntax::parse(&text);
+        let full = plan.audit_parsed(index, path, Some((&text, &tree)));
+        let tokens = tokenize::scan(&text);
+        let names = config_names();
+        if !tokenize::audit_needs_tree(&tokens, &text, &names, 50) {
+            untreed += 1;
+        }
+        flagged += usize::from(!full.findings.is_empty());
+        let fast = plan.audit_text(index, path, &text, &mut parser);
+        assert_eq!(
+            format!("{:?}", fast.findings),
+            format!("{:?}", full.findings),
+            "{}",
+            path.display()
+        );
+    }
+    assert!(
+        untreed > 0 && flagged > 0,
+        "{untreed} untreed, {flagged} flagged"
+    );
+    eprintln!(
+        "{} files: {untreed} audited without a tree, {flagged} with findings",
+        files.len()
+    );
+}
