@@ -43,6 +43,36 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteRefused> {
     Ok(())
 }
 
+/// A file's Unix permission bits (`None` where there are none, or it is gone).
+pub fn unix_mode(path: &Path) -> Option<u32> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::metadata(path)
+            .ok()
+            .map(|m| m.permissions().mode() & 0o7777)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
+}
+
+/// Gives a file the permission bits `mode` (a no-op where there are none).
+pub fn set_unix_mode(path: &Path, mode: u32) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(path, fs::Permissions::from_mode(mode))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (path, mode);
+        Ok(())
+    }
+}
+
 /// Removes the temporary files an interrupted `write_atomic` left in `dir`;
 /// returns how many. Call it only while no write can be under way (the
 /// ledger lock is held).

@@ -354,3 +354,22 @@ fn git_edge_cases_are_refused_or_handled_with_a_clear_message() {
     detached.run("rollback --phase 1 .").expect_code(0);
     assert_eq!(detached.read_text("utils/loader.py"), LIBRARY);
 }
+
+/// A file deleted after its phase comes back with the permissions it had,
+/// not those of a new file.
+#[cfg(unix)]
+#[test]
+fn a_deleted_file_comes_back_with_its_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let project = repo();
+    let path = project.path("utils/loader.py");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o754)).unwrap();
+    git(&project, "commit -q -a -m mode");
+    project.run("apply --phase 1 .").expect_code(0);
+    assert_eq!(project.read_text("utils/loader.py"), LIBRARY_AFTER);
+    std::fs::remove_file(&path).unwrap();
+    project.run("rollback --phase 1 --force .").expect_code(0);
+    assert_eq!(project.read_text("utils/loader.py"), LIBRARY);
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o7777;
+    assert_eq!(mode, 0o754);
+}

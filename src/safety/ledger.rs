@@ -43,6 +43,10 @@ pub struct FileRecord {
     /// The phase created the file (it did not exist): rollback removes it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub created: bool,
+    /// Unix permission bits before the phase, so that a file deleted since
+    /// comes back as it was (absent in older ledgers and on other systems).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -273,6 +277,7 @@ mod tests {
         std::fs::write(dir.path().join("a.py"), "new\n").unwrap();
         let record = FileRecord {
             created: false,
+            mode: None,
             path: "a.py".into(),
             before: sha256(b"old\n"),
             after: sha256(b"new\n"),
@@ -312,6 +317,7 @@ mod tests {
                     after: "a".into(),
                     backup: "x".into(),
                     created: false,
+                    mode: None,
                 })
                 .collect(),
             edits: Vec::new(),

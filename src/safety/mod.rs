@@ -394,6 +394,7 @@ fn file_record(file: &PlannedFile, path: String, backup: String) -> FileRecord {
         after: sha256(&file.after),
         backup,
         created: file.created,
+        mode: write::unix_mode(&file.path),
     }
 }
 
@@ -700,7 +701,14 @@ struct Restored {
 fn restore_one(root: &Path, repo: Option<&Repo>, record: &FileRecord) -> Result<(), String> {
     ledger::check_record_path(&record.path)?;
     let bytes = before_bytes(root, repo, record)?;
-    write::write_atomic(&root.join(&record.path), &bytes).map_err(|e| e.to_string())
+    let path = root.join(&record.path);
+    let deleted = !path.exists();
+    write::write_atomic(&path, &bytes).map_err(|e| e.to_string())?;
+    match record.mode {
+        // A new file gets the temporary file's 0600: give back the old mode.
+        Some(mode) if deleted => write::set_unix_mode(&path, mode).map_err(|e| e.to_string()),
+        _ => Ok(()),
+    }
 }
 
 /// The outcome of a rollback, for the user (and `rollback --json`).
