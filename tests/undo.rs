@@ -373,3 +373,21 @@ fn a_deleted_file_comes_back_with_its_mode() {
     let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o7777;
     assert_eq!(mode, 0o754);
 }
+
+/// A `.git` that git cannot use (here a `gitdir:` that leads nowhere, as an
+/// unreadable or corrupt one does) is named as such, not taken for "no
+/// repository", and nothing is written.
+#[test]
+fn a_git_directory_git_cannot_read_is_named() {
+    let project = Project::new();
+    project.write("utils/loader.py", LIBRARY);
+    project.write(".git", "gitdir: /nonexistent/txo-codemod-test\n");
+    let run = project.run("apply --phase 1 .").expect_code(2);
+    assert!(
+        run.stderr.contains("git cannot read the repository at")
+            && run.stderr.contains(".git: fatal: not a git repository"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(project.read_text("utils/loader.py"), LIBRARY);
+}

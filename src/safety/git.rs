@@ -62,6 +62,24 @@ pub fn available() -> bool {
         .is_ok_and(|s| s.success())
 }
 
+/// When `path` (or a directory above it) has a `.git` that git cannot use
+/// (unreadable, corrupt, a `gitdir:` that leads nowhere): which one, and
+/// git's own words, so that it is not mistaken for "no repository".
+pub fn broken_repository(path: &Path) -> Option<String> {
+    let absolute = path.canonicalize().ok()?;
+    let dir = if absolute.is_dir() {
+        absolute.as_path()
+    } else {
+        absolute.parent()?
+    };
+    let marker = dir
+        .ancestors()
+        .map(|d| d.join(".git"))
+        .find(|git| git.exists() || git.is_symlink())?;
+    let error = run_text(dir, &["rev-parse", "--show-toplevel"]).err()?;
+    Some(format!("{}: {}", marker.display(), error.message.trim()))
+}
+
 impl Repo {
     /// The repository containing `path`, if it is inside a git work tree.
     pub fn discover(path: &Path) -> Option<Repo> {

@@ -147,6 +147,9 @@ pub fn apply_phase(path: &Path, mut plan: PhasePlan, options: &SafetyOptions) ->
         if !git::available() {
             return outcome.refuse("git is not installed or not on PATH: txo-codemod needs git to set a rollback tag; install it, or pass --no-git to back files up instead");
         }
+        if let Some(problem) = git::broken_repository(path) {
+            return outcome.refuse(format!("git cannot read the repository at {problem}; repair it (or its permissions) before migrating"));
+        }
         return outcome.refuse("not a git repository: txo-codemod needs git to set a rollback tag; pass --no-git to back files up instead");
     }
     drop_files_behind_links(&root, &mut plan, &mut outcome);
