@@ -74,7 +74,7 @@ fn status_does_not_blame_a_later_phase_on_an_earlier_one() {
 }
 
 #[test]
-fn sarif_uris_are_percent_encoded_and_rules_carry_help() {
+fn sarif_uris_are_percent_encoded_and_rules_carry_help_as_text_and_markdown() {
     let project = Project::new();
     project.write(
         "utils/my helpers.py",
@@ -92,6 +92,22 @@ fn sarif_uris_are_percent_encoded_and_rules_carry_help() {
             rule["help"]["text"].as_str().is_some_and(|t| t.len() > 20),
             "{rule}"
         );
+        let markdown = rule["help"]["markdown"].as_str().unwrap_or_default();
+        let description = rule["shortDescription"]["text"].as_str().unwrap();
+        assert!(
+            markdown.starts_with(&format!("**{description}**")),
+            "{rule}"
+        );
+        // A link only to the repository the manifest names; none until then.
+        match env!("CARGO_PKG_REPOSITORY") {
+            "" => assert!(rule.get("helpUri").is_none(), "{rule}"),
+            repository => assert!(
+                rule["helpUri"]
+                    .as_str()
+                    .is_some_and(|uri| uri.starts_with(repository)),
+                "{rule}"
+            ),
+        }
     }
 }
 

@@ -105,7 +105,10 @@ fn sarif_rules() -> Vec<Value> {
                 "id": id,
                 "name": id,
                 "shortDescription": { "text": description },
-                "help": { "text": help_text(id) },
+                "help": {
+                    "text": help_text(id),
+                    "markdown": help_markdown(id, *phase, description),
+                },
                 "properties": { "phase": phase },
             });
             if let Some(uri) = help_uri() {
@@ -136,7 +139,25 @@ fn help_text(id: &str) -> &'static str {
     }
 }
 
-/// The README section on `check`, when the package names its repository.
+/// The help pane GitHub code scanning shows: the check's description and
+/// its help text (both already Markdown: code is in backticks), and the
+/// plan phase that fixes it.
+fn help_markdown(id: &str, phase: u8, description: &str) -> String {
+    let fixed_by = match phase {
+        0 => "Not a phase of the plan: it keeps suppressions honest.".to_string(),
+        phase => format!(
+            "Phase {phase} of the TXO v3 plan fixes it: `txo-codemod diff --phase {phase}` shows what it would change."
+        ),
+    };
+    format!(
+        "**{description}** (`{id}`)\n\n{}\n\n{fixed_by}",
+        help_text(id)
+    )
+}
+
+/// The README section on `check`, when the package names its repository
+/// (`repository` in Cargo.toml, read at build time); none until then, so
+/// no link can point at a made-up address.
 fn help_uri() -> Option<String> {
     let repository = env!("CARGO_PKG_REPOSITORY");
     (!repository.is_empty()).then(|| {
