@@ -11,8 +11,9 @@ use regex::Regex;
 use serde::Serialize;
 use tree_sitter::Node;
 
+use crate::analysis::exits::ModuleExits;
 use crate::analysis::subject::Subject;
-use crate::analysis::{FileFacts, NameMatcher};
+use crate::analysis::{FileFacts, NameMatcher, Provenance, imports};
 use crate::analysis::{metrics, state};
 use crate::limits;
 use crate::project::{CanonicalDirs, FileScope, Project};
@@ -242,6 +243,7 @@ impl AuditPlan {
             entry_point: scopes.entry_points.contains(relative),
             names: &scopes.names,
             kinds: &self.kinds,
+            helpful_error_module: &scopes.project.settings.helpful_error_module,
         };
         let file = self.shown_path(index, path);
         match parsed {
@@ -336,6 +338,8 @@ struct FileContext<'a> {
     entry_point: bool,
     names: &'a NameMatcher,
     kinds: &'a KindTable,
+    /// Where the project's `HelpfulError` comes from, for exits' wording.
+    helpful_error_module: &'a str,
 }
 
 fn audit_tree(
@@ -348,6 +352,7 @@ fn audit_tree(
         entry_point,
         names,
         kinds,
+        helpful_error_module,
     } = *context;
     let root = tree.root_node();
     let census = metrics::census(root, text, entry_point, kinds, names);
@@ -362,10 +367,11 @@ fn audit_tree(
         let facts = FileFacts::analyze(tree, text, names, kinds);
         soft_fail_lookups(
             &metrics::soft_fail_lookups(&census.get_calls, &facts),
+            &facts,
             &mut collector,
         );
     }
-    exits(&census.exits, &mut collector);
+    exits(&census.exits, root, helpful_error_module, &mut collector);
     let mut globals = metrics::global_state(root, text, &census.global_names);
     globals.retain(|g| !state::is_allowed(&g.name, root, text, &census.global_names));
     global_state(&globals, &mut collector);
@@ -394,13 +400,16 @@ fn quote(code: &str) -> String {
     crate::present::one_line(code, QUOTE_MAX, QUOTE_MAX - 1)
 }
 
-fn soft_fail_lookups(calls: &[Node], collector: &mut Collector) {
+/// Worded as phase 1 words the same lookup (`wording`).
+fn soft_fail_lookups(calls: &[Node], facts: &FileFacts, collector: &mut Collector) {
     let text = collector.text;
     for &call in calls {
         let shown = quote(&text[call.byte_range()]);
-        let message = format!(
-            "`{shown}` reads configuration with .get(); use a subscript so a missing key fails loudly"
-        );
+        let defaulted = call
+            .child_by_field_name("function")
+            .and_then(|f| f.child_by_field_name("object"))
+            .is_some_and(|r| facts.provenance_of(r) == Some(Provenance::DefaultedConfig));
+        let message = crate::wording::config_lookup(call, text, defaulted);
         let subject = Subject::code_in(call, text, shown);
         // Phase 1 leaves these on purpose; listed, like allowed exits.
         let allowed = metrics::caller_default(call, text).map(|(default, function)| {
@@ -417,12 +426,32 @@ fn soft_fail_lookups(calls: &[Node], collector: &mut Collector) {
     }
 }
 
-fn exits(exits: &[metrics::ExitSite], collector: &mut Collector) {
+/// Worded as phase 2 words the same exit (`wording`); allowed exits, which
+/// phase 2 leaves alone, keep the plain description.
+fn exits(
+    exits: &[metrics::ExitSite],
+    root: Node,
+    helpful_error_module: &str,
+    collector: &mut Collector,
+) {
     let text = collector.text;
+    // Module-wide facts, once per file, only where some exit needs them.
+    let wording = exits.iter().any(|e| e.allowed.is_none()).then(|| {
+        let helpful_error =
+            imports::local_name_for(root, text, helpful_error_module, "HelpfulError")
+                .unwrap_or_else(|| "HelpfulError".into());
+        (ModuleExits::new(root, text), helpful_error)
+    });
     for exit in exits {
         let shown = quote(&text[exit.node.byte_range()]);
-        let message =
-            format!("`{shown}` ends the process from library code; raise HelpfulError instead");
+        let message = match &wording {
+            Some((module, helpful_error)) if exit.allowed.is_none() => {
+                crate::wording::exit(exit.node, text, module, helpful_error)
+            }
+            _ => {
+                format!("`{shown}` ends the process from library code; raise HelpfulError instead")
+            }
+        };
         let severity = if exit.allowed.is_some() {
             Severity::Info
         } else {

@@ -31,4 +31,5 @@ pub mod syntax;
 pub mod tokenize;
 pub mod transforms;
 pub mod walk;
+pub mod wording;
 pub mod write;

@@ -107,19 +107,22 @@ pub fn render_message(rule: &Rule, bindings: &Bindings, source: &str) -> String 
     rule.message.render(|name| {
         bindings
             .get(name)
-            .map(|c| {
-                let text = c.text(source);
-                let cut = text.char_indices().nth(MESSAGE_CAPTURE_CHARS);
-                let head = cut.map_or(text.as_ref(), |(at, _)| &text[..at]);
-                let folded = head.split_whitespace().collect::<Vec<_>>().join(" ");
-                if cut.is_some() {
-                    folded + "…"
-                } else {
-                    folded
-                }
-            })
+            .map(|c| message_capture(c.text(source)))
             .unwrap_or_default()
     })
+}
+
+/// Captured code as a message shows it: whitespace runs folded, cut (with
+/// `…`) after [`MESSAGE_CAPTURE_CHARS`]. `check` quotes code this way too.
+pub fn message_capture(text: &str) -> String {
+    let cut = text.char_indices().nth(MESSAGE_CAPTURE_CHARS);
+    let head = cut.map_or(text, |(at, _)| &text[..at]);
+    let folded = head.split_whitespace().collect::<Vec<_>>().join(" ");
+    if cut.is_some() {
+        folded + "…"
+    } else {
+        folded
+    }
 }
 
 /// Runs the selected rules over `text` until no fix applies.
