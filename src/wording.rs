@@ -27,6 +27,18 @@ const EXIT_NEEDS_REVIEW: &str = "sys-exit-needs-review";
 const EXIT_SUCCESS: &str = "sys-exit-success";
 const EXIT_SUCCESS_AFTER_ERROR: &str = "sys-exit-success-after-error-log";
 
+/// Every rule above, for reading only their files.
+const BORROWED: [&str; 8] = [
+    WITH_DEFAULT,
+    WITHOUT_DEFAULT,
+    PRIVATE_KEY,
+    DEFAULTED_ARGUMENT,
+    EXIT_TO_RAISE,
+    EXIT_NEEDS_REVIEW,
+    EXIT_SUCCESS,
+    EXIT_SUCCESS_AFTER_ERROR,
+];
+
 fn embedded_messages() -> HashMap<String, Template> {
     /// The two fields wording needs; the loader validates the rest.
     #[derive(Deserialize)]
@@ -35,11 +47,22 @@ fn embedded_messages() -> HashMap<String, Template> {
         message: String,
     }
     let mut messages = HashMap::new();
+    // Only the files that hold a borrowed rule are parsed.
+    let holds_one = |text: &str| {
+        BORROWED
+            .iter()
+            .any(|id| text.contains(&format!("id: {id}\n")))
+    };
     for source in crate::rules::embedded::sources() {
+        if !holds_one(&source.text) {
+            continue;
+        }
         for document in serde_yaml::Deserializer::from_str(&source.text) {
             // A document of comments only has no head; the loader reports
             // anything else, so skipping here hides nothing.
-            if let Ok(head) = Head::deserialize(document) {
+            if let Ok(head) = Head::deserialize(document)
+                && BORROWED.contains(&head.id.as_str())
+            {
                 messages.insert(head.id, Template::parse(head.message.trim()));
             }
         }
@@ -182,17 +205,6 @@ fn exit_code(exit: Node) -> Option<Node> {
 mod tests {
     use super::*;
     use crate::syntax;
-
-    const BORROWED: [&str; 8] = [
-        WITH_DEFAULT,
-        WITHOUT_DEFAULT,
-        PRIVATE_KEY,
-        DEFAULTED_ARGUMENT,
-        EXIT_TO_RAISE,
-        EXIT_NEEDS_REVIEW,
-        EXIT_SUCCESS,
-        EXIT_SUCCESS_AFTER_ERROR,
-    ];
 
     #[test]
     fn every_borrowed_rule_is_embedded() {
