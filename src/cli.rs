@@ -119,6 +119,10 @@ pub struct DiffArgs {
     /// Color the diff: auto = when stdout is a terminal and NO_COLOR is unset.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,
+    /// Parse every file, even those the prefilter would skip: a check that
+    /// it skips nothing (the output must be the same).
+    #[arg(long, hide = true)]
+    pub no_prefilter: bool,
 }
 
 #[derive(Debug, Args)]

@@ -58,6 +58,9 @@ pub struct RunOptions {
     pub show_progress: bool,
     /// Rules were chosen by id: run them even where a project does not enable them.
     pub explicit_rules: bool,
+    /// Parse every file the rules' scopes hold, prefilter or not (a check
+    /// that the prefilter skips nothing a rule matches).
+    pub parse_every_file: bool,
 }
 
 /// What happened to one file.
@@ -103,6 +106,7 @@ struct Plan<'r> {
     index: RuleIndex<'r>,
     /// One per project (config names differ).
     prefilters: Vec<Prefilter>,
+    parse_every_file: bool,
     projects: Vec<Project>,
     /// scopes[project][rule]; `None` where the project does not run the rule.
     scopes: Vec<Vec<Option<FileScope>>>,
@@ -152,7 +156,8 @@ pub fn run_with<H: ParsedFileHook>(
     let files = walk::python_files(&options.paths, options.walk)?;
     let hook = make_hook(&files)?;
     let (projects, file_projects) = assign_projects(&options.paths, &files)?;
-    let plan = make_plan(rules, projects, options.explicit_rules)?;
+    let mut plan = make_plan(rules, projects, options.explicit_rules)?;
+    plan.parse_every_file = options.parse_every_file;
     let mut canonical = CanonicalDirs::default();
     let relatives: Vec<String> = files
         .iter()
@@ -400,6 +405,7 @@ fn make_plan<'r>(
     Ok(Plan {
         index,
         prefilters,
+        parse_every_file: false,
         projects,
         scopes,
         config_names,
@@ -578,8 +584,8 @@ fn read_and_rewrite<H: ParsedFileHook>(
         let text = String::from_utf8_lossy(&bytes);
         learned.get_methods = mapping::get_methods_in(&text, file.relative);
     }
-    let rules_apply =
-        rules_may_apply && plan.prefilters[file.project].narrow(&bytes, &mut applicable);
+    let rules_apply = rules_may_apply
+        && (plan.parse_every_file || plan.prefilters[file.project].narrow(&bytes, &mut applicable));
     if !rules_apply && !wanted {
         return (report(Outcome::Skipped), None, learned);
     }
@@ -738,6 +744,7 @@ mod tests {
             threads: 1,
             show_progress: false,
             explicit_rules: false,
+            parse_every_file: false,
         };
         let (result, seen) = run_with(&rules, &options, |files| {
             assert_eq!(files.len(), 3);

@@ -173,6 +173,7 @@ fn run_rules(rules: &[&Rule], root: &Path, threads: usize) -> RunResult {
         threads,
         show_progress: false,
         explicit_rules: false,
+        parse_every_file: false,
     };
     run::run(rules, &options).expect("a run over Python files")
 }

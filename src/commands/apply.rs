@@ -195,6 +195,7 @@ fn run_options(migrate: &MigrateArgs, paths: &[PathBuf]) -> RunOptions {
         threads: migrate.threads,
         show_progress: true,
         explicit_rules: !migrate.rule_ids.is_empty(),
+        parse_every_file: false,
     }
 }
 

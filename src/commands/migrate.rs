@@ -48,6 +48,7 @@ pub fn execute(diff: &DiffArgs) -> Exit {
         threads: args.threads,
         show_progress: true,
         explicit_rules: !args.rule_ids.is_empty(),
+        parse_every_file: diff.no_prefilter,
     };
     let result = match run::run(&rules, &options) {
         Ok(result) => result,

@@ -96,6 +96,7 @@ pub fn dry_run_options(
         threads,
         show_progress: true,
         explicit_rules: false,
+        parse_every_file: false,
     }
 }
 

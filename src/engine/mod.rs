@@ -4,6 +4,7 @@
 
 pub mod builtins;
 pub mod edits;
+mod filters;
 pub mod fix;
 pub mod prefilter;
 pub mod scan;

@@ -1,11 +1,16 @@
-//! A text prefilter: a rule whose pattern names identifiers (e.g. `get`)
-//! cannot match a file that lacks one of them, so such files are not parsed.
+//! A prefilter: a rule whose pattern names identifiers (e.g. `get`) cannot
+//! match a file that lacks one of them, so such files are not parsed. The
+//! bytes are searched first; where a rule is still possible, a lexer tells
+//! code from comments and strings (`tokenize::prefilter`), so a rule token
+//! that only a comment or a docstring holds no longer forces a parse.
 
 use memchr::memmem::Finder;
 
 use crate::analysis::Provenance;
+use crate::pattern::TokenPlace;
 use crate::rules::{Rule, TokenSpec};
 use crate::syntax::{is_identifier_byte, opens_call};
+use crate::tokenize::prefilter::CodeView;
 
 /// A literal that must occur in a file, optionally as a whole identifier
 /// on either side (so `exit` does not count inside `__exit__` or `atexit`)
@@ -21,6 +26,7 @@ struct Token {
     unqualified: bool,
     /// Preceded by this keyword on the same logical line.
     after_keyword: Option<&'static str>,
+    place: TokenPlace,
 }
 
 impl Token {
@@ -37,6 +43,7 @@ impl Token {
             called: false,
             unqualified: false,
             after_keyword: None,
+            place: TokenPlace::Anywhere,
         }
     }
 
@@ -45,7 +52,8 @@ impl Token {
             called: spec.called,
             unqualified: spec.unqualified,
             after_keyword: spec.after_keyword,
-            ..Token::word(&spec.text)
+            place: spec.place,
+            ..Token::new(&spec.text, spec.whole_word, spec.whole_word)
         }
     }
 
@@ -69,16 +77,34 @@ impl Token {
                 == (other.left_boundary, other.right_boundary)
             && (self.called, self.unqualified) == (other.called, other.unqualified)
             && self.after_keyword == other.after_keyword
+            && self.place == other.place
     }
 
     fn occurs_in(&self, text: &[u8]) -> bool {
+        self.occurs_where(text, |_| true)
+    }
+
+    /// Whether it occurs where its place says, once the raw text has it.
+    fn occurs_placed(&self, text: &[u8], view: &CodeView) -> bool {
+        match self.place {
+            TokenPlace::Code => self.occurs_in(view.code()),
+            TokenPlace::String => self.occurs_where(text, |at| view.in_string(at, at + self.len)),
+            TokenPlace::Anywhere => true,
+        }
+    }
+
+    fn occurs_where(&self, text: &[u8], accept: impl Fn(usize) -> bool) -> bool {
         self.finder.find_iter(text).any(|at| {
-            let left_ok = !self.left_boundary || at == 0 || !is_identifier_byte(text[at - 1]);
+            let left_ok = !self.left_boundary
+                || at == 0
+                || text[..at] == *BOM
+                || !is_identifier_byte(text[at - 1]);
             let end = at + self.len;
             let right_ok =
                 !self.right_boundary || end >= text.len() || !is_identifier_byte(text[end]);
             left_ok
                 && right_ok
+                && accept(at)
                 && (!self.called || opens_call(&text[end..]))
                 && self.preceded_as_required(before_spaces(&text[..at]))
         })
@@ -97,6 +123,9 @@ impl Token {
         })
     }
 }
+
+/// A UTF-8 byte order mark: not part of the first word.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// `text` without the spaces, tabs and `\` line continuations at its end
 /// (newlines stay: inside brackets they could hide anything).
@@ -202,11 +231,43 @@ impl Prefilter {
     }
 
     /// Clears `applicable` for rules that cannot match `text`; returns whether
-    /// any rule is left. Each token is searched at most once.
+    /// any rule is left. Each token is searched at most once in the bytes,
+    /// and once more in the code view where that could rule out a parse.
     pub fn narrow(&self, text: &[u8], applicable: &mut [bool]) -> bool {
-        let mut known: Vec<Option<bool>> = vec![None; self.tokens.len()];
-        let mut occurs =
-            |index: usize| *known[index].get_or_insert_with(|| self.tokens[index].occurs_in(text));
+        let mut raw: Vec<Option<bool>> = vec![None; self.tokens.len()];
+        let mut in_text =
+            |index: usize| *raw[index].get_or_insert_with(|| self.tokens[index].occurs_in(text));
+        if !self.narrow_by(applicable, &mut in_text) {
+            return false;
+        }
+        if !self.lexing_may_skip(applicable) {
+            return true;
+        }
+        let Some(view) = CodeView::new(text) else {
+            return true;
+        };
+        let mut placed: Vec<Option<bool>> = vec![None; self.tokens.len()];
+        self.narrow_by(applicable, &mut |index| {
+            *placed[index].get_or_insert_with(|| {
+                in_text(index) && self.tokens[index].occurs_placed(text, &view)
+            })
+        })
+    }
+
+    /// Whether every rule left needs a token in code or in a string: only
+    /// then can the code view spare the parse.
+    fn lexing_may_skip(&self, applicable: &[bool]) -> bool {
+        applicable.iter().zip(&self.groups).all(|(flag, groups)| {
+            !*flag
+                || groups
+                    .iter()
+                    .flatten()
+                    .flatten()
+                    .any(|index| self.tokens[*index].place != TokenPlace::Anywhere)
+        })
+    }
+
+    fn narrow_by(&self, applicable: &mut [bool], occurs: &mut impl FnMut(usize) -> bool) -> bool {
         for (flag, groups) in applicable.iter_mut().zip(&self.groups) {
             if !*flag {
                 continue;
@@ -385,5 +446,38 @@ mod tests {
         assert!(narrows(query, "x = beta"));
         assert!(!narrows(query, "x = gamma"));
         assert!(narrows("  query: '(identifier) @N'", "anything"));
+    }
+
+    #[test]
+    fn pattern_tokens_count_only_in_code() {
+        let rule = "  pattern: $X.get($K)";
+        assert!(!narrows(rule, "x = 1  # d.get(k)\n"));
+        assert!(!narrows(rule, "'''Use d.get(k).'''\ns = \"d.get(k)\"\n"));
+        assert!(narrows(rule, "s = f'{d.get(k)}'\n"));
+        assert!(narrows(rule, "s = f'{x:>{d.get(k)}}'\n"));
+        assert!(narrows(rule, "s = f'{f\"{d.get(k)}\"}'\n"));
+        assert!(!narrows(rule, "s = f'd.get(k) {{d.get(k)}}'\n"));
+        assert!(!narrows(rule, "s = rb'd.get(k)'\n"));
+        // A call split by a comment inside brackets is still a call.
+        assert!(narrows(rule, "f(d.get  # why\n  (k))\n"));
+        assert!(narrows("  pattern: exit($C)", "\u{feff}exit(1)\n"));
+    }
+
+    #[test]
+    fn text_the_lexer_doubts_is_searched_as_it_is() {
+        let rule = "  pattern: $X.get($K)";
+        // Unterminated: a parser's error recovery decides what is code.
+        assert!(narrows(rule, "s = 'a\nd.get(k)'\n"));
+        // Nested same quotes (3.12): older grammars read it otherwise.
+        assert!(narrows(rule, "s = f\"{x[\"d.get(k)\"]}\"\n"));
+    }
+
+    #[test]
+    fn a_string_capture_needs_its_word_in_a_string() {
+        let rule = "  query: |\n    ((string) @DOC (#match? @DOC \"SystemExit\"))";
+        let code_only = "try:\n    f()\nexcept SystemExit:  # SystemExit\n    pass\n";
+        assert!(!narrows(rule, code_only));
+        assert!(narrows(rule, "def f():\n    '''Raises SystemExits.'''\n"));
+        assert!(narrows(rule, "x = f'{SystemExit}'\n"));
     }
 }

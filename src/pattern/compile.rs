@@ -60,16 +60,34 @@ pub struct TokenSpec {
     /// Right after a statement keyword (`SystemExit` in `raise SystemExit`):
     /// preceded by that keyword on the same logical line.
     pub after_keyword: Option<&'static str>,
+    /// No identifier byte on either side (else it may be part of a word).
+    pub whole_word: bool,
+    /// Where in the file's tokens the text must be.
+    pub place: TokenPlace,
+}
+
+/// Where a required token must occur for a match to contain it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenPlace {
+    /// In code: not inside a comment or a string (an f-string's
+    /// replacement fields are code).
+    Code,
+    /// Inside a string literal.
+    String,
+    /// Anywhere in the text.
+    Anywhere,
 }
 
 impl TokenSpec {
-    /// A whole identifier, whatever surrounds it.
+    /// A whole identifier in code, whatever surrounds it.
     pub fn word(text: &str) -> Self {
         TokenSpec {
             text: text.to_string(),
             called: false,
             unqualified: false,
             after_keyword: None,
+            whole_word: true,
+            place: TokenPlace::Code,
         }
     }
 }
@@ -287,10 +305,10 @@ fn required_tokens(root: Node, text: &str) -> Vec<TokenSpec> {
         let name = &text[node.byte_range()];
         if node.kind() == "identifier" && !name.starts_with("__txomv") {
             let spec = TokenSpec {
-                text: name.to_string(),
                 called: is_called(node),
                 unqualified: is_callee(node),
                 after_keyword: keyword_before(node),
+                ..TokenSpec::word(name)
             };
             if !found.contains(&spec) {
                 found.push(spec);

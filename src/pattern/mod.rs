@@ -3,5 +3,5 @@
 pub mod compile;
 pub mod matcher;
 
-pub use compile::{Pattern, PatternError, TokenSpec, compile};
+pub use compile::{Pattern, PatternError, TokenPlace, TokenSpec, compile};
 pub use matcher::{Bindings, Captured, Matcher};

@@ -6,6 +6,7 @@ pub mod embedded;
 pub mod load;
 pub mod model;
 pub mod queries;
+mod query_tokens;
 pub mod selftest;
 
 use regex::Regex;
@@ -177,40 +178,10 @@ impl Rule {
             },
             // The transform runs its own text test (`may_apply`).
             RuleMatcher::Transform(_) => Vec::new(),
-            RuleMatcher::Query(query) => query_token_groups(query)
-                .into_iter()
-                .map(|group| {
-                    group
-                        .iter()
-                        .map(|text| vec![TokenSpec::word(text)])
-                        .collect()
-                })
-                .collect(),
+            RuleMatcher::Query(query) => query_tokens::token_groups(query),
         }
     }
 }
 
 /// Alternatives, each a set of tokens that must all occur.
 pub type TokenGroup = Vec<Vec<TokenSpec>>;
-
-/// Tokens a single-pattern query requires through `#eq?` / `#match?`
-/// predicates on a literal or on a `^(a|b)$` alternation.
-fn query_token_groups(query: &QuerySource) -> Vec<Vec<String>> {
-    if query.pattern_count != 1 {
-        return Vec::new();
-    }
-    let query = query.text.as_str();
-    let predicate = Regex::new(r#"#(eq|match)\?\s+@[\w.]+\s+"([^"]*)""#).expect("valid regex");
-    let word_list =
-        Regex::new(r"^\^?\(?([A-Za-z_][A-Za-z0-9_]*(?:\|[A-Za-z_][A-Za-z0-9_]*)*)\)?\$?$")
-            .expect("valid regex");
-    predicate
-        .captures_iter(query)
-        .filter_map(|found| match &found[1] {
-            "eq" => Some(vec![found[2].to_string()]),
-            _ => word_list
-                .captures(&found[2])
-                .map(|w| w[1].split('|').map(String::from).collect()),
-        })
-        .collect()
-}

@@ -11,6 +11,7 @@
 mod lexer;
 mod module;
 mod needs_tree;
+pub mod prefilter;
 mod rows;
 mod sites;
 

@@ -1,0 +1,182 @@
+//! A file's code as the `diff` prefilter reads it: the bytes with every
+//! comment and string literal blanked out, except the replacement fields of
+//! f-strings (they are code), so a word found there is a code token; plus
+//! where the string literals are.
+
+use super::lexer::{Lexer, Token, TokenKind, formatted_fields};
+
+pub struct CodeView {
+    /// The source, same length, comments and string literals replaced by
+    /// spaces (line breaks kept, so lines stay lines).
+    code: Vec<u8>,
+    /// Byte ranges of the outermost string literals, in order.
+    strings: Vec<(usize, usize)>,
+}
+
+impl CodeView {
+    /// `None` when a parser might read the text otherwise than the lexer
+    /// does: not UTF-8, broken (unbalanced brackets, unterminated strings,
+    /// stray characters), or f-string forms older grammars read differently
+    /// (a nested string with the enclosing quote character, a comment in a field,
+    /// `\N{...}`). Callers then use the raw text.
+    pub fn new(bytes: &[u8]) -> Option<CodeView> {
+        let source = std::str::from_utf8(bytes).ok()?;
+        let mut view = CodeView {
+            code: bytes.to_vec(),
+            strings: Vec::new(),
+        };
+        if source.starts_with('\u{feff}') {
+            view.blank(0, '\u{feff}'.len_utf8());
+        }
+        let mut lexer = Lexer::new(source);
+        for token in lexer.by_ref() {
+            match token.kind {
+                TokenKind::Comment => view.blank(token.start, token.end),
+                TokenKind::String => {
+                    view.strings.push((token.start, token.end));
+                    view.string(source, token)?;
+                }
+                _ => {}
+            }
+        }
+        (!lexer.suspect()).then_some(view)
+    }
+
+    /// The text with only code left.
+    pub fn code(&self) -> &[u8] {
+        &self.code
+    }
+
+    /// Whether `start..end` lies inside one string literal.
+    pub fn in_string(&self, start: usize, end: usize) -> bool {
+        let after = self.strings.partition_point(|(s, _)| *s <= start);
+        after > 0 && end <= self.strings[after - 1].1
+    }
+
+    fn blank(&mut self, start: usize, end: usize) {
+        for byte in &mut self.code[start..end] {
+            if !matches!(byte, b'\n' | b'\r') {
+                *byte = b' ';
+            }
+        }
+    }
+
+    /// Blanks a string literal but for its replacement fields, whose own
+    /// strings and comments are blanked in turn.
+    fn string(&mut self, source: &str, token: Token) -> Option<()> {
+        self.blank(token.start, token.end);
+        let fields = formatted_fields(source, &token);
+        let literal = &source[token.start..token.end];
+        let quotes = delimiter(literal);
+        if is_formatted(literal) && literal.contains("\\N{") {
+            return None;
+        }
+        for (start, end) in fields {
+            self.code[start..end].copy_from_slice(&source.as_bytes()[start..end]);
+            let mut lexer = Lexer::within(source, start, end);
+            for inner in lexer.by_ref() {
+                match inner.kind {
+                    TokenKind::Comment => return None,
+                    TokenKind::String => {
+                        let nested = delimiter(&source[inner.start..inner.end]);
+                        if nested.bytes().next() == quotes.bytes().next() {
+                            return None;
+                        }
+                        self.string(source, inner)?;
+                    }
+                    _ => {}
+                }
+            }
+            if lexer.suspect() {
+                return None;
+            }
+        }
+        Some(())
+    }
+}
+
+/// The opening quotes of a string literal: `'`, `"`, `'''` or `"""`.
+fn delimiter(literal: &str) -> &str {
+    let open = literal.find(['"', '\'']).unwrap_or(literal.len());
+    let rest = &literal[open..];
+    let triple = rest.len() >= 3
+        && rest.as_bytes()[..3]
+            .iter()
+            .all(|b| *b == rest.as_bytes()[0]);
+    &rest[..if triple { 3 } else { rest.len().min(1) }]
+}
+
+fn is_formatted(literal: &str) -> bool {
+    let open = literal.find(['"', '\'']).unwrap_or(0);
+    literal[..open].contains(['f', 'F', 't', 'T'])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(source: &str) -> Option<String> {
+        CodeView::new(source.as_bytes()).map(|v| String::from_utf8(v.code).unwrap())
+    }
+
+    #[test]
+    fn comments_and_strings_are_blanked_and_lines_kept() {
+        let source = "x = 'exit(1)'  # exit(2)\ny = \"\"\"a\nexit\"\"\" + z\r\n";
+        assert_eq!(
+            code(source).unwrap(),
+            "x =                     \ny =     \n        + z\r\n"
+        );
+    }
+
+    #[test]
+    fn f_string_fields_are_code_and_their_strings_are_not() {
+        let source = "f'{cfg.get(\"exit\")!r:>{width}} exit {{no}}'\n";
+        assert_eq!(
+            code(source).unwrap(),
+            "   cfg.get(      )!r   width               \n"
+        );
+        let nested = "f'{f\"{a.get(1)}\"}'\n";
+        assert_eq!(code(nested).unwrap(), "      a.get(1)    \n");
+    }
+
+    #[test]
+    fn a_bom_is_not_part_of_the_first_word() {
+        let view = CodeView::new("\u{feff}exit(1)\n".as_bytes()).unwrap();
+        assert_eq!(view.code(), b"   exit(1)\n");
+    }
+
+    #[test]
+    fn string_ranges_are_known() {
+        let source = "x = 'a' + f'{y} b'  # 'c'\n";
+        let view = CodeView::new(source.as_bytes()).unwrap();
+        let at = |needle: &str| {
+            let start = source.find(needle).unwrap();
+            view.in_string(start, start + needle.len())
+        };
+        assert!(at("a'"));
+        assert!(at("y} b"));
+        assert!(!at("x"));
+        assert!(!at("c'"));
+    }
+
+    #[test]
+    fn text_a_parser_may_read_otherwise_has_no_view() {
+        let doubtful = [
+            "f(1\n",
+            "s = 'oops\n",
+            "f\"{d[\"k\"]}\"\n",
+            "f'''{d['''k''']}'''\n",
+            "f'{x  # c\n}'\n",
+            "f'\\N{DASH} {x}'\n",
+            "f'''{d['k']}'''\n",
+        ];
+        for source in doubtful {
+            assert!(code(source).is_none(), "{source:?}");
+        }
+        assert!(CodeView::new(b"x = '\xff'\n").is_none());
+        let fine = ["f'''{d[\"k\"]}'''\n", "f\"{d['k']}\"\n", "'\\N{DASH}'\n"];
+        for source in fine {
+            assert!(code(source).is_some(), "{source:?}");
+        }
+    }
+}
