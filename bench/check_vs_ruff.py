@@ -12,7 +12,8 @@ issue's targets, with the load average before and after.
 Rows: read floor (`floor_read`), `check --no-cache`, `check` on a warm
 cache, `assess`, ruff with the issue's three rules and with its default
 rules (both `--no-cache`); with `--base`, `check` of that binary too (it
-has no cache, or `--no-cache` is not known to it).
+has no cache, or `--no-cache` is not known to it). `--only floor,check,...`
+runs some rows (keys: floor, check, warm, assess, ruff3, ruff, base).
 """
 
 import argparse
@@ -40,16 +41,17 @@ def timed(argv):
 def rows(args):
     corpus, txo, bins = args.corpus, args.txo, Path(args.txo).parent
     found = [
-        ("read floor", [str(bins / "floor_read"), corpus]),
-        ("txo check --no-cache", [txo, "check", "--no-cache", corpus]),
-        ("txo check (warm cache)", [txo, "check", corpus]),
-        ("txo assess", [txo, "assess", corpus]),
-        (f"ruff check --select {RUFF_RULES}", [args.ruff, "check", "--no-cache", "--select", RUFF_RULES, corpus]),
-        ("ruff check (default rules)", [args.ruff, "check", "--no-cache", corpus]),
+        ("floor", "read floor", [str(bins / "floor_read"), corpus]),
+        ("check", "txo check --no-cache", [txo, "check", "--no-cache", corpus]),
+        ("warm", "txo check (warm cache)", [txo, "check", corpus]),
+        ("assess", "txo assess", [txo, "assess", corpus]),
+        ("ruff3", f"ruff check --select {RUFF_RULES}", [args.ruff, "check", "--no-cache", "--select", RUFF_RULES, corpus]),
+        ("ruff", "ruff check (default rules)", [args.ruff, "check", "--no-cache", corpus]),
     ]
     if args.base:
-        found.append(("base check", [args.base, "check", corpus]))
-    return found
+        found.append(("base", "base check", [args.base, "check", corpus]))
+    only = set(args.only.split(",")) if args.only else None
+    return [(label, argv) for key, label, argv in found if only is None or key in only]
 
 
 def main():
@@ -59,6 +61,7 @@ def main():
     p.add_argument("--ruff", default=str(REPO / "target/bench-venv-ruff/bin/ruff"))
     p.add_argument("--base", help="another txo-codemod binary whose check to pair with")
     p.add_argument("--rounds", type=int, default=7)
+    p.add_argument("--only", default="", help="comma-separated row keys: floor, check, warm, assess, ruff3, ruff, base")
     args = p.parse_args()
     if not shutil.which("/usr/bin/time"):
         sys.exit("GNU time (/usr/bin/time) is needed")
@@ -97,6 +100,8 @@ def main():
     if args.base:
         ratios.append(("check --no-cache / base check", "txo check --no-cache", "base check"))
     for name, a, b in ratios:
+        if a not in results or b not in results:
+            continue
         print(f"- {name}: {paired(a, b, 0):.2f} by wall time, {paired(a, b, 1):.2f} by CPU time "
               f"(medians of paired rounds)")
 
