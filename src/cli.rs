@@ -272,6 +272,13 @@ pub struct CheckArgs {
     /// Color the text output: auto = when stdout is a terminal and NO_COLOR is unset.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,
+    /// Parse every file instead of only those the tokenizer finds something
+    /// to check in (for the equivalence tests: the output must not change).
+    #[arg(long, hide = true)]
+    pub full_parse: bool,
+    /// Neither read nor write the findings cache (`.txo-codemod/cache`).
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -14,6 +14,7 @@ use std::process::Command;
 
 use txo_codemod::analysis::NameMatcher;
 use txo_codemod::analysis::metrics::census;
+use txo_codemod::analysis::subject::qualified_name;
 use txo_codemod::audit::AuditPlan;
 use txo_codemod::project::Settings;
 use txo_codemod::syntax::{self, KindTable};
@@ -60,8 +61,8 @@ fn tokenizer_extents(source: &str) -> Extents {
 /// The census's functions and sites; `None` when tree-sitter found a
 /// syntax error (its recovery decides extents there, not Python's rules).
 struct TreeFacts {
-    /// (name, row, lines), in source order.
-    functions: Vec<(String, usize, usize)>,
+    /// (qualified name, name's row and column byte, lines), in source order.
+    functions: Vec<(String, usize, usize, usize)>,
     exits: Vec<usize>,
     thread_locals: Vec<usize>,
     escape_hatches: Vec<usize>,
@@ -94,10 +95,12 @@ fn tree_facts(source: &str, names: &NameMatcher) -> Option<TreeFacts> {
         .functions
         .iter()
         .map(|f| {
+            let name = f.node.child_by_field_name("name").unwrap_or(f.node);
             (
                 f.node.start_byte(),
-                f.name.clone(),
-                f.node.start_position().row,
+                qualified_name(name, source),
+                name.start_position().row,
+                name.start_byte(),
                 f.lines,
             )
         })
@@ -106,7 +109,7 @@ fn tree_facts(source: &str, names: &NameMatcher) -> Option<TreeFacts> {
     Some(TreeFacts {
         functions: functions
             .into_iter()
-            .map(|(_, n, r, l)| (n, r, l))
+            .map(|(_, n, r, b, l)| (n, r, b, l))
             .collect(),
         exits: sorted(
             found
@@ -142,9 +145,17 @@ fn token_sites(source: &str, kinds: &[CallKind]) -> Vec<usize> {
 /// Differences between the tokenizer and the tree on one file, as text.
 fn tree_differences(source: &str, tree: &TreeFacts) -> Vec<String> {
     let mut differences = Vec::new();
-    let functions: Vec<_> = tokenizer_extents(source)
-        .into_iter()
-        .map(|(name, row, lines, _)| (name, row, lines))
+    let functions: Vec<_> = tokenize::scan(source)
+        .functions
+        .iter()
+        .map(|f| {
+            (
+                f.qualified_name.clone(),
+                f.name_row,
+                f.name_offset,
+                f.lines(),
+            )
+        })
         .collect();
     let mut compare = |what: &str, tokens: String, tree: String| {
         if tokens != tree {
@@ -355,7 +366,7 @@ fn the_audit_without_a_tree_equals_the_audit_of_the_tree() {
         let full = plan.audit_parsed(index, path, Some((&text, &tree)));
         let tokens = tokenize::scan(&text);
         let names = config_names();
-        if !tokenize::audit_needs_tree(&tokens, &text, &names, 50) {
+        if !tokenize::audit_needs_tree(&tokens, &text, &names) {
             untreed += 1;
         }
         flagged += usize::from(!full.findings.is_empty());
@@ -375,4 +386,35 @@ fn the_audit_without_a_tree_equals_the_audit_of_the_tree() {
         "{} files: {untreed} audited without a tree, {flagged} with findings",
         files.len()
     );
+}
+
+/// The whole `check --format json` output (findings, allowed exits, file
+/// count, exit code, warnings) of the tokenizer-first audit equals that of
+/// the hidden `--full-parse` reference, on the sample with a stdlib slice
+/// copied into its library.
+#[test]
+fn check_output_equals_the_full_parse_on_the_sample_and_a_stdlib_slice() {
+    let project = common::Project::sample();
+    let mut copied = 0;
+    if common::require_tool("python3", &["--version"], "the stdlib slice") {
+        for (index, path) in stdlib_slice().iter().enumerate() {
+            let name = path.file_name().expect("a file name").to_string_lossy();
+            let bytes = fs::read(path).expect("read a stdlib file");
+            project.write(&format!("utils/stdlib/{index:04}_{name}"), bytes);
+            copied += 1;
+        }
+    }
+    let args = ["check", "--format", "json", "--fail-on", "warning", "."];
+    let fast = common::run_argv(project.root(), &args);
+    let full = common::run_argv(project.root(), &[&args[..], &["--full-parse"]].concat());
+    assert_eq!(fast.stdout, full.stdout);
+    assert_eq!((fast.code, &fast.stderr), (full.code, &full.stderr));
+    let report: serde_json::Value = serde_json::from_str(&fast.stdout).expect("JSON output");
+    let findings = report["findings"].as_array().expect("findings");
+    let lengths = findings
+        .iter()
+        .filter(|f| f["rule"] == "method-length")
+        .count();
+    assert!(lengths > 0 && findings.len() > lengths, "{findings:#?}");
+    assert!(report["files_checked"].as_u64() > Some(copied / 2));
 }

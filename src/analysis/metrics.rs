@@ -74,6 +74,30 @@ pub(crate) fn is_exempt_name(name: &str) -> bool {
         || name.to_ascii_lowercase().contains("logger")
 }
 
+/// Whether a module-level call of `last` (the callee's last dotted
+/// segment) makes a mutable instance: a class or a mutable container, not
+/// a logger, an immutable value or a lowercase factory.
+pub(crate) fn is_instance_callee(last: &str) -> bool {
+    let immutable = matches!(
+        last,
+        "getLogger"
+            | "get_logger"
+            | "frozenset"
+            | "tuple"
+            | "namedtuple"
+            | "TypeVar"
+            | "NewType"
+            | "compile"
+            | "Path"
+            | "object"
+    );
+    let container = matches!(
+        last,
+        "dict" | "list" | "set" | "defaultdict" | "local" | "deque"
+    );
+    !immutable && (container || !last.starts_with(char::is_lowercase))
+}
+
 /// Why a module-level value is mutable, or `None`.
 fn mutable_value(value: Node, source: &str) -> Option<String> {
     let shown = text(value, source);
@@ -86,26 +110,7 @@ fn mutable_value(value: Node, source: &str) -> Option<String> {
                 .child_by_field_name("function")
                 .map_or("", |f| text(f, source));
             let last = callee.rsplit('.').next().unwrap_or(callee);
-            let immutable = matches!(
-                last,
-                "getLogger"
-                    | "get_logger"
-                    | "frozenset"
-                    | "tuple"
-                    | "namedtuple"
-                    | "TypeVar"
-                    | "NewType"
-                    | "compile"
-                    | "Path"
-                    | "object"
-            );
-            if immutable
-                || last.starts_with(char::is_lowercase)
-                    && !matches!(
-                        last,
-                        "dict" | "list" | "set" | "defaultdict" | "local" | "deque"
-                    )
-            {
+            if !is_instance_callee(last) {
                 return None;
             }
             return Some(format!(

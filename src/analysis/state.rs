@@ -35,6 +35,17 @@ fn top_level_functions<'s>(root: Node<'_>, source: &'s str) -> impl Iterator<Ite
     names.into_iter()
 }
 
+/// Calls that make a mutable container when a class body assigns them.
+pub(crate) const CLASS_CONTAINER_CALLS: &[&str] = &[
+    "dict",
+    "list",
+    "set",
+    "defaultdict",
+    "OrderedDict",
+    "WeakValueDictionary",
+    "WeakKeyDictionary",
+];
+
 /// One more place shared state lives.
 #[derive(Debug, Clone)]
 pub struct SharedState<'t> {
@@ -135,18 +146,9 @@ fn class_state<'t>(
                 | "list_comprehension"
                 | "set_comprehension"
         ) || (right.kind() == "call"
-            && right.child_by_field_name("function").is_some_and(|f| {
-                matches!(
-                    text(f, source),
-                    "dict"
-                        | "list"
-                        | "set"
-                        | "defaultdict"
-                        | "OrderedDict"
-                        | "WeakValueDictionary"
-                        | "WeakKeyDictionary"
-                )
-            }));
+            && right
+                .child_by_field_name("function")
+                .is_some_and(|f| CLASS_CONTAINER_CALLS.contains(&text(f, source))));
         if mutable && !dataclass && !annotation.contains("ClassVar") {
             found.push(SharedState {
                 node: statement,

@@ -2,7 +2,7 @@
 //! node, and for `assess` a finding's subject (a qualified name with its
 //! kind or size).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tree_sitter::Node;
 
 use super::metrics::{FunctionLength, GlobalState};
@@ -43,7 +43,7 @@ pub fn qualified_name(node: Node, source: &str) -> String {
 }
 
 /// What a finding is about, as `assess` lists it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Subject {
     /// The function, class, global or code the finding is about.
     pub name: String,
@@ -76,15 +76,21 @@ impl Subject {
             .node
             .child_by_field_name("name")
             .unwrap_or(function.node);
-        let code = code_lines(function, source);
+        let from_def = &source[function.node.start_byte()..];
+        Subject::function_named(
+            qualified_name(name_node, source),
+            function.lines,
+            code_lines(from_def, function.lines),
+        )
+    }
+
+    /// A function by its qualified name, length and code lines.
+    pub fn function_named(name: String, lines: usize, code_lines: usize) -> Subject {
         Subject {
-            name: qualified_name(name_node, source),
-            detail: format!(
-                "{} lines (end_lineno - lineno), {code} code lines",
-                function.lines
-            ),
-            lines: Some(function.lines),
-            code_lines: Some(code),
+            name,
+            detail: format!("{lines} lines (end_lineno - lineno), {code_lines} code lines"),
+            lines: Some(lines),
+            code_lines: Some(code_lines),
         }
     }
 
@@ -110,12 +116,13 @@ impl Subject {
     }
 }
 
-/// Lines of the function up to its last statement that hold code: not
-/// blank and not only a comment (a docstring counts).
-fn code_lines(function: &FunctionLength, source: &str) -> usize {
-    text(function.node, source)
+/// Lines of a function (`from_def`: the text from its `def`) up to its
+/// last statement (`lines` after the first) that hold code: not blank and
+/// not only a comment (a docstring counts).
+pub fn code_lines(from_def: &str, lines: usize) -> usize {
+    from_def
         .lines()
-        .take(function.lines + 1)
+        .take(lines + 1)
         .filter(|line| {
             let line = line.trim();
             !line.is_empty() && !line.starts_with('#')

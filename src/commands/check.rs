@@ -97,11 +97,17 @@ fn run_audit(args: &CheckArgs) -> Result<Vec<FileAudit>, Exit> {
             no_ignore: args.no_ignore,
         },
         threads: args.threads,
+        full_parse: args.full_parse,
+        cache: !args.no_cache,
     };
-    audit::audit(&options).map_err(|error| {
+    let audited = audit::audit(&options).map_err(|error| {
         eprintln!("{:?}", miette::Report::new(error));
         Exit::Error
-    })
+    })?;
+    for warning in &audited.cache_warnings {
+        eprintln!("warning: {warning}");
+    }
+    Ok(audited.files)
 }
 
 /// Whether `--select`, `--ignore` and `--phase` keep this finding (the

@@ -34,6 +34,13 @@ pub struct FunctionExtent {
     /// Rows from `start_row` to `end_row` holding a token other than a
     /// comment (all rows of a multi-line string).
     pub code_lines: usize,
+    /// `Class.method`: the names of the enclosing classes and functions
+    /// and its own, outermost first.
+    pub qualified_name: String,
+    /// Offset and row of its name (the `def` row unless a continuation
+    /// line comes between).
+    pub name_offset: usize,
+    pub name_row: usize,
 }
 
 impl FunctionExtent {
@@ -53,33 +60,41 @@ pub struct FileTokens {
     /// Names declared `global`, in source order.
     pub global_names: Vec<String>,
     /// Module-level names assigned a value that may be mutable (see
-    /// [`module::assigned_name`]), in source order.
+    /// [`module::assigned_names`]), in source order.
     pub module_assignments: Vec<String>,
+    /// A top-level class body may hold a shared container or a singleton,
+    /// or a decorator names a cache (see [`module::class_statement_may_share`]).
+    pub shared_state: bool,
     /// Likely not valid Python (see [`Lexer::suspect`]; also inconsistent
     /// indentation): token facts may differ from a parser's recovery.
     pub suspect: bool,
 }
 
-/// A `def` whose body has not ended yet.
-struct OpenFunction {
+/// A `def` or `class` whose body has not ended yet.
+struct OpenScope {
     indent: usize,
+    class: bool,
     name: String,
+    qualified_name: String,
     offset: usize,
     start_row: usize,
+    name_offset: usize,
+    name_row: usize,
 }
 
 /// The scan's state between logical lines.
 struct Scan<'s> {
     source: &'s str,
     rows: RowCursor<'s>,
-    open: Vec<OpenFunction>,
+    /// Open classes and functions, innermost last.
+    open: Vec<OpenScope>,
     /// Row of the last token of the previous logical line.
     last_row: usize,
     /// Rows holding code (`code_rows[r]`), grown as tokens are seen.
     code_rows: Vec<bool>,
     found: FileTokens,
     /// Each function's extent before its code lines are counted.
-    closed: Vec<(OpenFunction, usize)>,
+    closed: Vec<(OpenScope, usize)>,
     /// Indentation columns of the open blocks, innermost last.
     indents: Vec<usize>,
     /// Whether the previous logical line ended with `:` (opened a block).
@@ -130,13 +145,21 @@ impl Scan<'_> {
             .last()
             .is_some_and(|t| t.kind == TokenKind::Operator && self.text(t) == ":");
         if indent == 0 {
-            let name = module::assigned_name(self.source, tokens);
-            self.found.module_assignments.extend(name.map(String::from));
+            let names = module::assigned_names(self.source, tokens);
+            self.found
+                .module_assignments
+                .extend(names.into_iter().map(String::from));
         }
-        self.close_functions(|open| open.indent >= indent);
-        if let Some(function) = self.function_opened_by(tokens, indent) {
-            self.open.push(function);
+        self.close_scopes(|open| open.indent >= indent);
+        let in_top_class = self.open.last().is_some_and(|s| s.class && s.indent == 0);
+        if let Some(scope) = self.scope_opened_by(tokens, indent) {
+            let body = module::one_line_body(self.source, tokens);
+            self.note_shared_state(scope.class && indent == 0, body);
+            self.open.push(scope);
+        } else {
+            self.note_shared_state(in_top_class, tokens);
         }
+        self.found.shared_state |= module::is_cache_decorator(self.source, tokens);
         for token in tokens {
             let first_row = self.rows.row(token.start);
             let last_row = self.rows.row(token.end - 1);
@@ -144,6 +167,13 @@ impl Scan<'_> {
             self.last_row = last_row;
         }
         sites::collect(self.source, tokens, &mut self.found);
+    }
+
+    /// Records a statement of a top-level class body that may be shared state.
+    fn note_shared_state(&mut self, in_top_class: bool, statement: &[Token]) {
+        if in_top_class && !self.found.shared_state {
+            self.found.shared_state = module::class_statement_may_share(self.source, statement);
+        }
     }
 
     /// Python's indentation rules: a block opener is followed by a deeper
@@ -161,38 +191,51 @@ impl Scan<'_> {
         self.found.suspect |= !consistent;
     }
 
-    /// A line starting with `def` or `async def` opens a function (`def` is
-    /// a keyword, and a compound statement always starts a logical line).
-    fn function_opened_by(&mut self, tokens: &[Token], indent: usize) -> Option<OpenFunction> {
+    /// A line starting with `def`, `async def` or `class` opens a scope
+    /// (they are keywords, and a compound statement always starts a
+    /// logical line).
+    fn scope_opened_by(&mut self, tokens: &[Token], indent: usize) -> Option<OpenScope> {
         let is_name = |token: Option<&Token>, name: &str| {
             token.is_some_and(|t| t.kind == TokenKind::Name && self.text(t) == name)
         };
-        let def_at = if is_name(tokens.first(), "def") {
-            0
+        let (keyword_at, class) = if is_name(tokens.first(), "def") {
+            (0, false)
+        } else if is_name(tokens.first(), "class") {
+            (0, true)
         } else if is_name(tokens.first(), "async") && is_name(tokens.get(1), "def") {
-            1
+            (1, false)
         } else {
             return None;
         };
-        let name = tokens
-            .get(def_at + 1)
-            .filter(|t| t.kind == TokenKind::Name)
-            .map_or(String::new(), |t| self.text(t).to_string());
+        let name_token = tokens
+            .get(keyword_at + 1)
+            .filter(|t| t.kind == TokenKind::Name);
+        let name = name_token.map_or(String::new(), |t| self.text(t).to_string());
+        let qualified_name = match self.open.last() {
+            Some(outer) => format!("{}.{name}", outer.qualified_name),
+            None => name.clone(),
+        };
         let offset = tokens[0].start;
-        Some(OpenFunction {
+        let start_row = self.rows.row(offset);
+        let name_offset = name_token.map_or(offset, |t| t.start);
+        Some(OpenScope {
             indent,
+            class,
             name,
+            qualified_name,
             offset,
-            start_row: self.rows.row(offset),
+            start_row,
+            name_offset,
+            name_row: self.rows.peek(name_offset),
         })
     }
 
-    /// Ends the innermost open functions `ends` selects at the previous
-    /// logical line.
-    fn close_functions(&mut self, ends: impl Fn(&OpenFunction) -> bool) {
+    /// Ends the innermost open scopes `ends` selects at the previous
+    /// logical line; functions keep their extent.
+    fn close_scopes(&mut self, ends: impl Fn(&OpenScope) -> bool) {
         while self.open.last().is_some_and(&ends) {
-            if let Some(function) = self.open.pop() {
-                self.closed.push((function, self.last_row));
+            if let Some(scope) = self.open.pop().filter(|s| !s.class) {
+                self.closed.push((scope, self.last_row));
             }
         }
     }
@@ -205,7 +248,7 @@ impl Scan<'_> {
     }
 
     fn finish(mut self) -> FileTokens {
-        self.close_functions(|_| true);
+        self.close_scopes(|_| true);
         let mut counted = vec![0usize; self.code_rows.len() + 1];
         for (row, &code) in self.code_rows.iter().enumerate() {
             counted[row + 1] = counted[row] + usize::from(code);
@@ -216,6 +259,9 @@ impl Scan<'_> {
             .map(|(open, end_row)| FunctionExtent {
                 code_lines: counted[end_row + 1] - counted[open.start_row],
                 name: open.name,
+                qualified_name: open.qualified_name,
+                name_offset: open.name_offset,
+                name_row: open.name_row,
                 offset: open.offset,
                 start_row: open.start_row,
                 end_row,

@@ -8,35 +8,32 @@ use crate::analysis::metrics::is_exempt_name;
 
 /// True when some check could flag something here: a site it inspects
 /// (a `.get(` where a configuration name appears, an exit, a thread-local,
-/// a `@dataclass`, a `global`, an escape hatch), a function longer than
-/// `max_lines`, a module-level assignment that may hold mutable state, or a
-/// file the tokenizer finds suspect (the tree's error recovery decides).
-pub fn audit_needs_tree(
-    found: &FileTokens,
-    source: &str,
-    config_names: &NameMatcher,
-    max_lines: usize,
-) -> bool {
+/// a `@dataclass`, a `global`, an escape hatch), a module-level assignment
+/// or a class-body statement that may hold shared mutable state, a cache
+/// decorator, or a file the tokenizer finds suspect (the tree's error
+/// recovery decides). Long functions need no tree: their findings come
+/// from the tokens (`FunctionExtent`), unless a lone `\r` makes the
+/// tree's rows differ from Python's.
+pub fn audit_needs_tree(found: &FileTokens, source: &str, config_names: &NameMatcher) -> bool {
     let site_needs_tree = |kind: CallKind| match kind {
         CallKind::Get => config_names.may_appear_in(source),
         _ => true,
     };
     found.suspect
-        || may_hold_shared_state(source)
+        || found.shared_state
         || found.calls.iter().any(|site| site_needs_tree(site.kind))
-        || found.functions.iter().any(|f| f.lines() > max_lines)
         || found
             .module_assignments
             .iter()
             .any(|name| !is_exempt_name(name))
+        || has_lone_carriage_return(source)
 }
 
-/// Phase 3's other shapes of shared state (`analysis::state`): class-level
-/// containers and singletons, `lru_cache`/`cache` on functions. A text test
-/// that errs toward a parse: any file with a class or a cache decorator.
-fn may_hold_shared_state(source: &str) -> bool {
-    let has = |needle: &str| memchr::memmem::find(source.as_bytes(), needle.as_bytes()).is_some();
-    has("class") || has("cache")
+/// Whether a `\r` not followed by `\n` ends a line: Python counts it as a
+/// line break, tree-sitter does not, so rows (and lengths) differ.
+fn has_lone_carriage_return(source: &str) -> bool {
+    let bytes = source.as_bytes();
+    memchr::memchr_iter(b'\r', bytes).any(|at| bytes.get(at + 1) != Some(&b'\n'))
 }
 
 #[cfg(test)]
@@ -47,13 +44,14 @@ mod tests {
     fn needs_tree(source: &str) -> bool {
         let names = NameMatcher::new(&crate::project::Settings::default().config_names)
             .expect("default names");
-        audit_needs_tree(&scan(source), source, &names, 2)
+        audit_needs_tree(&scan(source), source, &names)
     }
 
     #[test]
     fn files_with_nothing_to_flag_need_no_tree() {
         let quiet = "\"\"\"sys.exit(1) in a docstring\"\"\"\nLIMIT = {}\nlogger = getLogger()\n\
-                     name = 'x'\ndef f(d):\n    # global g\n    return d.get('k')\n";
+                     name = 'x'\ndef f(d):\n    # global g\n    return d.get('k')\n\
+                     class Plain:\n    limit = 3\n    def long(self):\n        a = 1\n        b = 2\n        return a + b\n";
         assert!(!needs_tree(quiet));
     }
 
@@ -63,7 +61,7 @@ mod tests {
             "import sys\nsys.exit(1)\n",
             "def f(config):\n    return config.get('k')\n",
             "cache = {}\n",
-            "def f():\n    a\n    b\n    c\n",
+            "x = 1\ry = 2\n",
             "def f():\n    global g\n",
             "@dataclass\nclass C:\n    x: int = 0\n",
             "t = threading.local()\n",

@@ -4,6 +4,7 @@
 use super::lexer::line_break_len;
 
 /// Maps increasing byte offsets to rows in one forward pass.
+#[derive(Clone)]
 pub struct RowCursor<'s> {
     bytes: &'s [u8],
     at: usize,
@@ -34,6 +35,12 @@ impl<'s> RowCursor<'s> {
             }
         }
         self.row
+    }
+
+    /// The row of `offset` without moving the cursor, so that an earlier
+    /// offset can still be asked for next.
+    pub fn peek(&self, offset: usize) -> usize {
+        self.clone().row(offset)
     }
 }
 

@@ -1,0 +1,261 @@
+//! `check`'s content-hash cache: per project, `.txo-codemod/cache/check.json`
+//! holds each library file's findings under the SHA-256 of its bytes, for
+//! one key (tool build and the project's settings: a change to either
+//! invalidates every entry). A warm `check` reads and hashes each file
+//! instead of auditing it. The cache never fails a run: one that cannot be
+//! read or written is named in a warning and the run goes on without it.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::{ASSESS_ONLY, AuditFinding, CHECKS};
+use crate::analysis::subject::Subject;
+use crate::project::Project;
+use crate::rules::Severity;
+
+/// The cache's directory and file, under a project's root.
+const DIRECTORY: &str = ".txo-codemod/cache";
+const FILE: &str = "check.json";
+
+/// Bumped when the cached data changes shape or meaning.
+const FORMAT: u32 = 1;
+
+/// SHA-256 of a file's bytes.
+pub type ContentHash = [u8; 32];
+
+pub fn content_hash(bytes: &[u8]) -> ContentHash {
+    Sha256::digest(bytes).into()
+}
+
+/// One project's cache as stored.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Stored {
+    key: String,
+    /// By path relative to the project root.
+    files: HashMap<String, Entry>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Entry {
+    /// Hex SHA-256 of the file's bytes.
+    hash: String,
+    findings: Vec<CachedFinding>,
+}
+
+/// An `AuditFinding` without its file (shown paths depend on the run).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct CachedFinding {
+    rule: String,
+    severity: Severity,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    message: String,
+    allowed: Option<String>,
+    source_line: String,
+    subject: Subject,
+}
+
+/// The caches of a run's projects, loaded before the files are audited.
+pub struct Caches {
+    projects: Vec<ProjectCache>,
+}
+
+struct ProjectCache {
+    path: PathBuf,
+    key: String,
+    entries: HashMap<String, Entry>,
+}
+
+/// The findings of one audited file, to be cached: (project, relative
+/// path, entry).
+pub type NewEntry = (usize, String, Entry);
+
+impl Caches {
+    /// Loads each project's cache (`projects` in the plan's order);
+    /// problems are pushed to `warnings` and that cache starts empty.
+    pub fn load<'p>(
+        projects: impl Iterator<Item = &'p Project>,
+        warnings: &mut Vec<String>,
+    ) -> Caches {
+        let tool = tool_identity();
+        let projects = projects
+            .map(|project| {
+                let path = project.root.join(DIRECTORY).join(FILE);
+                let key = format!("{FORMAT}/{tool}/{:x}", settings_hash(project));
+                let entries = match read_stored(&path) {
+                    Ok(Some(stored)) if stored.key == key => stored.files,
+                    Ok(_) => HashMap::new(),
+                    Err(reason) => {
+                        warnings.push(format!(
+                            "ignoring the check cache {}: {reason}",
+                            path.display()
+                        ));
+                        HashMap::new()
+                    }
+                };
+                ProjectCache { path, key, entries }
+            })
+            .collect();
+        Caches { projects }
+    }
+
+    /// The cached findings of a file of `project` whose bytes hash to
+    /// `hash`, each in `file` (its shown path); `None` on a miss.
+    pub fn lookup(
+        &self,
+        project: usize,
+        relative: &str,
+        hash: &ContentHash,
+        file: &str,
+    ) -> Option<Vec<AuditFinding>> {
+        let entry = self.projects[project].entries.get(relative)?;
+        (entry.hash == hex(hash)).then_some(())?;
+        entry
+            .findings
+            .iter()
+            .map(|cached| cached.to_finding(file))
+            .collect()
+    }
+
+    /// Merges the new entries into each project's cache and writes those
+    /// that changed (atomically); problems are pushed to `warnings`.
+    pub fn save(mut self, new: Vec<NewEntry>, warnings: &mut Vec<String>) {
+        let mut changed = vec![false; self.projects.len()];
+        for (project, relative, entry) in new {
+            changed[project] = true;
+            self.projects[project].entries.insert(relative, entry);
+        }
+        for (cache, _) in self.projects.into_iter().zip(changed).filter(|(_, c)| *c) {
+            let shown = cache.path.display().to_string();
+            if let Err(reason) = cache.write() {
+                warnings.push(format!("cannot write the check cache {shown}: {reason}"));
+            }
+        }
+    }
+}
+
+/// What to cache for a file whose bytes hash to `hash`.
+pub fn entry(hash: &ContentHash, findings: &[AuditFinding]) -> Entry {
+    Entry {
+        hash: hex(hash),
+        findings: findings.iter().map(CachedFinding::from).collect(),
+    }
+}
+
+impl ProjectCache {
+    fn write(self) -> Result<(), String> {
+        let directory = self.path.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(directory).map_err(|e| e.to_string())?;
+        keep_out_of_git(directory);
+        let stored = Stored {
+            key: self.key,
+            files: self.entries,
+        };
+        let bytes = serde_json::to_vec(&stored).map_err(|e| e.to_string())?;
+        // Written beside the cache, then renamed over it: a reader sees the
+        // old cache or the new one, never half of one.
+        let temporary = directory.join(format!("{FILE}.{}.tmp", std::process::id()));
+        let written = std::fs::write(&temporary, bytes)
+            .and_then(|()| std::fs::rename(&temporary, &self.path));
+        if written.is_err() {
+            let _ = std::fs::remove_file(&temporary);
+        }
+        written.map_err(|e| e.to_string())
+    }
+}
+
+/// A `.gitignore` that ignores the whole cache directory, itself included.
+/// Best effort: the cache works without it.
+fn keep_out_of_git(directory: &Path) {
+    let ignore = directory.join(".gitignore");
+    if !ignore.exists() {
+        let _ = std::fs::write(ignore, "# txo-codemod's check cache is local\n*\n");
+    }
+}
+
+/// The stored cache, `None` when there is none yet.
+fn read_stored(path: &Path) -> Result<Option<Stored>, String> {
+    match std::fs::read(path) {
+        Ok(bytes) => serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| format!("not a cache this version can read ({e})")),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(error) => Err(error.to_string()),
+    }
+}
+
+/// This build of the tool: its version and the executable's size and
+/// modification time, so that a rebuilt binary does not trust findings an
+/// older build cached.
+fn tool_identity() -> String {
+    let executable = std::env::current_exe().and_then(std::fs::metadata);
+    let build = executable.map_or(String::new(), |meta| {
+        let modified = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos());
+        format!("{}-{modified}", meta.len())
+    });
+    format!("{}-{build}", env!("CARGO_PKG_VERSION"))
+}
+
+/// A hash of every setting of the project (any change invalidates the
+/// whole cache, as the issue asks: simpler than knowing which matter).
+fn settings_hash(project: &Project) -> u64 {
+    let described = format!("{:?}", project.settings);
+    let digest = Sha256::digest(described.as_bytes());
+    u64::from_le_bytes(digest[..8].try_into().unwrap_or_default())
+}
+
+fn hex(hash: &ContentHash) -> String {
+    hash.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The `'static` id of a check or assessment fact, `None` for an unknown one.
+fn rule_id(rule: &str) -> Option<&'static str> {
+    let mut known = CHECKS.iter().chain(ASSESS_ONLY).map(|(id, ..)| *id);
+    known.find(|id| *id == rule)
+}
+
+impl From<&AuditFinding> for CachedFinding {
+    fn from(finding: &AuditFinding) -> Self {
+        CachedFinding {
+            rule: finding.rule.to_string(),
+            severity: finding.severity,
+            line: finding.line,
+            column: finding.column,
+            end_line: finding.end_line,
+            end_column: finding.end_column,
+            message: finding.message.clone(),
+            allowed: finding.allowed.clone(),
+            source_line: finding.source_line.clone(),
+            subject: finding.subject.clone(),
+        }
+    }
+}
+
+impl CachedFinding {
+    /// The finding, in `file`; `None` if its rule is unknown to this build.
+    fn to_finding(&self, file: &str) -> Option<AuditFinding> {
+        Some(AuditFinding {
+            rule: rule_id(&self.rule)?,
+            severity: self.severity,
+            file: file.to_string(),
+            line: self.line,
+            column: self.column,
+            end_line: self.end_line,
+            end_column: self.end_column,
+            message: self.message.clone(),
+            allowed: self.allowed.clone(),
+            source_line: self.source_line.clone(),
+            suppressed: false,
+            subject: self.subject.clone(),
+        })
+    }
+}

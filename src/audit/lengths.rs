@@ -1,0 +1,39 @@
+//! The audit of a file that needs no tree (`tokenize::audit_needs_tree`
+//! says no check but `method-length` could flag anything in it): its long
+//! functions, located and named from the tokenizer's extents, exactly as
+//! the tree's audit (`tree.rs`) reports them.
+
+use super::FileAudit;
+use super::collector::{Collector, Span};
+use super::suppress::apply_suppressions;
+use super::tree::{METHOD_LENGTH_LIMIT, flag_long_function};
+use crate::analysis::subject::{Subject, code_lines};
+use crate::tokenize::FileTokens;
+
+pub(super) fn audit_tokens(file: String, text: &str, tokens: &FileTokens) -> FileAudit {
+    let mut collector = Collector {
+        file: &file,
+        text,
+        findings: Vec::new(),
+    };
+    let long = tokens
+        .functions
+        .iter()
+        .filter(|f| f.lines() > METHOD_LENGTH_LIMIT);
+    for function in long {
+        let name_end = function.name_offset + function.name.len();
+        let span = Span::on_row(text, function.name_offset, name_end, function.name_row);
+        let code = code_lines(&text[function.offset..], function.lines());
+        let subject =
+            Subject::function_named(function.qualified_name.clone(), function.lines(), code);
+        flag_long_function(&mut collector, span, &function.name, subject);
+    }
+    let mut findings = collector.findings;
+    apply_suppressions(&file, text, &mut findings);
+    findings.sort_by_key(|f| (f.line, f.column, f.rule));
+    FileAudit {
+        file,
+        findings,
+        not_audited: None,
+    }
+}

@@ -1,0 +1,368 @@
+//! The plan's validation suite as data: every library file is parsed once
+//! and checked for soft-fail config access, exits, long functions and global
+//! mutable state (plus the assessment-only facts), with
+//! `# txo-codemod: ignore[rule-id]` suppressions.
+
+mod cache;
+mod collector;
+mod lengths;
+mod projects;
+mod suppress;
+mod tree;
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::analysis::subject::Subject;
+use crate::limits;
+use crate::rules::Severity;
+use crate::run::RunError;
+use crate::source::SourceText;
+use crate::syntax::{self, KindTable};
+use crate::tokenize;
+use crate::walk::{self, WalkOptions};
+use cache::{Caches, NewEntry};
+use projects::{Assignment, ProjectScopes, assign_projects};
+use tree::{FileContext, audit_tree};
+
+/// Checks of the validation suite, with the phase that fixes each.
+pub const CHECKS: &[(&str, u8, &str)] = &[
+    (
+        "no-soft-fail",
+        1,
+        "configuration read with .get() in library code",
+    ),
+    ("no-sys-exit", 2, "sys.exit() in library code"),
+    (
+        "no-global-state",
+        3,
+        "module-level mutable state (loggers excepted)",
+    ),
+    ("method-length", 4, "functions over 50 lines"),
+    (
+        "unused-suppression",
+        0,
+        "a txo-codemod: ignore comment that suppresses nothing",
+    ),
+];
+
+/// Facts `assess` reports that are not checks.
+pub const ASSESS_ONLY: &[(&str, u8, &str)] = &[
+    ("long-method-100", 4, "functions over 100 lines"),
+    (
+        "thread-local",
+        5,
+        "thread-local storage that can leak with dead threads",
+    ),
+    (
+        "dataclass-slots",
+        5,
+        "dataclass with field defaults (conflicts with __slots__)",
+    ),
+    ("escape-hatch", 1, "validation escape hatch"),
+];
+
+pub fn phase_of(rule: &str) -> u8 {
+    CHECKS
+        .iter()
+        .chain(ASSESS_ONLY)
+        .find(|(id, ..)| *id == rule)
+        .map_or(0, |(_, phase, _)| *phase)
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditFinding {
+    pub rule: &'static str,
+    pub severity: Severity,
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    pub message: String,
+    /// Why this occurrence is allowed (e.g. an exit in the entry point).
+    pub allowed: Option<String>,
+    #[serde(skip)]
+    pub source_line: String,
+    #[serde(skip)]
+    pub suppressed: bool,
+    /// What it is about, for `assess` (not part of `check`'s output).
+    #[serde(skip)]
+    pub subject: Subject,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FileAudit {
+    pub file: String,
+    pub findings: Vec<AuditFinding>,
+    /// Why the file was not audited, if it was not.
+    #[serde(skip)]
+    pub not_audited: Option<NotAudited>,
+}
+
+/// A library file the audit could not look at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotAudited {
+    /// It could not be read: an error, like `diff`'s.
+    Unreadable(String),
+    /// Not UTF-8, or over a size or nesting limit: skipped with a warning.
+    Skipped(String),
+}
+
+pub struct AuditOptions {
+    pub paths: Vec<PathBuf>,
+    pub walk: WalkOptions,
+    pub threads: usize,
+    /// Parse every file (the tokenizer still reads it): the reference the
+    /// tokenizer-first audit must equal. It never uses the cache.
+    pub full_parse: bool,
+    /// Reuse and update `.txo-codemod/cache` (`cache.rs`).
+    pub cache: bool,
+}
+
+/// The audit of a run: each library file's, sorted by path, and what went
+/// wrong with the cache (the run went on without it).
+pub struct Audited {
+    pub files: Vec<FileAudit>,
+    pub cache_warnings: Vec<String>,
+}
+
+/// Audits the library files under `options.paths`, sorted by path.
+pub fn audit(options: &AuditOptions) -> Result<Audited, RunError> {
+    let files = walk::python_files(&options.paths, options.walk)?;
+    let mut plan = AuditPlan::new(&files)?;
+    plan.full_parse = options.full_parse;
+    let mut cache_warnings = Vec::new();
+    let caches = (options.cache && !options.full_parse).then(|| {
+        let projects = plan.projects.iter().map(|p| &p.project);
+        Caches::load(projects, &mut cache_warnings)
+    });
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(options.threads)
+        .stack_size(crate::limits::WORKER_STACK_SIZE)
+        .build()
+        .map_err(|e| RunError::Threads(e.to_string()))?;
+    let audited: Vec<Option<(FileAudit, Option<NewEntry>)>> = pool.install(|| {
+        files
+            .par_iter()
+            .enumerate()
+            // One parser per worker: its buffers are reused from file to file.
+            .map_init(syntax::new_parser, |parser, (index, file)| {
+                plan.is_library(index)
+                    .then(|| plan.read_and_audit(parser, index, file, caches.as_ref()))
+            })
+            .collect()
+    });
+    let (files, new_entries): (Vec<FileAudit>, Vec<Option<NewEntry>>) =
+        audited.into_iter().flatten().unzip();
+    if let Some(caches) = caches {
+        caches.save(
+            new_entries.into_iter().flatten().collect(),
+            &mut cache_warnings,
+        );
+    }
+    Ok(Audited {
+        files,
+        cache_warnings,
+    })
+}
+
+/// What auditing a list of files needs: each file's project (its library
+/// and entry-point globs, its config names) and the grammar's kind table.
+pub struct AuditPlan {
+    projects: Vec<ProjectScopes>,
+    /// Per file, in the order of the list.
+    assigned: Vec<Assignment>,
+    kinds: KindTable,
+    /// Parse every file, not only those `tokenize::audit_needs_tree` picks.
+    pub full_parse: bool,
+}
+
+impl AuditPlan {
+    pub fn new(files: &[PathBuf]) -> Result<Self, RunError> {
+        let (projects, assigned) = assign_projects(files)?;
+        Ok(AuditPlan {
+            projects,
+            assigned,
+            kinds: KindTable::new(),
+            full_parse: false,
+        })
+    }
+
+    /// Whether the file at `index` is library code (the audit covers only that).
+    pub fn is_library(&self, index: usize) -> bool {
+        let (project, relative) = &self.assigned[index];
+        self.projects[*project].library.contains(relative)
+    }
+
+    /// Reads and audits the file at `index` (within the limits: a file too
+    /// large or too deeply nested is named, not audited), or takes its
+    /// findings from `caches` when its bytes are the cached ones; with
+    /// `caches`, what to cache for it.
+    fn read_and_audit(
+        &self,
+        parser: &mut tree_sitter::Parser,
+        index: usize,
+        path: &Path,
+        caches: Option<&Caches>,
+    ) -> (FileAudit, Option<NewEntry>) {
+        let (project, relative) = &self.assigned[index];
+        let bytes = match std::fs::read(path) {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                let reason = NotAudited::Unreadable(error.to_string());
+                return (self.not_audited(index, path, reason), None);
+            }
+        };
+        let hash = caches.map(|_| cache::content_hash(&bytes));
+        if let (Some(caches), Some(hash)) = (caches, &hash) {
+            let file = self.shown_path(index, path);
+            if let Some(findings) = caches.lookup(*project, relative, hash, &file) {
+                let audit = FileAudit {
+                    file,
+                    findings,
+                    not_audited: None,
+                };
+                return (audit, None);
+            }
+        }
+        let audit = self.audit_bytes(parser, index, path, bytes);
+        let entry = hash.filter(|_| audit.not_audited.is_none()).map(|hash| {
+            (
+                *project,
+                relative.clone(),
+                cache::entry(&hash, &audit.findings),
+            )
+        });
+        (audit, entry)
+    }
+
+    /// The audit of a file's bytes, within the limits.
+    fn audit_bytes(
+        &self,
+        parser: &mut tree_sitter::Parser,
+        index: usize,
+        path: &Path,
+        bytes: Vec<u8>,
+    ) -> FileAudit {
+        let max_size = self.projects[self.assigned[index].0]
+            .project
+            .settings
+            .max_file_size;
+        let source = SourceText::decode(bytes)
+            .map_err(|e| format!("not valid UTF-8 (line {})", e.line))
+            .and_then(|source| {
+                limits::check_text(source.text.as_bytes(), max_size)?;
+                Ok(source)
+            });
+        match source {
+            Ok(source) => self.audit_text(index, path, &source.text, parser),
+            Err(reason) => self.not_audited(index, path, NotAudited::Skipped(reason)),
+        }
+    }
+
+    fn not_audited(&self, index: usize, path: &Path, reason: NotAudited) -> FileAudit {
+        FileAudit {
+            not_audited: Some(reason),
+            ..self.audit_parsed(index, path, None)
+        }
+    }
+
+    /// The audit of the file at `index` from its text: parsed only when
+    /// the tokenizer sees something a check other than `method-length`
+    /// could flag (most files hold none); otherwise its long functions
+    /// come from the tokens and its suppressions are checked on the text.
+    pub fn audit_text(
+        &self,
+        index: usize,
+        path: &Path,
+        text: &str,
+        parser: &mut tree_sitter::Parser,
+    ) -> FileAudit {
+        let names = &self.projects[self.assigned[index].0].names;
+        let tokens = tokenize::scan(text);
+        if self.full_parse || tokenize::audit_needs_tree(&tokens, text, names) {
+            return match limits::parse_within(parser, text) {
+                Ok(tree) => self.audit_parsed(index, path, Some((text, &tree))),
+                Err(reason) => self.not_audited(index, path, NotAudited::Skipped(reason)),
+            };
+        }
+        lengths::audit_tokens(self.shown_path(index, path), text, &tokens)
+    }
+
+    fn shown_path(&self, index: usize, path: &Path) -> String {
+        crate::project::shown_path(self.projects.len(), &self.assigned[index].1, path)
+    }
+
+    /// The audit of the file at `index`, given its text and tree; `None`
+    /// when it could not be read or decoded (nothing to audit).
+    pub fn audit_parsed(
+        &self,
+        index: usize,
+        path: &Path,
+        parsed: Option<(&str, &tree_sitter::Tree)>,
+    ) -> FileAudit {
+        let (project, relative) = &self.assigned[index];
+        let scopes = &self.projects[*project];
+        let context = FileContext {
+            entry_point: scopes.entry_points.contains(relative),
+            names: &scopes.names,
+            kinds: &self.kinds,
+            helpful_error_module: &scopes.project.settings.helpful_error_module,
+        };
+        let file = self.shown_path(index, path);
+        match parsed {
+            Some((text, tree)) => audit_tree(file, text, tree, &context),
+            None => FileAudit {
+                file,
+                findings: Vec::new(),
+                not_audited: None,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn audit_text(text: &str) -> Vec<(String, usize, Option<String>)> {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("pyproject.toml"), "").unwrap();
+        std::fs::create_dir_all(dir.path().join("utils")).unwrap();
+        std::fs::write(dir.path().join("utils/a.py"), text).unwrap();
+        let options = AuditOptions {
+            paths: vec![dir.path().to_path_buf()],
+            walk: WalkOptions::default(),
+            threads: 1,
+            full_parse: false,
+            cache: false,
+        };
+        let audits = audit(&options).unwrap().files;
+        audits[0]
+            .findings
+            .iter()
+            .map(|f| (f.rule.to_string(), f.line, f.allowed.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn finds_each_kind_and_honours_suppressions() {
+        let text = "import sys\n_cache = {}\ndef f(config):\n    a = config.get('a', 1)\n    b = config.get('b', 2)  # txo-codemod: ignore[no-soft-fail]\n    sys.exit(1)  # txo-codemod: ignore[method-length]\nif __name__ == '__main__':\n    sys.exit(0)\n";
+        let found = audit_text(text);
+        let rules: Vec<(&str, usize)> = found.iter().map(|(r, l, _)| (r.as_str(), *l)).collect();
+        assert_eq!(
+            rules,
+            [
+                ("no-global-state", 2),
+                ("no-soft-fail", 4),
+                ("no-sys-exit", 6),
+                ("unused-suppression", 6),
+                ("no-sys-exit", 8)
+            ]
+        );
+        assert_eq!(found[4].2.as_deref(), Some("__main__ block"));
+    }
+}
