@@ -160,6 +160,22 @@ fn rule_words_in_comments_and_strings_no_longer_force_a_parse() {
     assert_eq!(skipped(&phase2), 6, "{}", phase2.stderr);
 }
 
+#[test]
+fn a_private_attribute_counts_as_its_configured_config_name() {
+    let project = Project::with_pyproject("[tool.txo-codemod]\nconfig-names = [\"config\"]\n");
+    project.write(
+        "utils/client.py",
+        "class Client:\n    def __init__(self, c):\n        self._config = c\n\n    def timeout(self):\n        return self._config.get(\"timeout\", 30)\n",
+    );
+    let run = assert_same_as_every_file_parsed(project.root(), 1, ".");
+    assert!(
+        run.stdout
+            .contains("+        return self._config[\"timeout\"]"),
+        "{}",
+        run.stdout
+    );
+}
+
 fn stdlib_dir() -> PathBuf {
     let output = Command::new("python3")
         .args([

@@ -27,6 +27,8 @@ struct Token {
     /// Preceded by this keyword on the same logical line.
     after_keyword: Option<&'static str>,
     place: TokenPlace,
+    /// Underscores may precede it and still count as its left boundary.
+    private_prefix: bool,
 }
 
 impl Token {
@@ -44,6 +46,7 @@ impl Token {
             unqualified: false,
             after_keyword: None,
             place: TokenPlace::Anywhere,
+            private_prefix: false,
         }
     }
 
@@ -58,17 +61,17 @@ impl Token {
     }
 
     /// A config-name glob (`*_config`, `cfg`) as the literal every matching
-    /// identifier contains.
+    /// identifier contains. Leading underscores do not break its left
+    /// boundary: provenance reads `self._config` as `config`.
     fn from_glob(glob: &str) -> Option<Self> {
         let core = glob.trim_matches('*');
         if core.is_empty() || core.contains(['*', '?', '[']) {
             return None;
         }
-        Some(Token::new(
-            core,
-            !glob.starts_with('*'),
-            !glob.ends_with('*'),
-        ))
+        Some(Token {
+            private_prefix: true,
+            ..Token::new(core, !glob.starts_with('*'), !glob.ends_with('*'))
+        })
     }
 
     fn same_as(&self, other: &Token) -> bool {
@@ -78,6 +81,7 @@ impl Token {
             && (self.called, self.unqualified) == (other.called, other.unqualified)
             && self.after_keyword == other.after_keyword
             && self.place == other.place
+            && self.private_prefix == other.private_prefix
     }
 
     fn occurs_in(&self, text: &[u8]) -> bool {
@@ -95,10 +99,7 @@ impl Token {
 
     fn occurs_where(&self, text: &[u8], accept: impl Fn(usize) -> bool) -> bool {
         self.finder.find_iter(text).any(|at| {
-            let left_ok = !self.left_boundary
-                || at == 0
-                || text[..at] == *BOM
-                || !is_identifier_byte(text[at - 1]);
+            let left_ok = !self.left_boundary || starts_word(text, at, self.private_prefix);
             let end = at + self.len;
             let right_ok =
                 !self.right_boundary || end >= text.len() || !is_identifier_byte(text[end]);
@@ -126,6 +127,16 @@ impl Token {
 
 /// A UTF-8 byte order mark: not part of the first word.
 const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Whether a word starts at `at`: no identifier byte before it (a BOM is
+/// none), or with `underscores`, none before the underscores ahead of it.
+fn starts_word(text: &[u8], at: usize, underscores: bool) -> bool {
+    let mut start = at;
+    while underscores && start > 0 && text[start - 1] == b'_' {
+        start -= 1;
+    }
+    start == 0 || text[..start] == *BOM || !is_identifier_byte(text[start - 1])
+}
 
 /// `text` without the spaces, tabs and `\` line continuations at its end
 /// (newlines stay: inside brackets they could hide anything).
@@ -438,6 +449,9 @@ mod tests {
         assert!(narrows(rule, "config.get('a')"));
         assert!(narrows(rule, "batch_cfg.get('a')"));
         assert!(!narrows(rule, "configparser.get('a')"));
+        // A private attribute: provenance reads `self._config` as `config`.
+        assert!(narrows(rule, "self._config.get('a')"));
+        assert!(!narrows(rule, "sysconfig.get('a')"));
     }
 
     #[test]
