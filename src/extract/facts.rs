@@ -51,7 +51,7 @@ impl<'s> HostFacts<'s> {
     ) -> Self {
         // First each statement's images of the empty set, and the union of
         // them per body (by the body's node id).
-        let mut first: Vec<(Node, NameSet, Option<NameSet>)> = Vec::new();
+        let mut first: Vec<(Node, Option<usize>, NameSet, Option<NameSet>)> = Vec::new();
         let mut seen = std::collections::HashSet::new();
         let mut live_universe: HashMap<Option<usize>, NameSet> = HashMap::new();
         let mut assigned_universe: HashMap<Option<usize>, NameSet> = HashMap::new();
@@ -67,13 +67,12 @@ impl<'s> HostFacts<'s> {
                 if let Some(assigned) = &assigned {
                     assigned_universe.entry(body).or_default().extend(assigned);
                 }
-                first.push((*statement, live, assigned));
+                first.push((*statement, body, live, assigned));
             }
         }
         let statements = first
             .into_iter()
-            .map(|(statement, live_gen, assigned)| {
-                let body = statement.parent().map(|p| p.id());
+            .map(|(statement, body, live_gen, assigned)| {
                 let universe = |sets: &HashMap<Option<usize>, NameSet<'s>>| {
                     sets.get(&body).cloned().unwrap_or_default()
                 };
