@@ -40,6 +40,7 @@ TARGET_SPEEDUP_VS_AST_GREP = 3.0
 TARGET_PARSE_ALL_VS_FLOOR = 1.2
 TARGET_PEAK_RSS_MIB = 40.0
 TARGET_PHASE3_VS_FLOOR = 1.5  # issue 14: diff --phase 3 on the stdlib
+TARGET_PHASE4_VS_FLOOR = 2.0  # issue 15: diff --phase 4 on the stdlib
 TARGET_SCALING = 10.5
 
 
@@ -241,6 +242,8 @@ def build_rows(args) -> list[Row]:
         Row("p2", "txo diff --phase 2", "1x", [*diff, "--phase", "2", str(c1)], ok_codes=(0, 1)),
         # Phase 3's transform parses every file (the project index needs all).
         Row("p3", "txo diff --phase 3", "1x", [*diff, "--phase", "3", str(c1)], ok_codes=(0, 1)),
+        # Phase 4 analyses and splits every function over 50 lines.
+        Row("p4", "txo diff --phase 4", "1x", [*diff, "--phase", "4", str(c1)], ok_codes=(0, 1)),
         Row(
             "parse_all",
             "txo parse-all (bench-parse-all)",
@@ -447,6 +450,7 @@ def report(rows: list[Row], info: dict, counts: dict, settings: dict, out_dir: P
     add_ratio("txo phase 1 / parse floor", "p1", "floor_parse")
     add_ratio("txo phase 2 / parse floor", "p2", "floor_parse")
     add_ratio("txo phase 3 / parse floor", "p3", "floor_parse", f"≤ {TARGET_PHASE3_VS_FLOOR}")
+    add_ratio("txo phase 4 / parse floor", "p4", "floor_parse", f"≤ {TARGET_PHASE4_VS_FLOOR}")
     add_ratio("parse floor / read floor", "floor_parse", "floor_read")
     add_ratio("txo phase 1: -j 1 / default", "p1_j1", "p1")
     add_ratio("parse floor: 1 thread / default", "floor_parse_1t", "floor_parse")
@@ -497,6 +501,13 @@ def report(rows: list[Row], info: dict, counts: dict, settings: dict, out_dir: P
                 f"txo phase 3 / parse floor = {w:.2f} by wall time ({paired('p3', 'floor_parse'):.2f} paired), "
                 f"{c:.2f} by CPU time",
                 "p3", "floor_parse")
+    w, c = ratio("p4", "floor_parse"), ratio("p4", "floor_parse", "cpu")
+    if w is not None:
+        verdict(f"phase 4 diff (extract-method) within {TARGET_PHASE4_VS_FLOOR}× of the parse floor",
+                w <= TARGET_PHASE4_VS_FLOOR, c is not None and c <= TARGET_PHASE4_VS_FLOOR,
+                f"txo phase 4 / parse floor = {w:.2f} by wall time ({paired('p4', 'floor_parse'):.2f} paired), "
+                f"{c:.2f} by CPU time",
+                "p4", "floor_parse")
     real = [row for row in rows
             if row.corpus == "1x" and row.key in ("p1", "p1_j1", "p2", "parse_all", "check", "assess")]
     if real:

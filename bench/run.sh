@@ -7,7 +7,8 @@
 #   --runs-10x N     rounds over the 10x rows (default: --runs)
 #   --only KEYS      comma-separated row keys (floor_read, floor_parse,
 #                    floor_parse_1t, p1, p1_j1, p2, parse_all, parse_all_report,
-#                    check, assess, ast_grep, floor_parse_10x, p1_10x, parse_all_10x)
+#                    check, assess, p3, p4, ast_grep, floor_parse_10x, p1_10x,
+#                    parse_all_10x)
 #   --no-ast-grep    no peer row (no network needed)
 #   --no-replicated  no 10x rows
 #   --quiet-wait S   before each run wait up to S s for other load to drop (default 20)

@@ -526,13 +526,17 @@ fn transform_work(plan: &Plan, file: &FileInRun, source: &SourceText, tree: &Tre
         })
         .collect();
     let settings = &plan.projects[file.project].settings;
-    let mut work = pass::prepare(
+    let indexed = plan.transforms[file.project]
+        .iter()
+        .any(|t| t.transform.needs_index());
+    let mut work = pass::prepare_indexed(
         file.index,
         file.relative,
         source,
         tree,
         &transforms,
         settings,
+        indexed,
     );
     work.project = file.project;
     if plan.transforms[file.project]

@@ -12,6 +12,12 @@ use tree_sitter::Node;
 
 use super::names::{self, NameSet};
 
+mod definite;
+mod liveness;
+
+use definite::Definite;
+use liveness::{Jumps, Liveness};
+
 /// What is known at one statement.
 #[derive(Debug, Clone, Default)]
 pub struct Facts<'s> {
@@ -38,10 +44,7 @@ impl<'s> Flow<'s> {
             return flow;
         };
         let statements = statements_of(body);
-        let mut live = Liveness {
-            text,
-            flow: &mut flow,
-        };
+        let mut live = Liveness::new(text, &mut flow);
         live.list(&statements, NameSet::new(), &Jumps::default());
         let parameters = parameter_names(function, text);
         let mut defs = Definite {
@@ -64,23 +67,35 @@ impl<'s> Flow<'s> {
 /// Names read in `statements` before any write on some path: the values
 /// they need from before them.
 pub fn upward_reads<'s>(statements: &[Node], text: &'s str) -> NameSet<'s> {
+    live_before(statements, NameSet::new(), text)
+}
+
+/// Names that may be read after entering `statements` when `out` may be
+/// read after them (no jump leaves them: a `break` outside a loop of
+/// theirs reads nothing).
+pub fn live_before<'s>(statements: &[Node], out: NameSet<'s>, text: &'s str) -> NameSet<'s> {
     let mut scratch = Flow::default();
-    Liveness {
-        text,
-        flow: &mut scratch,
-    }
-    .list(statements, NameSet::new(), &Jumps::default())
+    Liveness::new(text, &mut scratch).list(statements, out, &Jumps::default())
 }
 
 /// Names assigned on every path through `statements` that completes
 /// normally; `None` when no path does.
 pub fn assigned_on_every_path<'s>(statements: &[Node], text: &'s str) -> Option<NameSet<'s>> {
+    assigned_after(statements, NameSet::new(), text)
+}
+
+/// [`assigned_on_every_path`] when `before` are assigned already.
+pub fn assigned_after<'s>(
+    statements: &[Node],
+    before: NameSet<'s>,
+    text: &'s str,
+) -> Option<NameSet<'s>> {
     let mut scratch = Flow::default();
     Definite {
         text,
         flow: &mut scratch,
     }
-    .list(statements, Some(NameSet::new()))
+    .list(statements, Some(before))
 }
 
 /// The statements of a block (comments left out).
@@ -104,15 +119,6 @@ pub fn parameter_names<'s>(function: Node, text: &'s str) -> NameSet<'s> {
         }
     }
     out
-}
-
-/// Where control goes on `break`, `continue`, `return` and an exception.
-#[derive(Debug, Clone, Default)]
-struct Jumps<'s> {
-    on_break: NameSet<'s>,
-    on_continue: NameSet<'s>,
-    on_return: NameSet<'s>,
-    on_raise: NameSet<'s>,
 }
 
 fn union<'s>(a: &NameSet<'s>, b: &NameSet<'s>) -> NameSet<'s> {
@@ -217,307 +223,6 @@ fn clause_statements(clause: Node<'_>) -> Vec<Node<'_>> {
     block.map(statements_of).unwrap_or_default()
 }
 
-/// Backward liveness: each statement's `live_out` and `exc_live` recorded.
-struct Liveness<'s, 'f> {
-    text: &'s str,
-    flow: &'f mut Flow<'s>,
-}
-
-impl<'s> Liveness<'s, '_> {
-    fn list(&mut self, statements: &[Node], out: NameSet<'s>, jumps: &Jumps<'s>) -> NameSet<'s> {
-        statements.iter().rev().fold(out, |live, statement| {
-            self.statement(*statement, live, jumps)
-        })
-    }
-
-    fn statement(&mut self, node: Node, out: NameSet<'s>, jumps: &Jumps<'s>) -> NameSet<'s> {
-        let facts = self.flow.entry(node);
-        facts.live_out = out.clone();
-        facts.exc_live = jumps.on_raise.clone();
-        let live_in = match node.kind() {
-            "if_statement" => self.if_statement(node, out, jumps),
-            "for_statement" => self.for_statement(node, out, jumps),
-            "while_statement" => self.while_statement(node, out, jumps),
-            "try_statement" => self.try_statement(node, out, jumps),
-            "with_statement" => self.with_statement(node, out, jumps),
-            "return_statement" => union(&reads_of(Some(node), self.text), &jumps.on_return),
-            "raise_statement" => reads_of(Some(node), self.text),
-            "break_statement" => jumps.on_break.clone(),
-            "continue_statement" => jumps.on_continue.clone(),
-            "match_statement" => union(&reads_of(Some(node), self.text), &out),
-            _ => {
-                let collected = names::collect(node, self.text);
-                let killed = if node.kind() == "delete_statement" {
-                    collected.written()
-                } else {
-                    names::definite_writes(node, self.text)
-                };
-                union(&collected.reads, &minus(&out, &killed))
-            }
-        };
-        // An exception may leave the statement before any of its writes.
-        union(&live_in, &jumps.on_raise)
-    }
-
-    fn if_statement(&mut self, node: Node, out: NameSet<'s>, jumps: &Jumps<'s>) -> NameSet<'s> {
-        let mut next = out.clone();
-        for clause in clauses(node, &["elif_clause", "else_clause"])
-            .into_iter()
-            .rev()
-        {
-            next = if clause.kind() == "else_clause" {
-                self.list(&clause_statements(clause), out.clone(), jumps)
-            } else {
-                let body = self.list(&body_statements(clause, "consequence"), out.clone(), jumps);
-                union(
-                    &reads_of(clause.child_by_field_name("condition"), self.text),
-                    &union(&body, &next),
-                )
-            };
-        }
-        let body = self.list(&body_statements(node, "consequence"), out, jumps);
-        union(
-            &reads_of(node.child_by_field_name("condition"), self.text),
-            &union(&body, &next),
-        )
-    }
-
-    fn loop_else(&mut self, node: Node, out: &NameSet<'s>, jumps: &Jumps<'s>) -> NameSet<'s> {
-        match node.child_by_field_name("alternative") {
-            Some(clause) => self.list(&clause_statements(clause), out.clone(), jumps),
-            None => out.clone(),
-        }
-    }
-
-    /// Iterates a loop head to its fixpoint; `step` maps the live set at
-    /// the head to the live set the head then has.
-    fn fixpoint(
-        &mut self,
-        body: &[Node],
-        out: &NameSet<'s>,
-        jumps: &Jumps<'s>,
-        step: impl Fn(NameSet<'s>) -> NameSet<'s>,
-    ) -> NameSet<'s> {
-        let mut head = NameSet::new();
-        loop {
-            let inner = Jumps {
-                on_break: out.clone(),
-                on_continue: head.clone(),
-                ..jumps.clone()
-            };
-            let body_in = self.list(body, head.clone(), &inner);
-            let next = step(body_in);
-            if next == head {
-                return head;
-            }
-            head = next;
-        }
-    }
-
-    fn for_statement(&mut self, node: Node, out: NameSet<'s>, jumps: &Jumps<'s>) -> NameSet<'s> {
-        let otherwise = self.loop_else(node, &out, jumps);
-        let bound = node
-            .child_by_field_name("left")
-            .map(|left| names::target(left, self.text))
-            .unwrap_or_default();
-        let killed = bound.written();
-        let body = body_statements(node, "body");
-        let head = self.fixpoint(&body, &out, jumps, |body_in| {
-            union(&union(&otherwise, &minus(&body_in, &killed)), &bound.reads)
-        });
-        union(
-            &reads_of(node.child_by_field_name("right"), self.text),
-            &head,
-        )
-    }
-
-    fn while_statement(&mut self, node: Node, out: NameSet<'s>, jumps: &Jumps<'s>) -> NameSet<'s> {
-        let otherwise = self.loop_else(node, &out, jumps);
-        let condition = reads_of(node.child_by_field_name("condition"), self.text);
-        let body = body_statements(node, "body");
-        self.fixpoint(&body, &out, jumps, |body_in| {
-            union(&union(&condition, &body_in), &otherwise)
-        })
-    }
-
-    fn try_statement(&mut self, node: Node, out: NameSet<'s>, jumps: &Jumps<'s>) -> NameSet<'s> {
-        let finally = clauses(node, &["finally_clause"])
-            .first()
-            .map(|c| clause_statements(*c));
-        let mut outer = jumps.clone();
-        let after = match &finally {
-            Some(statements) => {
-                // `finally` runs on every way out: normal, jump or exception;
-                // the facts recorded last (the widest) are the ones kept.
-                let after = self.list(statements, out.clone(), jumps);
-                let exits = [
-                    &jumps.on_raise,
-                    &jumps.on_return,
-                    &jumps.on_break,
-                    &jumps.on_continue,
-                ];
-                let any_exit = exits.iter().fold(out, |all, set| union(&all, set));
-                let fin_in = self.list(statements, any_exit, jumps);
-                for set in [
-                    &mut outer.on_break,
-                    &mut outer.on_continue,
-                    &mut outer.on_return,
-                    &mut outer.on_raise,
-                ] {
-                    *set = union(set, &fin_in);
-                }
-                after
-            }
-            None => out,
-        };
-        let mut handlers_in = NameSet::new();
-        for handler in clauses(node, &["except_clause", "except_group_clause"]) {
-            let alias = handler_alias(handler, self.text);
-            let body = self.list(&clause_statements(handler), after.clone(), &outer);
-            handlers_in = union(&handlers_in, &minus(&body, &alias));
-            handlers_in = union(
-                &handlers_in,
-                &reads_of(handler.child_by_field_name("value"), self.text),
-            );
-        }
-        let otherwise = match clauses(node, &["else_clause"]).first() {
-            Some(clause) => self.list(&clause_statements(*clause), after, &outer),
-            None => after,
-        };
-        let in_body = Jumps {
-            on_raise: union(&outer.on_raise, &handlers_in),
-            ..outer
-        };
-        let body_in = self.list(&body_statements(node, "body"), otherwise, &in_body);
-        union(&body_in, &in_body.on_raise)
-    }
-
-    fn with_statement(&mut self, node: Node, out: NameSet<'s>, jumps: &Jumps<'s>) -> NameSet<'s> {
-        let (values, targets) = with_items(node, self.text);
-        let mut inner = jumps.clone();
-        if may_suppress(node, self.text) {
-            inner.on_raise = union(&inner.on_raise, &out);
-        }
-        let body_in = self.list(&body_statements(node, "body"), out, &inner);
-        union(&values.reads, &minus(&body_in, &targets.written()))
-    }
-}
-
-/// Forward definite assignment: each statement's `def_in` recorded.
-struct Definite<'s, 'f> {
-    text: &'s str,
-    flow: &'f mut Flow<'s>,
-}
-
-type Defs<'s> = Option<NameSet<'s>>;
-
-/// Paths joining: a name is assigned if it is on every reachable path.
-fn meet<'s>(a: Defs<'s>, b: Defs<'s>) -> Defs<'s> {
-    match (a, b) {
-        (None, other) | (other, None) => other,
-        (Some(a), Some(b)) => Some(a.intersection(&b).copied().collect()),
-    }
-}
-
-fn with_names<'s>(defs: &Defs<'s>, added: &NameSet<'s>) -> Defs<'s> {
-    defs.as_ref().map(|d| union(d, added))
-}
-
-impl<'s> Definite<'s, '_> {
-    fn list(&mut self, statements: &[Node], defs: Defs<'s>) -> Defs<'s> {
-        statements
-            .iter()
-            .fold(defs, |defs, statement| self.statement(*statement, defs))
-    }
-
-    fn statement(&mut self, node: Node, defs: Defs<'s>) -> Defs<'s> {
-        self.flow.entry(node).def_in = defs.clone();
-        let current = defs.as_ref()?;
-        match node.kind() {
-            "return_statement" | "raise_statement" | "break_statement" | "continue_statement" => {
-                None
-            }
-            "delete_statement" => Some(minus(current, &names::collect(node, self.text).written())),
-            "if_statement" => self.if_statement(node, defs),
-            "for_statement" => {
-                let bound = node
-                    .child_by_field_name("left")
-                    .map(|left| names::target(left, self.text).written())
-                    .unwrap_or_default();
-                self.list(&body_statements(node, "body"), with_names(&defs, &bound));
-                self.loop_else(node, &defs);
-                defs
-            }
-            "while_statement" => {
-                self.list(&body_statements(node, "body"), defs.clone());
-                self.loop_else(node, &defs);
-                defs
-            }
-            "try_statement" => self.try_statement(node, defs),
-            "with_statement" => {
-                let (_, targets) = with_items(node, self.text);
-                let inside = with_names(&defs, &targets.written());
-                let end = self.list(&body_statements(node, "body"), inside.clone());
-                if may_suppress(node, self.text) {
-                    meet(end, inside)
-                } else {
-                    end
-                }
-            }
-            "match_statement" => defs,
-            "function_definition" | "class_definition" | "decorated_definition" => {
-                Some(union(current, &names::collect(node, self.text).written()))
-            }
-            _ => Some(union(current, &names::definite_writes(node, self.text))),
-        }
-    }
-
-    fn loop_else(&mut self, node: Node, defs: &Defs<'s>) {
-        if let Some(clause) = node.child_by_field_name("alternative") {
-            self.list(&clause_statements(clause), defs.clone());
-        }
-    }
-
-    fn if_statement(&mut self, node: Node, defs: Defs<'s>) -> Defs<'s> {
-        let mut joined = self.list(&body_statements(node, "consequence"), defs.clone());
-        let mut has_else = false;
-        for clause in clauses(node, &["elif_clause", "else_clause"]) {
-            let end = if clause.kind() == "else_clause" {
-                has_else = true;
-                self.list(&clause_statements(clause), defs.clone())
-            } else {
-                self.list(&body_statements(clause, "consequence"), defs.clone())
-            };
-            joined = meet(joined, end);
-        }
-        if has_else { joined } else { meet(joined, defs) }
-    }
-
-    fn try_statement(&mut self, node: Node, defs: Defs<'s>) -> Defs<'s> {
-        let body_end = self.list(&body_statements(node, "body"), defs.clone());
-        let mut joined = match clauses(node, &["else_clause"]).first() {
-            Some(clause) => self.list(&clause_statements(*clause), body_end),
-            None => body_end,
-        };
-        for handler in clauses(node, &["except_clause", "except_group_clause"]) {
-            let alias = handler_alias(handler, self.text);
-            // An exception may come before any of the body's assignments.
-            let end = self.list(&clause_statements(handler), with_names(&defs, &alias));
-            joined = meet(joined, end.map(|d| minus(&d, &alias)));
-        }
-        match clauses(node, &["finally_clause"]).first() {
-            Some(clause) => {
-                let finally_end = self.list(&clause_statements(*clause), defs);
-                match (joined, finally_end) {
-                    (Some(j), Some(f)) => Some(union(&j, &f)),
-                    _ => None,
-                }
-            }
-            None => joined,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -543,6 +248,15 @@ mod tests {
         let code = "def f(items):\n    total = 0\n    for item in items:\n        print(total)\n        total = item\n    return 1\n";
         let (live, _) = facts_at(code, "total = item");
         assert!(live.contains(&"total".to_string()), "{live:?}");
+    }
+
+    #[test]
+    fn a_write_read_by_an_inner_loop_of_the_next_outer_iteration_is_live() {
+        let code = "def f(xs):\n    a = 0\n    for x in xs:\n        for y in x:\n            while y:\n                print(a)\n                y = 0\n        a = 1\n    return 1\n";
+        let (live, _) = facts_at(code, "a = 1");
+        assert!(live.contains(&"a".to_string()), "{live:?}");
+        let (live, _) = facts_at(code, "y = 0");
+        assert_eq!(live, ["a", "print", "y"]);
     }
 
     #[test]

@@ -14,13 +14,10 @@ use crate::syntax::walk_pruned;
 /// through another such function.
 pub fn frame_users(root: Node, text: &str) -> BTreeSet<String> {
     // Without frame access in the text there is nothing to find.
-    if !["_getframe", "currentframe", "f_back", "f_locals", "stack"]
-        .iter()
-        .any(|word| text.contains(word))
-    {
+    if !mentions_frames(text) {
         return BTreeSet::new();
     }
-    let mut functions: Vec<(String, BTreeSet<String>, bool)> = Vec::new();
+    let mut functions: Vec<(&str, Option<Node>, bool)> = Vec::new();
     walk_pruned(
         root,
         |_| true,
@@ -32,32 +29,50 @@ pub fn frame_users(root: Node, text: &str) -> BTreeSet<String> {
                 return;
             };
             let body = node.child_by_field_name("body");
+            // Only a body whose text names a frame attribute can read one.
             let reads_frames = body.is_some_and(|b| {
-                names::collect(b, text)
-                    .hazards
-                    .iter()
-                    .any(|(h, _)| matches!(h, Hazard::Dynamic(what) if is_frame_access(what)))
+                mentions_frames(&text[b.byte_range()])
+                    && names::collect(b, text)
+                        .hazards
+                        .iter()
+                        .any(|(h, _)| matches!(h, Hazard::Dynamic(what) if is_frame_access(what)))
             });
-            let calls = body.map(|b| called_names(&[b], text)).unwrap_or_default();
-            functions.push((text[name.byte_range()].to_string(), calls, reads_frames));
+            functions.push((&text[name.byte_range()], body, reads_frames));
         },
     );
     let mut users: BTreeSet<String> = functions
         .iter()
         .filter(|(_, _, direct)| *direct)
-        .map(|(name, _, _)| name.clone())
+        .map(|(name, _, _)| name.to_string())
+        .collect();
+    // Callers matter only when something reads frames.
+    if users.is_empty() {
+        return users;
+    }
+    let calls: Vec<(&str, BTreeSet<String>)> = functions
+        .iter()
+        .map(|(name, body, _)| {
+            let called = body.map(|b| called_names(&[b], text)).unwrap_or_default();
+            (*name, called)
+        })
         .collect();
     loop {
         let before = users.len();
-        for (name, calls, _) in &functions {
-            if calls.iter().any(|c| users.contains(c)) {
-                users.insert(name.clone());
+        for (name, called) in &calls {
+            if called.iter().any(|c| users.contains(c)) {
+                users.insert(name.to_string());
             }
         }
         if users.len() == before {
             return users;
         }
     }
+}
+
+fn mentions_frames(text: &str) -> bool {
+    ["_getframe", "currentframe", "f_back", "f_locals", "stack"]
+        .iter()
+        .any(|word| text.contains(word))
 }
 
 fn is_frame_access(what: &str) -> bool {

@@ -7,6 +7,7 @@
 //! function; `apply` composes the edits.
 
 mod blocks;
+mod facts;
 mod frames;
 mod host;
 mod render;
@@ -18,6 +19,7 @@ use tree_sitter::Tree;
 
 use crate::source::NewlineStyle;
 use blocks::{Block, Lines};
+use facts::HostFacts;
 use host::Host;
 pub use safety::Refusal;
 use safety::{Limits, Signature};
@@ -149,17 +151,8 @@ pub fn plan(text: &str, tree: &Tree, options: &Options) -> FilePlan {
         report.edits.sort_by_key(|e| (e.start, e.end));
         file.functions.push(report);
     }
-    let edits = file.edits();
-    if !edits.is_empty()
-        && crate::syntax::error_count(&crate::syntax::parse(&apply(text, &edits))) > 0
-    {
-        // Never hand out a rewrite that does not parse.
-        for function in &mut file.functions {
-            function.edits.clear();
-            function.extracted.clear();
-            function.unsupported = Some("the split would not parse; nothing was changed".into());
-        }
-    }
+    // A split that would not parse is refused by the transform layer's
+    // merge, which parses every edited file (`transforms/changes.rs`).
     file
 }
 
@@ -230,7 +223,7 @@ fn split(
         max_outputs: options.max_outputs,
         frame_users,
     };
-    let candidates: Vec<Candidate> =
+    let movable: Vec<Block> =
         blocks::candidates(host.function, &host.body, lines, options.max_depth, 3)
             .into_iter()
             // Not most of the host: at most two thirds of its code.
@@ -239,16 +232,20 @@ fn split(
                     && b.rows() <= options.max_lines
                     && block_code_lines(b, lines) * 3 <= code_lines * 2
             })
-            .map(|block| {
-                let (signature, refusal) = safety::analyse(host, &block, text, &limits);
-                Candidate {
-                    block,
-                    signature,
-                    refusal,
-                }
-            })
             .collect();
-    let chosen = choose(host, text, &candidates, length, options.max_lines);
+    let facts = HostFacts::new(host, &movable, text);
+    let candidates: Vec<Candidate> = movable
+        .into_iter()
+        .map(|block| {
+            let (signature, refusal) = safety::analyse(host, &facts, &block, text, &limits);
+            Candidate {
+                block,
+                signature,
+                refusal,
+            }
+        })
+        .collect();
+    let chosen = choose(host, &facts, text, &candidates, length, options.max_lines);
     let mut edits = Vec::new();
     let mut helpers = String::new();
     let separator = if host.class_name.is_some() {
@@ -318,6 +315,7 @@ fn split(
 /// it under the limit with the least change, else the one that helps most.
 fn choose<'a, 't, 's>(
     host: &Host<'t, 's>,
+    facts: &HostFacts<'s>,
     text: &'s str,
     candidates: &'a [Candidate<'t, 's>],
     length: usize,
@@ -336,7 +334,7 @@ fn choose<'a, 't, 's>(
                 let mut together: Vec<(&Block, &Signature)> =
                     chosen.iter().map(|o| (&o.block, &o.signature)).collect();
                 together.push((&c.block, &c.signature));
-                safety::leaves_reads_outside(host, &together, text)
+                safety::leaves_reads_outside(host, facts, &together, text)
             });
         let enough = open
             .clone()

@@ -4,10 +4,10 @@
 
 use std::fmt;
 
-use crate::analysis::flow::{assigned_on_every_path, upward_reads};
 use crate::analysis::names::{self, Hazard, NameSet};
 
 use super::blocks::Block;
+use super::facts::HostFacts;
 use super::host::{Host, HostKind};
 
 /// Why a block stays where it is. Each has a rule id (`rules test` and the
@@ -130,29 +130,29 @@ pub struct Limits<'a> {
     pub frame_users: &'a std::collections::BTreeSet<String>,
 }
 
-/// The block's signature, and the first rule that refuses it.
+/// The block's signature, and the first rule that refuses it. The host is
+/// one [`super::host::unsupported`] has nothing against.
 pub fn analyse<'s>(
     host: &Host<'_, 's>,
+    facts: &HostFacts<'s>,
     block: &Block,
     text: &'s str,
     limits: &Limits,
 ) -> (Signature<'s>, Option<Refusal>) {
     let mut signature = Signature::default();
-    let refusal = check(host, block, text, limits, &mut signature).err();
+    let refusal = check(host, facts, block, text, limits, &mut signature).err();
     (signature, refusal)
 }
 
 fn check<'s>(
     host: &Host<'_, 's>,
+    facts: &HostFacts<'s>,
     block: &Block,
     text: &'s str,
     limits: &Limits,
     signature: &mut Signature<'s>,
 ) -> Result<(), Refusal> {
-    if let Some(why) = super::host::unsupported(host) {
-        return Err(Refusal::Unsupported(why));
-    }
-    let names = names::collect_all(&block.statements, text);
+    let names = facts.names_of(&block.statements, text);
     let range = block.start_byte()..block.end_byte();
     let inside = |at: &usize| range.contains(at);
     let written = names.written();
@@ -168,14 +168,15 @@ fn check<'s>(
     let defined: NameSet = first_facts
         .and_then(|f| f.def_in.clone())
         .unwrap_or_default();
-    let used_outside: NameSet = host
-        .names
-        .writes
-        .iter()
-        .filter(|(_, at)| !inside(at))
-        .map(|(n, _)| *n)
-        .chain(live_after.iter().copied())
-        .collect();
+    // Written outside the block or live after it (for `del`).
+    let used_outside = |name: &str| {
+        live_after.contains(name)
+            || host
+                .names
+                .writes
+                .iter()
+                .any(|(n, at)| *n == name && !inside(at))
+    };
 
     // Outputs: written here, possibly read after (flow, not text order).
     let mut outputs: Vec<&str> = Vec::new();
@@ -189,7 +190,7 @@ fn check<'s>(
     if block.is_tail {
         outputs.clear();
     }
-    let every_path = assigned_on_every_path(&block.statements, text);
+    let every_path = facts.assigned_on_every_path(&block.statements, text);
     let partial: Vec<&str> = outputs
         .iter()
         .filter(|o| {
@@ -199,7 +200,8 @@ fn check<'s>(
         })
         .copied()
         .collect();
-    let mut inputs: NameSet = upward_reads(&block.statements, text)
+    let mut inputs: NameSet = facts
+        .upward_reads(&block.statements, text)
         .into_iter()
         .filter(|n| host.locals.contains(n))
         .collect();
@@ -208,10 +210,12 @@ fn check<'s>(
     signature.inputs = order_inputs(host, &inputs, text, block);
     signature.outputs = outputs;
 
-    hazards(host, block, &names.hazards, &used_outside, signature)?;
-    let called = super::frames::called_names(&block.statements, text);
-    if let Some(name) = called.iter().find(|n| limits.frame_users.contains(*n)) {
-        return Err(Refusal::FrameUser(name.clone()));
+    hazards(host, block, &names.hazards, used_outside, signature)?;
+    if !limits.frame_users.is_empty() {
+        let called = super::frames::called_names(&block.statements, text);
+        if let Some(name) = called.iter().find(|n| limits.frame_users.contains(*n)) {
+            return Err(Refusal::FrameUser(name.clone()));
+        }
     }
     if let Some(name) = host
         .declared
@@ -229,9 +233,9 @@ fn check<'s>(
     if let Some(name) = inputs.iter().find(|n| !defined.contains(*n)) {
         return Err(Refusal::MaybeUnboundInput(name.to_string()));
     }
-    unused_after_split(host, &names, signature, &inside)?;
+    unused_after_split(host, facts, &names, signature, &inside)?;
     closures(host, block, &names, &written, &inside)?;
-    lost_on_raise(host, block, &written, text)?;
+    lost_on_raise(host, facts, block, &written, text)?;
     if signature.inputs.len() > limits.max_inputs {
         return Err(Refusal::TooManyInputs(signature.inputs.len()));
     }
@@ -245,7 +249,7 @@ fn hazards<'s>(
     host: &Host,
     block: &Block,
     hazards: &[(Hazard<'s>, usize)],
-    used_outside: &NameSet,
+    used_outside: impl Fn(&str) -> bool,
     signature: &mut Signature,
 ) -> Result<(), Refusal> {
     for (hazard, _) in hazards {
@@ -266,7 +270,7 @@ fn hazards<'s>(
             Hazard::Dynamic(what) => return Err(Refusal::Dynamic(what.to_string())),
             Hazard::ClassCell if matches!(host.kind, HostKind::Method | HostKind::ClassMethod) => {}
             Hazard::ClassCell => return Err(Refusal::ClassCell),
-            Hazard::Del(name) if used_outside.contains(name) => {
+            Hazard::Del(name) if used_outside(name) => {
                 return Err(Refusal::DelOuter(name.to_string()));
             }
             Hazard::Del(_) => {}
@@ -291,6 +295,7 @@ fn hazards<'s>(
 /// have: a dead store in the block, or a host binding whose reads all move.
 fn unused_after_split(
     host: &Host,
+    facts: &HostFacts,
     names: &names::Names,
     signature: &Signature,
     inside: &impl Fn(&usize) -> bool,
@@ -301,18 +306,11 @@ fn unused_after_split(
     if let Some((name, _)) = in_helper {
         return Err(Refusal::UnusedInHelper(name.to_string()));
     }
-    let read_outside: NameSet = host
-        .names
-        .read_sites
-        .iter()
-        .filter(|(_, at)| !inside(at))
-        .map(|(n, _)| *n)
-        .collect();
     let in_host = host.names.plain_binds.iter().find(|(n, at)| {
         !inside(at)
             && names.reads.contains(n)
-            && !read_outside.contains(n)
             && !signature.inputs.contains(n)
+            && !facts.read_outside(n, |at| inside(&at))
     });
     match in_host {
         Some((name, _)) => Err(Refusal::UnusedInHost(name.to_string())),
@@ -322,30 +320,28 @@ fn unused_after_split(
 
 /// Whether, with all `blocks` moved out, every host binding (`x = …`) whose
 /// name the blocks read is still read by the host (the calls' inputs count).
-pub fn leaves_reads_outside(host: &Host, blocks: &[(&Block, &Signature)], text: &str) -> bool {
-    let inside = |at: &usize| {
+pub fn leaves_reads_outside<'s>(
+    host: &Host<'_, 's>,
+    facts: &HostFacts<'s>,
+    blocks: &[(&Block, &Signature)],
+    text: &'s str,
+) -> bool {
+    let inside = |at: usize| {
         blocks
             .iter()
-            .any(|(b, _)| (b.start_byte()..b.end_byte()).contains(at))
+            .any(|(b, _)| (b.start_byte()..b.end_byte()).contains(&at))
     };
     let mut read_inside = NameSet::new();
     let mut passed_in = NameSet::new();
     for (block, signature) in blocks {
-        read_inside.extend(names::collect_all(&block.statements, text).reads);
+        read_inside.extend(facts.names_of(&block.statements, text).reads);
         passed_in.extend(signature.inputs.iter().copied());
     }
-    let read_outside: NameSet = host
-        .names
-        .read_sites
-        .iter()
-        .filter(|(_, at)| !inside(at))
-        .map(|(n, _)| *n)
-        .collect();
     !host.names.plain_binds.iter().any(|(n, at)| {
-        !inside(at)
+        !inside(*at)
             && read_inside.contains(n)
-            && !read_outside.contains(n)
             && !passed_in.contains(n)
+            && !facts.read_outside(n, inside)
     })
 }
 
@@ -368,6 +364,9 @@ fn closures(
         .collect();
     if let Some(name) = written.iter().find(|n| captured_outside.contains(*n)) {
         return Err(Refusal::ClosureWrite(name.to_string()));
+    }
+    if names.captures.is_empty() {
+        return Ok(());
     }
     let in_loop = block
         .statements
@@ -407,7 +406,13 @@ fn inside_loop(node: tree_sitter::Node, function: tree_sitter::Node) -> bool {
 /// If the block raises half-way, the original has already made its earlier
 /// writes; the helper's are lost. That matters where something catches it
 /// inside the function and reads them.
-fn lost_on_raise(host: &Host, block: &Block, written: &NameSet, text: &str) -> Result<(), Refusal> {
+fn lost_on_raise<'s>(
+    host: &Host<'_, 's>,
+    facts: &HostFacts<'s>,
+    block: &Block,
+    written: &NameSet<'s>,
+    text: &'s str,
+) -> Result<(), Refusal> {
     let exc_live: NameSet = block
         .statements
         .iter()
@@ -422,8 +427,11 @@ fn lost_on_raise(host: &Host, block: &Block, written: &NameSet, text: &str) -> R
     let Some((last, before)) = block.statements.split_last() else {
         return Ok(());
     };
+    if at_risk.is_empty() {
+        return Ok(());
+    }
     // Written only by a final plain assignment: nothing is written before a raise.
-    let earlier = names::collect_all(before, text).written();
+    let earlier = facts.names_of(before, text).written();
     let last_is_simple = last.kind() == "expression_statement";
     match at_risk
         .into_iter()

@@ -5,6 +5,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use rayon::prelude::*;
+
 use super::{ChangeSet, Refusal, TransformOutput};
 use crate::engine::Edit;
 use crate::syntax;
@@ -20,10 +22,49 @@ pub struct FileChanges {
 
 /// `outputs`: (rule index, output) in a deterministic order. `text` gives a
 /// file's original text; `edited_elsewhere` holds files other rules edit.
+///
+/// Parsing is what costs: a parse per change set made a file with many
+/// change sets cost many parses. So the change sets are first merged as if
+/// each left its files parsing, and each edited file is parsed once, with
+/// all of them; when none parses worse than before, that is the result.
+/// Otherwise they are merged again, a parse per change set, in order, which
+/// refuses exactly the ones that make a file worse. (The two differ only
+/// when a file parses with all its change sets but not with some of the
+/// first ones: then all are kept.)
 pub fn merge<'t>(
     outputs: Vec<(usize, TransformOutput)>,
     text: impl Fn(usize) -> Option<&'t str>,
     edited_elsewhere: &BTreeSet<usize>,
+) -> BTreeMap<usize, FileChanges> {
+    let optimistic = merge_with(&outputs, &text, edited_elsewhere, |_, _| true);
+    let checks: Vec<(&str, &[Edit])> = optimistic
+        .iter()
+        .filter(|(_, changes)| !changes.edits.is_empty())
+        .filter_map(|(file, changes)| Some((text(*file)?, changes.edits.as_slice())))
+        .collect();
+    if checks
+        .par_iter()
+        .all(|(original, edits)| parses_no_worse(original, edits))
+    {
+        return optimistic;
+    }
+    merge_with(&outputs, &text, edited_elsewhere, parses_no_worse)
+}
+
+/// Whether `original` with `edits` has no more parse errors than it had.
+fn parses_no_worse(original: &str, edits: &[Edit]) -> bool {
+    let after = syntax::error_count(&syntax::parse(&crate::engine::edits::apply(
+        original, edits,
+    )));
+    // Without errors after, the original need not be parsed.
+    after == 0 || after <= syntax::error_count(&syntax::parse(original))
+}
+
+fn merge_with<'t>(
+    outputs: &[(usize, TransformOutput)],
+    text: &impl Fn(usize) -> Option<&'t str>,
+    edited_elsewhere: &BTreeSet<usize>,
+    parses: impl Fn(&str, &[Edit]) -> bool,
 ) -> BTreeMap<usize, FileChanges> {
     let mut files: BTreeMap<usize, FileChanges> = BTreeMap::new();
     for (rule, output) in outputs {
@@ -33,15 +74,17 @@ pub fn merge<'t>(
                     .entry(refusal.file)
                     .or_default()
                     .refusals
-                    .push((rule, refusal));
+                    .push((*rule, refusal.clone()));
             }
             TransformOutput::Change(change) => {
-                if let Err(refusal) = accept(rule, &change, &text, edited_elsewhere, &mut files) {
+                if let Err(refusal) =
+                    accept(*rule, change, text, edited_elsewhere, &parses, &mut files)
+                {
                     files
                         .entry(refusal.file)
                         .or_default()
                         .refusals
-                        .push((rule, refusal));
+                        .push((*rule, refusal));
                 }
             }
         }
@@ -55,6 +98,7 @@ fn accept<'t>(
     change: &ChangeSet,
     text: &impl Fn(usize) -> Option<&'t str>,
     edited_elsewhere: &BTreeSet<usize>,
+    parses: &impl Fn(&str, &[Edit]) -> bool,
     files: &mut BTreeMap<usize, FileChanges>,
 ) -> Result<(), Refusal> {
     let Some(first) = change.edits.first() else {
@@ -116,11 +160,7 @@ fn accept<'t>(
                 "not rewritten: the change overlaps another change to the same code".into(),
             ));
         }
-        let before = syntax::error_count(&syntax::parse(original));
-        let after = syntax::error_count(&syntax::parse(&crate::engine::edits::apply(
-            original, &edits,
-        )));
-        if after > before {
+        if !parses(original, &edits) {
             return Err(refuse(
                 "not rewritten: the change would leave a file that does not parse".into(),
             ));
@@ -177,6 +217,27 @@ mod tests {
         // Another rule edits file 1.
         let blocked = merged(vec![change(&[(0, 4, 5, "10"), (1, 4, 5, "20")])], &[1]);
         assert!(blocked.values().all(|f| f.edits.is_empty()));
+    }
+
+    #[test]
+    fn a_change_set_that_breaks_the_parse_is_refused_and_the_others_kept() {
+        // Merged together the file would not parse: checked one by one,
+        // only the breaking change set is refused.
+        let result = merged(
+            vec![change(&[(0, 4, 5, "10")]), change(&[(0, 0, 1, "(")])],
+            &[],
+        );
+        assert_eq!(result[&0].edits.len(), 1);
+        assert_eq!(result[&0].edits[0].replacement, "10");
+        assert_eq!(result[&0].refusals.len(), 1);
+        assert!(result[&0].refusals[0].1.reason.contains("does not parse"));
+        // Each parses: all kept.
+        let fine = merged(
+            vec![change(&[(0, 4, 5, "10")]), change(&[(0, 0, 1, "z")])],
+            &[],
+        );
+        assert_eq!(fine[&0].edits.len(), 2);
+        assert!(fine[&0].refusals.is_empty());
     }
 
     #[test]

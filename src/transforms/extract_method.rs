@@ -62,6 +62,11 @@ impl Transform for ExtractMethod {
         text.contains("def ")
     }
 
+    /// Each function is split on its own file's facts.
+    fn needs_index(&self) -> bool {
+        false
+    }
+
     fn prepare(&self, file: &FileInput) -> Vec<Pending> {
         let outputs = match parse_options(file.options) {
             Ok(options) => {

@@ -70,6 +70,11 @@ pub trait Transform: Sync {
     fn needs_class_facts(&self) -> bool {
         false
     }
+    /// Whether its deferred work reads the project index; when no transform
+    /// of a project does, no file of it is summarised for one.
+    fn needs_index(&self) -> bool {
+        true
+    }
 }
 
 /// What a transform sees of one file.

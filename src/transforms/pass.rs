@@ -48,6 +48,20 @@ pub fn prepare(
     transforms: &[&ScopedTransform],
     settings: &Settings,
 ) -> FileWork {
+    prepare_indexed(file, relative, source, tree, transforms, settings, true)
+}
+
+/// [`prepare`]; the file is summarised for the project index only when
+/// `indexed` (some transform of its project reads the index).
+pub fn prepare_indexed(
+    file: usize,
+    relative: &str,
+    source: &SourceText,
+    tree: &tree_sitter::Tree,
+    transforms: &[&ScopedTransform],
+    settings: &Settings,
+    indexed: bool,
+) -> FileWork {
     let mut pending = Vec::new();
     for scoped in transforms {
         if !scoped.transform.may_apply(&source.text) {
@@ -71,7 +85,7 @@ pub fn prepare(
         );
     }
     FileWork {
-        summary: Some(summary::summarize(relative, &source.text, tree)),
+        summary: indexed.then(|| summary::summarize(relative, &source.text, tree)),
         relative: relative.to_string(),
         project: 0,
         pending,
