@@ -40,6 +40,7 @@ pub mod outcome;
 pub mod pass;
 pub mod phase5;
 pub mod scaffold;
+pub mod session_cache;
 pub mod slots_weakref;
 pub mod summary;
 pub mod target;
@@ -168,6 +169,7 @@ pub static REGISTRY: &[&dyn Transform] = &[
     &scaffold::CONFIG_PROXY,
     &scaffold::METHOD_METRICS,
     &thread_local::ThreadLocalCache,
+    &session_cache::ThreadLocalSessionRewrite,
     &config_chain::ConfigChainToRequire,
 ];
 
