@@ -1,11 +1,12 @@
 //! Turns transform outputs into per-file edits and findings. A change set is
-//! all or nothing: it is refused whole when it would create files (not
-//! supported yet), touch a file other rules edit, overlap an accepted change
-//! set, or leave a file that does not parse.
+//! all or nothing: it is refused whole when a file it creates is in the way
+//! (there with other content), or it would touch a file other rules edit,
+//! overlap an accepted change set, or leave a file that does not parse. The
+//! files an accepted change set creates go with its edits.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{ChangeSet, Refusal, TransformOutput};
+use super::{ChangeSet, NewFile, Refusal, TransformOutput};
 use crate::engine::Edit;
 use crate::syntax;
 
@@ -18,35 +19,60 @@ pub struct FileChanges {
     pub refusals: Vec<(usize, Refusal)>,
 }
 
+/// What the merge made of a run's outputs.
+#[derive(Debug, Default)]
+pub struct Merged {
+    pub files: BTreeMap<usize, FileChanges>,
+    /// Files that accepted change sets create: (position of the change set
+    /// in the outputs, file).
+    pub created: Vec<(usize, NewFile)>,
+}
+
 /// `outputs`: (rule index, output) in a deterministic order. `text` gives a
-/// file's original text; `edited_elsewhere` holds files other rules edit.
+/// file's original text; `edited_elsewhere` holds files other rules edit;
+/// `in_the_way(position, file)` says why a file the change set at that
+/// position would create cannot be (it exists with other content).
 pub fn merge<'t>(
     outputs: Vec<(usize, TransformOutput)>,
     text: impl Fn(usize) -> Option<&'t str>,
     edited_elsewhere: &BTreeSet<usize>,
-) -> BTreeMap<usize, FileChanges> {
-    let mut files: BTreeMap<usize, FileChanges> = BTreeMap::new();
-    for (rule, output) in outputs {
-        match output {
-            TransformOutput::Refusal(refusal) => {
-                files
-                    .entry(refusal.file)
-                    .or_default()
-                    .refusals
-                    .push((rule, refusal));
-            }
+    in_the_way: impl Fn(usize, &NewFile) -> Option<String>,
+) -> Merged {
+    let mut merged = Merged::default();
+    for (position, (rule, output)) in outputs.into_iter().enumerate() {
+        let refusal = match output {
+            TransformOutput::Refusal(refusal) => refusal,
             TransformOutput::Change(change) => {
-                if let Err(refusal) = accept(rule, &change, &text, edited_elsewhere, &mut files) {
-                    files
-                        .entry(refusal.file)
-                        .or_default()
-                        .refusals
-                        .push((rule, refusal));
+                let blocked = change
+                    .new_files
+                    .iter()
+                    .find_map(|new| in_the_way(position, new));
+                match accept(
+                    rule,
+                    &change,
+                    &text,
+                    edited_elsewhere,
+                    blocked,
+                    &mut merged.files,
+                ) {
+                    Ok(()) => {
+                        merged
+                            .created
+                            .extend(change.new_files.into_iter().map(|f| (position, f)));
+                        continue;
+                    }
+                    Err(refusal) => refusal,
                 }
             }
-        }
+        };
+        merged
+            .files
+            .entry(refusal.file)
+            .or_default()
+            .refusals
+            .push((rule, refusal));
     }
-    files
+    merged
 }
 
 /// Adds the change set's edits to `files`, or says why it cannot.
@@ -55,6 +81,7 @@ fn accept<'t>(
     change: &ChangeSet,
     text: &impl Fn(usize) -> Option<&'t str>,
     edited_elsewhere: &BTreeSet<usize>,
+    blocked: Option<String>,
     files: &mut BTreeMap<usize, FileChanges>,
 ) -> Result<(), Refusal> {
     let Some(first) = change.edits.first() else {
@@ -72,10 +99,9 @@ fn accept<'t>(
             reason,
         )
     };
-    if let Some(new) = change.new_files.first() {
+    if let Some(why) = blocked {
         return Err(refuse(format!(
-            "not rewritten: the change creates `{}`, and creating files is not supported yet",
-            new.path
+            "not rewritten: the change also creates a file, and {why}; move it away (or delete it) and run again"
         )));
     }
     let targets: BTreeSet<usize> = change.edits.iter().map(|e| e.file).collect();
@@ -157,11 +183,23 @@ mod tests {
     const TEXTS: [&str; 2] = ["x = 1\n", "y = 2\n"];
 
     fn merged(outputs: Vec<TransformOutput>, elsewhere: &[usize]) -> BTreeMap<usize, FileChanges> {
+        merged_with(outputs, elsewhere, None).files
+    }
+
+    /// With `occupied`: a path that is in the way.
+    fn merged_with(
+        outputs: Vec<TransformOutput>,
+        elsewhere: &[usize],
+        occupied: Option<&str>,
+    ) -> Merged {
         let outputs = outputs.into_iter().map(|o| (0, o)).collect();
         merge(
             outputs,
             |f| TEXTS.get(f).copied(),
             &elsewhere.iter().copied().collect(),
+            |_, new| {
+                (Some(new.path.as_str()) == occupied).then(|| format!("`{}` is there", new.path))
+            },
         )
     }
 
@@ -180,40 +218,51 @@ mod tests {
     }
 
     #[test]
-    fn overlapping_change_sets_keep_the_first_and_new_files_are_refused() {
+    fn overlapping_change_sets_keep_the_first() {
         let result = merged(
             vec![change(&[(0, 0, 5, "z = 3")]), change(&[(0, 4, 5, "4")])],
             &[],
         );
         assert_eq!(result[&0].edits.len(), 1);
         assert!(result[&0].refusals[0].1.reason.contains("overlaps"));
-        let mut with_file = ChangeSet {
-            message: "m".into(),
-            edits: vec![FileChange {
-                file: 0,
-                start: 4,
-                end: 5,
-                replacement: "2".into(),
-            }],
-            new_files: vec![NewFile {
-                path: "config/proxy.py".into(),
-                text: String::new(),
-            }],
+    }
+
+    fn with_file(edits: &[(usize, usize, usize, &str)]) -> TransformOutput {
+        let TransformOutput::Change(mut change) = change(edits) else {
+            unreachable!("change() makes a change set")
         };
-        let result = merged(vec![TransformOutput::Change(with_file.clone())], &[]);
-        assert!(result[&0].edits.is_empty());
+        change.new_files.push(NewFile {
+            path: "config/proxy.py".into(),
+            text: "X = 1\n".into(),
+        });
+        TransformOutput::Change(change)
+    }
+
+    #[test]
+    fn files_a_change_set_creates_go_with_its_edits_or_not_at_all() {
+        let accepted = merged_with(vec![with_file(&[(0, 4, 5, "2")])], &[], None);
+        assert_eq!(accepted.files[&0].edits.len(), 1);
+        assert_eq!(accepted.created.len(), 1);
+        assert_eq!(accepted.created[0].1.path, "config/proxy.py");
+        // The path is in the way: neither the edits nor the file.
+        let blocked = merged_with(
+            vec![with_file(&[(0, 4, 5, "2")])],
+            &[],
+            Some("config/proxy.py"),
+        );
+        assert!(blocked.files[&0].edits.is_empty());
+        assert!(blocked.created.is_empty());
         assert!(
-            result[&0].refusals[0]
+            blocked.files[&0].refusals[0]
                 .1
                 .reason
-                .contains("creating files is not supported yet")
+                .contains("`config/proxy.py` is there"),
+            "{:?}",
+            blocked.files[&0].refusals
         );
-        with_file.new_files.clear();
-        assert_eq!(
-            merged(vec![TransformOutput::Change(with_file)], &[])[&0]
-                .edits
-                .len(),
-            1
-        );
+        // The edits are refused (another rule edits the file): no file either.
+        let refused = merged_with(vec![with_file(&[(0, 4, 5, "2")])], &[0], None);
+        assert!(refused.created.is_empty());
+        assert!(refused.files[&0].edits.is_empty());
     }
 }

@@ -104,9 +104,9 @@ pub struct ChangeSet {
     pub message: String,
     /// Replacements on the files' original texts, by file id.
     pub edits: Vec<FileChange>,
-    /// Files to create. A change set of new files only is created by
-    /// `diff`/`apply` (see `created.rs`); one that also edits files is
-    /// still refused whole.
+    /// Files to create (see `created.rs`: `/dev/null` diffs, the ledger,
+    /// rollback). With edits, they go together: a file in the way refuses
+    /// the edits too (`changes::merge`).
     pub new_files: Vec<NewFile>,
 }
 
