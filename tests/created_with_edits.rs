@@ -115,6 +115,61 @@ fn a_file_in_the_way_refuses_the_edits_too() {
 }
 
 #[test]
+fn diff_json_and_assess_list_the_files_a_phase_creates() {
+    let project = project();
+    // An absolute path: created files are still named from the project root.
+    let root = project.root().display().to_string();
+    let run = project
+        .run(&format!(
+            "diff --json --phase 6 --rule config-chain-to-require {root}"
+        ))
+        .expect_code(1);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    assert_eq!(json["version"], 1);
+    let created = json["created"].as_array().expect("a created list");
+    assert_eq!(created.len(), 1, "{created:?}");
+    assert_eq!(created[0]["file"], MODULE);
+    assert_eq!(created[0]["rule"], "config-chain-to-require");
+    assert_eq!(created[0]["status"], "create");
+    assert!(created[0]["lines"].as_u64().is_some_and(|n| n > 50));
+    assert_eq!(json["summary"]["files_to_create"], 1);
+    assert_eq!(json["edits"][0]["file"], "utils/app.py");
+
+    let text = project
+        .run(&format!(
+            "diff --phase 6 --rule config-chain-to-require {root}"
+        ))
+        .expect_code(1);
+    assert!(
+        text.stdout.contains("+++ b/utils/config_proxy.py\n"),
+        "{}",
+        text.stdout
+    );
+
+    let assess = project.run("assess --format json .").expect_code(0);
+    let json: serde_json::Value = serde_json::from_str(&assess.stdout).expect("JSON");
+    assert_eq!(json["phases"][5]["created"], serde_json::json!([MODULE]));
+    assert_eq!(json["phases"][4]["created"], serde_json::json!([]));
+    let text = project.run("assess .").expect_code(0);
+    assert!(
+        text.stdout
+            .lines()
+            .any(|l| l.starts_with("Phase 6") && l.ends_with("creates utils/config_proxy.py")),
+        "{}",
+        text.stdout
+    );
+
+    // Once it is there with the same bytes: listed as unchanged, not to create.
+    project.run(&format!("apply --no-git {RUN}")).expect_code(0);
+    let again = project.run("diff --json --phase 6 .");
+    let json: serde_json::Value = serde_json::from_str(&again.stdout).expect("JSON");
+    assert_eq!(json["created"][0]["file"], MODULE);
+    assert_eq!(json["created"][0]["rule"], "config-proxy-scaffold");
+    assert_eq!(json["created"][0]["status"], "unchanged");
+    assert_eq!(json["summary"]["files_to_create"], 0);
+}
+
+#[test]
 fn a_failed_verification_undoes_the_edit_and_the_new_module() {
     let project = project();
     commit_all(project.root());
