@@ -111,7 +111,7 @@ fn the_lru_form_fixes_the_pool_and_refuses_what_it_cannot_prove() {
     assert!(
         refusals[1].starts_with("utils/manager.py:8:1: info")
             && refusals[1].contains("no shared `OrderedDict` LRU")
-            && refusals[1].contains("form: plan"),
+            && refusals[1].contains("`form = \"plan\"` under `[tool.txo-codemod.rule-options.thread-local-session-rewrite]`"),
         "{refusals:#?}"
     );
     assert_eq!(project.read_text("utils/logged.py"), logged);
@@ -207,4 +207,36 @@ fn the_sample_pool_is_rewritten_when_enabled_and_hands_out_no_closed_client() {
     );
     assert!(ok, "{output}");
     assert_eq!(output.trim(), "True False False {'h': '1'} 9");
+}
+
+#[test]
+fn the_samples_suite_passes_after_either_form() {
+    if !common::suite_runs_here() {
+        return;
+    }
+    for form in ["lru", "plan"] {
+        let project = Project::sample();
+        let pyproject = project.read_text("pyproject.toml");
+        project.write(
+            "pyproject.toml",
+            pyproject.replace(
+                "helpful-error-module = \"utils.exceptions\"\n",
+                &format!("helpful-error-module = \"utils.exceptions\"\nenable-rules = [\"thread-local-session-rewrite\"]\nrule-options.thread-local-session-rewrite = {{ form = \"{form}\" }}\n"),
+            ),
+        );
+        project.run("apply --no-git --phase 5 .").expect_code(0);
+        let changed = project.changed_from_sample();
+        // The plan form also rewrites the plain SessionManager.
+        assert_eq!(
+            changed.contains(&"utils/rest_api_helpers.py".to_string()),
+            form == "plan",
+            "{form}: {changed:?}"
+        );
+        assert!(
+            changed.contains(&"utils/client_pool.py".to_string()),
+            "{changed:?}"
+        );
+        let (ok, output) = common::run_tool(project.root(), "python3", &["-m", "pytest", "-q"]);
+        assert!(ok, "{form}: {output}");
+    }
 }

@@ -140,7 +140,7 @@ fn weakref_import_at(root: Node, source: &str, threading: (usize, usize)) -> usi
 fn refused(subject: &str, at: usize, reason: String, form: Form) -> Outcome {
     let proposal = match form {
         Form::Lru => {
-            "rewrite it by hand, or try `form: plan` under `rule-options.thread-local-session-rewrite`"
+            "rewrite it by hand, or set `form = \"plan\"` under `[tool.txo-codemod.rule-options.thread-local-session-rewrite]`"
         }
         Form::Plan => "rewrite it by hand",
     };
