@@ -209,7 +209,8 @@ pub fn run_with<H: ParsedFileHook>(
     let new_files = if work.is_empty() {
         Vec::new()
     } else {
-        pool.install(|| pass::finish(work, &mut reports))
+        let roots: Vec<&Path> = plan.projects.iter().map(|p| p.root.as_path()).collect();
+        pool.install(|| pass::finish(work, &mut reports, &roots))
     };
     let created = crate::transforms::created::place(new_files, &plan.projects, &plan.transforms);
     reports.sort_by(|a, b| a.path.cmp(&b.path));

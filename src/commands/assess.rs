@@ -24,6 +24,8 @@ pub struct PhaseCounts {
     pub edits: usize,
     pub files: usize,
     pub to_review: usize,
+    /// Files the phase would create (absent now), project-relative, sorted.
+    pub created: Vec<String>,
     /// Audit facts for this phase: rule → count.
     pub facts: BTreeMap<&'static str, usize>,
     /// What is behind each count, by fact, then file and line.
@@ -119,6 +121,7 @@ pub fn assess(rules: &[&Rule], result: &RunResult, audits: &[AuditCounts]) -> As
         .collect();
     let mut rows: BTreeMap<String, FileRow> = BTreeMap::new();
     count_run(rules, result, &mut phases, &mut rows);
+    count_created(rules, result, &mut phases);
     count_audits(audits, &mut phases, &mut rows);
     let audited: HashSet<&str> = audits.iter().map(|a| a.file.as_str()).collect();
     let files = rows
@@ -165,6 +168,18 @@ fn count_run(
         }
         for phase in 1..=6 {
             phases[phase - 1].files += usize::from(touched[phase]);
+        }
+    }
+}
+
+/// The files each phase would create (those already there are not listed).
+fn count_created(rules: &[&Rule], result: &RunResult, phases: &mut [PhaseCounts]) {
+    for file in &result.created {
+        let phase = rules.get(file.rule).map_or(0, |r| r.phase as usize);
+        if let Some(counts) = phases.get_mut(phase.wrapping_sub(1))
+            && file.on_disk() == crate::transforms::created::OnDisk::Absent
+        {
+            counts.created.push(file.display.clone());
         }
     }
 }

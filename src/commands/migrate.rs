@@ -138,13 +138,18 @@ fn present_diff(args: &DiffArgs, rules: &[&Rule], result: &RunResult) -> Exit {
     }
 }
 
-/// New-file diffs of the files the phase would create (absent ones only).
+/// New-file diffs of the files the phase would create (absent ones only),
+/// headed like the edited files' (from the repository root).
 fn created_diffs(result: &RunResult, color: bool) -> String {
+    let prefix = match result.projects.as_slice() {
+        [project] => crate::project::repository_prefix(project),
+        _ => String::new(),
+    };
     result
         .created
         .iter()
         .filter(|c| c.on_disk() == OnDisk::Absent)
-        .map(|c| diff::created(&c.display, &c.text, color))
+        .map(|c| diff::created(&format!("{prefix}{}", c.display), &c.text, color))
         .collect()
 }
 

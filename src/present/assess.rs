@@ -18,15 +18,28 @@ fn fact_label(key: &str) -> &'static str {
 }
 
 fn phase_line(phase: &PhaseCounts) -> String {
+    let creates = creates(phase);
     let change = if phase.edits == 0 && phase.to_review == 0 {
-        "no automatic changes".to_string()
+        match creates.strip_prefix("; ") {
+            Some(only) => only.to_string(),
+            None => "no automatic changes".to_string(),
+        }
     } else {
         format!(
-            "will change {} edits in {} files; {} to review",
+            "will change {} edits in {} files; {} to review{creates}",
             phase.edits, phase.files, phase.to_review
         )
     };
     format!("Phase {} — {}: {change}", phase.phase, phase.title)
+}
+
+/// `; creates utils/a.py, tests/test_a.py` (empty when it creates nothing).
+fn creates(phase: &PhaseCounts) -> String {
+    if phase.created.is_empty() {
+        String::new()
+    } else {
+        format!("; creates {}", phase.created.join(", "))
+    }
 }
 
 pub fn text(assessment: &Assessment) -> String {
@@ -129,10 +142,11 @@ pub fn markdown(assessment: &Assessment) -> String {
             .map(|(k, v)| format!("{}: {v}", fact_label(k)))
             .collect();
         out.push_str(&format!(
-            "| {} — {} | {} edits | {} | {} | {} |\n",
+            "| {} — {} | {} edits{} | {} | {} | {} |\n",
             phase.phase,
             phase.title,
             phase.edits,
+            creates(phase),
             phase.files,
             phase.to_review,
             facts.join("; ")

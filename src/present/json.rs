@@ -7,6 +7,7 @@ use crate::engine::{FileEdit, Finding};
 use crate::rules::Rule;
 use crate::run::{Outcome, RunResult};
 use crate::source::line_col;
+use crate::transforms::created::{CreatedFile, OnDisk};
 
 /// The version of every JSON output's format (`diff --json`, `apply
 /// --json`, `status --json`, `check`/`assess`/`report --format json`); it
@@ -56,6 +57,18 @@ pub struct JsonFinding<'a> {
     pub reason: Option<&'a str>,
 }
 
+/// A file the phase would create, and what is at its path now.
+#[derive(Serialize)]
+pub struct JsonCreated<'a> {
+    pub file: &'a str,
+    pub rule: &'a str,
+    /// `create` (absent: it would be written), `unchanged` (there with the
+    /// same bytes), `skip` or `refuse` (there with other content, by the
+    /// rule's `if-exists`).
+    pub status: &'static str,
+    pub lines: usize,
+}
+
 #[derive(Serialize)]
 pub struct JsonTotals {
     pub edits: usize,
@@ -64,12 +77,15 @@ pub struct JsonTotals {
     pub files_skipped: usize,
     pub files_with_errors: usize,
     pub findings: usize,
+    /// Files `created` would write (status `create`).
+    pub files_to_create: usize,
 }
 
 #[derive(Serialize)]
 pub struct JsonReport<'a> {
     pub edits: Vec<JsonEdit<'a>>,
     pub findings: Vec<JsonFinding<'a>>,
+    pub created: Vec<JsonCreated<'a>>,
     pub diagnostics: Vec<String>,
     pub summary: JsonTotals,
 }
@@ -97,11 +113,32 @@ pub fn report<'a>(result: &'a RunResult, rules: &[&'a Rule]) -> JsonReport<'a> {
             }
         }
     }
+    let created: Vec<JsonCreated> = result
+        .created
+        .iter()
+        .map(|c| json_created(c, rules))
+        .collect();
     JsonReport {
+        summary: json_totals(result, &created),
         edits,
         findings,
+        created,
         diagnostics,
-        summary: json_totals(result),
+    }
+}
+
+fn json_created<'a>(file: &'a CreatedFile, rules: &[&'a Rule]) -> JsonCreated<'a> {
+    let status = match file.on_disk() {
+        OnDisk::Absent => "create",
+        OnDisk::Same => "unchanged",
+        OnDisk::Different if file.refuse_if_different => "refuse",
+        OnDisk::Different => "skip",
+    };
+    JsonCreated {
+        file: &file.display,
+        rule: rules.get(file.rule).map_or("", |r| r.id.as_str()),
+        status,
+        lines: file.text.lines().count(),
     }
 }
 
@@ -144,7 +181,7 @@ fn json_finding<'a>(file: &'a str, finding: &'a Finding, rules: &[&'a Rule]) -> 
     }
 }
 
-fn json_totals(result: &RunResult) -> JsonTotals {
+fn json_totals(result: &RunResult, created: &[JsonCreated]) -> JsonTotals {
     let totals = result.totals();
     JsonTotals {
         edits: totals.edits,
@@ -153,5 +190,6 @@ fn json_totals(result: &RunResult) -> JsonTotals {
         files_skipped: totals.skipped,
         files_with_errors: totals.with_errors,
         findings: totals.findings,
+        files_to_create: created.iter().filter(|c| c.status == "create").count(),
     }
 }

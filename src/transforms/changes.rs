@@ -1,13 +1,14 @@
 //! Turns transform outputs into per-file edits and findings. A change set is
-//! all or nothing: it is refused whole when it would create files (not
-//! supported yet), touch a file other rules edit, overlap an accepted change
-//! set, or leave a file that does not parse.
+//! all or nothing: it is refused whole when a file it creates is in the way
+//! (there with other content), or it would touch a file other rules edit,
+//! overlap an accepted change set, or leave a file that does not parse. The
+//! files an accepted change set creates go with its edits.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use rayon::prelude::*;
 
-use super::{ChangeSet, Refusal, TransformOutput};
+use super::{ChangeSet, NewFile, Refusal, TransformOutput};
 use crate::engine::Edit;
 use crate::syntax;
 
@@ -20,8 +21,19 @@ pub struct FileChanges {
     pub refusals: Vec<(usize, Refusal)>,
 }
 
+/// What the merge made of a run's outputs.
+#[derive(Debug, Default)]
+pub struct Merged {
+    pub files: BTreeMap<usize, FileChanges>,
+    /// Files that accepted change sets create: (position of the change set
+    /// in the outputs, file).
+    pub created: Vec<(usize, NewFile)>,
+}
+
 /// `outputs`: (rule index, output) in a deterministic order. `text` gives a
-/// file's original text; `edited_elsewhere` holds files other rules edit.
+/// file's original text; `edited_elsewhere` holds files other rules edit;
+/// `in_the_way(position, file)` says why a file the change set at that
+/// position would create cannot be (it exists with other content).
 ///
 /// Parsing is what costs: a parse per change set made a file with many
 /// change sets cost many parses. So the change sets are first merged as if
@@ -35,9 +47,11 @@ pub fn merge<'t>(
     outputs: Vec<(usize, TransformOutput)>,
     text: impl Fn(usize) -> Option<&'t str>,
     edited_elsewhere: &BTreeSet<usize>,
-) -> BTreeMap<usize, FileChanges> {
-    let optimistic = merge_with(&outputs, &text, edited_elsewhere, |_, _| true);
+    in_the_way: impl Fn(usize, &NewFile) -> Option<String>,
+) -> Merged {
+    let optimistic = merge_with(&outputs, &text, edited_elsewhere, &in_the_way, |_, _| true);
     let checks: Vec<(&str, &[Edit])> = optimistic
+        .files
         .iter()
         .filter(|(_, changes)| !changes.edits.is_empty())
         .filter_map(|(file, changes)| Some((text(*file)?, changes.edits.as_slice())))
@@ -48,7 +62,7 @@ pub fn merge<'t>(
     {
         return optimistic;
     }
-    merge_with(&outputs, &text, edited_elsewhere, parses_no_worse)
+    merge_with(&outputs, &text, edited_elsewhere, &in_the_way, parses_no_worse)
 }
 
 /// Whether `original` with `edits` has no more parse errors than it had.
@@ -64,43 +78,68 @@ fn merge_with<'t>(
     outputs: &[(usize, TransformOutput)],
     text: &impl Fn(usize) -> Option<&'t str>,
     edited_elsewhere: &BTreeSet<usize>,
+    in_the_way: &impl Fn(usize, &NewFile) -> Option<String>,
     parses: impl Fn(&str, &[Edit]) -> bool,
-) -> BTreeMap<usize, FileChanges> {
-    let mut files: BTreeMap<usize, FileChanges> = BTreeMap::new();
-    for (rule, output) in outputs {
-        match output {
-            TransformOutput::Refusal(refusal) => {
-                files
-                    .entry(refusal.file)
-                    .or_default()
-                    .refusals
-                    .push((*rule, refusal.clone()));
-            }
+) -> Merged {
+    let mut merged = Merged::default();
+    for (position, (rule, output)) in outputs.iter().enumerate() {
+        let refusal = match output {
+            TransformOutput::Refusal(refusal) => refusal.clone(),
             TransformOutput::Change(change) => {
-                if let Err(refusal) =
-                    accept(*rule, change, text, edited_elsewhere, &parses, &mut files)
-                {
-                    files
-                        .entry(refusal.file)
-                        .or_default()
-                        .refusals
-                        .push((*rule, refusal));
+                let blocked = change
+                    .new_files
+                    .iter()
+                    .find_map(|new| in_the_way(position, new));
+                let context = Context {
+                    text,
+                    edited_elsewhere,
+                    parses: &parses,
+                };
+                match accept(*rule, change, &context, blocked, &mut merged.files) {
+                    Ok(()) => {
+                        merged
+                            .created
+                            .extend(change.new_files.iter().map(|f| (position, f.clone())));
+                        continue;
+                    }
+                    Err(refusal) => refusal,
                 }
             }
-        }
+        };
+        merged
+            .files
+            .entry(refusal.file)
+            .or_default()
+            .refusals
+            .push((*rule, refusal));
     }
-    files
+    merged
+}
+
+/// What deciding on one change set needs from the run.
+struct Context<'c, T, P> {
+    text: &'c T,
+    edited_elsewhere: &'c BTreeSet<usize>,
+    parses: &'c P,
 }
 
 /// Adds the change set's edits to `files`, or says why it cannot.
-fn accept<'t>(
+fn accept<'t, T, P>(
     rule: usize,
     change: &ChangeSet,
-    text: &impl Fn(usize) -> Option<&'t str>,
-    edited_elsewhere: &BTreeSet<usize>,
-    parses: &impl Fn(&str, &[Edit]) -> bool,
+    context: &Context<T, P>,
+    blocked: Option<String>,
     files: &mut BTreeMap<usize, FileChanges>,
-) -> Result<(), Refusal> {
+) -> Result<(), Refusal>
+where
+    T: Fn(usize) -> Option<&'t str>,
+    P: Fn(&str, &[Edit]) -> bool,
+{
+    let Context {
+        text,
+        edited_elsewhere,
+        parses,
+    } = *context;
     let Some(first) = change.edits.first() else {
         return Ok(());
     };
@@ -116,10 +155,9 @@ fn accept<'t>(
             reason,
         )
     };
-    if let Some(new) = change.new_files.first() {
+    if let Some(why) = blocked {
         return Err(refuse(format!(
-            "not rewritten: the change creates `{}`, and creating files is not supported yet",
-            new.path
+            "not rewritten: the change also creates a file, and {why}; move it away (or delete it) and run again"
         )));
     }
     let targets: BTreeSet<usize> = change.edits.iter().map(|e| e.file).collect();
@@ -197,11 +235,23 @@ mod tests {
     const TEXTS: [&str; 2] = ["x = 1\n", "y = 2\n"];
 
     fn merged(outputs: Vec<TransformOutput>, elsewhere: &[usize]) -> BTreeMap<usize, FileChanges> {
+        merged_with(outputs, elsewhere, None).files
+    }
+
+    /// With `occupied`: a path that is in the way.
+    fn merged_with(
+        outputs: Vec<TransformOutput>,
+        elsewhere: &[usize],
+        occupied: Option<&str>,
+    ) -> Merged {
         let outputs = outputs.into_iter().map(|o| (0, o)).collect();
         merge(
             outputs,
             |f| TEXTS.get(f).copied(),
             &elsewhere.iter().copied().collect(),
+            |_, new| {
+                (Some(new.path.as_str()) == occupied).then(|| format!("`{}` is there", new.path))
+            },
         )
     }
 
@@ -241,40 +291,51 @@ mod tests {
     }
 
     #[test]
-    fn overlapping_change_sets_keep_the_first_and_new_files_are_refused() {
+    fn overlapping_change_sets_keep_the_first() {
         let result = merged(
             vec![change(&[(0, 0, 5, "z = 3")]), change(&[(0, 4, 5, "4")])],
             &[],
         );
         assert_eq!(result[&0].edits.len(), 1);
         assert!(result[&0].refusals[0].1.reason.contains("overlaps"));
-        let mut with_file = ChangeSet {
-            message: "m".into(),
-            edits: vec![FileChange {
-                file: 0,
-                start: 4,
-                end: 5,
-                replacement: "2".into(),
-            }],
-            new_files: vec![NewFile {
-                path: "config/proxy.py".into(),
-                text: String::new(),
-            }],
+    }
+
+    fn with_file(edits: &[(usize, usize, usize, &str)]) -> TransformOutput {
+        let TransformOutput::Change(mut change) = change(edits) else {
+            unreachable!("change() makes a change set")
         };
-        let result = merged(vec![TransformOutput::Change(with_file.clone())], &[]);
-        assert!(result[&0].edits.is_empty());
+        change.new_files.push(NewFile {
+            path: "config/proxy.py".into(),
+            text: "X = 1\n".into(),
+        });
+        TransformOutput::Change(change)
+    }
+
+    #[test]
+    fn files_a_change_set_creates_go_with_its_edits_or_not_at_all() {
+        let accepted = merged_with(vec![with_file(&[(0, 4, 5, "2")])], &[], None);
+        assert_eq!(accepted.files[&0].edits.len(), 1);
+        assert_eq!(accepted.created.len(), 1);
+        assert_eq!(accepted.created[0].1.path, "config/proxy.py");
+        // The path is in the way: neither the edits nor the file.
+        let blocked = merged_with(
+            vec![with_file(&[(0, 4, 5, "2")])],
+            &[],
+            Some("config/proxy.py"),
+        );
+        assert!(blocked.files[&0].edits.is_empty());
+        assert!(blocked.created.is_empty());
         assert!(
-            result[&0].refusals[0]
+            blocked.files[&0].refusals[0]
                 .1
                 .reason
-                .contains("creating files is not supported yet")
+                .contains("`config/proxy.py` is there"),
+            "{:?}",
+            blocked.files[&0].refusals
         );
-        with_file.new_files.clear();
-        assert_eq!(
-            merged(vec![TransformOutput::Change(with_file)], &[])[&0]
-                .edits
-                .len(),
-            1
-        );
+        // The edits are refused (another rule edits the file): no file either.
+        let refused = merged_with(vec![with_file(&[(0, 4, 5, "2")])], &[0], None);
+        assert!(refused.created.is_empty());
+        assert!(refused.files[&0].edits.is_empty());
     }
 }

@@ -4,13 +4,16 @@
 //! `try`/`except KeyError` default form becomes `optional(…, default=D)`
 //! where `D` is a literal (it is now evaluated eagerly, so nothing else may
 //! be). Store and `del` targets, computed keys and handlers that use the
-//! exception are left alone; computed keys are reported.
+//! exception are left alone; computed keys are reported. Where the project
+//! has no ConfigProxy module yet, the change set that imports it also
+//! creates it (the scaffold's module), so it is applied whole or not at all.
 
 use tree_sitter::Node;
 
 use super::lines::descendants;
 use super::{
-    ChangeSet, FileChange, FileInput, OptionSpec, Pending, Refusal, Transform, TransformOutput,
+    ChangeSet, FileChange, FileInput, NewFile, OptionSpec, Pending, ProjectIndex, Refusal,
+    Transform, TransformOutput,
 };
 use crate::analysis::imports::{self, ImportChange};
 use crate::analysis::{FileFacts, NameMatcher, Provenance};
@@ -120,11 +123,31 @@ impl Transform for ConfigChainToRequire {
             .options
             .get(MODULE.name)
             .map_or(MODULE.default, String::as_str);
-        let outputs = rewrite_file(file, &facts, module);
+        let mut outputs = rewrite_file(file, &facts, module);
         if outputs.is_empty() {
             return Vec::new();
         }
-        vec![Box::new(move |_| outputs)]
+        let module = module.to_string();
+        let proxy = NewFile {
+            path: format!("{}.py", module.replace('.', "/")),
+            text: super::scaffold::CONFIG_PROXY.module_text(&file.settings.helpful_error_module),
+        };
+        vec![Box::new(move |index: &ProjectIndex| {
+            // The edits import ConfigProxy: where the project does not define
+            // it there, the change creates the module too, so it is applied
+            // whole or not at all (a different file in the way refuses it).
+            let defined = index
+                .module(&module)
+                .map(|m| m.top_level.iter().any(|n| n == "ConfigProxy"));
+            if defined != Some(true) {
+                for output in &mut outputs {
+                    if let TransformOutput::Change(change) = output {
+                        change.new_files.push(proxy.clone());
+                    }
+                }
+            }
+            outputs
+        })]
     }
 }
 

@@ -72,7 +72,7 @@ pub fn place(
             let path = root.join(&file.path);
             Some(CreatedFile {
                 rule,
-                display: crate::source::display_path(&path),
+                display: crate::project::shown_path(projects.len(), &file.path, &path),
                 path,
                 text: file.text,
                 refuse_if_different: refuse,

@@ -40,6 +40,7 @@ pub mod outcome;
 pub mod pass;
 pub mod phase5;
 pub mod scaffold;
+pub mod session_cache;
 pub mod slots_weakref;
 pub mod summary;
 pub mod target;
@@ -108,9 +109,9 @@ pub struct ChangeSet {
     pub message: String,
     /// Replacements on the files' original texts, by file id.
     pub edits: Vec<FileChange>,
-    /// Files to create. A change set of new files only is created by
-    /// `diff`/`apply` (see `created.rs`); one that also edits files is
-    /// still refused whole.
+    /// Files to create (see `created.rs`: `/dev/null` diffs, the ledger,
+    /// rollback). With edits, they go together: a file in the way refuses
+    /// the edits too (`changes::merge`).
     pub new_files: Vec<NewFile>,
 }
 
@@ -173,6 +174,7 @@ pub static REGISTRY: &[&dyn Transform] = &[
     &scaffold::CONFIG_PROXY,
     &scaffold::METHOD_METRICS,
     &thread_local::ThreadLocalCache,
+    &session_cache::ThreadLocalSessionRewrite,
     &config_chain::ConfigChainToRequire,
 ];
 

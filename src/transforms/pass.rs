@@ -95,11 +95,14 @@ pub fn prepare_indexed(
 
 /// After the parse: builds each project's index, finishes the deferred
 /// work, and folds edits and refusals into `reports` (in walk order).
-/// Change sets that only create files come back as (project, rule, file):
-/// whether to create them depends on the disk, which the run checks.
+/// Files to create come back as (project, rule, file): those of change sets
+/// that only create files (whether to create them depends on the disk and
+/// the rule's `if-exists`, which the run checks), and those of accepted
+/// change sets that also edit (refused whole here when a file is in the way).
 pub fn finish(
     work: Vec<(usize, FileWork)>,
     reports: &mut [FileReport],
+    roots: &[&std::path::Path],
 ) -> Vec<(usize, usize, NewFile)> {
     let mut by_project: BTreeMap<usize, Vec<(usize, String, ModuleSummary)>> = BTreeMap::new();
     let mut fingerprints: BTreeMap<usize, u64> = BTreeMap::new();
@@ -136,7 +139,7 @@ pub fn finish(
         .into_iter()
         .flatten()
         .collect();
-    let (created, outputs) = split_creations(outputs);
+    let (mut created, outputs) = split_creations(outputs);
     if outputs.is_empty() {
         return created;
     }
@@ -147,24 +150,46 @@ pub fn finish(
         .filter(|(_, r)| matches!(&r.outcome, Outcome::Processed(p) if !p.edits.is_empty()))
         .map(|(file, _)| file)
         .collect();
+    let (projects, outputs): (Vec<usize>, Vec<_>) = outputs
+        .into_iter()
+        .map(|(project, rule, output)| (project, (rule, output)))
+        .unzip();
+    let rule_of: Vec<usize> = outputs.iter().map(|(rule, _)| *rule).collect();
     let merged = changes::merge(
         outputs,
         |f| sources.get(&f).map(|s| s.text.as_str()),
         &edited,
+        |position, new| {
+            let root = projects.get(position).and_then(|p| roots.get(*p))?;
+            in_the_way(&root.join(&new.path), new)
+        },
     );
-    for (file, changes) in merged {
+    for (file, changes) in merged.files {
         if let Some(report) = reports.get_mut(file) {
             fold_into(report, changes, sources.remove(&file));
         }
     }
+    created.extend(merged.created.into_iter().filter_map(|(position, new)| {
+        Some((*projects.get(position)?, *rule_of.get(position)?, new))
+    }));
     created
+}
+
+/// Why a file a change set creates cannot be created at `path`: something
+/// else is there. The same bytes are no obstacle (nothing to write).
+fn in_the_way(path: &std::path::Path, new: &NewFile) -> Option<String> {
+    match std::fs::read(path) {
+        Ok(bytes) if bytes == new.text.as_bytes() => None,
+        Err(_) if !path.exists() => None,
+        _ => Some(format!("`{}` exists with other content", new.path)),
+    }
 }
 
 /// Takes out the change sets that only create files; the rest keep their
 /// rule, in order, for [`changes::merge`].
 fn split_creations(
     outputs: Vec<(usize, usize, TransformOutput)>,
-) -> (Vec<Creation>, Vec<(usize, TransformOutput)>) {
+) -> (Vec<Creation>, Vec<(usize, usize, TransformOutput)>) {
     let mut created = Vec::new();
     let mut rest = Vec::new();
     for (project, rule, output) in outputs {
@@ -175,7 +200,7 @@ fn split_creations(
                     .into_iter()
                     .map(|file| (project, rule, file)),
             ),
-            output => rest.push((rule, output)),
+            output => rest.push((project, rule, output)),
         }
     }
     (created, rest)
@@ -191,13 +216,13 @@ fn fingerprint(text: &str) -> u64 {
 /// The texts of the files change sets edit, read again; a file that changed
 /// since its parse is left out (its change sets are then refused).
 fn reread(
-    outputs: &[(usize, TransformOutput)],
+    outputs: &[(usize, usize, TransformOutput)],
     fingerprints: &BTreeMap<usize, u64>,
     reports: &[FileReport],
 ) -> BTreeMap<usize, SourceText> {
     let needed: BTreeSet<usize> = outputs
         .iter()
-        .filter_map(|(_, output)| match output {
+        .filter_map(|(_, _, output)| match output {
             TransformOutput::Change(change) => Some(change.edits.iter().map(|e| e.file)),
             TransformOutput::Refusal(_) => None,
         })
@@ -288,11 +313,18 @@ pub fn run_alone(
         .collect();
     // A created file counts as a match; the file itself stays as it is.
     let (created, outputs) = split_creations(outputs);
-    let merged = changes::merge(outputs, |_| Some(source.text.as_str()), &BTreeSet::new());
-    let Some(changes) = merged.get(&0) else {
-        return (None, created.len());
+    let outputs = outputs.into_iter().map(|(_, rule, o)| (rule, o)).collect();
+    let merged = changes::merge(
+        outputs,
+        |_| Some(source.text.as_str()),
+        &BTreeSet::new(),
+        |_, _| None,
+    );
+    let created = created.len() + merged.created.len();
+    let Some(changes) = merged.files.get(&0) else {
+        return (None, created);
     };
-    let hits = changes.edits.len() + changes.refusals.len() + created.len();
+    let hits = changes.edits.len() + changes.refusals.len() + created;
     let fixed = (!changes.edits.is_empty()).then(|| edits::apply(&source.text, &changes.edits));
     (fixed, hits)
 }
