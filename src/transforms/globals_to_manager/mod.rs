@@ -7,10 +7,12 @@
 //! default manager's object, so sharing stays as it was.
 //!
 //! It refuses, with the reason, what it cannot show keeps the meaning:
-//! `globals()`/`exec`/`eval`, state used at import time or by other modules,
+//! `globals()`/`exec`/`eval`, state used at import time, other modules
+//! reaching the state where `callers.rs` cannot rewrite them exactly,
 //! decorated, async or generator functions, name collisions, shadowed state
 //! names, and multi-line strings that indenting would change.
 
+mod callers;
 mod checks;
 mod names;
 mod plan;
@@ -72,26 +74,17 @@ impl Transform for GlobalsToManager {
     }
 }
 
-/// With the project at hand: refuses when other modules reach the state.
+/// With the project at hand: other modules that reach the state are
+/// rewritten with the module (one change set), or the module is refused.
 fn finish(planned: plan::Planned, index: &ProjectIndex) -> Vec<TransformOutput> {
     let module = super::summary::module_name(&planned.relative);
-    let mut reasons = Vec::new();
+    let callers = callers::rewrite(&planned, &module, index);
+    let mut reasons = callers.reasons;
     let public_state: Vec<&String> = planned
         .state_names
         .iter()
         .filter(|n| !n.starts_with('_'))
         .collect();
-    for name in &planned.state_names {
-        for found in index.uses_of(&module, name) {
-            reasons.push(format!(
-                "{}:{} uses `{name}` from this module; make it use `{}().{}` first",
-                found.relative,
-                found.what.line,
-                planned.default_function,
-                plan::attribute_name(name)
-            ));
-        }
-    }
     for name in &planned.function_names {
         let stores = index.uses_of(&module, name).iter();
         for found in stores.filter(|u| u.what.kind == UseKind::AttributeStore) {
@@ -110,11 +103,13 @@ fn finish(planned: plan::Planned, index: &ProjectIndex) -> Vec<TransformOutput> 
         }
     }
     if reasons.is_empty() {
-        return vec![TransformOutput::Change(planned.change)];
+        let mut change = planned.change;
+        change.edits.extend(callers.edits);
+        return vec![TransformOutput::Change(change)];
     }
     let mut refusal: Refusal = planned.anchor;
     refusal.reason = format!(
-        "not rewritten: other modules reach this module's state ({}); moving it into `{}` would change what they see",
+        "not rewritten: other modules reach this module's state in ways the rewrite cannot follow ({}); moving it into `{}` would change what they see",
         reasons.join("; "),
         planned.class_name
     );

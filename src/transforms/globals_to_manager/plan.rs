@@ -25,6 +25,11 @@ pub struct Planned {
     pub default_function: String,
     pub state_names: Vec<String>,
     pub function_names: Vec<String>,
+    /// State names a function rebinds with `global`: a name another module
+    /// took with `from … import` would be a stale snapshot of those.
+    pub rebound_states: BTreeSet<String>,
+    /// Whether the project lets a rewrite edit test code.
+    pub rewrite_tests: bool,
     pub change: ChangeSet,
     /// Where a refusal of the whole module is reported (the first state).
     pub anchor: Refusal,
@@ -242,6 +247,13 @@ pub fn plan(file: &FileInput) -> Outcome {
         default_function,
         state_names: module.states.iter().map(|s| s.name.clone()).collect(),
         function_names: module.functions.iter().map(|f| f.name.clone()).collect(),
+        rebound_states: module
+            .states
+            .iter()
+            .filter(|s| global_names.contains(&s.name))
+            .map(|s| s.name.clone())
+            .collect(),
+        rewrite_tests: file.settings.rewrite_tests,
         change,
         anchor,
     }))
