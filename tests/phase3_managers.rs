@@ -90,6 +90,7 @@ fn applied_managers_keep_every_old_call_working() {
         [
             "utils/api_factory.py",
             "utils/load_n_save.py",
+            "utils/logger.py",
             "utils/oauth_helpers.py"
         ]
     );

@@ -11,9 +11,13 @@
 //! reaching the state where `callers.rs` cannot rewrite them exactly,
 //! decorated, async or generator functions, name collisions, shadowed state
 //! names, and multi-line strings that indenting would change.
+//!
+//! The logger singleton stays (the plan's exception, `logger.rs`): it gets
+//! `reset()` for tests and a re-entrant lock, nothing more.
 
 mod callers;
 mod checks;
+mod logger;
 mod names;
 mod plan;
 mod render;
@@ -70,7 +74,32 @@ impl Transform for GlobalsToManager {
                 let planned = *planned;
                 vec![Box::new(move |index: &ProjectIndex| finish(planned, index))]
             }
+            plan::Outcome::Logger(logger) => {
+                let logger = *logger;
+                vec![Box::new(move |index: &ProjectIndex| {
+                    finish_logger(logger, index)
+                })]
+            }
         }
+    }
+}
+
+/// A star import without `__all__` would bind the new `reset` in the
+/// importing module too, perhaps over its own.
+fn finish_logger(plan: logger::LoggerPlan, index: &ProjectIndex) -> Vec<TransformOutput> {
+    let module = super::summary::module_name(&plan.relative);
+    let exported = index.module(&module).is_some_and(|m| m.all.is_some());
+    let star = index.star_imports_of(&module).first();
+    match star {
+        Some(found) if plan.adds_reset && !exported => {
+            let mut refusal = plan.anchor;
+            refusal.reason = format!(
+                "not rewritten: {}:{} star-imports this module, which would then also bind `reset` there",
+                found.relative, found.what.line
+            );
+            vec![TransformOutput::Refusal(refusal)]
+        }
+        _ => vec![TransformOutput::Change(plan.change)],
     }
 }
 
