@@ -57,31 +57,64 @@ impl Transform for GlobalsToManager {
 
     fn may_apply(&self, text: &str) -> bool {
         // Module-level state starts a line with a name and `=` or `:`; a
-        // rebinding needs `global`. Cheap and without false negatives for
-        // what `metrics::global_state` finds.
-        text.contains('=')
+        // rebinding needs `global`; a bare `@cache` needs neither. Cheap and
+        // without false negatives for what `metrics::global_state` and
+        // `state::shared_state` find.
+        text.contains('=') || text.contains("cache")
     }
 
     fn prepare(&self, file: &FileInput) -> Vec<Pending> {
-        match plan::plan(file) {
-            plan::Outcome::Nothing => Vec::new(),
-            plan::Outcome::Refused(refusals) => {
-                let outputs: Vec<TransformOutput> =
-                    refusals.into_iter().map(TransformOutput::Refusal).collect();
-                vec![Box::new(move |_: &ProjectIndex| outputs)]
-            }
-            plan::Outcome::Planned(planned) => {
-                let planned = *planned;
-                vec![Box::new(move |index: &ProjectIndex| finish(planned, index))]
-            }
-            plan::Outcome::Logger(logger) => {
-                let logger = *logger;
-                vec![Box::new(move |index: &ProjectIndex| {
-                    finish_logger(logger, index)
-                })]
-            }
+        let mut pending = module_state(file);
+        let shapes = other_shapes(file);
+        if !shapes.is_empty() {
+            pending.push(Box::new(move |_: &ProjectIndex| shapes));
+        }
+        pending
+    }
+}
+
+fn module_state(file: &FileInput) -> Vec<Pending> {
+    match plan::plan(file) {
+        plan::Outcome::Nothing => Vec::new(),
+        plan::Outcome::Refused(refusals) => {
+            let outputs: Vec<TransformOutput> =
+                refusals.into_iter().map(TransformOutput::Refusal).collect();
+            vec![Box::new(move |_: &ProjectIndex| outputs)]
+        }
+        plan::Outcome::Planned(planned) => {
+            let planned = *planned;
+            vec![Box::new(move |index: &ProjectIndex| finish(planned, index))]
+        }
+        plan::Outcome::Logger(logger) => {
+            let logger = *logger;
+            vec![Box::new(move |index: &ProjectIndex| {
+                finish_logger(logger, index)
+            })]
         }
     }
+}
+
+/// The shapes of shared state phase 3 reports but does not rewrite (what
+/// `check`'s `no-global-state` also finds): class-level mutable caches,
+/// hand-made singletons, `lru_cache` on module functions. Each needs a
+/// person's decision (per-instance or meant to be shared?), so `diff`
+/// names them and `check` on the migrated code finds nothing else.
+fn other_shapes(file: &FileInput) -> Vec<TransformOutput> {
+    if !(file.text.contains("class") || file.text.contains("cache")) {
+        return Vec::new();
+    }
+    crate::analysis::state::shared_state(file.tree.root_node(), file.text)
+        .into_iter()
+        .map(|shape| {
+            TransformOutput::Refusal(Refusal::at(
+                file.file,
+                file.text,
+                shape.node.byte_range(),
+                shape.message,
+                "reported, not rewritten: phase 3 moves module-level state only".into(),
+            ))
+        })
+        .collect()
 }
 
 /// A star import without `__all__` would bind the new `reset` in the
