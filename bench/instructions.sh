@@ -7,7 +7,7 @@
 # usage: bench/instructions.sh [--limit N] [--only KEYS] [--scaling K]
 #   --limit N    files in the slice (default 300: the first N by path)
 #   --only KEYS  comma-separated rows (floor_parse, parse_all, check, assess,
-#                p1, p2, p4; default all but p4)
+#                p1, p2, p3, p4; default all but p3 and p4)
 #   --scaling K  also run floor_parse, parse_all and p1 on K copies of the
 #                slice and print each K-copy / 1-copy ratio (work that grows
 #                faster than the input shows above K; use a small --limit,
@@ -56,6 +56,7 @@ command_for() {
     assess) echo "$txo assess -j 1 $slice" ;;
     p1) echo "$txo diff --phase 1 --color never -j 1 $slice" ;;
     p2) echo "$txo diff --phase 2 --color never -j 1 $slice" ;;
+    p3) echo "$txo diff --phase 3 --color never -j 1 $slice" ;;
     p4) echo "$txo diff --phase 4 --color never -j 1 $slice" ;;
     *) echo "instructions.sh: no row '$1'" >&2; exit 2 ;;
   esac

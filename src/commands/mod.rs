@@ -7,6 +7,7 @@ pub mod check;
 pub mod config_audit;
 pub mod migrate;
 pub mod report;
+pub mod report_managers;
 pub mod rules;
 pub mod shell;
 pub mod state;

@@ -14,6 +14,8 @@ use crate::safety::{phase_title, state_root};
 use crate::source::line_col;
 use crate::walk::WalkOptions;
 
+use super::report_managers::{self, Manager};
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Row {
     pub file: String,
@@ -36,6 +38,9 @@ pub struct GuideEntry {
     pub before: Option<String>,
     pub after: Option<String>,
     pub steps: Vec<String>,
+    /// Phase 3: the manager classes generated in this project.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub managers: Vec<Manager>,
 }
 
 #[derive(Debug, Serialize)]
@@ -74,7 +79,14 @@ pub fn execute(args: &ReportArgs) -> Exit {
             return Exit::Error;
         }
     };
-    let report = build(&rules, &result, &ledgers, args.phase);
+    let roots: Vec<PathBuf> = args.paths.iter().map(|p| state_root(p, false).0).collect();
+    let managers = generated_managers(&rules, &result, &roots, &ledgers);
+    let mut report = build(&rules, &result, &ledgers, args.phase);
+    for entry in &mut report.guide {
+        if is_managers_rule(&rules, &entry.rule) {
+            entry.managers = managers.clone();
+        }
+    }
     let text = match args.format {
         // A separate section: the configuration preflight (config-audit).
         ReportFormat::Markdown => {
@@ -100,6 +112,58 @@ fn write_output(output: Option<&PathBuf>, text: &str) -> Exit {
             }
         },
     }
+}
+
+fn is_managers_rule(rules: &[&Rule], id: &str) -> bool {
+    rules.iter().any(|r| {
+        r.id == id
+            && r.transform()
+                .is_some_and(|t| t.name == "globals-to-manager")
+    })
+}
+
+/// The managers phase 3 would generate (the dry run's results) or has
+/// generated (files an applied or interrupted phase-3 entry changed), by file.
+fn generated_managers(
+    rules: &[&Rule],
+    result: &RunResult,
+    roots: &[PathBuf],
+    ledgers: &[Ledger],
+) -> Vec<Manager> {
+    let mut managers = Vec::new();
+    for file in &result.files {
+        let Outcome::Processed(processed) = &file.outcome else {
+            continue;
+        };
+        let by_rule = processed.edits.iter().any(|e| {
+            e.rules
+                .iter()
+                .any(|r| is_managers_rule(rules, &rules[*r].id))
+        });
+        if let (true, Some(text)) = (by_rule, &processed.new_text) {
+            managers.extend(report_managers::managers_in(&file.display, text));
+        }
+    }
+    for (root, ledger) in roots.iter().zip(ledgers) {
+        let mut paths: Vec<&String> = ledger
+            .entries
+            .iter()
+            .filter(|e| e.state != EntryState::RolledBack)
+            .flat_map(|e| &e.edits)
+            .filter(|edit| edit.rules.iter().any(|r| is_managers_rule(rules, r)))
+            .map(|edit| &edit.path)
+            .collect();
+        paths.sort();
+        paths.dedup();
+        for path in paths {
+            if let Ok(text) = std::fs::read_to_string(root.join(path)) {
+                managers.extend(report_managers::managers_in(path, &text));
+            }
+        }
+    }
+    managers.sort_by(|a, b| a.file.cmp(&b.file));
+    managers.dedup_by(|a, b| a.file == b.file);
+    managers
 }
 
 /// Fixes quote the code up to this many characters.
@@ -245,6 +309,7 @@ fn guide(rules: &[&Rule], phases: &[u8]) -> Vec<GuideEntry> {
                 before: example.map(|e| e.code.clone()),
                 after: example.and_then(|e| e.fixed.clone()),
                 steps: rule.migration.clone(),
+                managers: Vec::new(),
             }
         })
         .collect();
@@ -293,6 +358,10 @@ pub fn markdown(report: &Report) -> String {
             for (number, step) in entry.steps.iter().enumerate() {
                 out.push_str(&format!("{}. {step}\n", number + 1));
             }
+        }
+        if !entry.managers.is_empty() {
+            out.push('\n');
+            out.push_str(&report_managers::markdown(&entry.managers));
         }
     }
     out

@@ -23,6 +23,10 @@ pub struct IndexedModule {
     pub relative: String,
     pub top_level: Vec<String>,
     pub all: Option<Vec<String>>,
+    /// Identifiers starting `default_` / `set_default_` (see `bound.rs`).
+    pub helper_like: Vec<String>,
+    /// Calls `globals`, `vars`, `locals`, `exec` or `eval`.
+    pub dynamic_names: bool,
 }
 
 /// A use of a module's name, with the file it is in.
@@ -56,6 +60,8 @@ impl ProjectIndex {
                     relative,
                     top_level: summary.top_level,
                     all: summary.all,
+                    helper_like: summary.helper_like,
+                    dynamic_names: summary.dynamic_names,
                 },
             );
         }
@@ -84,6 +90,14 @@ impl ProjectIndex {
 
     pub fn module(&self, name: &str) -> Option<&IndexedModule> {
         self.modules.get(name)
+    }
+
+    /// The module in file `file`, with its dotted name.
+    pub fn module_in_file(&self, file: usize) -> Option<(&str, &IndexedModule)> {
+        self.modules
+            .iter()
+            .find(|(_, m)| m.file == file)
+            .map(|(name, m)| (name.as_str(), m))
     }
 
     /// The dotted name of the module in file `file`.

@@ -26,6 +26,7 @@
 //! Transforms live one per file in this folder and are listed in
 //! [`REGISTRY`]; no transform holds state between files.
 
+pub mod bound;
 pub mod changes;
 pub mod class_facts;
 pub mod config_chain;

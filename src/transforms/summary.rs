@@ -6,6 +6,8 @@ use std::collections::HashMap;
 
 use tree_sitter::{Node, Tree};
 
+use super::bound::{BoundName, Tracker};
+
 /// Facts about one module, owning no tree.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ModuleSummary {
@@ -22,6 +24,11 @@ pub struct ModuleSummary {
     pub uses: Vec<NameUse>,
     /// Class facts, filled in only when a transform of the run needs them.
     pub classes: super::class_facts::ClassFacts,
+    /// Identifiers starting `default_` or `set_default_` (see `bound.rs`).
+    pub helper_like: Vec<String>,
+    /// The file calls `globals`, `vars`, `locals`, `exec` or `eval`, which
+    /// can reach its names by string.
+    pub dynamic_names: bool,
 }
 
 /// One use of `module`'s `name` in this file.
@@ -36,6 +43,9 @@ pub struct NameUse {
     pub end: usize,
     /// 1-based.
     pub line: usize,
+    /// For a module-level `from module import name`: what the file does
+    /// with the name it binds.
+    pub bound: Option<Box<BoundName>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,15 +84,20 @@ pub fn summarize(relative: &str, text: &str, tree: &Tree) -> ModuleSummary {
         aliases: HashMap::new(),
         uses: Vec::new(),
     };
-    walker.walk(root);
+    let helper_like = walker.walk(root);
     let uses = walker.finish();
     let mut top_level = Vec::new();
     collect_top_level(root, text, &mut top_level);
+    let dynamic_names = ["globals(", "vars(", "locals(", "exec(", "eval("]
+        .iter()
+        .any(|call| text.contains(call));
     ModuleSummary {
         all: dunder_all(root, text),
         module,
         top_level,
         uses,
+        helper_like,
+        dynamic_names,
         ..ModuleSummary::default()
     }
 }
@@ -116,17 +131,24 @@ fn first_name(node: Node) -> Node {
 }
 
 impl Walker<'_> {
-    /// One cursor walk collects imports and attributes; attributes are
-    /// resolved once every import of the file is known.
-    fn walk(&mut self, root: Node) {
+    /// One cursor walk collects imports, attributes and the uses of
+    /// from-imported names; attributes are resolved once every import of
+    /// the file is known. Returns the helper-like identifiers.
+    fn walk(&mut self, root: Node) -> Vec<String> {
         let mut imports = Vec::new();
         let mut attributes = Vec::new();
+        let mut tracker = Tracker::new(self.text);
         crate::syntax::walk_pruned(
             root,
             |_| true,
             |node| match node.kind() {
-                "import_statement" | "import_from_statement" => imports.push(node),
+                "import_statement" => imports.push(node),
+                "import_from_statement" => {
+                    tracker.import_from(node);
+                    imports.push(node);
+                }
                 "attribute" => attributes.push(node),
+                "identifier" => tracker.identifier(node),
                 _ => {}
             },
         );
@@ -140,6 +162,14 @@ impl Walker<'_> {
         for node in attributes {
             self.attribute(node);
         }
+        let helper_like = std::mem::take(&mut tracker.helper_like);
+        let mut bound = tracker.finish();
+        for found in &mut self.uses {
+            if found.kind == UseKind::FromImport {
+                found.bound = bound.remove(&found.start).map(Box::new);
+            }
+        }
+        helper_like
     }
 
     fn text(&self, node: Node) -> &str {
@@ -248,6 +278,7 @@ impl Walker<'_> {
             start: node.start_byte(),
             end: node.end_byte(),
             line: node.start_position().row + 1,
+            bound: None,
         });
     }
 
@@ -267,6 +298,7 @@ impl Walker<'_> {
             start: node.start_byte(),
             end: node.end_byte(),
             line: node.start_position().row + 1,
+            bound: None,
         });
     }
 

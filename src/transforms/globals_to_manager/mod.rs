@@ -7,11 +7,17 @@
 //! default manager's object, so sharing stays as it was.
 //!
 //! It refuses, with the reason, what it cannot show keeps the meaning:
-//! `globals()`/`exec`/`eval`, state used at import time or by other modules,
+//! `globals()`/`exec`/`eval`, state used at import time, other modules
+//! reaching the state where `callers.rs` cannot rewrite them exactly,
 //! decorated, async or generator functions, name collisions, shadowed state
 //! names, and multi-line strings that indenting would change.
+//!
+//! The logger singleton stays (the plan's exception, `logger.rs`): it gets
+//! `reset()` for tests and a re-entrant lock, nothing more.
 
+mod callers;
 mod checks;
+mod logger;
 mod names;
 mod plan;
 mod render;
@@ -51,47 +57,96 @@ impl Transform for GlobalsToManager {
 
     fn may_apply(&self, text: &str) -> bool {
         // Module-level state starts a line with a name and `=` or `:`; a
-        // rebinding needs `global`. Cheap and without false negatives for
-        // what `metrics::global_state` finds.
-        text.contains('=')
+        // rebinding needs `global`; a bare `@cache` needs neither. Cheap and
+        // without false negatives for what `metrics::global_state` and
+        // `state::shared_state` find.
+        text.contains('=') || text.contains("cache")
     }
 
     fn prepare(&self, file: &FileInput) -> Vec<Pending> {
-        match plan::plan(file) {
-            plan::Outcome::Nothing => Vec::new(),
-            plan::Outcome::Refused(refusals) => {
-                let outputs: Vec<TransformOutput> =
-                    refusals.into_iter().map(TransformOutput::Refusal).collect();
-                vec![Box::new(move |_: &ProjectIndex| outputs)]
-            }
-            plan::Outcome::Planned(planned) => {
-                let planned = *planned;
-                vec![Box::new(move |index: &ProjectIndex| finish(planned, index))]
-            }
+        let mut pending = module_state(file);
+        let shapes = other_shapes(file);
+        if !shapes.is_empty() {
+            pending.push(Box::new(move |_: &ProjectIndex| shapes));
+        }
+        pending
+    }
+}
+
+fn module_state(file: &FileInput) -> Vec<Pending> {
+    match plan::plan(file) {
+        plan::Outcome::Nothing => Vec::new(),
+        plan::Outcome::Refused(refusals) => {
+            let outputs: Vec<TransformOutput> =
+                refusals.into_iter().map(TransformOutput::Refusal).collect();
+            vec![Box::new(move |_: &ProjectIndex| outputs)]
+        }
+        plan::Outcome::Planned(planned) => {
+            let planned = *planned;
+            vec![Box::new(move |index: &ProjectIndex| finish(planned, index))]
+        }
+        plan::Outcome::Logger(logger) => {
+            let logger = *logger;
+            vec![Box::new(move |index: &ProjectIndex| {
+                finish_logger(logger, index)
+            })]
         }
     }
 }
 
-/// With the project at hand: refuses when other modules reach the state.
+/// The shapes of shared state phase 3 reports but does not rewrite (what
+/// `check`'s `no-global-state` also finds): class-level mutable caches,
+/// hand-made singletons, `lru_cache` on module functions. Each needs a
+/// person's decision (per-instance or meant to be shared?), so `diff`
+/// names them and `check` on the migrated code finds nothing else.
+fn other_shapes(file: &FileInput) -> Vec<TransformOutput> {
+    if !(file.text.contains("class") || file.text.contains("cache")) {
+        return Vec::new();
+    }
+    crate::analysis::state::shared_state(file.tree.root_node(), file.text)
+        .into_iter()
+        .map(|shape| {
+            TransformOutput::Refusal(Refusal::at(
+                file.file,
+                file.text,
+                shape.node.byte_range(),
+                shape.message,
+                "reported, not rewritten: phase 3 moves module-level state only".into(),
+            ))
+        })
+        .collect()
+}
+
+/// A star import without `__all__` would bind the new `reset` in the
+/// importing module too, perhaps over its own.
+fn finish_logger(plan: logger::LoggerPlan, index: &ProjectIndex) -> Vec<TransformOutput> {
+    let module = super::summary::module_name(&plan.relative);
+    let exported = index.module(&module).is_some_and(|m| m.all.is_some());
+    let star = index.star_imports_of(&module).first();
+    match star {
+        Some(found) if plan.adds_reset && !exported => {
+            let mut refusal = plan.anchor;
+            refusal.reason = format!(
+                "not rewritten: {}:{} star-imports this module, which would then also bind `reset` there",
+                found.relative, found.what.line
+            );
+            vec![TransformOutput::Refusal(refusal)]
+        }
+        _ => vec![TransformOutput::Change(plan.change)],
+    }
+}
+
+/// With the project at hand: other modules that reach the state are
+/// rewritten with the module (one change set), or the module is refused.
 fn finish(planned: plan::Planned, index: &ProjectIndex) -> Vec<TransformOutput> {
     let module = super::summary::module_name(&planned.relative);
-    let mut reasons = Vec::new();
+    let callers = callers::rewrite(&planned, &module, index);
+    let mut reasons = callers.reasons;
     let public_state: Vec<&String> = planned
         .state_names
         .iter()
         .filter(|n| !n.starts_with('_'))
         .collect();
-    for name in &planned.state_names {
-        for found in index.uses_of(&module, name) {
-            reasons.push(format!(
-                "{}:{} uses `{name}` from this module; make it use `{}().{}` first",
-                found.relative,
-                found.what.line,
-                planned.default_function,
-                plan::attribute_name(name)
-            ));
-        }
-    }
     for name in &planned.function_names {
         let stores = index.uses_of(&module, name).iter();
         for found in stores.filter(|u| u.what.kind == UseKind::AttributeStore) {
@@ -110,11 +165,13 @@ fn finish(planned: plan::Planned, index: &ProjectIndex) -> Vec<TransformOutput> 
         }
     }
     if reasons.is_empty() {
-        return vec![TransformOutput::Change(planned.change)];
+        let mut change = planned.change;
+        change.edits.extend(callers.edits);
+        return vec![TransformOutput::Change(change)];
     }
     let mut refusal: Refusal = planned.anchor;
     refusal.reason = format!(
-        "not rewritten: other modules reach this module's state ({}); moving it into `{}` would change what they see",
+        "not rewritten: other modules reach this module's state in ways the rewrite cannot follow ({}); moving it into `{}` would change what they see",
         reasons.join("; "),
         planned.class_name
     );

@@ -16,6 +16,7 @@ pub enum Outcome {
     Nothing,
     Refused(Vec<Refusal>),
     Planned(Box<Planned>),
+    Logger(Box<super::logger::LoggerPlan>),
 }
 
 /// A module's rewrite, waiting for the project index.
@@ -25,6 +26,11 @@ pub struct Planned {
     pub default_function: String,
     pub state_names: Vec<String>,
     pub function_names: Vec<String>,
+    /// State names a function rebinds with `global`: a name another module
+    /// took with `from … import` would be a stale snapshot of those.
+    pub rebound_states: BTreeSet<String>,
+    /// Whether the project lets a rewrite edit test code.
+    pub rewrite_tests: bool,
     pub change: ChangeSet,
     /// Where a refusal of the whole module is reported (the first state).
     pub anchor: Refusal,
@@ -144,11 +150,12 @@ pub fn plan(file: &FileInput) -> Outcome {
     let already_migrated = top_level.contains(&class_name);
     let global_names = global_names(root, text);
     // The plan keeps the logger singleton (logging is inherently global).
-    if global_names
+    if let Some(singleton) = global_names
         .iter()
-        .any(|n| n.to_ascii_lowercase().contains("logger"))
+        .find(|n| n.to_ascii_lowercase().contains("logger"))
     {
-        return Outcome::Nothing;
+        return super::logger::plan(file, root, singleton)
+            .map_or(Outcome::Nothing, |p| Outcome::Logger(Box::new(p)));
     }
     let states: Vec<State> = metrics::global_state(root, text, &global_names)
         .into_iter()
@@ -242,6 +249,13 @@ pub fn plan(file: &FileInput) -> Outcome {
         default_function,
         state_names: module.states.iter().map(|s| s.name.clone()).collect(),
         function_names: module.functions.iter().map(|f| f.name.clone()).collect(),
+        rebound_states: module
+            .states
+            .iter()
+            .filter(|s| global_names.contains(&s.name))
+            .map(|s| s.name.clone())
+            .collect(),
+        rewrite_tests: file.settings.rewrite_tests,
         change,
         anchor,
     }))
@@ -281,7 +295,7 @@ fn global_names(root: Node, text: &str) -> Vec<String> {
 }
 
 /// The module's indentation unit: that of the first indented block.
-fn indent_unit(root: Node, text: &str) -> String {
+pub fn indent_unit(root: Node, text: &str) -> String {
     let mut unit = None;
     let mut blocks = Vec::new();
     crate::syntax::walk_pruned(

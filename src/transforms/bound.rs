@@ -1,0 +1,333 @@
+//! How a file uses the names it binds with a module-level `from m import x`:
+//! where it reads them (and whether at import time) and whether it binds
+//! them again. A transform that moves `m.x` elsewhere rewrites the reads
+//! only when nothing rebinds the name; the facts come from the summary's
+//! one walk of the run's parse.
+
+use std::collections::HashMap;
+
+use tree_sitter::Node;
+
+/// One `x` / `x as y` item of a module-level `from m import …` and what
+/// the file does with the name it binds.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BoundName {
+    /// The name the file binds (`y` of `x as y`).
+    pub local: String,
+    /// The item in the import statement.
+    pub item: (usize, usize),
+    /// What to delete to drop the item from its list, one comma included
+    /// (the whole item when it is the only one); none when a comment is in
+    /// the way.
+    pub removal: Option<(usize, usize)>,
+    /// Start of the import statement (items of one statement share it).
+    pub statement: usize,
+    /// Reads of the name, in source order.
+    pub reads: Vec<NameRead>,
+    /// 1-based line where the file binds the name again (an assignment, a
+    /// parameter, `global`, `del`, another import) or may use it before
+    /// the import: the name is then not only this import's.
+    pub rebound: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NameRead {
+    pub start: usize,
+    pub end: usize,
+    /// 1-based.
+    pub line: usize,
+    /// Evaluated when the module is imported (not inside a function body).
+    pub at_import_time: bool,
+}
+
+enum Role {
+    Label,
+    Read,
+    Bind,
+}
+
+/// Collects [`BoundName`]s during a pre-order walk: an import is seen
+/// before the code after it.
+#[derive(Default)]
+pub struct Tracker<'t> {
+    text: &'t str,
+    names: Vec<BoundName>,
+    by_local: HashMap<&'t str, usize>,
+    /// Identifiers starting `default_` or `set_default_`, each once: the
+    /// names phase 3's helpers take, so a rewrite can tell one is free.
+    pub helper_like: Vec<String>,
+}
+
+impl<'t> Tracker<'t> {
+    pub fn new(text: &'t str) -> Self {
+        Tracker {
+            text,
+            ..Tracker::default()
+        }
+    }
+
+    /// A `from m import …` statement: module-level ones start tracking.
+    pub fn import_from(&mut self, statement: Node<'t>) {
+        if !at_module_level(statement) {
+            return;
+        }
+        let mut cursor = statement.walk();
+        let items: Vec<Node> = statement
+            .children_by_field_name("name", &mut cursor)
+            .collect();
+        for (i, item) in items.iter().enumerate() {
+            let local_node = match item.kind() {
+                "aliased_import" => item.child_by_field_name("alias"),
+                _ => Some(*item),
+            };
+            let Some(local_node) = local_node else {
+                continue;
+            };
+            let local = &self.text[local_node.byte_range()];
+            let removal = match (i.checked_sub(1).map(|p| items[p]), items.get(i + 1)) {
+                (Some(previous), _) => (previous.end_byte(), item.end_byte()),
+                (None, Some(next)) => (item.start_byte(), next.start_byte()),
+                (None, None) => (item.start_byte(), item.end_byte()),
+            };
+            let removal = (!self.text[removal.0..removal.1].contains('#')).then_some(removal);
+            // A use above the import (in a function defined earlier) is
+            // not seen by the walk: treat any earlier mention as a rebinding.
+            let mentioned_before = self.text[..statement.start_byte()].contains(local);
+            let line = statement.start_position().row + 1;
+            if let Some(&earlier) = self.by_local.get(local) {
+                self.names[earlier].rebound.get_or_insert(line);
+            }
+            self.by_local.insert(local, self.names.len());
+            self.names.push(BoundName {
+                local: local.to_string(),
+                item: (item.start_byte(), item.end_byte()),
+                removal,
+                statement: statement.start_byte(),
+                reads: Vec::new(),
+                rebound: mentioned_before.then_some(line),
+            });
+        }
+    }
+
+    pub fn identifier(&mut self, node: Node<'t>) {
+        let text = &self.text[node.byte_range()];
+        if (text.starts_with("default_") || text.starts_with("set_default_"))
+            && !self.helper_like.iter().any(|h| h == text)
+        {
+            self.helper_like.push(text.to_string());
+        }
+        let Some(&index) = self.by_local.get(text) else {
+            return;
+        };
+        let bound = &mut self.names[index];
+        if let Some(import) = import_statement_of(node) {
+            let own = bound.item.0 <= node.start_byte() && node.end_byte() <= bound.item.1;
+            let binds =
+                crate::transforms::summary::import_bindings(import, self.text).contains(&text);
+            if !own && binds {
+                bound.rebound.get_or_insert(node.start_position().row + 1);
+            }
+            return;
+        }
+        match role(node) {
+            Role::Label => {}
+            Role::Bind => {
+                bound.rebound.get_or_insert(node.start_position().row + 1);
+            }
+            Role::Read => bound.reads.push(NameRead {
+                start: node.start_byte(),
+                end: node.end_byte(),
+                line: node.start_position().row + 1,
+                at_import_time: evaluated_at_import(node),
+            }),
+        }
+    }
+
+    /// The tracked names by the start of their import item.
+    pub fn finish(self) -> HashMap<usize, BoundName> {
+        self.names.into_iter().map(|b| (b.item.0, b)).collect()
+    }
+}
+
+/// Not inside a function, lambda or class body: the name it binds is a
+/// module global.
+fn at_module_level(node: Node) -> bool {
+    let mut current = node.parent();
+    while let Some(ancestor) = current {
+        if matches!(
+            ancestor.kind(),
+            "function_definition" | "lambda" | "class_definition"
+        ) {
+            return false;
+        }
+        current = ancestor.parent();
+    }
+    true
+}
+
+fn import_statement_of(node: Node) -> Option<Node> {
+    let mut current = node.parent();
+    for _ in 0..3 {
+        let ancestor = current?;
+        if matches!(
+            ancestor.kind(),
+            "import_statement" | "import_from_statement" | "future_import_statement"
+        ) {
+            return Some(ancestor);
+        }
+        current = ancestor.parent();
+    }
+    None
+}
+
+/// Whether the identifier is read, bound, or only names an attribute or
+/// keyword. Target containers (`a, b = …`, `*rest`) are climbed first.
+fn role(node: Node) -> Role {
+    let mut child = node;
+    let Some(mut parent) = node.parent() else {
+        return Role::Read;
+    };
+    while matches!(
+        parent.kind(),
+        "pattern_list"
+            | "tuple_pattern"
+            | "list_pattern"
+            | "list_splat_pattern"
+            | "dictionary_splat_pattern"
+            | "as_pattern_target"
+            | "parenthesized_expression"
+            | "tuple"
+            | "list"
+            | "expression_list"
+    ) {
+        let Some(next) = parent.parent() else {
+            return Role::Read;
+        };
+        child = parent;
+        parent = next;
+    }
+    let is_field = |field: &str| {
+        parent
+            .child_by_field_name(field)
+            .is_some_and(|f| f.id() == child.id())
+    };
+    match parent.kind() {
+        "attribute" if is_field("attribute") => Role::Label,
+        "keyword_argument" if is_field("name") => Role::Label,
+        "assignment" | "augmented_assignment" | "for_statement" | "for_in_clause"
+            if is_field("left") =>
+        {
+            Role::Bind
+        }
+        "named_expression"
+        | "function_definition"
+        | "class_definition"
+        | "default_parameter"
+        | "typed_default_parameter"
+            if is_field("name") =>
+        {
+            Role::Bind
+        }
+        "as_pattern" if is_field("alias") => Role::Bind,
+        "global_statement" | "nonlocal_statement" | "delete_statement" | "parameters"
+        | "lambda_parameters" | "typed_parameter" => Role::Bind,
+        kind if kind.contains("pattern") => Role::Bind,
+        _ => Role::Read,
+    }
+}
+
+/// Outside every function and lambda body: defaults, annotations and
+/// decorators run when the module is imported, too.
+fn evaluated_at_import(node: Node) -> bool {
+    let mut child = node;
+    let mut current = node.parent();
+    while let Some(ancestor) = current {
+        let in_body = ancestor
+            .child_by_field_name("body")
+            .is_some_and(|b| b.id() == child.id());
+        if in_body && matches!(ancestor.kind(), "function_definition" | "lambda") {
+            return false;
+        }
+        child = ancestor;
+        current = ancestor.parent();
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tracked(code: &str) -> Vec<BoundName> {
+        let tree = crate::syntax::parse(code);
+        let mut tracker = Tracker::new(code);
+        crate::syntax::walk_pruned(
+            tree.root_node(),
+            |_| true,
+            |n| match n.kind() {
+                "import_from_statement" => tracker.import_from(n),
+                "identifier" => tracker.identifier(n),
+                _ => {}
+            },
+        );
+        let mut names: Vec<BoundName> = tracker.finish().into_values().collect();
+        names.sort_by_key(|b| b.item.0);
+        names
+    }
+
+    #[test]
+    fn reads_bindings_and_import_time_are_told_apart() {
+        let code = "\
+from m import _cache, get as fetch
+x = _cache
+def f(a=_cache):
+    fetch(key=1)
+    return _cache.size, o._cache
+def g():
+    fetch = 2
+";
+        let names = tracked(code);
+        assert_eq!(names.len(), 2);
+        let cache = &names[0];
+        assert_eq!(cache.local, "_cache");
+        let removal = cache.removal.unwrap();
+        assert_eq!(&code[removal.0..removal.1], "_cache, ");
+        let reads: Vec<(usize, bool)> = cache
+            .reads
+            .iter()
+            .map(|r| (r.line, r.at_import_time))
+            .collect();
+        // `x = _cache` and the default run at import; the body does not.
+        assert_eq!(reads, [(2, true), (3, true), (5, false)]);
+        assert_eq!(cache.rebound, None);
+        let fetch = &names[1];
+        assert_eq!(&code[fetch.item.0..fetch.item.1], "get as fetch");
+        let removal = fetch.removal.unwrap();
+        assert_eq!(&code[removal.0..removal.1], ", get as fetch");
+        let commented = tracked("from m import (a,  # why\n    b)\n");
+        assert_eq!(commented[1].removal, None);
+        assert_eq!(fetch.rebound, Some(7));
+    }
+
+    #[test]
+    fn every_rebinding_form_is_seen() {
+        for code in [
+            "from m import c\nc = 1\n",
+            "from m import c\ndef f(c): pass\n",
+            "from m import c\nfor c in []: pass\n",
+            "from m import c\nwith o as c: pass\n",
+            "from m import c\ndef f():\n    global c\n",
+            "from m import c\ndel c\n",
+            "from m import c\nimport c\n",
+            "from m import c\na, *c = x\n",
+            "from m import c\n[1 for c in x]\n",
+            "def f():\n    return c\nfrom m import c\n",
+            "from m import c\nfrom n import c\n",
+        ] {
+            let names = tracked(code);
+            assert!(names[0].rebound.is_some(), "{code}");
+        }
+        let inside = tracked("def f():\n    from m import c\n    return c\n");
+        assert!(inside.is_empty());
+    }
+}
