@@ -85,7 +85,8 @@ impl Caches {
         let tool = tool_identity();
         let projects = projects
             .map(|project| {
-                let path = project.root.join(DIRECTORY).join(FILE);
+                // The resolved root: `root` can be spelled `./src/..` after discovery.
+                let path = project.canonical_root.join(DIRECTORY).join(FILE);
                 let key = format!("{FORMAT}/{tool}/{:x}", settings_hash(project));
                 let entries = match read_stored(&path) {
                     Ok(Some(stored)) if stored.key == key => stored.files,

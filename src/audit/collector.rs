@@ -3,7 +3,8 @@
 
 use tree_sitter::Node;
 
-use super::AuditFinding;
+use super::suppress::apply_suppressions;
+use super::{AuditFinding, FileAudit};
 use crate::analysis::subject::Subject;
 use crate::rules::Severity;
 use crate::source::Position;
@@ -116,6 +117,19 @@ impl Collector<'_> {
             suppressed: false,
             subject,
         });
+    }
+
+    /// The file's audit: its findings less the suppressed ones, plus the
+    /// unused suppressions, sorted by position.
+    pub fn into_audit(self) -> FileAudit {
+        let mut findings = self.findings;
+        apply_suppressions(self.file, self.text, &mut findings);
+        findings.sort_by_key(|f| (f.line, f.column, f.rule));
+        FileAudit {
+            file: self.file.to_string(),
+            findings,
+            not_audited: None,
+        }
     }
 
     fn line_end(&self, offset: usize) -> usize {

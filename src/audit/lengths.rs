@@ -5,7 +5,6 @@
 
 use super::FileAudit;
 use super::collector::{Collector, Span};
-use super::suppress::apply_suppressions;
 use super::tree::{METHOD_LENGTH_LIMIT, flag_long_function};
 use crate::analysis::subject::{Subject, code_lines};
 use crate::tokenize::FileTokens;
@@ -28,12 +27,5 @@ pub(super) fn audit_tokens(file: String, text: &str, tokens: &FileTokens) -> Fil
             Subject::function_named(function.qualified_name.clone(), function.lines(), code);
         flag_long_function(&mut collector, span, &function.name, subject);
     }
-    let mut findings = collector.findings;
-    apply_suppressions(&file, text, &mut findings);
-    findings.sort_by_key(|f| (f.line, f.column, f.rule));
-    FileAudit {
-        file,
-        findings,
-        not_audited: None,
-    }
+    collector.into_audit()
 }

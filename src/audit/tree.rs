@@ -5,7 +5,6 @@ use tree_sitter::Node;
 
 use super::FileAudit;
 use super::collector::{Collector, Span};
-use super::suppress::apply_suppressions;
 use crate::analysis::exits::ModuleExits;
 use crate::analysis::subject::Subject;
 use crate::analysis::{FileFacts, NameMatcher, Provenance, imports};
@@ -61,14 +60,7 @@ pub(super) fn audit_tree(
     thread_locals(&census.thread_locals, &mut collector);
     dataclass_defaults(&census.dataclass_defaults, &mut collector);
     escape_hatches(&census.escape_hatches, &mut collector);
-    let mut findings = collector.findings;
-    apply_suppressions(&file, text, &mut findings);
-    findings.sort_by_key(|f| (f.line, f.column, f.rule));
-    FileAudit {
-        file,
-        findings,
-        not_audited: None,
-    }
+    collector.into_audit()
 }
 
 /// Functions longer than this many lines (`end_lineno - lineno`) are flagged.

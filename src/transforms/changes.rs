@@ -62,7 +62,13 @@ pub fn merge<'t>(
     {
         return optimistic;
     }
-    merge_with(&outputs, &text, edited_elsewhere, &in_the_way, parses_no_worse)
+    merge_with(
+        &outputs,
+        &text,
+        edited_elsewhere,
+        &in_the_way,
+        parses_no_worse,
+    )
 }
 
 /// Whether `original` with `edits` has no more parse errors than it had.
