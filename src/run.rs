@@ -530,7 +530,7 @@ fn transform_work(plan: &Plan, file: &FileInRun, source: &SourceText, tree: &Tre
     let indexed = plan.transforms[file.project]
         .iter()
         .any(|t| t.transform.needs_index());
-    let mut work = pass::prepare_indexed(
+    let mut work = pass::prepare(
         file.index,
         file.relative,
         source,

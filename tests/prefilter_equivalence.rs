@@ -8,7 +8,6 @@ mod common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use common::{Project, Run, run_argv};
 
@@ -176,48 +175,17 @@ fn a_private_attribute_counts_as_its_configured_config_name() {
     );
 }
 
-fn stdlib_dir() -> PathBuf {
-    let output = Command::new("python3")
-        .args([
-            "-c",
-            "import sysconfig; print(sysconfig.get_paths()['stdlib'])",
-        ])
-        .output()
-        .expect("run python3");
-    PathBuf::from(String::from_utf8_lossy(&output.stdout).trim())
-}
-
-fn python_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let name = entry.file_name();
-        if name == "site-packages" || name == "__pycache__" {
-            continue;
-        }
-        if path.is_dir() {
-            python_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "py")
-            && entry.metadata().is_ok_and(|m| m.len() <= MAX_FILE_BYTES)
-        {
-            out.push(path);
-        }
-    }
-}
-
 /// Every n-th stdlib file that holds `get(`, `exit` or `SystemExit`
 /// anywhere: the files where the code view decides.
 fn stdlib_slice() -> Vec<(PathBuf, Vec<u8>)> {
-    let stdlib = stdlib_dir();
-    let mut files = Vec::new();
-    python_files(&stdlib, &mut files);
-    files.sort();
-    let mut candidates: Vec<(PathBuf, Vec<u8>)> = files
+    let stdlib = common::stdlib_dir();
+    let mut candidates: Vec<(PathBuf, Vec<u8>)> = common::python_files_under(&stdlib)
         .into_iter()
         .filter_map(|path| {
             let bytes = fs::read(&path).ok()?;
+            if bytes.len() as u64 > MAX_FILE_BYTES {
+                return None;
+            }
             let text = String::from_utf8_lossy(&bytes);
             let relevant = ["get(", "exit", "SystemExit"]
                 .iter()

@@ -32,24 +32,6 @@ const STDLIB_SLICE: usize = 300;
 /// (name, row, end - start, code lines) of each function, in source order.
 type Extents = Vec<(String, usize, usize, usize)>;
 
-fn python_files(dir: &Path, found: &mut Vec<PathBuf>) {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return;
-    };
-    for path in entries.filter_map(|e| e.ok()).map(|e| e.path()) {
-        // Installed packages are not the standard library (nor the same on
-        // every machine).
-        if path.is_dir() && path.file_name().is_some_and(|n| n == "site-packages") {
-            continue;
-        }
-        if path.is_dir() {
-            python_files(&path, found);
-        } else if path.extension().is_some_and(|e| e == "py") {
-            found.push(path);
-        }
-    }
-}
-
 fn tokenizer_extents(source: &str) -> Extents {
     tokenize::scan(source)
         .functions
@@ -227,8 +209,8 @@ fn config_names() -> NameMatcher {
 
 fn fixtures_and_sample() -> Vec<PathBuf> {
     let mut files = Vec::new();
-    python_files(Path::new(FIXTURES), &mut files);
-    python_files(Path::new(common::SAMPLE), &mut files);
+    files.extend(common::python_files_under(Path::new(FIXTURES)));
+    files.extend(common::python_files_under(Path::new(common::SAMPLE)));
     files.sort();
     files
 }
@@ -293,17 +275,7 @@ fn pep701_f_strings_end_where_python_312_says() {
 
 /// The standard library of `python3`, every n-th file, for a broad slice.
 fn stdlib_slice() -> Vec<PathBuf> {
-    let output = Command::new("python3")
-        .args([
-            "-c",
-            "import sysconfig; print(sysconfig.get_paths()['stdlib'])",
-        ])
-        .output()
-        .expect("run python3");
-    let stdlib = String::from_utf8_lossy(&output.stdout).trim().to_string();
-    let mut files = Vec::new();
-    python_files(Path::new(&stdlib), &mut files);
-    files.sort();
+    let files = common::python_files_under(&common::stdlib_dir());
     let step = (files.len() / STDLIB_SLICE).max(1);
     files.into_iter().step_by(step).collect()
 }

@@ -38,22 +38,10 @@ pub struct FileWork {
     pub fingerprint: u64,
 }
 
-/// During the parse: the summary for the index, and each applicable
-/// transform's preparation.
+/// During the parse: each applicable transform's preparation, and the
+/// file's summary for the project index when `indexed` (some transform of
+/// its project reads the index).
 pub fn prepare(
-    file: usize,
-    relative: &str,
-    source: &SourceText,
-    tree: &tree_sitter::Tree,
-    transforms: &[&ScopedTransform],
-    settings: &Settings,
-) -> FileWork {
-    prepare_indexed(file, relative, source, tree, transforms, settings, true)
-}
-
-/// [`prepare`]; the file is summarised for the project index only when
-/// `indexed` (some transform of its project reads the index).
-pub fn prepare_indexed(
     file: usize,
     relative: &str,
     source: &SourceText,
@@ -294,7 +282,7 @@ pub fn run_alone(
         options: options.clone(),
     };
     let settings = Settings::default();
-    let mut work = prepare(0, relative, &source, &tree, &[&scoped], &settings);
+    let mut work = prepare(0, relative, &source, &tree, &[&scoped], &settings, true);
     if transform.needs_class_facts()
         && let Some(summary) = work.summary.as_mut()
     {

@@ -365,3 +365,40 @@ pub fn commit_all(dir: &Path) {
     git_in(dir, &["add", "-A"]);
     git_in(dir, &["commit", "-q", "-m", "TXO v2.1"]);
 }
+
+/// The standard library directory of `python3` (callers check first that
+/// `python3` runs, with [`require_tool`]).
+pub fn stdlib_dir() -> PathBuf {
+    let output = StdCommand::new("python3")
+        .args([
+            "-c",
+            "import sysconfig; print(sysconfig.get_paths()['stdlib'])",
+        ])
+        .output()
+        .expect("run python3");
+    PathBuf::from(String::from_utf8_lossy(&output.stdout).trim())
+}
+
+/// The `.py` files under `dir`, sorted; installed packages (not the
+/// standard library, nor the same on every machine) are left out.
+pub fn python_files_under(dir: &Path) -> Vec<PathBuf> {
+    fn collect(dir: &Path, found: &mut Vec<PathBuf>) {
+        let Ok(entries) = fs::read_dir(dir) else {
+            return;
+        };
+        for path in entries.filter_map(|e| e.ok()).map(|e| e.path()) {
+            let installed = path.file_name().is_some_and(|n| n == "site-packages");
+            if path.is_dir() {
+                if !installed {
+                    collect(&path, found);
+                }
+            } else if path.extension().is_some_and(|e| e == "py") {
+                found.push(path);
+            }
+        }
+    }
+    let mut found = Vec::new();
+    collect(dir, &mut found);
+    found.sort();
+    found
+}
