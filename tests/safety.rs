@@ -293,8 +293,9 @@ fn an_interrupted_run_leaves_whole_files_and_can_be_rolled_back() {
         .unwrap();
     // Wait until the ledger says the phase is being written, then kill it.
     let ledger_path = project.path(".txo-codemod/ledger.json");
-    let started = std::time::Instant::now();
-    while !ledger_path.exists() && started.elapsed() < std::time::Duration::from_secs(20) {
+    // No fixed deadline: on a loaded machine the run may take long to get
+    // there; if it finishes first, the test still checks a whole result.
+    while !ledger_path.exists() && child.try_wait().is_ok_and(|done| done.is_none()) {
         std::thread::sleep(std::time::Duration::from_millis(2));
     }
     // Let it write some files first.
@@ -314,9 +315,14 @@ fn an_interrupted_run_leaves_whole_files_and_can_be_rolled_back() {
         eprintln!("note: the run finished before it was interrupted");
     }
     let status = project.run("status .").expect_code(0);
+    let phase_1 = status
+        .stdout
+        .lines()
+        .find(|line| line.trim_start().starts_with("phase 1 "))
+        .unwrap_or_default();
     assert!(
-        status.stdout.contains("phase 1")
-            && (status.stdout.contains("interrupted") || status.stdout.contains("applied")),
+        phase_1.contains("interrupted")
+            || (phase_1.contains("applied") && !phase_1.contains("not applied")),
         "{}",
         status.stdout
     );
