@@ -1,0 +1,201 @@
+//! The run's plan: projects, the selected rules' per-project scopes,
+//! prefilters, transforms and schemas.
+
+use std::path::{Path, PathBuf};
+
+use super::RunError;
+use super::file::FileInRun;
+use crate::analysis::NameMatcher;
+use crate::engine::{RuleIndex, prefilter::Prefilter};
+use crate::project::{FileScope, Project};
+use crate::rules::Rule;
+use crate::transforms::pass::ScopedTransform;
+
+/// The selected rules with their per-project file scopes.
+pub(super) struct Plan<'r> {
+    pub(super) index: RuleIndex<'r>,
+    /// One per project (config names differ).
+    pub(super) prefilters: Vec<Prefilter>,
+    pub(super) parse_every_file: bool,
+    pub(super) projects: Vec<Project>,
+    /// scopes[project][rule]; `None` where the project does not run the rule.
+    pub(super) scopes: Vec<Vec<Option<FileScope>>>,
+    pub(super) config_names: Vec<NameMatcher>,
+    /// transforms[project]: the transform rules it runs; a project with
+    /// any is indexed (every file summarised during its parse).
+    pub(super) transforms: Vec<Vec<ScopedTransform>>,
+    /// One per project, loaded only when a rule has a `schema-default`
+    /// constraint.
+    pub(super) schemas: Vec<Option<crate::config_audit::schema::Schema>>,
+}
+
+/// Each input path belongs to the project that contains it; each file to the
+/// project of the input path it was found under.
+pub(crate) fn assign_projects(
+    paths: &[PathBuf],
+    files: &[PathBuf],
+) -> Result<(Vec<Project>, Vec<usize>), RunError> {
+    let mut projects: Vec<Project> = Vec::new();
+    let mut path_project = Vec::new();
+    for path in paths {
+        let project = Project::discover(path)?;
+        let index = match projects
+            .iter()
+            .position(|p| same_dir(&p.root, &project.root))
+        {
+            Some(index) => index,
+            None => {
+                projects.push(project);
+                projects.len() - 1
+            }
+        };
+        path_project.push((path, index));
+    }
+    let file_projects = files
+        .iter()
+        .map(|file| {
+            path_project
+                .iter()
+                .filter(|(path, _)| file.starts_with(path))
+                .max_by_key(|(path, _)| path.components().count())
+                .map_or(0, |(_, index)| *index)
+        })
+        .collect();
+    Ok((projects, file_projects))
+}
+
+fn same_dir(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
+}
+
+pub(super) fn make_plan<'r>(
+    rules: &[&'r Rule],
+    projects: Vec<Project>,
+    explicit: bool,
+) -> Result<Plan<'r>, RunError> {
+    let scopes = projects
+        .iter()
+        .map(|project| {
+            rules
+                .iter()
+                .map(|rule| {
+                    if !explicit && !project.settings.runs_rule(&rule.id, rule.enabled) {
+                        return Ok(None);
+                    }
+                    FileScope::new(&rule.files, &rule.ignores, &project.settings)
+                        .map(Some)
+                        .map_err(|e| RunError::Glob {
+                            rule: rule.id.clone(),
+                            message: e.to_string(),
+                        })
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let config_names = projects
+        .iter()
+        .map(|project| {
+            NameMatcher::new(&project.settings.config_names)
+                .map_err(|e| RunError::ConfigNames(e.to_string()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let schemas = project_schemas(rules, &projects)?;
+    let index = RuleIndex::new(rules.to_vec()).map_err(RunError::Query)?;
+    let prefilters = projects
+        .iter()
+        .map(|p| Prefilter::new(rules, &p.settings.config_names))
+        .collect();
+    let transforms = projects
+        .iter()
+        .zip(&scopes)
+        .map(|(project, scopes)| scoped_transforms(rules, scopes, &project.settings))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Plan {
+        index,
+        prefilters,
+        parse_every_file: false,
+        projects,
+        scopes,
+        config_names,
+        transforms,
+        schemas,
+    })
+}
+
+/// The transform rules a project runs, with its option overrides checked.
+fn scoped_transforms(
+    rules: &[&Rule],
+    scopes: &[Option<FileScope>],
+    settings: &crate::project::Settings,
+) -> Result<Vec<ScopedTransform>, RunError> {
+    let mut out = Vec::new();
+    for (index, (rule, scope)) in rules.iter().zip(scopes).enumerate() {
+        let (Some(call), Some(_)) = (rule.transform(), scope) else {
+            continue;
+        };
+        let Some(transform) = crate::transforms::find(&call.name) else {
+            continue;
+        };
+        let mut given = call.options.clone();
+        if let Some(overrides) = settings.rule_options.get(&rule.id) {
+            given.extend(overrides.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+        let options = crate::transforms::options::resolve(transform.options(), &given).map_err(
+            |(_, message)| RunError::TransformOptions {
+                rule: rule.id.clone(),
+                message,
+            },
+        )?;
+        out.push(ScopedTransform {
+            rule: index,
+            transform,
+            options,
+        });
+    }
+    Ok(out)
+}
+
+impl Plan<'_> {
+    /// A file's path as shown: relative to its project's root when the run
+    /// has one project, however the paths were given; as walked when it
+    /// spans several, so files of different projects cannot be confused.
+    pub(super) fn display(&self, file: &FileInRun) -> String {
+        crate::project::shown_path(self.projects.len(), file.relative, file.path)
+    }
+}
+
+/// Each project's configuration schema, if a rule asks about it. A schema
+/// that cannot be read counts as none here (`config-audit` reports it).
+fn project_schemas(
+    rules: &[&Rule],
+    projects: &[Project],
+) -> Result<Vec<Option<crate::config_audit::schema::Schema>>, RunError> {
+    let wanted = rules
+        .iter()
+        .any(|rule| rule.constraints.iter().any(|c| c.schema_default.is_some()));
+    projects
+        .iter()
+        .map(|project| match wanted {
+            true => crate::config_audit::schema::load(project)
+                .map(|(schema, _)| schema)
+                .map_err(|e| RunError::Glob {
+                    rule: "config-schema".into(),
+                    message: e.to_string(),
+                }),
+            false => Ok(None),
+        })
+        .collect()
+}
+
+impl Plan<'_> {
+    /// Per rule: whether its file scope in this file's project covers it.
+    pub(super) fn applicable(&self, file: &FileInRun) -> Vec<bool> {
+        self.scopes[file.project]
+            .iter()
+            .map(|scope| scope.as_ref().is_some_and(|s| s.contains(file.relative)))
+            .collect()
+    }
+}
