@@ -29,8 +29,9 @@ pub(super) struct FileInRun<'a> {
 pub(super) type FileResult<O> = (FileReport, Option<O>, Option<FileWork>, Learned);
 
 /// Reads, filters, parses and rewrites one file. A file the hook wants, or
-/// in a project that runs transforms (they need every file in the index),
-/// is read and parsed even when no rule applies; it still counts as skipped.
+/// one its project's transforms want (every file where one reads the index;
+/// else those in a transform's scope it may apply to), is read and parsed
+/// even when no rule applies; it still counts as skipped.
 pub(super) fn process_file<H: ParsedFileHook>(
     plan: &Plan,
     parser: &mut tree_sitter::Parser,
@@ -38,15 +39,20 @@ pub(super) fn process_file<H: ParsedFileHook>(
     hook: &H,
     elsewhere: &Elsewhere,
 ) -> FileResult<H::Output> {
-    let indexed = !plan.transforms[file.project].is_empty();
+    let for_transforms = plan.transforms_may_want(file);
     let mut work = None;
     let on_parsed = |source: &SourceText, tree: &Tree| {
-        if indexed {
-            work = Some(transform_work(plan, file, source, tree));
-        }
+        work = Some(transform_work(plan, file, source, tree));
     };
-    let (report, output, learned) =
-        read_and_rewrite(plan, parser, file, hook, elsewhere, indexed, on_parsed);
+    let (report, output, learned) = read_and_rewrite(
+        plan,
+        parser,
+        file,
+        hook,
+        elsewhere,
+        for_transforms,
+        on_parsed,
+    );
     (report, output, work, learned)
 }
 
@@ -86,15 +92,16 @@ fn transform_work(plan: &Plan, file: &FileInRun, source: &SourceText, tree: &Tre
     work
 }
 
-/// [`process_file`] without the transform pass; `indexed` files are parsed
-/// even when no rule applies, and handed to `on_parsed`.
+/// [`process_file`] without the transform pass; files the transforms want
+/// (`for_transforms`, then [`Plan::transforms_want`] on their bytes) are
+/// parsed even when no rule applies, and handed to `on_parsed`.
 pub(super) fn read_and_rewrite<H: ParsedFileHook>(
     plan: &Plan,
     parser: &mut tree_sitter::Parser,
     file: &FileInRun,
     hook: &H,
     elsewhere: &Elsewhere,
-    indexed: bool,
+    for_transforms: bool,
     mut on_parsed: impl FnMut(&SourceText, &Tree),
 ) -> (FileReport, Option<H::Output>, Learned) {
     let report = |outcome| FileReport {
@@ -105,14 +112,14 @@ pub(super) fn read_and_rewrite<H: ParsedFileHook>(
     };
     let hook_wants = hook.wants(file.index);
     let unparsed = || hook_wants.then(|| hook.parsed(file.index, file.path, None));
-    let wanted = hook_wants || indexed;
+    let wanted = hook_wants || for_transforms;
     let mut applicable = plan.applicable(file);
     let rules_may_apply = applicable.iter().any(|a| *a);
     let mut learned = Learned::default();
     if !rules_may_apply && !wanted {
         return (report(Outcome::Skipped), None, learned);
     }
-    let bytes = match std::fs::read(file.path) {
+    let bytes = match plan.overlay.read(file.path) {
         Ok(bytes) => bytes,
         Err(error) if rules_may_apply => {
             let outcome = Outcome::ReadError(error.to_string());
@@ -120,6 +127,8 @@ pub(super) fn read_and_rewrite<H: ParsedFileHook>(
         }
         Err(_) => return (report(Outcome::Skipped), unparsed(), learned),
     };
+    let for_transforms = for_transforms && plan.transforms_want(file, &bytes);
+    let wanted = hook_wants || for_transforms;
     if memchr::memmem::find(&bytes, b"def get(").is_some() {
         let text = String::from_utf8_lossy(&bytes);
         learned.get_methods = mapping::get_methods_in(&text, file.relative);
@@ -143,7 +152,9 @@ pub(super) fn read_and_rewrite<H: ParsedFileHook>(
         Ok(tree) => tree,
         Err(reason) => return (report(Outcome::OverLimit(reason)), unparsed(), learned),
     };
-    on_parsed(&source, &tree);
+    if for_transforms {
+        on_parsed(&source, &tree);
+    }
     let output =
         hook_wants.then(|| hook.parsed(file.index, file.path, Some((&source.text, &tree))));
     if !rules_apply {

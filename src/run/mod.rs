@@ -5,6 +5,7 @@
 mod again;
 mod file;
 mod hook;
+mod overlay;
 mod plan;
 
 use std::path::{Path, PathBuf};
@@ -103,6 +104,7 @@ pub struct RunResult {
 }
 
 pub use hook::ParsedFileHook;
+pub use overlay::Overlay;
 pub(crate) use plan::assign_projects;
 
 pub fn run(rules: &[&Rule], options: &RunOptions) -> Result<RunResult, RunError> {
@@ -116,10 +118,30 @@ pub fn run_with<H: ParsedFileHook>(
     options: &RunOptions,
     make_hook: impl FnOnce(&[PathBuf]) -> Result<H, RunError>,
 ) -> Result<(RunResult, Vec<H::Output>), RunError> {
+    run_over_with(rules, options, &Overlay::default(), make_hook)
+}
+
+/// [`run`] on the files as `overlay` has them (the disk where it has none);
+/// nothing is written.
+pub fn run_over(
+    rules: &[&Rule],
+    options: &RunOptions,
+    overlay: &Overlay,
+) -> Result<RunResult, RunError> {
+    run_over_with(rules, options, overlay, |_| Ok(NoHook)).map(|(result, _)| result)
+}
+
+/// [`run_with`] on the files as `overlay` has them.
+pub fn run_over_with<H: ParsedFileHook>(
+    rules: &[&Rule],
+    options: &RunOptions,
+    overlay: &Overlay,
+    make_hook: impl FnOnce(&[PathBuf]) -> Result<H, RunError>,
+) -> Result<(RunResult, Vec<H::Output>), RunError> {
     let files = walk::python_files(&options.paths, options.walk)?;
     let hook = make_hook(&files)?;
     let (projects, file_projects) = assign_projects(&options.paths, &files)?;
-    let mut plan = make_plan(rules, projects, options.explicit_rules)?;
+    let mut plan = make_plan(rules, projects, options.explicit_rules, overlay)?;
     plan.parse_every_file = options.parse_every_file;
     let mut canonical = CanonicalDirs::default();
     let relatives: Vec<String> = files
@@ -173,7 +195,7 @@ pub fn run_with<H: ParsedFileHook>(
         Vec::new()
     } else {
         let roots: Vec<&Path> = plan.projects.iter().map(|p| p.root.as_path()).collect();
-        pool.install(|| pass::finish(work, &mut reports, &roots))
+        pool.install(|| pass::finish(work, &mut reports, &roots, overlay))
     };
     let created = crate::transforms::created::place(new_files, &plan.projects, &plan.transforms);
     reports.sort_by(|a, b| a.path.cmp(&b.path));

@@ -3,8 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use super::RunError;
 use super::file::FileInRun;
+use super::{Overlay, RunError};
 use crate::analysis::NameMatcher;
 use crate::engine::{RuleIndex, prefilter::Prefilter};
 use crate::project::{FileScope, Project};
@@ -26,6 +26,8 @@ pub(super) struct Plan<'r> {
     pub(super) transforms: Vec<Vec<ScopedTransform>>,
     /// One per project, loaded only when a rule has a `schema-default`
     /// constraint.
+    /// Where files are read from: the disk, or what earlier phases leave.
+    pub(super) overlay: &'r Overlay,
     pub(super) schemas: Vec<Option<crate::config_audit::schema::Schema>>,
 }
 
@@ -75,6 +77,7 @@ pub(super) fn make_plan<'r>(
     rules: &[&'r Rule],
     projects: Vec<Project>,
     explicit: bool,
+    overlay: &'r Overlay,
 ) -> Result<Plan<'r>, RunError> {
     let scopes = projects
         .iter()
@@ -121,6 +124,7 @@ pub(super) fn make_plan<'r>(
         scopes,
         config_names,
         transforms,
+        overlay,
         schemas,
     })
 }
@@ -197,5 +201,34 @@ impl Plan<'_> {
             .iter()
             .map(|scope| scope.as_ref().is_some_and(|s| s.contains(file.relative)))
             .collect()
+    }
+
+    /// Whether the project's transforms may need this file parsed: every
+    /// file where one of them reads the project index, else only files in
+    /// a transform's scope.
+    pub(super) fn transforms_may_want(&self, file: &FileInRun) -> bool {
+        let transforms = &self.transforms[file.project];
+        transforms.iter().any(|t| t.transform.needs_index())
+            || transforms.iter().any(|t| self.in_scope(t, file))
+    }
+
+    /// [`Self::transforms_may_want`], knowing the file's bytes: without the
+    /// index, a file none of its transforms may apply to is not parsed for
+    /// them (`may_apply`, the transforms' own prefilter).
+    pub(super) fn transforms_want(&self, file: &FileInRun, bytes: &[u8]) -> bool {
+        let transforms = &self.transforms[file.project];
+        if transforms.iter().any(|t| t.transform.needs_index()) {
+            return true;
+        }
+        let text = String::from_utf8_lossy(bytes);
+        transforms
+            .iter()
+            .any(|t| self.in_scope(t, file) && t.transform.may_apply(&text))
+    }
+
+    fn in_scope(&self, transform: &ScopedTransform, file: &FileInRun) -> bool {
+        self.scopes[file.project][transform.rule]
+            .as_ref()
+            .is_some_and(|s| s.contains(file.relative))
     }
 }
