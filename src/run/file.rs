@@ -58,14 +58,9 @@ pub(super) fn process_file<H: ParsedFileHook>(
 
 /// What the transform pass needs from a parsed file (see `transforms::pass`).
 fn transform_work(plan: &Plan, file: &FileInRun, source: &SourceText, tree: &Tree) -> FileWork {
-    let scopes = &plan.scopes[file.project];
     let transforms: Vec<&ScopedTransform> = plan.transforms[file.project]
         .iter()
-        .filter(|t| {
-            scopes[t.rule]
-                .as_ref()
-                .is_some_and(|s| s.contains(file.relative))
-        })
+        .filter(|t| plan.in_scope(t, file))
         .collect();
     let settings = &plan.projects[file.project].settings;
     let indexed = plan.transforms[file.project]

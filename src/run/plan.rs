@@ -226,9 +226,58 @@ impl Plan<'_> {
             .any(|t| self.in_scope(t, file) && t.transform.may_apply(&text))
     }
 
-    fn in_scope(&self, transform: &ScopedTransform, file: &FileInRun) -> bool {
+    /// Whether the transform's rule covers the file in its project.
+    pub(super) fn in_scope(&self, transform: &ScopedTransform, file: &FileInRun) -> bool {
         self.scopes[file.project][transform.rule]
             .as_ref()
             .is_some_and(|s| s.contains(file.relative))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file<'a>(relative: &'a str) -> FileInRun<'a> {
+        FileInRun {
+            index: 0,
+            path: Path::new(relative),
+            relative,
+            project: 0,
+        }
+    }
+
+    /// Which files a phase's transforms have parsed: every file where one
+    /// reads the project index (phase 3), else only library files whose
+    /// text the transform may apply to (phase 4's extract-method).
+    #[test]
+    fn only_transforms_that_read_the_index_want_every_file() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("pyproject.toml"), "").unwrap();
+        let set = crate::rules::load::load_rule_set(&[], &crate::syntax::KindTable::new()).unwrap();
+        let of_phase =
+            |phase: u8| -> Vec<&Rule> { set.rules.iter().filter(|r| r.phase == phase).collect() };
+        let overlay = Overlay::default();
+        fn plan_for<'r>(root: &Path, rules: &[&'r Rule], overlay: &'r Overlay) -> Plan<'r> {
+            let (projects, _) = assign_projects(&[root.to_path_buf()], &[]).unwrap();
+            make_plan(rules, projects, false, overlay).unwrap()
+        }
+        let (library, script) = (file("utils/a.py"), file("scripts/run.py"));
+        let (with_def, without) = (b"def f():\n    pass\n".as_slice(), b"X = 1\n".as_slice());
+
+        let phase4 = of_phase(4);
+        let split = plan_for(dir.path(), &phase4, &overlay);
+        assert!(split.transforms_may_want(&library));
+        assert!(!split.transforms_may_want(&script));
+        assert!(split.transforms_want(&library, with_def));
+        assert!(!split.transforms_want(&library, without));
+
+        let phase3 = of_phase(3);
+        let managers = plan_for(dir.path(), &phase3, &overlay);
+        assert!(managers.transforms_may_want(&script));
+        assert!(managers.transforms_want(&script, without));
+
+        let phase1 = of_phase(1);
+        assert!(!plan_for(dir.path(), &phase1, &overlay).transforms_may_want(&library));
     }
 }
