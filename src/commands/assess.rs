@@ -12,7 +12,7 @@ use crate::audit::{self, AuditPlan, FileAudit};
 use crate::cli::{AssessArgs, AssessFormat};
 use crate::commands::{Exit, dry_run_options, load_rules, report_rule_errors, write_stdout};
 use crate::rules::Rule;
-use crate::run::{Outcome, ParsedFileHook, RunResult};
+use crate::run::{Outcome, Overlay, ParsedFileHook, RunError, RunOptions, RunResult};
 use crate::safety::phase_title;
 use crate::walk::WalkOptions;
 
@@ -78,19 +78,15 @@ pub fn execute(args: &AssessArgs) -> Exit {
     let walk = WalkOptions {
         no_ignore: args.no_ignore,
     };
-    // One pass: the dry run of every rule, and the audit of library files
-    // on the same parse.
     let options = dry_run_options(&args.paths, walk, args.threads);
-    let (result, audits) = match crate::run::run_with(&rules, &options, |files| {
-        AuditPlan::new(files).map(CountingAudit)
-    }) {
+    let (runs, audits) = match phase_runs(&rules, &options) {
         Ok(both) => both,
         Err(error) => {
             eprintln!("{:?}", miette::Report::new(error));
             return Exit::Error;
         }
     };
-    let assessment = assess(&rules, &result, &audits);
+    let assessment = assess(&runs, &audits);
     let text = match args.format {
         AssessFormat::Text => crate::present::assess::text(&assessment),
         AssessFormat::Markdown => crate::present::assess::markdown(&assessment),
@@ -111,7 +107,59 @@ pub fn execute(args: &AssessArgs) -> Exit {
     write_stdout(&text).err().unwrap_or(Exit::Clean)
 }
 
-pub fn assess(rules: &[&Rule], result: &RunResult, audits: &[AuditCounts]) -> Assessment {
+/// One phase's dry run: its rules (the run's rule indices point into them)
+/// and what it would do.
+pub struct PhaseRun<'r> {
+    pub rules: Vec<&'r Rule>,
+    pub result: RunResult,
+}
+
+/// The phases' dry runs in order, each on the text the earlier ones would
+/// leave (held in memory, nothing written), as `apply` would meet it phase
+/// after phase: a transform refuses a change set in a file the same run's
+/// pattern rules edit, so one run of every phase on the original text
+/// undercounts phases 3 and 4. The library audit describes the project as
+/// it is: it runs on the first run's parse of the original text, so no file
+/// is audited twice. A phase none of whose rules a project runs does no run.
+fn phase_runs<'r>(
+    rules: &[&'r Rule],
+    options: &RunOptions,
+) -> Result<(Vec<PhaseRun<'r>>, Vec<AuditCounts>), RunError> {
+    let of_phase = |phase: u8| -> Vec<&'r Rule> {
+        rules.iter().filter(|r| r.phase == phase).copied().collect()
+    };
+    let mut overlay = Overlay::default();
+    let first = of_phase(1);
+    let (result, audits) = crate::run::run_over_with(&first, options, &overlay, |files| {
+        AuditPlan::new(files).map(CountingAudit)
+    })?;
+    overlay.absorb(&result);
+    let mut runs = vec![PhaseRun {
+        rules: first,
+        result,
+    }];
+    for phase in 2..=6 {
+        let phase_rules = of_phase(phase);
+        let projects = &runs[0].result.projects;
+        let runs_any = projects.iter().any(|project| {
+            phase_rules
+                .iter()
+                .any(|rule| project.settings.runs_rule(&rule.id, rule.enabled))
+        });
+        if !runs_any {
+            continue;
+        }
+        let result = crate::run::run_over(&phase_rules, options, &overlay)?;
+        overlay.absorb(&result);
+        runs.push(PhaseRun {
+            rules: phase_rules,
+            result,
+        });
+    }
+    Ok((runs, audits))
+}
+
+pub fn assess(runs: &[PhaseRun], audits: &[AuditCounts]) -> Assessment {
     let mut phases: Vec<PhaseCounts> = (1..=6)
         .map(|phase| PhaseCounts {
             phase,
@@ -120,8 +168,10 @@ pub fn assess(rules: &[&Rule], result: &RunResult, audits: &[AuditCounts]) -> As
         })
         .collect();
     let mut rows: BTreeMap<String, FileRow> = BTreeMap::new();
-    count_run(rules, result, &mut phases, &mut rows);
-    count_created(rules, result, &mut phases);
+    for run in runs {
+        count_run(&run.rules, &run.result, &mut phases, &mut rows);
+        count_created(&run.rules, &run.result, &mut phases);
+    }
     count_audits(audits, &mut phases, &mut rows);
     let audited: HashSet<&str> = audits.iter().map(|a| a.file.as_str()).collect();
     let files = rows

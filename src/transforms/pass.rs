@@ -11,7 +11,7 @@ use super::summary::{self, ModuleSummary};
 use super::{FileInput, NewFile, Options, Pending, ProjectIndex, Transform, TransformOutput};
 use crate::engine::{Finding, edits};
 use crate::project::Settings;
-use crate::run::{FileReport, Outcome, Processed};
+use crate::run::{FileReport, Outcome, Overlay, Processed};
 use crate::source::SourceText;
 
 /// A file a transform would create: (project, rule, file).
@@ -91,6 +91,7 @@ pub fn finish(
     work: Vec<(usize, FileWork)>,
     reports: &mut [FileReport],
     roots: &[&std::path::Path],
+    overlay: &Overlay,
 ) -> Vec<(usize, usize, NewFile)> {
     let mut by_project: BTreeMap<usize, Vec<(usize, String, ModuleSummary)>> = BTreeMap::new();
     let mut fingerprints: BTreeMap<usize, u64> = BTreeMap::new();
@@ -131,7 +132,7 @@ pub fn finish(
     if outputs.is_empty() {
         return created;
     }
-    let mut sources = reread(&outputs, &fingerprints, reports);
+    let mut sources = reread(&outputs, &fingerprints, reports, overlay);
     let edited: BTreeSet<usize> = reports
         .iter()
         .enumerate()
@@ -207,6 +208,7 @@ fn reread(
     outputs: &[(usize, usize, TransformOutput)],
     fingerprints: &BTreeMap<usize, u64>,
     reports: &[FileReport],
+    overlay: &Overlay,
 ) -> BTreeMap<usize, SourceText> {
     let needed: BTreeSet<usize> = outputs
         .iter()
@@ -219,7 +221,7 @@ fn reread(
     needed
         .into_iter()
         .filter_map(|file| {
-            let bytes = std::fs::read(&reports.get(file)?.path).ok()?;
+            let bytes = overlay.read(&reports.get(file)?.path).ok()?;
             let source = SourceText::decode(bytes).ok()?;
             (fingerprints.get(&file) == Some(&fingerprint(&source.text))).then_some((file, source))
         })

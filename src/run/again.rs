@@ -1,0 +1,102 @@
+//! The project-aware second pass: files processed once more knowing what
+//! the rest of their project holds.
+
+use std::collections::BTreeSet;
+
+use rayon::prelude::*;
+
+use super::FileReport;
+use super::file::{FileInRun, read_and_rewrite};
+use super::hook::NoHook;
+use super::plan::Plan;
+use crate::analysis::mapping::GetMethod;
+use crate::engine::BlockedGroup;
+use crate::syntax;
+
+/// What one file tells the run about the rest of its project.
+#[derive(Debug, Default)]
+pub(super) struct Learned {
+    /// The `get` methods its classes define.
+    pub(super) get_methods: Vec<GetMethod>,
+    /// A rule took configuration of unknown type in it for a mapping.
+    pub(super) untyped_config: bool,
+    /// Groups its code blocks, and groups it has fixes of.
+    pub(super) blocked_groups: BTreeSet<String>,
+    pub(super) fixed_groups: BTreeSet<String>,
+}
+
+/// What the rest of a file's project says, for its second processing.
+#[derive(Debug, Default)]
+pub(super) struct Elsewhere {
+    pub(super) get_methods: Vec<GetMethod>,
+    pub(super) blocked: Vec<BlockedGroup>,
+}
+
+/// Some files are processed again, once, knowing what the rest of their
+/// project holds: where a rule took configuration of unknown type for a
+/// mapping, the `get` methods defined elsewhere (the receiver may be one
+/// of those classes); where a group has fixes, the groups another file
+/// blocks (a group changes in every file or in none). Only those files
+/// are read twice.
+pub(super) fn decide_again<'f>(
+    plan: &Plan,
+    learned: &[Learned],
+    in_run: &(impl Fn(usize) -> FileInRun<'f> + Sync),
+    pool: &rayon::ThreadPool,
+) -> Vec<(usize, FileReport)> {
+    let mut methods: Vec<Vec<GetMethod>> = vec![Vec::new(); plan.projects.len()];
+    let mut blocked: Vec<Vec<BlockedGroup>> = vec![Vec::new(); plan.projects.len()];
+    for (index, facts) in learned.iter().enumerate() {
+        let file = in_run(index);
+        methods[file.project].extend(facts.get_methods.iter().cloned());
+        for group in &facts.blocked_groups {
+            if !blocked[file.project].iter().any(|b| &b.group == group) {
+                blocked[file.project].push(BlockedGroup {
+                    group: group.clone(),
+                    file: file.relative.to_string(),
+                });
+            }
+        }
+    }
+    for list in &mut methods {
+        list.sort();
+    }
+    let elsewhere = |index: usize| {
+        let (file, facts) = (in_run(index), &learned[index]);
+        let own = format!("{}:", file.relative);
+        let get_methods = match facts.untyped_config {
+            true => methods[file.project]
+                .iter()
+                .filter(|m| !m.at.starts_with(&own))
+                .cloned()
+                .collect(),
+            false => Vec::new(),
+        };
+        let blocked = blocked[file.project]
+            .iter()
+            .filter(|b| facts.fixed_groups.contains(&b.group))
+            .filter(|b| !facts.blocked_groups.contains(&b.group))
+            .cloned()
+            .collect();
+        Elsewhere {
+            get_methods,
+            blocked,
+        }
+    };
+    let again: Vec<(usize, Elsewhere)> = (0..learned.len())
+        .map(|index| (index, elsewhere(index)))
+        .filter(|(_, e)| !e.get_methods.is_empty() || !e.blocked.is_empty())
+        .collect();
+    pool.install(|| {
+        again
+            .into_par_iter()
+            .map_init(syntax::new_parser, |parser, (index, elsewhere)| {
+                // The transform pass already has this file's work.
+                let file = in_run(index);
+                let (report, ..) =
+                    read_and_rewrite(plan, parser, &file, &NoHook, &elsewhere, false, |_, _| ());
+                (index, report)
+            })
+            .collect()
+    })
+}

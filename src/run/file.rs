@@ -1,0 +1,195 @@
+//! One file of the run: read, prefilter, parse, rewrite, and what it
+//! hands the transform pass and the second pass.
+
+use std::path::Path;
+
+use tree_sitter::Tree;
+
+use super::again::{Elsewhere, Learned};
+use super::hook::ParsedFileHook;
+use super::plan::Plan;
+use super::{FileReport, Outcome, Processed};
+use crate::analysis::mapping;
+use crate::engine::{self, FileContext};
+use crate::limits;
+use crate::source::SourceText;
+use crate::transforms::pass::{self, FileWork, ScopedTransform};
+
+/// One walked file: its place in the walk, its path (also relative to its
+/// project's root), its project.
+pub(super) struct FileInRun<'a> {
+    pub(super) index: usize,
+    pub(super) path: &'a Path,
+    pub(super) relative: &'a str,
+    pub(super) project: usize,
+}
+
+/// One file's report, the hook's output, what it hands the transform pass,
+/// and what it learned for the second round (see [`decide_again`]).
+pub(super) type FileResult<O> = (FileReport, Option<O>, Option<FileWork>, Learned);
+
+/// Reads, filters, parses and rewrites one file. A file the hook wants, or
+/// one its project's transforms want (every file where one reads the index;
+/// else those in a transform's scope it may apply to), is read and parsed
+/// even when no rule applies; it still counts as skipped.
+pub(super) fn process_file<H: ParsedFileHook>(
+    plan: &Plan,
+    parser: &mut tree_sitter::Parser,
+    file: &FileInRun,
+    hook: &H,
+    elsewhere: &Elsewhere,
+) -> FileResult<H::Output> {
+    let for_transforms = plan.transforms_may_want(file);
+    let mut work = None;
+    let on_parsed = |source: &SourceText, tree: &Tree| {
+        work = Some(transform_work(plan, file, source, tree));
+    };
+    let (report, output, learned) = read_and_rewrite(
+        plan,
+        parser,
+        file,
+        hook,
+        elsewhere,
+        for_transforms,
+        on_parsed,
+    );
+    (report, output, work, learned)
+}
+
+/// What the transform pass needs from a parsed file (see `transforms::pass`).
+fn transform_work(plan: &Plan, file: &FileInRun, source: &SourceText, tree: &Tree) -> FileWork {
+    let transforms: Vec<&ScopedTransform> = plan.transforms[file.project]
+        .iter()
+        .filter(|t| plan.in_scope(t, file))
+        .collect();
+    let settings = &plan.projects[file.project].settings;
+    let indexed = plan.transforms[file.project]
+        .iter()
+        .any(|t| t.transform.needs_index());
+    let mut work = pass::prepare(
+        file.index,
+        file.relative,
+        source,
+        tree,
+        &transforms,
+        settings,
+        indexed,
+    );
+    work.project = file.project;
+    if plan.transforms[file.project]
+        .iter()
+        .any(|t| t.transform.needs_class_facts())
+        && let Some(summary) = work.summary.as_mut()
+    {
+        summary.classes =
+            crate::transforms::class_facts::collect(tree.root_node(), &source.text, file.relative);
+    }
+    work
+}
+
+/// [`process_file`] without the transform pass; files the transforms want
+/// (`for_transforms`, then [`Plan::transforms_want`] on their bytes) are
+/// parsed even when no rule applies, and handed to `on_parsed`.
+pub(super) fn read_and_rewrite<H: ParsedFileHook>(
+    plan: &Plan,
+    parser: &mut tree_sitter::Parser,
+    file: &FileInRun,
+    hook: &H,
+    elsewhere: &Elsewhere,
+    for_transforms: bool,
+    mut on_parsed: impl FnMut(&SourceText, &Tree),
+) -> (FileReport, Option<H::Output>, Learned) {
+    let report = |outcome| FileReport {
+        path: file.path.to_path_buf(),
+        display: plan.display(file),
+        project: file.project,
+        outcome,
+    };
+    let hook_wants = hook.wants(file.index);
+    let unparsed = || hook_wants.then(|| hook.parsed(file.index, file.path, None));
+    let wanted = hook_wants || for_transforms;
+    let mut applicable = plan.applicable(file);
+    let rules_may_apply = applicable.iter().any(|a| *a);
+    let mut learned = Learned::default();
+    if !rules_may_apply && !wanted {
+        return (report(Outcome::Skipped), None, learned);
+    }
+    let bytes = match plan.overlay.read(file.path) {
+        Ok(bytes) => bytes,
+        Err(error) if rules_may_apply => {
+            let outcome = Outcome::ReadError(error.to_string());
+            return (report(outcome), unparsed(), learned);
+        }
+        Err(_) => return (report(Outcome::Skipped), unparsed(), learned),
+    };
+    let for_transforms = for_transforms && plan.transforms_want(file, &bytes);
+    let wanted = hook_wants || for_transforms;
+    if memchr::memmem::find(&bytes, b"def get(").is_some() {
+        let text = String::from_utf8_lossy(&bytes);
+        learned.get_methods = mapping::get_methods_in(&text, file.relative);
+    }
+    let rules_apply = rules_may_apply
+        && (plan.parse_every_file || plan.prefilters[file.project].narrow(&bytes, &mut applicable));
+    if !rules_apply && !wanted {
+        return (report(Outcome::Skipped), None, learned);
+    }
+    let source = match SourceText::decode(bytes) {
+        Ok(source) => source,
+        Err(error) if rules_apply => {
+            return (report(Outcome::NotUtf8(error)), unparsed(), learned);
+        }
+        Err(_) => return (report(Outcome::Skipped), unparsed(), learned),
+    };
+    let max_size = plan.projects[file.project].settings.max_file_size;
+    let tree = match limits::check_text(source.text.as_bytes(), max_size)
+        .and_then(|()| limits::parse_within(parser, &source.text))
+    {
+        Ok(tree) => tree,
+        Err(reason) => return (report(Outcome::OverLimit(reason)), unparsed(), learned),
+    };
+    if for_transforms {
+        on_parsed(&source, &tree);
+    }
+    let output =
+        hook_wants.then(|| hook.parsed(file.index, file.path, Some((&source.text, &tree))));
+    if !rules_apply {
+        return (report(Outcome::Skipped), output, learned);
+    }
+    let context = FileContext {
+        applicable: &applicable,
+        config_names: &plan.config_names[file.project],
+        settings: &plan.projects[file.project].settings,
+        schema: plan.schemas[file.project].as_ref(),
+        get_methods: &elsewhere.get_methods,
+        blocked_elsewhere: &elsewhere.blocked,
+        untyped_config: std::cell::Cell::new(false),
+        test_code: crate::project::is_test_code(file.relative)
+            && !plan.projects[file.project].settings.rewrite_tests,
+    };
+    let processed = rewrite_file(plan, source, tree, &context, &mut learned);
+    learned.untyped_config = context.untyped_config.get();
+    (report(Outcome::Processed(processed)), output, learned)
+}
+
+fn rewrite_file(
+    plan: &Plan,
+    source: SourceText,
+    tree: Tree,
+    context: &FileContext,
+    learned: &mut Learned,
+) -> Processed {
+    let mut rewrite = engine::rewrite(&plan.index, &source.text, tree, source.newline, context);
+    learned.blocked_groups = std::mem::take(&mut rewrite.blocked_groups);
+    learned.fixed_groups = std::mem::take(&mut rewrite.fixed_groups);
+    // Only edits need the text later (diffs, writes); findings and
+    // warnings carry their positions, so a rule that fires everywhere
+    // does not keep the whole tree of files in memory.
+    let keep_source = !rewrite.edits.is_empty();
+    Processed {
+        source: keep_source.then_some(source),
+        edits: rewrite.edits,
+        new_text: rewrite.new_text,
+        findings: rewrite.findings,
+        warnings: rewrite.warnings,
+    }
+}

@@ -1,0 +1,333 @@
+//! One run over a set of paths: discover projects and files, then process
+//! files in parallel (read → prefilter → parse → match → edits → verify).
+//! Results come back sorted by path, whatever the thread count.
+
+mod again;
+mod file;
+mod hook;
+mod overlay;
+mod plan;
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use self::again::{Elsewhere, decide_again};
+use self::file::{FileInRun, FileResult, process_file};
+use self::hook::NoHook;
+use self::plan::make_plan;
+use crate::engine::{FileEdit, FileWarning, Finding};
+use crate::project::{CanonicalDirs, Project, ProjectConfigError};
+use crate::rules::Rule;
+use crate::source::{NotUtf8, SourceText};
+use crate::syntax;
+use crate::transforms::pass;
+use crate::walk::{self, WalkError, WalkOptions};
+
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum RunError {
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Walk(#[from] WalkError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Project(#[from] Box<ProjectConfigError>),
+    #[error("invalid glob in rule `{rule}`: {message}")]
+    #[diagnostic(code(txo_codemod::rule_glob))]
+    Glob { rule: String, message: String },
+    #[error("invalid config-names pattern in the project settings: {0}")]
+    #[diagnostic(code(txo_codemod::config_names))]
+    ConfigNames(String),
+    #[error("cannot combine the query rules: {0}")]
+    #[diagnostic(code(txo_codemod::query))]
+    Query(String),
+    #[error("invalid option for the transform of rule `{rule}`: {message}")]
+    #[diagnostic(
+        code(txo_codemod::transform_options),
+        help("check `[tool.txo-codemod.rule-options.{rule}]` in the project settings")
+    )]
+    TransformOptions { rule: String, message: String },
+    #[error("cannot start worker threads: {0}")]
+    #[diagnostic(code(txo_codemod::threads))]
+    Threads(String),
+}
+
+pub struct RunOptions {
+    pub paths: Vec<PathBuf>,
+    pub walk: WalkOptions,
+    /// Worker threads; 0 = one per core.
+    pub threads: usize,
+    pub show_progress: bool,
+    /// Rules were chosen by id: run them even where a project does not enable them.
+    pub explicit_rules: bool,
+    /// Parse every file the rules' scopes hold, prefilter or not (a check
+    /// that the prefilter skips nothing a rule matches).
+    pub parse_every_file: bool,
+}
+
+/// What happened to one file.
+#[derive(Debug)]
+pub enum Outcome {
+    /// No selected rule could apply; not parsed.
+    Skipped,
+    NotUtf8(NotUtf8),
+    ReadError(String),
+    /// Over a size or nesting limit (`limits`): skipped, with the reason.
+    OverLimit(String),
+    Processed(Processed),
+}
+
+#[derive(Debug)]
+pub struct Processed {
+    /// Kept only when there are edits (to diff or write them).
+    pub source: Option<SourceText>,
+    pub edits: Vec<FileEdit>,
+    pub new_text: Option<String>,
+    pub findings: Vec<Finding>,
+    pub warnings: Vec<FileWarning>,
+}
+
+#[derive(Debug)]
+pub struct FileReport {
+    pub path: PathBuf,
+    /// Path as shown to the user.
+    pub display: String,
+    pub project: usize,
+    pub outcome: Outcome,
+}
+
+pub struct RunResult {
+    pub projects: Vec<Project>,
+    pub files: Vec<FileReport>,
+    /// Files the run's transforms would create, sorted by path.
+    pub created: Vec<crate::transforms::created::CreatedFile>,
+}
+
+pub use hook::ParsedFileHook;
+pub use overlay::Overlay;
+pub(crate) use plan::assign_projects;
+
+pub fn run(rules: &[&Rule], options: &RunOptions) -> Result<RunResult, RunError> {
+    run_with(rules, options, |_| Ok(NoHook)).map(|(result, _)| result)
+}
+
+/// A run that also hands every file the hook (made from the walked files)
+/// wants to it; its outputs come back in walk order (sorted by path).
+pub fn run_with<H: ParsedFileHook>(
+    rules: &[&Rule],
+    options: &RunOptions,
+    make_hook: impl FnOnce(&[PathBuf]) -> Result<H, RunError>,
+) -> Result<(RunResult, Vec<H::Output>), RunError> {
+    run_over_with(rules, options, &Overlay::default(), make_hook)
+}
+
+/// [`run`] on the files as `overlay` has them (the disk where it has none);
+/// nothing is written.
+pub fn run_over(
+    rules: &[&Rule],
+    options: &RunOptions,
+    overlay: &Overlay,
+) -> Result<RunResult, RunError> {
+    run_over_with(rules, options, overlay, |_| Ok(NoHook)).map(|(result, _)| result)
+}
+
+/// [`run_with`] on the files as `overlay` has them.
+pub fn run_over_with<H: ParsedFileHook>(
+    rules: &[&Rule],
+    options: &RunOptions,
+    overlay: &Overlay,
+    make_hook: impl FnOnce(&[PathBuf]) -> Result<H, RunError>,
+) -> Result<(RunResult, Vec<H::Output>), RunError> {
+    let files = walk::python_files(&options.paths, options.walk)?;
+    let hook = make_hook(&files)?;
+    let (projects, file_projects) = assign_projects(&options.paths, &files)?;
+    let mut plan = make_plan(rules, projects, options.explicit_rules, overlay)?;
+    plan.parse_every_file = options.parse_every_file;
+    let mut canonical = CanonicalDirs::default();
+    let relatives: Vec<String> = files
+        .iter()
+        .zip(&file_projects)
+        .map(|(file, project)| {
+            plan.projects[*project].relative_from(&canonical.absolute(file), file)
+        })
+        .collect();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(options.threads)
+        .stack_size(crate::limits::WORKER_STACK_SIZE)
+        .build()
+        .map_err(|e| RunError::Threads(e.to_string()))?;
+    let progress = progress_bar(options.show_progress, files.len());
+    let in_run = |index: usize| FileInRun {
+        index,
+        path: &files[index],
+        relative: &relatives[index],
+        project: file_projects[index],
+    };
+    let processed: Vec<FileResult<H::Output>> = pool.install(|| {
+        (0..files.len())
+            .into_par_iter()
+            .map_init(syntax::new_parser, |parser, index| {
+                let nothing = Elsewhere::default();
+                let result = process_file(&plan, parser, &in_run(index), &hook, &nothing);
+                progress.inc(1);
+                result
+            })
+            .collect()
+    });
+    progress.finish_and_clear();
+    let mut reports = Vec::with_capacity(processed.len());
+    let mut outputs = Vec::with_capacity(processed.len());
+    let mut work = Vec::new();
+    let mut learned = Vec::with_capacity(processed.len());
+    for (index, (report, output, file_work, facts)) in processed.into_iter().enumerate() {
+        reports.push(report);
+        outputs.push(output);
+        work.extend(file_work.map(|w| (index, w)));
+        learned.push(facts);
+    }
+    let again = decide_again(&plan, &learned, &in_run, &pool);
+    for (index, report) in again {
+        reports[index] = report;
+    }
+    // Reports are in walk order here, which the transform pass indexes by;
+    // it runs on the files' final pattern-rule results.
+    let new_files = if work.is_empty() {
+        Vec::new()
+    } else {
+        let roots: Vec<&Path> = plan.projects.iter().map(|p| p.root.as_path()).collect();
+        pool.install(|| pass::finish(work, &mut reports, &roots, overlay))
+    };
+    let created = crate::transforms::created::place(new_files, &plan.projects, &plan.transforms);
+    reports.sort_by(|a, b| a.path.cmp(&b.path));
+    let result = RunResult {
+        projects: plan.projects,
+        files: reports,
+        created,
+    };
+    Ok((result, outputs.into_iter().flatten().collect()))
+}
+
+fn progress_bar(wanted: bool, len: usize) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if wanted && len >= 500 && std::io::stderr().is_terminal() {
+        indicatif::ProgressBar::new(len as u64)
+    } else {
+        indicatif::ProgressBar::hidden()
+    }
+}
+
+/// Counts for the summary line.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Totals {
+    pub edits: usize,
+    pub files_changed: usize,
+    pub scanned: usize,
+    pub skipped: usize,
+    pub with_errors: usize,
+    pub findings: usize,
+}
+
+impl RunResult {
+    pub fn totals(&self) -> Totals {
+        let mut totals = Totals {
+            scanned: self.files.len(),
+            ..Totals::default()
+        };
+        for file in &self.files {
+            match &file.outcome {
+                Outcome::Skipped | Outcome::OverLimit(_) => totals.skipped += 1,
+                Outcome::NotUtf8(_) | Outcome::ReadError(_) => totals.with_errors += 1,
+                Outcome::Processed(processed) => {
+                    let edits: usize = processed.edits.iter().map(|e| e.rules.len()).sum();
+                    totals.edits += edits;
+                    totals.files_changed += usize::from(edits > 0);
+                    totals.findings += processed.findings.len();
+                    let broken = processed.warnings.iter().any(|w| {
+                        matches!(
+                            w,
+                            FileWarning::SyntaxErrors { .. } | FileWarning::FixBrokeSyntax { .. }
+                        )
+                    });
+                    totals.with_errors += usize::from(broken);
+                }
+            }
+        }
+        totals
+    }
+
+    pub fn has_read_errors(&self) -> bool {
+        self.files
+            .iter()
+            .any(|f| matches!(f.outcome, Outcome::ReadError(_)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tree_sitter::Tree;
+
+    /// Records each file it is handed: its name and the length of its text.
+    struct Recorder;
+
+    impl ParsedFileHook for Recorder {
+        type Output = (String, Option<usize>);
+        fn wants(&self, _: usize) -> bool {
+            true
+        }
+        fn parsed(&self, _: usize, path: &Path, parsed: Option<(&str, &Tree)>) -> Self::Output {
+            let name = path.file_name().unwrap().to_string_lossy().to_string();
+            let length = parsed.map(|(text, tree)| {
+                assert_eq!(tree.root_node().end_byte(), text.len());
+                text.len()
+            });
+            (name, length)
+        }
+    }
+
+    #[test]
+    fn the_hook_gets_every_wanted_file_once_whether_or_not_rules_apply() {
+        let dir = tempfile::tempdir().unwrap();
+        let utils = dir.path().join("utils");
+        std::fs::create_dir_all(&utils).unwrap();
+        std::fs::write(dir.path().join("pyproject.toml"), "").unwrap();
+        let edited = "def f(config):\n    return config.get('a', 1)\n";
+        std::fs::write(utils.join("a.py"), edited).unwrap();
+        std::fs::write(utils.join("bad.py"), b"config.get('a', 1)  # \xff\n").unwrap();
+        std::fs::write(utils.join("plain.py"), "x = 1\n").unwrap();
+        let set = crate::rules::load::load_rule_set(&[], &crate::syntax::KindTable::new()).unwrap();
+        let rules: Vec<&Rule> = set.rules.iter().filter(|r| r.phase == 1).collect();
+        let options = RunOptions {
+            paths: vec![dir.path().to_path_buf()],
+            walk: WalkOptions::default(),
+            threads: 1,
+            show_progress: false,
+            explicit_rules: false,
+            parse_every_file: false,
+        };
+        let (result, seen) = run_with(&rules, &options, |files| {
+            assert_eq!(files.len(), 3);
+            Ok(Recorder)
+        })
+        .unwrap();
+        let expected = [
+            ("a.py".to_string(), Some(edited.len())),
+            ("bad.py".to_string(), None),
+            ("plain.py".to_string(), Some(6)),
+        ];
+        assert_eq!(seen, expected);
+        let outcomes: Vec<&str> = result
+            .files
+            .iter()
+            .map(|f| match &f.outcome {
+                Outcome::Processed(p) if !p.edits.is_empty() => "edited",
+                Outcome::Processed(_) => "unchanged",
+                Outcome::NotUtf8(_) => "not utf-8",
+                Outcome::Skipped => "skipped",
+                Outcome::ReadError(_) => "unreadable",
+                Outcome::OverLimit(_) => "over a limit",
+            })
+            .collect();
+        assert_eq!(outcomes, ["edited", "not utf-8", "skipped"]);
+    }
+}

@@ -1,0 +1,283 @@
+//! The run's plan: projects, the selected rules' per-project scopes,
+//! prefilters, transforms and schemas.
+
+use std::path::{Path, PathBuf};
+
+use super::file::FileInRun;
+use super::{Overlay, RunError};
+use crate::analysis::NameMatcher;
+use crate::engine::{RuleIndex, prefilter::Prefilter};
+use crate::project::{FileScope, Project};
+use crate::rules::Rule;
+use crate::transforms::pass::ScopedTransform;
+
+/// The selected rules with their per-project file scopes.
+pub(super) struct Plan<'r> {
+    pub(super) index: RuleIndex<'r>,
+    /// One per project (config names differ).
+    pub(super) prefilters: Vec<Prefilter>,
+    pub(super) parse_every_file: bool,
+    pub(super) projects: Vec<Project>,
+    /// scopes[project][rule]; `None` where the project does not run the rule.
+    pub(super) scopes: Vec<Vec<Option<FileScope>>>,
+    pub(super) config_names: Vec<NameMatcher>,
+    /// transforms[project]: the transform rules it runs; a project with
+    /// any is indexed (every file summarised during its parse).
+    pub(super) transforms: Vec<Vec<ScopedTransform>>,
+    /// One per project, loaded only when a rule has a `schema-default`
+    /// constraint.
+    /// Where files are read from: the disk, or what earlier phases leave.
+    pub(super) overlay: &'r Overlay,
+    pub(super) schemas: Vec<Option<crate::config_audit::schema::Schema>>,
+}
+
+/// Each input path belongs to the project that contains it; each file to the
+/// project of the input path it was found under.
+pub(crate) fn assign_projects(
+    paths: &[PathBuf],
+    files: &[PathBuf],
+) -> Result<(Vec<Project>, Vec<usize>), RunError> {
+    let mut projects: Vec<Project> = Vec::new();
+    let mut path_project = Vec::new();
+    for path in paths {
+        let project = Project::discover(path)?;
+        let index = match projects
+            .iter()
+            .position(|p| same_dir(&p.root, &project.root))
+        {
+            Some(index) => index,
+            None => {
+                projects.push(project);
+                projects.len() - 1
+            }
+        };
+        path_project.push((path, index));
+    }
+    let file_projects = files
+        .iter()
+        .map(|file| {
+            path_project
+                .iter()
+                .filter(|(path, _)| file.starts_with(path))
+                .max_by_key(|(path, _)| path.components().count())
+                .map_or(0, |(_, index)| *index)
+        })
+        .collect();
+    Ok((projects, file_projects))
+}
+
+fn same_dir(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
+}
+
+pub(super) fn make_plan<'r>(
+    rules: &[&'r Rule],
+    projects: Vec<Project>,
+    explicit: bool,
+    overlay: &'r Overlay,
+) -> Result<Plan<'r>, RunError> {
+    let scopes = projects
+        .iter()
+        .map(|project| {
+            rules
+                .iter()
+                .map(|rule| {
+                    if !explicit && !project.settings.runs_rule(&rule.id, rule.enabled) {
+                        return Ok(None);
+                    }
+                    FileScope::new(&rule.files, &rule.ignores, &project.settings)
+                        .map(Some)
+                        .map_err(|e| RunError::Glob {
+                            rule: rule.id.clone(),
+                            message: e.to_string(),
+                        })
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let config_names = projects
+        .iter()
+        .map(|project| {
+            NameMatcher::new(&project.settings.config_names)
+                .map_err(|e| RunError::ConfigNames(e.to_string()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let schemas = project_schemas(rules, &projects)?;
+    let index = RuleIndex::new(rules.to_vec()).map_err(RunError::Query)?;
+    let prefilters = projects
+        .iter()
+        .map(|p| Prefilter::new(rules, &p.settings.config_names))
+        .collect();
+    let transforms = projects
+        .iter()
+        .zip(&scopes)
+        .map(|(project, scopes)| scoped_transforms(rules, scopes, &project.settings))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Plan {
+        index,
+        prefilters,
+        parse_every_file: false,
+        projects,
+        scopes,
+        config_names,
+        transforms,
+        overlay,
+        schemas,
+    })
+}
+
+/// The transform rules a project runs, with its option overrides checked.
+fn scoped_transforms(
+    rules: &[&Rule],
+    scopes: &[Option<FileScope>],
+    settings: &crate::project::Settings,
+) -> Result<Vec<ScopedTransform>, RunError> {
+    let mut out = Vec::new();
+    for (index, (rule, scope)) in rules.iter().zip(scopes).enumerate() {
+        let (Some(call), Some(_)) = (rule.transform(), scope) else {
+            continue;
+        };
+        let Some(transform) = crate::transforms::find(&call.name) else {
+            continue;
+        };
+        let mut given = call.options.clone();
+        if let Some(overrides) = settings.rule_options.get(&rule.id) {
+            given.extend(overrides.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+        let options = crate::transforms::options::resolve(transform.options(), &given).map_err(
+            |(_, message)| RunError::TransformOptions {
+                rule: rule.id.clone(),
+                message,
+            },
+        )?;
+        out.push(ScopedTransform {
+            rule: index,
+            transform,
+            options,
+        });
+    }
+    Ok(out)
+}
+
+impl Plan<'_> {
+    /// A file's path as shown: relative to its project's root when the run
+    /// has one project, however the paths were given; as walked when it
+    /// spans several, so files of different projects cannot be confused.
+    pub(super) fn display(&self, file: &FileInRun) -> String {
+        crate::project::shown_path(self.projects.len(), file.relative, file.path)
+    }
+}
+
+/// Each project's configuration schema, if a rule asks about it. A schema
+/// that cannot be read counts as none here (`config-audit` reports it).
+fn project_schemas(
+    rules: &[&Rule],
+    projects: &[Project],
+) -> Result<Vec<Option<crate::config_audit::schema::Schema>>, RunError> {
+    let wanted = rules
+        .iter()
+        .any(|rule| rule.constraints.iter().any(|c| c.schema_default.is_some()));
+    projects
+        .iter()
+        .map(|project| match wanted {
+            true => crate::config_audit::schema::load(project)
+                .map(|(schema, _)| schema)
+                .map_err(|e| RunError::Glob {
+                    rule: "config-schema".into(),
+                    message: e.to_string(),
+                }),
+            false => Ok(None),
+        })
+        .collect()
+}
+
+impl Plan<'_> {
+    /// Per rule: whether its file scope in this file's project covers it.
+    pub(super) fn applicable(&self, file: &FileInRun) -> Vec<bool> {
+        self.scopes[file.project]
+            .iter()
+            .map(|scope| scope.as_ref().is_some_and(|s| s.contains(file.relative)))
+            .collect()
+    }
+
+    /// Whether the project's transforms may need this file parsed: every
+    /// file where one of them reads the project index, else only files in
+    /// a transform's scope.
+    pub(super) fn transforms_may_want(&self, file: &FileInRun) -> bool {
+        let transforms = &self.transforms[file.project];
+        transforms.iter().any(|t| t.transform.needs_index())
+            || transforms.iter().any(|t| self.in_scope(t, file))
+    }
+
+    /// [`Self::transforms_may_want`], knowing the file's bytes: without the
+    /// index, a file none of its transforms may apply to is not parsed for
+    /// them (`may_apply`, the transforms' own prefilter).
+    pub(super) fn transforms_want(&self, file: &FileInRun, bytes: &[u8]) -> bool {
+        let transforms = &self.transforms[file.project];
+        if transforms.iter().any(|t| t.transform.needs_index()) {
+            return true;
+        }
+        let text = String::from_utf8_lossy(bytes);
+        transforms
+            .iter()
+            .any(|t| self.in_scope(t, file) && t.transform.may_apply(&text))
+    }
+
+    /// Whether the transform's rule covers the file in its project.
+    pub(super) fn in_scope(&self, transform: &ScopedTransform, file: &FileInRun) -> bool {
+        self.scopes[file.project][transform.rule]
+            .as_ref()
+            .is_some_and(|s| s.contains(file.relative))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file<'a>(relative: &'a str) -> FileInRun<'a> {
+        FileInRun {
+            index: 0,
+            path: Path::new(relative),
+            relative,
+            project: 0,
+        }
+    }
+
+    /// Which files a phase's transforms have parsed: every file where one
+    /// reads the project index (phase 3), else only library files whose
+    /// text the transform may apply to (phase 4's extract-method).
+    #[test]
+    fn only_transforms_that_read_the_index_want_every_file() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("pyproject.toml"), "").unwrap();
+        let set = crate::rules::load::load_rule_set(&[], &crate::syntax::KindTable::new()).unwrap();
+        let of_phase =
+            |phase: u8| -> Vec<&Rule> { set.rules.iter().filter(|r| r.phase == phase).collect() };
+        let overlay = Overlay::default();
+        fn plan_for<'r>(root: &Path, rules: &[&'r Rule], overlay: &'r Overlay) -> Plan<'r> {
+            let (projects, _) = assign_projects(&[root.to_path_buf()], &[]).unwrap();
+            make_plan(rules, projects, false, overlay).unwrap()
+        }
+        let (library, script) = (file("utils/a.py"), file("scripts/run.py"));
+        let (with_def, without) = (b"def f():\n    pass\n".as_slice(), b"X = 1\n".as_slice());
+
+        let phase4 = of_phase(4);
+        let split = plan_for(dir.path(), &phase4, &overlay);
+        assert!(split.transforms_may_want(&library));
+        assert!(!split.transforms_may_want(&script));
+        assert!(split.transforms_want(&library, with_def));
+        assert!(!split.transforms_want(&library, without));
+
+        let phase3 = of_phase(3);
+        let managers = plan_for(dir.path(), &phase3, &overlay);
+        assert!(managers.transforms_may_want(&script));
+        assert!(managers.transforms_want(&script, without));
+
+        let phase1 = of_phase(1);
+        assert!(!plan_for(dir.path(), &phase1, &overlay).transforms_may_want(&library));
+    }
+}
