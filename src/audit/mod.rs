@@ -8,6 +8,7 @@ mod collector;
 mod lengths;
 mod projects;
 mod suppress;
+mod token_state;
 mod tree;
 
 use std::path::{Path, PathBuf};

@@ -4,28 +4,24 @@
 
 use super::{CallKind, FileTokens};
 use crate::analysis::NameMatcher;
-use crate::analysis::metrics::is_exempt_name;
 
-/// True when some check could flag something here: a site it inspects
-/// (a `.get(` where a configuration name appears, an exit, a thread-local,
-/// a `@dataclass`, a `global`, an escape hatch), a module-level assignment
-/// or a class-body statement that may hold shared mutable state, a cache
-/// decorator, or a file the tokenizer finds suspect (the tree's error
-/// recovery decides). Long functions need no tree: their findings come
-/// from the tokens (`FunctionExtent`), unless a lone `\r` makes the
-/// tree's rows differ from Python's.
+/// True when some check could flag something here that the tokens cannot
+/// decide: a site it inspects (a `.get(` where a configuration name
+/// appears, an exit, a thread-local, a `@dataclass`, an escape hatch), a
+/// statement whose shared-state finding the tokens leave to the tree
+/// ([`super::state`]), or a file the tokenizer finds suspect (the tree's
+/// error recovery decides). Long functions, module-level and class-level
+/// state and `global` need no tree: their findings come from the tokens,
+/// unless a lone `\r` makes the tree's rows differ from Python's.
 pub fn audit_needs_tree(found: &FileTokens, source: &str, config_names: &NameMatcher) -> bool {
     let site_needs_tree = |kind: CallKind| match kind {
         CallKind::Get => config_names.may_appear_in(source),
+        CallKind::Global => false,
         _ => true,
     };
     found.suspect
-        || found.shared_state
+        || found.state.undecided
         || found.calls.iter().any(|site| site_needs_tree(site.kind))
-        || found
-            .module_assignments
-            .iter()
-            .any(|name| !is_exempt_name(name))
         || has_lone_carriage_return(source)
 }
 
@@ -48,10 +44,12 @@ mod tests {
     }
 
     #[test]
-    fn files_with_nothing_to_flag_need_no_tree() {
+    fn files_whose_findings_the_tokens_decide_need_no_tree() {
         let quiet = "\"\"\"sys.exit(1) in a docstring\"\"\"\nLIMIT = {}\nlogger = getLogger()\n\
                      name = 'x'\ndef f(d):\n    # global g\n    return d.get('k')\n\
-                     class Plain:\n    limit = 3\n    def long(self):\n        a = 1\n        b = 2\n        return a + b\n";
+                     class Plain:\n    limit = 3\n    def long(self):\n        a = 1\n        b = 2\n        return a + b\n\
+                     cache = {}\ndef g():\n    global name\nclass Registry:\n    modules = {}\n\
+                     @functools.lru_cache(maxsize=None)\ndef h():\n    pass\n";
         assert!(!needs_tree(quiet));
     }
 
@@ -60,15 +58,13 @@ mod tests {
         let cases = [
             "import sys\nsys.exit(1)\n",
             "def f(config):\n    return config.get('k')\n",
-            "cache = {}\n",
+            "cache = 'a' 'b'.join(x)\n",
             "x = 1\ry = 2\n",
-            "def f():\n    global g\n",
             "@dataclass\nclass C:\n    x: int = 0\n",
             "t = threading.local()\n",
             "f(no_validation=True)\n",
             "def f(:\n    pass\n  x\n",
-            "class Registry:\n    modules = {}\n",
-            "@functools.lru_cache(maxsize=None)\ndef f():\n    pass\n",
+            "class Registry:\n    modules = {lambda: 1}\n",
         ];
         for source in cases {
             assert!(needs_tree(source), "{source:?}");
