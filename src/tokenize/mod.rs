@@ -8,6 +8,7 @@
 //! the `def`; blank and comment-only lines are not logical lines, so they
 //! neither end a function nor count towards it.
 
+mod config_names;
 mod lexer;
 mod module;
 mod needs_tree;

@@ -2,27 +2,27 @@
 //! tree. It parses only files for which this says yes; for the others its
 //! findings are none (suppressions are still checked, on the text).
 
+use super::config_names::may_hold_config;
 use super::{CallKind, FileTokens};
 use crate::analysis::NameMatcher;
 
 /// True when some check could flag something here that the tokens cannot
-/// decide: a site it inspects (a `.get(` where a configuration name
-/// appears, an exit, a thread-local, a `@dataclass`, an escape hatch), a
-/// statement whose shared-state finding the tokens leave to the tree
-/// ([`super::state`]), or a file the tokenizer finds suspect (the tree's
-/// error recovery decides). Long functions, module-level and class-level
-/// state and `global` need no tree: their findings come from the tokens,
-/// unless a lone `\r` makes the tree's rows differ from Python's.
+/// decide: a site it inspects (a `.get(` where provenance could find
+/// configuration, see `config_names.rs`; an exit, a thread-local, a
+/// `@dataclass`, an escape hatch), a statement whose shared-state finding
+/// the tokens leave to the tree ([`super::state`]), or a file the
+/// tokenizer finds suspect (the tree's error recovery decides). Long
+/// functions, module-level and class-level state and `global` need no
+/// tree: their findings come from the tokens, unless a lone `\r` makes the
+/// tree's rows differ from Python's.
 pub fn audit_needs_tree(found: &FileTokens, source: &str, config_names: &NameMatcher) -> bool {
-    let site_needs_tree = |kind: CallKind| match kind {
-        CallKind::Get => config_names.may_appear_in(source),
-        CallKind::Global => false,
-        _ => true,
-    };
+    let other_site = |kind: CallKind| !matches!(kind, CallKind::Get | CallKind::Global);
+    let get_site = found.calls.iter().any(|site| site.kind == CallKind::Get);
     found.suspect
         || found.state.undecided
-        || found.calls.iter().any(|site| site_needs_tree(site.kind))
+        || found.calls.iter().any(|site| other_site(site.kind))
         || has_lone_carriage_return(source)
+        || (get_site && may_hold_config(source, config_names))
 }
 
 /// Whether a `\r` not followed by `\n` ends a line: Python counts it as a
