@@ -121,6 +121,11 @@ impl Subject {
             .child_by_field_name("definition")
             .and_then(|d| d.child_by_field_name("name"))
             .map_or("", |n| text(n, source));
+        Subject::dataclass_named(class)
+    }
+
+    /// A `@dataclass` with field defaults, by its class name.
+    pub fn dataclass_named(class: &str) -> Subject {
         Subject {
             name: class.to_string(),
             detail: "a @dataclass with field defaults".into(),

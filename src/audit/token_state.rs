@@ -1,10 +1,11 @@
-//! `no-global-state` findings of a file audited without a tree, from the
-//! tokenizer's statements (`tokenize::state`): the same findings, spans,
+//! `no-global-state` and `dataclass-slots` findings of a file audited
+//! without a tree, from the tokenizer's statements (`tokenize::state`,
+//! `tokenize::dataclass`): the same findings, spans,
 //! wording and subjects as the tree's (`tree.rs`), where the tokenizer
 //! decided every statement (otherwise the file is parsed).
 
 use super::collector::Collector;
-use super::tree::{global_state_message, shared_state_severity};
+use super::tree::{DATACLASS_MESSAGE, global_state_message, shared_state_severity};
 use crate::analysis::metrics::rebound_why;
 use crate::analysis::state::is_logger_lock;
 use crate::analysis::subject::Subject;
@@ -29,6 +30,16 @@ pub(super) fn flag_state(tokens: &FileTokens, collector: &mut Collector) {
             Severity::Error,
             global_state_message(name, &why),
             Subject::global_named(name, &why),
+        );
+    }
+    for dataclass in &tokens.state.dataclasses {
+        let span = dataclass.span;
+        collector.add_range(
+            (span.start, span.end, span.row),
+            "dataclass-slots",
+            Severity::Info,
+            DATACLASS_MESSAGE.into(),
+            Subject::dataclass_named(&dataclass.class),
         );
     }
     for shared in &tokens.state.shared {

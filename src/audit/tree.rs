@@ -252,13 +252,16 @@ fn thread_locals(nodes: &[Node], collector: &mut Collector) {
     }
 }
 
+pub(super) const DATACLASS_MESSAGE: &str =
+    "dataclass with field defaults: cannot simply add __slots__ (phase 5)";
+
 fn dataclass_defaults(nodes: &[Node], collector: &mut Collector) {
     for &node in nodes {
         collector.flag(
             node,
             "dataclass-slots",
             Severity::Info,
-            "dataclass with field defaults: cannot simply add __slots__ (phase 5)".into(),
+            DATACLASS_MESSAGE.into(),
             Subject::dataclass(node, collector.text),
         );
     }

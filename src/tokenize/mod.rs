@@ -9,6 +9,7 @@
 //! neither end a function nor count towards it.
 
 mod config_names;
+pub mod dataclass;
 mod lexer;
 mod module;
 mod needs_tree;

@@ -51,6 +51,19 @@ impl<'a> Statement<'a> {
         !glued_before && !glued_after
     }
 
+    /// Whether a plain `=` stands outside any bracket (an assignment's).
+    pub fn has_plain_equals(&self) -> bool {
+        let mut depth = 0i32;
+        (0..self.tokens.len()).any(|index| {
+            match self.text(index) {
+                Some("(" | "[" | "{") => depth += 1,
+                Some(")" | "]" | "}") => depth -= 1,
+                _ => {}
+            }
+            depth == 0 && self.is_plain_equals(index)
+        })
+    }
+
     /// `name = value` or `name: annotation = value` (a bare annotation
     /// assigns nothing; a keyword before `:` starts a block).
     pub fn assignment(&self) -> Option<Assignment<'a>> {

@@ -8,15 +8,16 @@ use crate::analysis::NameMatcher;
 
 /// True when some check could flag something here that the tokens cannot
 /// decide: a site it inspects (a `.get(` where provenance could find
-/// configuration, see `config_names.rs`; an exit, a thread-local, a
-/// `@dataclass`, an escape hatch), a statement whose shared-state finding
-/// the tokens leave to the tree ([`super::state`]), or a file the
-/// tokenizer finds suspect (the tree's error recovery decides). Long
-/// functions, module-level and class-level state and `global` need no
-/// tree: their findings come from the tokens, unless a lone `\r` makes the
-/// tree's rows differ from Python's.
+/// configuration, see `config_names.rs`; an exit, a thread-local, an
+/// escape hatch), a statement whose shared-state or dataclass finding the
+/// tokens leave to the tree ([`super::state`], [`super::dataclass`]), or a
+/// file the tokenizer finds suspect (the tree's error recovery decides).
+/// Long functions, module-level and class-level state, `global` and
+/// dataclasses with defaults need no tree: their findings come from the
+/// tokens, unless a lone `\r` makes the tree's rows differ from Python's.
 pub fn audit_needs_tree(found: &FileTokens, source: &str, config_names: &NameMatcher) -> bool {
-    let other_site = |kind: CallKind| !matches!(kind, CallKind::Get | CallKind::Global);
+    let other_site =
+        |kind: CallKind| !matches!(kind, CallKind::Get | CallKind::Global | CallKind::Dataclass);
     let get_site = found.calls.iter().any(|site| site.kind == CallKind::Get);
     found.suspect
         || found.state.undecided
@@ -60,7 +61,7 @@ mod tests {
             "def f(config):\n    return config.get('k')\n",
             "cache = 'a' 'b'.join(x)\n",
             "x = 1\ry = 2\n",
-            "@dataclass\nclass C:\n    x: int = 0\n",
+            "@dataclass\nclass C:\n    type X = int\n",
             "t = threading.local()\n",
             "f(no_validation=True)\n",
             "def f(:\n    pass\n  x\n",

@@ -12,6 +12,7 @@
 //! makes its node's text uncertain sets [`StateFacts::undecided`], and
 //! the file is parsed.
 
+use super::dataclass::{DataclassDefaults, DataclassScan};
 use super::lexer::{Token, TokenKind};
 use super::module::{Assignment, one_line_body, statements};
 use super::rows::RowCursor;
@@ -59,7 +60,10 @@ pub struct StateFacts {
     pub module: Vec<ModuleAssignment>,
     /// In source order of their classes' ends and functions.
     pub shared: Vec<SharedState>,
-    /// Some statement needs the tree (see the module's doc).
+    /// `@dataclass` classes with field defaults, in order of their ends.
+    pub dataclasses: Vec<DataclassDefaults>,
+    /// Some statement needs the tree (see the module's doc and
+    /// `dataclass.rs`).
     pub undecided: bool,
 }
 
@@ -79,6 +83,7 @@ struct OpenClass {
     last_end: usize,
     /// `name = None` statements, singletons if the body assigns them.
     nones: Vec<(String, NodeSpan)>,
+    dataclass: bool,
 }
 
 /// The reading of one file, line by line.
@@ -87,6 +92,7 @@ pub struct StateScan {
     facts: StateFacts,
     decorators: Vec<Decorator>,
     class: Option<OpenClass>,
+    dataclasses: DataclassScan,
 }
 
 /// One logical line and where it is.
@@ -119,6 +125,7 @@ impl StateScan {
         let Some(first) = line.tokens.first() else {
             return;
         };
+        self.dataclasses.line(line, rows);
         if line.indent > 0 {
             self.class_line(line, rows, direct_in_class);
             return;
@@ -133,7 +140,7 @@ impl StateScan {
         if line.is_name(def_at, "def") {
             self.cached_function(line, def_at + 1, &decorators);
         } else if line.is_name(0, "class") {
-            self.open_class(line, rows);
+            self.open_class(line, rows, &decorators);
         } else {
             for statement in statements(line.source, line.tokens) {
                 if let Some(assignment) = statement.assignment() {
@@ -145,7 +152,9 @@ impl StateScan {
 
     pub fn finish(mut self, source: &str) -> StateFacts {
         self.close_class(source, source.len());
-        self.facts.undecided |= !self.decorators.is_empty();
+        self.dataclasses.finish();
+        self.facts.undecided |= !self.decorators.is_empty() || self.dataclasses.undecided;
+        self.facts.dataclasses = std::mem::take(&mut self.dataclasses.found);
         self.facts
     }
 
@@ -202,11 +211,7 @@ impl StateScan {
         let bytes = line.source.as_bytes();
         // A comment before `\r\n`: tree-sitter's comment may hold the `\r`.
         let uncertain_end = end > last_end && bytes.get(end) == Some(&b'\r');
-        // The tree asks whether a class's decorator text holds `dataclass`;
-        // the tokenizer's `@dataclass` site looks at the code only.
-        let commented_dataclass =
-            end > last_end && line.source[last_end..end].contains("dataclass");
-        self.facts.undecided |= uncertain_end || commented_dataclass;
+        self.facts.undecided |= uncertain_end;
         let start = tokens[0].start;
         self.decorators.push(Decorator {
             span: NodeSpan {
@@ -239,7 +244,12 @@ impl StateScan {
         }
     }
 
-    fn open_class(&mut self, line: &Line, rows: &RowCursor) {
+    /// A top-level class; a dataclass (a decorator's text holds
+    /// `dataclass`, as the tree asks) has fields, not shared containers.
+    fn open_class(&mut self, line: &Line, rows: &RowCursor, decorators: &[Decorator]) {
+        let dataclass = decorators
+            .iter()
+            .any(|d| line.source[d.span.start..d.span.end].contains("dataclass"));
         let named = line
             .tokens
             .get(1)
@@ -261,6 +271,7 @@ impl StateScan {
             first_body: None,
             last_end: colon_token.end,
             nones: Vec::new(),
+            dataclass,
         });
         if !body.is_empty() {
             self.body_statements(line.source, body, rows);
@@ -310,7 +321,7 @@ impl StateScan {
                 }
                 Shape::Other => false,
             };
-            if mutable && !assignment.annotation.contains("ClassVar") {
+            if mutable && !class.dataclass && !assignment.annotation.contains("ClassVar") {
                 self.facts.shared.push(SharedState {
                     span,
                     message: class_container_message(&class.name, assignment.name),
@@ -456,7 +467,6 @@ mod tests {
             "match = {}\n",
             "class A:\n    _x = None\n    # A._x = 1\n",
             "@lru_cache  # why\r\ndef f(): pass\r\n",
-            "@register  # a dataclass\nclass A: pass\n",
             "class A:\n    x = 'a' 'b'.join(y)\n",
         ] {
             assert!(scan(source).state.undecided, "{source:?}");
