@@ -180,6 +180,35 @@ fn non_utf8_file_is_skipped_with_a_warning() {
     );
 }
 
+/// The prefilter skips files no rule can match, but not one that is not
+/// UTF-8: `diff` reports it as the run that parses every file does, even
+/// when its bytes hold no rule's words.
+#[test]
+fn non_utf8_file_without_rule_words_is_reported_with_and_without_the_prefilter() {
+    let project = Project::new();
+    let latin1 = b"# caf\xe9\nx = 1\n";
+    project.write("utils/latin1.py", latin1);
+    project.write(
+        "utils/ok.py",
+        "def f(config):\n    return config.get(\"a\", 1)\n",
+    );
+    let expected = "warning: utils/latin1.py:1: not valid UTF-8 (byte 5); file skipped\n";
+    let filtered = project.run("diff --phase 1 .").expect_code(1);
+    let unfiltered = project
+        .run("diff --phase 1 --no-prefilter .")
+        .expect_code(1);
+    assert!(filtered.stderr.starts_with(expected), "{}", filtered.stderr);
+    assert_eq!(
+        (&filtered.stdout, &filtered.stderr),
+        (&unfiltered.stdout, &unfiltered.stderr)
+    );
+    assert!(
+        filtered.stdout.contains("config[\"a\"]"),
+        "{}",
+        filtered.stdout
+    );
+}
+
 #[test]
 fn read_only_file_is_reported_and_left_untouched() {
     let project = Project::new();

@@ -141,3 +141,48 @@ fn an_unwritable_cache_is_named_and_the_run_goes_on() {
         run.stderr
     );
 }
+
+/// The files the cache holds entries for, sorted.
+fn cached_files(project: &Project) -> Vec<String> {
+    let cache: serde_json::Value =
+        serde_json::from_str(&project.read_text(CACHE)).expect("the cache is JSON");
+    let mut files: Vec<String> = cache["files"]
+        .as_object()
+        .expect("files")
+        .keys()
+        .cloned()
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn entries_of_deleted_and_unreadable_files_are_pruned_and_a_partial_run_keeps_the_rest() {
+    let project = Project::sample();
+    project.write("utils/gone.py", "_cache = {}\n");
+    project.write("utils/latin1.py", "_cache = {}\n");
+    check(&project, "").expect_code(1);
+    let all = cached_files(&project);
+    assert!(
+        all.iter().any(|f| f == "utils/gone.py") && all.iter().any(|f| f == "utils/latin1.py"),
+        "{all:?}"
+    );
+    std::fs::remove_file(project.path("utils/gone.py")).expect("delete a file");
+    project.write("utils/latin1.py", b"_cache = {'caf\xe9': 1}\n");
+    check(&project, "");
+    let pruned: Vec<String> = all
+        .iter()
+        .filter(|f| !matches!(f.as_str(), "utils/gone.py" | "utils/latin1.py"))
+        .cloned()
+        .collect();
+    assert_eq!(cached_files(&project), pruned);
+    // A run over one file keeps the entries of the other files that exist,
+    // and they are still used.
+    mark_cached(&project, "utils/config_loader.py");
+    project.run("check --format json utils/helpers.py");
+    assert_eq!(cached_files(&project), pruned);
+    assert_eq!(
+        marked_files(&check(&project, "")),
+        ["utils/config_loader.py"]
+    );
+}

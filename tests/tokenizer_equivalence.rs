@@ -390,3 +390,23 @@ fn check_output_equals_the_full_parse_on_the_sample_and_a_stdlib_slice() {
     assert!(lengths > 0 && findings.len() > lengths, "{findings:#?}");
     assert!(report["files_checked"].as_u64() > Some(copied / 2));
 }
+
+/// The global-state fixtures: `state.py` holds every shape the tokens
+/// decide (so it is audited without a tree, and the comparisons above hold
+/// its findings against the tree's); `state_tree.py` holds shapes they
+/// leave to the tree.
+#[test]
+fn state_fixtures_are_decided_by_the_tokens_or_left_to_the_tree() {
+    let names = config_names();
+    for (file, needs_tree) in [("state.py", false), ("state_tree.py", true)] {
+        let source = fs::read_to_string(Path::new(FIXTURES).join(file)).expect("read a fixture");
+        let tokens = tokenize::scan(&source);
+        assert_eq!(
+            tokenize::audit_needs_tree(&tokens, &source, &names),
+            needs_tree,
+            "{file}"
+        );
+        let found = tokens.state.module.len() + tokens.state.shared.len();
+        assert!(needs_tree || found > 20, "{file}: {:?}", tokens.state);
+    }
+}

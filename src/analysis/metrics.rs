@@ -98,6 +98,14 @@ pub(crate) fn is_instance_callee(last: &str) -> bool {
     !immutable && (container || !last.starts_with(char::is_lowercase))
 }
 
+/// Why a module-level call `shown` (the value's text) holds state.
+pub(crate) fn instance_why(shown: &str) -> String {
+    format!(
+        "an instance ({})",
+        shown.split('(').next().unwrap_or(shown).trim()
+    )
+}
+
 /// Why a module-level value is mutable, or `None`.
 fn mutable_value(value: Node, source: &str) -> Option<String> {
     let shown = text(value, source);
@@ -110,13 +118,7 @@ fn mutable_value(value: Node, source: &str) -> Option<String> {
                 .child_by_field_name("function")
                 .map_or("", |f| text(f, source));
             let last = callee.rsplit('.').next().unwrap_or(callee);
-            if !is_instance_callee(last) {
-                return None;
-            }
-            return Some(format!(
-                "an instance ({})",
-                shown.split('(').next().unwrap_or(shown).trim()
-            ));
+            return is_instance_callee(last).then(|| instance_why(shown));
         }
         _ => return None,
     };
@@ -148,11 +150,7 @@ pub fn global_state<'t>(root: Node<'t>, source: &str, globals: &[String]) -> Vec
         {
             continue;
         }
-        let why = mutable_value(right, source).or_else(|| {
-            globals
-                .contains(&name.to_string())
-                .then(|| "rebound with `global` in a function".to_string())
-        });
+        let why = mutable_value(right, source).or_else(|| rebound_why(name, globals));
         if let Some(why) = why {
             found.push(GlobalState {
                 node: statement,
@@ -162,6 +160,15 @@ pub fn global_state<'t>(root: Node<'t>, source: &str, globals: &[String]) -> Vec
         }
     }
     found
+}
+
+/// Why a module-level name holds state when its value is not mutable:
+/// a function rebinds it with `global`.
+pub(crate) fn rebound_why(name: &str, globals: &[String]) -> Option<String> {
+    globals
+        .iter()
+        .any(|g| g == name)
+        .then(|| "rebound with `global` in a function".to_string())
 }
 
 fn is_type_alias(assignment: Node, source: &str) -> bool {

@@ -15,14 +15,23 @@ fn text<'s>(node: Node, source: &'s str) -> &'s str {
 /// `set_default_*` function), and the lock of the logger singleton (a
 /// module that rebinds a `*logger*` name with `global`).
 pub fn is_allowed(name: &str, root: Node, source: &str, global_names: &[String]) -> bool {
-    let default_instance = matches!(name, "_default_manager" | "_default_manager_lock")
+    let default_instance = DEFAULT_MANAGER_NAMES.contains(&name)
         && top_level_functions(root, source).any(|f| f.starts_with("set_default_"));
-    let logger_lock = name.to_ascii_lowercase().contains("lock")
+    default_instance || is_logger_lock(name, global_names)
+}
+
+/// The logger singleton's lock: a `*lock*` name in a module that rebinds a
+/// `*logger*` name with `global`.
+pub(crate) fn is_logger_lock(name: &str, global_names: &[String]) -> bool {
+    name.to_ascii_lowercase().contains("lock")
         && global_names
             .iter()
-            .any(|g| g.to_ascii_lowercase().contains("logger"));
-    default_instance || logger_lock
+            .any(|g| g.to_ascii_lowercase().contains("logger"))
 }
+
+/// Names [`is_allowed`] keeps when a top-level `set_default_*` function
+/// is beside them.
+pub(crate) const DEFAULT_MANAGER_NAMES: &[&str] = &["_default_manager", "_default_manager_lock"];
 
 fn top_level_functions<'s>(root: Node<'_>, source: &'s str) -> impl Iterator<Item = &'s str> {
     let mut cursor = root.walk();
@@ -71,10 +80,7 @@ pub fn shared_state<'t>(root: Node<'t>, source: &str) -> Vec<SharedState<'t>> {
                         .map_or("", |n| text(n, source));
                     found.push(SharedState {
                         node: *cache,
-                        message: format!(
-                            "`{name}` caches results for the whole process (`{}`); a manager can own the cache, or document why a process-wide one is right",
-                            text(*cache, source).trim_start_matches('@')
-                        ),
+                        message: cached_function_message(name, text(*cache, source)),
                         warning: true,
                     });
                 }
@@ -101,9 +107,39 @@ fn unwrap_decorated(statement: Node) -> (Vec<Node>, Node) {
 }
 
 fn is_cache_decorator(decorator: Node, source: &str) -> bool {
-    let shown = text(decorator, source).trim_start_matches('@');
+    is_cache_decorator_text(text(decorator, source))
+}
+
+/// Whether a decorator's text (its node's: `@` to the end of the line's
+/// comment) names `cache` or `lru_cache`.
+pub(crate) fn is_cache_decorator_text(decorator: &str) -> bool {
+    let shown = decorator.trim_start_matches('@');
     let callee = shown.split('(').next().unwrap_or(shown).trim();
     matches!(callee.rsplit('.').next(), Some("lru_cache" | "cache"))
+}
+
+pub(crate) fn cached_function_message(function: &str, decorator: &str) -> String {
+    format!(
+        "`{function}` caches results for the whole process (`{}`); a manager can own the cache, or document why a process-wide one is right",
+        decorator.trim_start_matches('@')
+    )
+}
+
+pub(crate) fn class_container_message(class: &str, name: &str) -> String {
+    format!(
+        "class-level `{class}.{name}` is one mutable object shared by every instance; create it in `__init__` (or annotate it `ClassVar` if sharing is meant)"
+    )
+}
+
+pub(crate) fn singleton_message(class: &str, name: &str) -> String {
+    format!(
+        "`{class}` is a hand-made singleton (`{name}`); one instance per application, passed to who needs it, is easier to test"
+    )
+}
+
+/// The texts whose presence in a class body makes `name = None` a singleton.
+pub(crate) fn singleton_assignments(class: &str, name: &str) -> [String; 2] {
+    [format!("cls.{name} ="), format!("{class}.{name} =")]
 }
 
 /// `_modules: Dict = {}` in a class body (not a dataclass field, not a
@@ -152,21 +188,18 @@ fn class_state<'t>(
         if mutable && !dataclass && !annotation.contains("ClassVar") {
             found.push(SharedState {
                 node: statement,
-                message: format!(
-                    "class-level `{class_name}.{name}` is one mutable object shared by every instance; create it in `__init__` (or annotate it `ClassVar` if sharing is meant)"
-                ),
+                message: class_container_message(class_name, name),
                 warning: false,
             });
         }
         let singleton = right.kind() == "none"
-            && (body_text.contains(&format!("cls.{name} ="))
-                || body_text.contains(&format!("{class_name}.{name} =")));
+            && singleton_assignments(class_name, name)
+                .iter()
+                .any(|assigned| body_text.contains(assigned.as_str()));
         if singleton {
             found.push(SharedState {
                 node: statement,
-                message: format!(
-                    "`{class_name}` is a hand-made singleton (`{name}`); one instance per application, passed to who needs it, is easier to test"
-                ),
+                message: singleton_message(class_name, name),
                 warning: false,
             });
         }

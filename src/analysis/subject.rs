@@ -60,9 +60,17 @@ pub struct Subject {
 impl Subject {
     /// `shown` (quoted code) and the function or class it sits in.
     pub fn code_in(node: Node, source: &str, shown: String) -> Subject {
-        let place = match qualified_name(node, source) {
-            module if module == "module level" => "at module level".to_string(),
-            scope => format!("in {scope}"),
+        match qualified_name(node, source) {
+            module if module == "module level" => Subject::code_in_scope(shown, None),
+            scope => Subject::code_in_scope(shown, Some(&scope)),
+        }
+    }
+
+    /// Code in `scope` (`Class.method`), or at module level.
+    pub fn code_in_scope(shown: String, scope: Option<&str>) -> Subject {
+        let place = match scope {
+            None => "at module level".to_string(),
+            Some(scope) => format!("in {scope}"),
         };
         Subject {
             name: shown,
@@ -95,9 +103,14 @@ impl Subject {
     }
 
     pub fn global(global: &GlobalState) -> Subject {
+        Subject::global_named(&global.name, &global.why)
+    }
+
+    /// A module-level name holding state, and why.
+    pub fn global_named(name: &str, why: &str) -> Subject {
         Subject {
-            name: global.name.clone(),
-            detail: global.why.clone(),
+            name: name.to_string(),
+            detail: why.to_string(),
             ..Subject::default()
         }
     }
@@ -108,6 +121,11 @@ impl Subject {
             .child_by_field_name("definition")
             .and_then(|d| d.child_by_field_name("name"))
             .map_or("", |n| text(n, source));
+        Subject::dataclass_named(class)
+    }
+
+    /// A `@dataclass` with field defaults, by its class name.
+    pub fn dataclass_named(class: &str) -> Subject {
         Subject {
             name: class.to_string(),
             detail: "a @dataclass with field defaults".into(),

@@ -2,10 +2,14 @@
 //! holds each library file's findings under the SHA-256 of its bytes, for
 //! one key (tool build and the project's settings: a change to either
 //! invalidates every entry). A warm `check` reads and hashes each file
-//! instead of auditing it. The cache never fails a run: one that cannot be
-//! read or written is named in a warning and the run goes on without it.
+//! instead of auditing it. Each run prunes it: an entry stays only for a
+//! file of the run (its findings, cached or new) or, for a file the run did
+//! not cover (a run over a few paths, as pre-commit makes), one that still
+//! exists; so entries of deleted, changed or unreadable files do not
+//! accumulate. The cache never fails a run: one that cannot be read or
+//! written is named in a warning and the run goes on without it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -66,14 +70,23 @@ pub struct Caches {
 }
 
 struct ProjectCache {
+    /// The project's (canonical) root.
+    root: PathBuf,
     path: PathBuf,
     key: String,
     entries: HashMap<String, Entry>,
 }
 
-/// The findings of one audited file, to be cached: (project, relative
-/// path, entry).
-pub type NewEntry = (usize, String, Entry);
+/// What the run did with a file's cache entry.
+pub enum Use {
+    /// Its findings came from the entry.
+    Hit,
+    /// It was audited: these findings replace any entry.
+    New(Entry),
+}
+
+/// A library file's use of the cache: (project, relative path, use).
+pub type Noted = (usize, String, Use);
 
 impl Caches {
     /// Loads each project's cache (`projects` in the plan's order);
@@ -99,7 +112,12 @@ impl Caches {
                         HashMap::new()
                     }
                 };
-                ProjectCache { path, key, entries }
+                ProjectCache {
+                    root: project.canonical_root.clone(),
+                    path,
+                    key,
+                    entries,
+                }
             })
             .collect();
         Caches { projects }
@@ -123,13 +141,45 @@ impl Caches {
             .collect()
     }
 
-    /// Merges the new entries into each project's cache and writes those
-    /// that changed (atomically); problems are pushed to `warnings`.
-    pub fn save(mut self, new: Vec<NewEntry>, warnings: &mut Vec<String>) {
+    /// Writes each project's cache (atomically) with the entries of the
+    /// run's files (`run_files`: project and relative path of each; `noted`:
+    /// those whose findings were cached or are new) and, of the others, those
+    /// whose file still exists; only caches that changed are written.
+    /// Problems are pushed to `warnings`.
+    pub fn save<'r>(
+        mut self,
+        run_files: impl Iterator<Item = (usize, &'r str)>,
+        noted: Vec<Noted>,
+        warnings: &mut Vec<String>,
+    ) {
+        let mut in_run: Vec<HashSet<&str>> = vec![HashSet::new(); self.projects.len()];
+        for (project, relative) in run_files {
+            in_run[project].insert(relative);
+        }
+        let mut kept: Vec<HashMap<String, Entry>> = vec![HashMap::new(); self.projects.len()];
         let mut changed = vec![false; self.projects.len()];
-        for (project, relative, entry) in new {
-            changed[project] = true;
-            self.projects[project].entries.insert(relative, entry);
+        for (project, relative, used) in noted {
+            let entry = match used {
+                Use::Hit => self.projects[project].entries.remove(&relative),
+                Use::New(entry) => {
+                    changed[project] = true;
+                    Some(entry)
+                }
+            };
+            kept[project].extend(entry.map(|entry| (relative, entry)));
+        }
+        for (index, cache) in self.projects.iter_mut().enumerate() {
+            for (relative, entry) in cache.entries.drain() {
+                let elsewhere = !in_run[index].contains(relative.as_str());
+                if elsewhere && cache.root.join(&relative).is_file() {
+                    kept[index].insert(relative, entry);
+                } else {
+                    // Deleted, or in the run without findings to keep
+                    // (unreadable, not UTF-8, over a limit): dropped.
+                    changed[index] = true;
+                }
+            }
+            cache.entries = std::mem::take(&mut kept[index]);
         }
         for (cache, _) in self.projects.into_iter().zip(changed).filter(|(_, c)| *c) {
             let shown = cache.path.display().to_string();

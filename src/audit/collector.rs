@@ -78,6 +78,25 @@ impl Collector<'_> {
         self.add_span(span, rule, severity, message, allowed, subject);
     }
 
+    /// A finding at the bytes `start..end` a node would span (from row
+    /// `row`): cut at the end of its first line, as [`Collector::add`] does.
+    pub fn add_range(
+        &mut self,
+        (start, end, row): (usize, usize, usize),
+        rule: &'static str,
+        severity: Severity,
+        message: String,
+        subject: Subject,
+    ) {
+        let end = if self.text[start..end].contains('\n') {
+            self.line_end(start)
+        } else {
+            end
+        };
+        let span = Span::on_row(self.text, start, end, row);
+        self.add_span(span, rule, severity, message, None, subject);
+    }
+
     /// A finding at `span` (which ends on its first line).
     pub fn add_span(
         &mut self,

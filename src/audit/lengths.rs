@@ -1,7 +1,8 @@
 //! The audit of a file that needs no tree (`tokenize::audit_needs_tree`
-//! says no check but `method-length` could flag anything in it): its long
-//! functions, located and named from the tokenizer's extents, exactly as
-//! the tree's audit (`tree.rs`) reports them.
+//! says only checks the tokens decide could flag anything in it): its long
+//! functions, located and named from the tokenizer's extents, and its
+//! global state (`token_state.rs`), exactly as the tree's audit
+//! (`tree.rs`) reports them.
 
 use super::FileAudit;
 use super::collector::{Collector, Span};
@@ -27,5 +28,6 @@ pub(super) fn audit_tokens(file: String, text: &str, tokens: &FileTokens) -> Fil
             Subject::function_named(function.qualified_name.clone(), function.lines(), code);
         flag_long_function(&mut collector, span, &function.name, subject);
     }
+    super::token_state::flag_state(tokens, &mut collector);
     collector.into_audit()
 }

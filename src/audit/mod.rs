@@ -8,6 +8,7 @@ mod collector;
 mod lengths;
 mod projects;
 mod suppress;
+mod token_state;
 mod tree;
 
 use std::path::{Path, PathBuf};
@@ -23,7 +24,7 @@ use crate::source::SourceText;
 use crate::syntax::{self, KindTable};
 use crate::tokenize;
 use crate::walk::{self, WalkOptions};
-use cache::{Caches, NewEntry};
+use cache::{Caches, Noted, Use};
 use projects::{Assignment, ProjectScopes, assign_projects};
 use tree::{FileContext, audit_tree};
 
@@ -144,7 +145,7 @@ pub fn audit(options: &AuditOptions) -> Result<Audited, RunError> {
         .stack_size(crate::limits::WORKER_STACK_SIZE)
         .build()
         .map_err(|e| RunError::Threads(e.to_string()))?;
-    let audited: Vec<Option<(FileAudit, Option<NewEntry>)>> = pool.install(|| {
+    let audited: Vec<Option<(FileAudit, Option<Noted>)>> = pool.install(|| {
         files
             .par_iter()
             .enumerate()
@@ -155,16 +156,20 @@ pub fn audit(options: &AuditOptions) -> Result<Audited, RunError> {
             })
             .collect()
     });
-    let (files, new_entries): (Vec<FileAudit>, Vec<Option<NewEntry>>) =
+    let (audits, noted): (Vec<FileAudit>, Vec<Option<Noted>>) =
         audited.into_iter().flatten().unzip();
     if let Some(caches) = caches {
+        let run_files = (0..files.len())
+            .filter(|&index| plan.is_library(index))
+            .map(|index| (plan.assigned[index].0, plan.assigned[index].1.as_str()));
         caches.save(
-            new_entries.into_iter().flatten().collect(),
+            run_files,
+            noted.into_iter().flatten().collect(),
             &mut cache_warnings,
         );
     }
     Ok(Audited {
-        files,
+        files: audits,
         cache_warnings,
     })
 }
@@ -207,7 +212,7 @@ impl AuditPlan {
         index: usize,
         path: &Path,
         caches: Option<&Caches>,
-    ) -> (FileAudit, Option<NewEntry>) {
+    ) -> (FileAudit, Option<Noted>) {
         let (project, relative) = &self.assigned[index];
         let bytes = match std::fs::read(path) {
             Ok(bytes) => bytes,
@@ -225,7 +230,7 @@ impl AuditPlan {
                     findings,
                     not_audited: None,
                 };
-                return (audit, None);
+                return (audit, Some((*project, relative.clone(), Use::Hit)));
             }
         }
         let audit = self.audit_bytes(parser, index, path, bytes);
@@ -233,7 +238,7 @@ impl AuditPlan {
             (
                 *project,
                 relative.clone(),
-                cache::entry(&hash, &audit.findings),
+                Use::New(cache::entry(&hash, &audit.findings)),
             )
         });
         (audit, entry)

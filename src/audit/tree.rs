@@ -149,23 +149,28 @@ fn global_state(globals: &[metrics::GlobalState], collector: &mut Collector) {
             global.node,
             "no-global-state",
             Severity::Error,
-            format!(
-                "module-level `{}` holds mutable state ({})",
-                global.name, global.why
-            ),
+            global_state_message(&global.name, &global.why),
             Subject::global(global),
         );
+    }
+}
+
+pub(super) fn global_state_message(name: &str, why: &str) -> String {
+    format!("module-level `{name}` holds mutable state ({why})")
+}
+
+pub(super) fn shared_state_severity(warning: bool) -> Severity {
+    if warning {
+        Severity::Warning
+    } else {
+        Severity::Error
     }
 }
 
 /// Phase 3's other shapes of shared state (`analysis::state`).
 fn shared_state(found: &[state::SharedState], collector: &mut Collector) {
     for shared in found {
-        let severity = if shared.warning {
-            Severity::Warning
-        } else {
-            Severity::Error
-        };
+        let severity = shared_state_severity(shared.warning);
         let subject = Subject::code_in(shared.node, collector.text, shared.message.clone());
         collector.flag(
             shared.node,
@@ -247,13 +252,16 @@ fn thread_locals(nodes: &[Node], collector: &mut Collector) {
     }
 }
 
+pub(super) const DATACLASS_MESSAGE: &str =
+    "dataclass with field defaults: cannot simply add __slots__ (phase 5)";
+
 fn dataclass_defaults(nodes: &[Node], collector: &mut Collector) {
     for &node in nodes {
         collector.flag(
             node,
             "dataclass-slots",
             Severity::Info,
-            "dataclass with field defaults: cannot simply add __slots__ (phase 5)".into(),
+            DATACLASS_MESSAGE.into(),
             Subject::dataclass(node, collector.text),
         );
     }

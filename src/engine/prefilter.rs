@@ -242,9 +242,16 @@ impl Prefilter {
     }
 
     /// Clears `applicable` for rules that cannot match `text`; returns whether
-    /// any rule is left. Each token is searched at most once in the bytes,
-    /// and once more in the code view where that could rule out a parse.
+    /// any rule is left, or the text is not UTF-8 (then the caller's decode
+    /// reports it). Each token is searched at most once in the bytes, and
+    /// once more in the code view where that could rule out a parse.
     pub fn narrow(&self, text: &[u8], applicable: &mut [bool]) -> bool {
+        // A file that is not UTF-8 is never skipped: the run reports it with
+        // its line, as a run that parses every file does (`--no-prefilter`).
+        self.narrow_by_tokens(text, applicable) || std::str::from_utf8(text).is_err()
+    }
+
+    fn narrow_by_tokens(&self, text: &[u8], applicable: &mut [bool]) -> bool {
         let mut raw: Vec<Option<bool>> = vec![None; self.tokens.len()];
         let mut in_text =
             |index: usize| *raw[index].get_or_insert_with(|| self.tokens[index].occurs_in(text));

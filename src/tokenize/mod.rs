@@ -8,12 +8,16 @@
 //! the `def`; blank and comment-only lines are not logical lines, so they
 //! neither end a function nor count towards it.
 
+mod config_names;
+pub mod dataclass;
 mod lexer;
 mod module;
 mod needs_tree;
 pub mod prefilter;
 mod rows;
 mod sites;
+pub mod state;
+mod value;
 
 pub use lexer::{Lexer, Token, TokenKind};
 pub use needs_tree::audit_needs_tree;
@@ -59,12 +63,9 @@ pub struct FileTokens {
     pub calls: Vec<CallSite>,
     /// Names declared `global`, in source order.
     pub global_names: Vec<String>,
-    /// Module-level names assigned a value that may be mutable (see
-    /// [`module::assigned_names`]), in source order.
-    pub module_assignments: Vec<String>,
-    /// A top-level class body may hold a shared container or a singleton,
-    /// or a decorator names a cache (see [`module::class_statement_may_share`]).
-    pub shared_state: bool,
+    /// Module-level assignments, class-level containers and singletons,
+    /// cached module functions (see [`state`]).
+    pub state: state::StateFacts,
     /// Likely not valid Python (see [`Lexer::suspect`]; also inconsistent
     /// indentation): token facts may differ from a parser's recovery.
     pub suspect: bool,
@@ -99,6 +100,9 @@ struct Scan<'s> {
     indents: Vec<usize>,
     /// Whether the previous logical line ended with `:` (opened a block).
     opens_block: bool,
+    state: state::StateScan,
+    /// End of the last comment of the logical line being read.
+    comment_end: Option<usize>,
 }
 
 /// Reads `source` (a whole file, BOM allowed) once.
@@ -113,15 +117,18 @@ pub fn scan(source: &str) -> FileTokens {
         closed: Vec::new(),
         indents: vec![0],
         opens_block: false,
+        state: state::StateScan::default(),
+        comment_end: None,
     };
     let mut line: Vec<Token> = Vec::new();
     let mut lexer = Lexer::new(source);
     for token in lexer.by_ref() {
         match token.kind {
-            TokenKind::Comment => {}
+            TokenKind::Comment => scan.comment_end = Some(token.end),
             TokenKind::Newline => {
                 scan.logical_line(&line);
                 line.clear();
+                scan.comment_end = None;
             }
             _ => line.push(token),
         }
@@ -144,22 +151,18 @@ impl Scan<'_> {
         self.opens_block = tokens
             .last()
             .is_some_and(|t| t.kind == TokenKind::Operator && self.text(t) == ":");
-        if indent == 0 {
-            let names = module::assigned_names(self.source, tokens);
-            self.found
-                .module_assignments
-                .extend(names.into_iter().map(String::from));
-        }
         self.close_scopes(|open| open.indent >= indent);
         let in_top_class = self.open.last().is_some_and(|s| s.class && s.indent == 0);
+        let line = state::Line {
+            source: self.source,
+            tokens,
+            indent,
+            comment_end: self.comment_end,
+        };
+        self.state.line(&line, &self.rows, in_top_class);
         if let Some(scope) = self.scope_opened_by(tokens, indent) {
-            let body = module::one_line_body(self.source, tokens);
-            self.note_shared_state(scope.class && indent == 0, body);
             self.open.push(scope);
-        } else {
-            self.note_shared_state(in_top_class, tokens);
         }
-        self.found.shared_state |= module::is_cache_decorator(self.source, tokens);
         for token in tokens {
             let first_row = self.rows.row(token.start);
             let last_row = self.rows.row(token.end - 1);
@@ -167,13 +170,6 @@ impl Scan<'_> {
             self.last_row = last_row;
         }
         sites::collect(self.source, tokens, &mut self.found);
-    }
-
-    /// Records a statement of a top-level class body that may be shared state.
-    fn note_shared_state(&mut self, in_top_class: bool, statement: &[Token]) {
-        if in_top_class && !self.found.shared_state {
-            self.found.shared_state = module::class_statement_may_share(self.source, statement);
-        }
     }
 
     /// Python's indentation rules: a block opener is followed by a deeper
@@ -249,6 +245,7 @@ impl Scan<'_> {
 
     fn finish(mut self) -> FileTokens {
         self.close_scopes(|_| true);
+        self.found.state = self.state.finish(self.source);
         let mut counted = vec![0usize; self.code_rows.len() + 1];
         for (row, &code) in self.code_rows.iter().enumerate() {
             counted[row + 1] = counted[row] + usize::from(code);

@@ -1,24 +1,26 @@
-//! Assignments that may hold shared mutable state, read from tokens: what
-//! the audit's global-state checks could flag. Module level:
-//! `analysis::metrics::global_state`; class bodies and cache decorators:
-//! `analysis::state::shared_state`. Conservative: a statement this passes
-//! over is one those checks cannot flag; one it names still gets a tree.
+//! Statements of a logical line, read from tokens: `name = value` and
+//! `name: annotation = value` with their parts (`state.rs` decides what
+//! the audit's global-state checks would say of them).
 
 use super::lexer::{Token, TokenKind};
-use crate::analysis::metrics::is_instance_callee;
-use crate::analysis::state::CLASS_CONTAINER_CALLS;
-
-/// Keywords that a `:` can follow at the start of a line.
-const BLOCK_KEYWORDS: &[&str] = &["else", "try", "finally"];
+use super::value::KEYWORDS;
 
 /// Operator characters that make a following `=` part of another operator
 /// (`==`, `<=`, `+=`, `:=`, ...).
 const COMPOUND_BEFORE_EQUALS: &[u8] = b"=<>!:+-*/%&|^@~";
 
-/// A logical line's tokens with their text.
-struct Statement<'a> {
+/// A statement's tokens with their text.
+pub struct Statement<'a> {
     source: &'a str,
-    tokens: &'a [Token],
+    pub tokens: &'a [Token],
+}
+
+/// `name = value` or `name: annotation = value`.
+pub struct Assignment<'a> {
+    pub name: &'a str,
+    /// The annotation's text (empty without one).
+    pub annotation: &'a str,
+    pub value: &'a [Token],
 }
 
 impl<'a> Statement<'a> {
@@ -49,18 +51,36 @@ impl<'a> Statement<'a> {
         !glued_before && !glued_after
     }
 
-    /// `name = value` or `name: annotation = value`: the name and the
-    /// value's tokens (a bare annotation assigns nothing).
-    fn assignment(&self) -> Option<(&'a str, &'a [Token])> {
+    /// Whether a plain `=` stands outside any bracket (an assignment's).
+    pub fn has_plain_equals(&self) -> bool {
+        let mut depth = 0i32;
+        (0..self.tokens.len()).any(|index| {
+            match self.text(index) {
+                Some("(" | "[" | "{") => depth += 1,
+                Some(")" | "]" | "}") => depth -= 1,
+                _ => {}
+            }
+            depth == 0 && self.is_plain_equals(index)
+        })
+    }
+
+    /// `name = value` or `name: annotation = value` (a bare annotation
+    /// assigns nothing; a keyword before `:` starts a block).
+    pub fn assignment(&self) -> Option<Assignment<'a>> {
         let name = self
             .text(0)
             .filter(|_| self.tokens[0].kind == TokenKind::Name)?;
         if self.is_plain_equals(1) {
-            return Some((name, &self.tokens[2..]));
+            let value = &self.tokens[2..];
+            return Some(Assignment {
+                name,
+                annotation: "",
+                value,
+            });
         }
         let annotated = self.is(1, TokenKind::Operator, ":")
             && !self.is(2, TokenKind::Operator, "=")
-            && !BLOCK_KEYWORDS.contains(&name);
+            && !KEYWORDS.contains(&name);
         if !annotated {
             return None;
         }
@@ -69,8 +89,13 @@ impl<'a> Statement<'a> {
             match self.text(index) {
                 Some("(" | "[" | "{") => depth += 1,
                 Some(")" | "]" | "}") => depth -= 1,
-                _ if depth == 0 && self.is_plain_equals(index) => {
-                    return Some((name, &self.tokens[index + 1..]));
+                _ if depth == 0 && self.is_plain_equals(index) && index > 2 => {
+                    let annotation = &self.source[self.tokens[2].start..self.tokens[index - 1].end];
+                    return Some(Assignment {
+                        name,
+                        annotation,
+                        value: &self.tokens[index + 1..],
+                    });
                 }
                 _ => {}
             }
@@ -80,110 +105,13 @@ impl<'a> Statement<'a> {
 }
 
 /// The statements of a logical line (split at `;`).
-fn statements<'a>(
+pub fn statements<'a>(
     source: &'a str,
     tokens: &'a [Token],
 ) -> impl Iterator<Item = Statement<'a>> + 'a {
     tokens
         .split(|t| t.kind == TokenKind::Operator && &source[t.start..t.end] == ";")
         .map(move |tokens| Statement { source, tokens })
-}
-
-/// The names a module-level logical line assigns a value that may be
-/// mutable: a display or comprehension (`{`, `[`), a call of a class or a
-/// mutable container (`Session()`, `defaultdict(list)`), or any other value
-/// holding a call (`Foo(1).bar()`, `(Foo)()`: the tree decides). Tuples
-/// and other parenthesized values are not.
-pub fn assigned_names<'s>(source: &'s str, tokens: &'s [Token]) -> Vec<&'s str> {
-    statements(source, tokens)
-        .filter_map(|statement| {
-            let (name, value) = statement.assignment()?;
-            may_be_mutable(source, value).then_some(name)
-        })
-        .collect()
-}
-
-fn may_be_mutable(source: &str, value: &[Token]) -> bool {
-    let is_operator = |token: &Token, text: &str| {
-        token.kind == TokenKind::Operator && &source[token.start..token.end] == text
-    };
-    let Some(first) = value.first() else {
-        return false;
-    };
-    if is_operator(first, "{") || is_operator(first, "[") {
-        return true;
-    }
-    if is_operator(first, "(") && matching_close(source, value, 0) == Some(value.len() - 1) {
-        // A tuple, a generator or a parenthesized value: never a call.
-        return false;
-    }
-    match simple_call_callee(source, value) {
-        Some(callee) => is_instance_callee(callee.rsplit('.').next().unwrap_or(callee)),
-        None => value.iter().any(|t| is_operator(t, "(")),
-    }
-}
-
-/// The callee of a value that is exactly one call of a dotted name
-/// (`a.b.C(...)`, written without spaces in the name), or `None`.
-fn simple_call_callee<'s>(source: &'s str, value: &[Token]) -> Option<&'s str> {
-    let text = |token: &Token| &source[token.start..token.end];
-    let mut end = 0;
-    loop {
-        let name = value.get(end).filter(|t| t.kind == TokenKind::Name)?;
-        let next = value.get(end + 1)?;
-        let glued = next.start == name.end;
-        match text(next) {
-            "." if glued => end += 2,
-            "(" => break,
-            _ => return None,
-        }
-        (value.get(end)?.start == next.end).then_some(())?;
-    }
-    let open = end + 1;
-    let close = matching_close(source, value, open)?;
-    (close + 1 == value.len()).then(|| &source[value[0].start..value[end].end])
-}
-
-/// The index of the bracket closing the one at `open`.
-fn matching_close(source: &str, tokens: &[Token], open: usize) -> Option<usize> {
-    let mut depth = 0usize;
-    for (index, token) in tokens.iter().enumerate().skip(open) {
-        match &source[token.start..token.end] {
-            "(" | "[" | "{" if token.kind == TokenKind::Operator => depth += 1,
-            ")" | "]" | "}" if token.kind == TokenKind::Operator => {
-                depth = depth.checked_sub(1)?;
-                if depth == 0 {
-                    return Some(index);
-                }
-            }
-            _ => {}
-        }
-    }
-    None
-}
-
-/// Whether a statement directly in a top-level class body may be one the
-/// class-level checks flag: a mutable container shared by every instance
-/// (`_modules = {}`, `cache = dict()`), or `_instance = None` when the file
-/// assigns `._instance =` somewhere (a singleton).
-pub fn class_statement_may_share(source: &str, tokens: &[Token]) -> bool {
-    statements(source, tokens).any(|statement| {
-        let Some((name, value)) = statement.assignment() else {
-            return false;
-        };
-        let value = Statement {
-            source,
-            tokens: value,
-        };
-        match value.text(0) {
-            Some("{" | "[") => value.tokens[0].kind == TokenKind::Operator,
-            Some("None") => source.contains(&format!(".{name} =")),
-            Some(callee) => {
-                CLASS_CONTAINER_CALLS.contains(&callee) && value.is(1, TokenKind::Operator, "(")
-            }
-            None => false,
-        }
-    })
 }
 
 /// The tokens after a one-line class header's `:` (`class A: x = {}`).
@@ -202,64 +130,55 @@ pub fn one_line_body<'a>(source: &str, tokens: &'a [Token]) -> &'a [Token] {
     &[]
 }
 
-/// Whether a decorator line names `cache` or `lru_cache` (a function that
-/// caches for the whole process).
-pub fn is_cache_decorator(source: &str, tokens: &[Token]) -> bool {
-    let decorator = tokens
-        .first()
-        .is_some_and(|t| t.kind == TokenKind::Operator && &source[t.start..t.end] == "@");
-    decorator
-        && tokens.iter().any(|t| {
-            t.kind == TokenKind::Name && matches!(&source[t.start..t.end], "cache" | "lru_cache")
-        })
-}
-
 #[cfg(test)]
 mod tests {
-    use super::super::scan;
+    use super::super::lexer::Lexer;
+    use super::*;
 
-    #[test]
-    fn module_level_assignments_that_may_hold_mutable_values() {
-        let source = "_cache = {}\nitems = [x for x in y]\nsession = Session()\nchain = a = []\n\
-                      typed: dict[str, int] = {}\nname = 'txo'\nlimit = 3\npair = (1, 2)\n\
-                      flag = None\nneg = -1\nother == 1\nelse: pass\nx.y = {}\na, b = [], []\n\
-                      def f():\n    inner = {}\nbare: int\npath = os.path.join(a, b)\n\
-                      odd = foo(1).Bar()\nlate = 1; later = deque()\nlogger = logging.getLogger()\n\
-                      alias = other\nspaced = a . B()\nplus += []\ncompare <= []\n\
-                      paren_call = (Foo)()\n";
-        assert_eq!(
-            scan(source).module_assignments,
-            [
-                "_cache",
-                "items",
-                "session",
-                "typed",
-                "odd",
-                "later",
-                "spaced",
-                "paren_call"
-            ]
-        );
+    fn assignments(line: &str) -> Vec<(String, String, String)> {
+        let tokens: Vec<Token> = Lexer::new(line)
+            .filter(|t| !matches!(t.kind, TokenKind::Comment | TokenKind::Newline))
+            .collect();
+        statements(line, &tokens)
+            .filter_map(|s| s.assignment())
+            .map(|a| {
+                let value = match (a.value.first(), a.value.last()) {
+                    (Some(first), Some(last)) => &line[first.start..last.end],
+                    _ => "",
+                };
+                (a.name.into(), a.annotation.into(), value.into())
+            })
+            .collect()
     }
 
     #[test]
-    fn class_bodies_and_cache_decorators_that_may_share_state() {
-        for shared in [
-            "class A:\n    _modules = {}\n",
-            "class A:\n    cache: dict = dict()\n",
-            "class A:\n    _instance = None\n    def get(cls):\n        cls._instance = cls()\n",
-            "class A: items = []\n",
-            "@functools.lru_cache(maxsize=None)\ndef f():\n    pass\n",
+    fn plain_annotated_and_chained_assignments_and_what_is_not_one() {
+        let owned = |list: &[(&str, &str, &str)]| -> Vec<(String, String, String)> {
+            list.iter()
+                .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+                .collect()
+        };
+        assert_eq!(
+            assignments("a = {}; b: Dict[str, int] = dict(); c = d = []"),
+            owned(&[
+                ("a", "", "{}"),
+                ("b", "Dict[str, int]", "dict()"),
+                ("c", "", "d = []")
+            ])
+        );
+        for not_one in [
+            "x == 1",
+            "x += []",
+            "x <= []",
+            "x.y = {}",
+            "a, b = [], []",
+            "bare: int",
+            "else: x = {}",
+            "except: x = {}",
+            "f(a=1)",
+            "x := 1",
         ] {
-            assert!(scan(shared).shared_state, "{shared:?}");
-        }
-        for quiet in [
-            "class A:\n    name = 'a'\n    _instance = None\n    def f(self):\n        x = {}\n",
-            "def f():\n    class B:\n        x = {}\n",
-            "x = {}\n",
-            "class A:\n    n = len([])\n",
-        ] {
-            assert!(!scan(quiet).shared_state, "{quiet:?}");
+            assert_eq!(assignments(not_one), [], "{not_one}");
         }
     }
 }

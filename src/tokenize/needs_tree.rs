@@ -2,31 +2,28 @@
 //! tree. It parses only files for which this says yes; for the others its
 //! findings are none (suppressions are still checked, on the text).
 
+use super::config_names::may_hold_config;
 use super::{CallKind, FileTokens};
 use crate::analysis::NameMatcher;
-use crate::analysis::metrics::is_exempt_name;
 
-/// True when some check could flag something here: a site it inspects
-/// (a `.get(` where a configuration name appears, an exit, a thread-local,
-/// a `@dataclass`, a `global`, an escape hatch), a module-level assignment
-/// or a class-body statement that may hold shared mutable state, a cache
-/// decorator, or a file the tokenizer finds suspect (the tree's error
-/// recovery decides). Long functions need no tree: their findings come
-/// from the tokens (`FunctionExtent`), unless a lone `\r` makes the
-/// tree's rows differ from Python's.
+/// True when some check could flag something here that the tokens cannot
+/// decide: a site it inspects (a `.get(` where provenance could find
+/// configuration, see `config_names.rs`; an exit, a thread-local, an
+/// escape hatch), a statement whose shared-state or dataclass finding the
+/// tokens leave to the tree ([`super::state`], [`super::dataclass`]), or a
+/// file the tokenizer finds suspect (the tree's error recovery decides).
+/// Long functions, module-level and class-level state, `global` and
+/// dataclasses with defaults need no tree: their findings come from the
+/// tokens, unless a lone `\r` makes the tree's rows differ from Python's.
 pub fn audit_needs_tree(found: &FileTokens, source: &str, config_names: &NameMatcher) -> bool {
-    let site_needs_tree = |kind: CallKind| match kind {
-        CallKind::Get => config_names.may_appear_in(source),
-        _ => true,
-    };
+    let other_site =
+        |kind: CallKind| !matches!(kind, CallKind::Get | CallKind::Global | CallKind::Dataclass);
+    let get_site = found.calls.iter().any(|site| site.kind == CallKind::Get);
     found.suspect
-        || found.shared_state
-        || found.calls.iter().any(|site| site_needs_tree(site.kind))
-        || found
-            .module_assignments
-            .iter()
-            .any(|name| !is_exempt_name(name))
+        || found.state.undecided
+        || found.calls.iter().any(|site| other_site(site.kind))
         || has_lone_carriage_return(source)
+        || (get_site && may_hold_config(source, config_names))
 }
 
 /// Whether a `\r` not followed by `\n` ends a line: Python counts it as a
@@ -48,10 +45,12 @@ mod tests {
     }
 
     #[test]
-    fn files_with_nothing_to_flag_need_no_tree() {
+    fn files_whose_findings_the_tokens_decide_need_no_tree() {
         let quiet = "\"\"\"sys.exit(1) in a docstring\"\"\"\nLIMIT = {}\nlogger = getLogger()\n\
                      name = 'x'\ndef f(d):\n    # global g\n    return d.get('k')\n\
-                     class Plain:\n    limit = 3\n    def long(self):\n        a = 1\n        b = 2\n        return a + b\n";
+                     class Plain:\n    limit = 3\n    def long(self):\n        a = 1\n        b = 2\n        return a + b\n\
+                     cache = {}\ndef g():\n    global name\nclass Registry:\n    modules = {}\n\
+                     @functools.lru_cache(maxsize=None)\ndef h():\n    pass\n";
         assert!(!needs_tree(quiet));
     }
 
@@ -60,15 +59,13 @@ mod tests {
         let cases = [
             "import sys\nsys.exit(1)\n",
             "def f(config):\n    return config.get('k')\n",
-            "cache = {}\n",
+            "cache = 'a' 'b'.join(x)\n",
             "x = 1\ry = 2\n",
-            "def f():\n    global g\n",
-            "@dataclass\nclass C:\n    x: int = 0\n",
+            "@dataclass\nclass C:\n    type X = int\n",
             "t = threading.local()\n",
             "f(no_validation=True)\n",
             "def f(:\n    pass\n  x\n",
-            "class Registry:\n    modules = {}\n",
-            "@functools.lru_cache(maxsize=None)\ndef f():\n    pass\n",
+            "class Registry:\n    modules = {lambda: 1}\n",
         ];
         for source in cases {
             assert!(needs_tree(source), "{source:?}");
