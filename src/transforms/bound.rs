@@ -38,8 +38,10 @@ pub struct NameRead {
     pub end: usize,
     /// 1-based.
     pub line: usize,
-    /// Evaluated when the module is imported (not inside a function body).
+    /// Evaluated when the module is imported (see `context.rs`).
     pub at_import_time: bool,
+    /// Changes the object (`x[k] = v`, `x.update(…)`; `context::mutates`).
+    pub mutates: bool,
 }
 
 enum Role {
@@ -143,6 +145,7 @@ impl<'t> Tracker<'t> {
                 end: node.end_byte(),
                 line: node.start_position().row + 1,
                 at_import_time: path.at_import(),
+                mutates: super::context::mutates(path.ancestry(), self.text),
             }),
         }
     }
@@ -166,6 +169,12 @@ fn import_statement_of<'t>(path: Path<'_, 't>) -> Option<Node<'t>> {
         current = ancestor.up();
     }
     None
+}
+
+/// Whether the identifier binds its name (assignment, parameter, `global`,
+/// `del`, loop or `with` target, …).
+pub(crate) fn binds(path: Path) -> bool {
+    matches!(role(path), Role::Bind)
 }
 
 /// Whether the identifier is read, bound, or only names an attribute or

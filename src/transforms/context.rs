@@ -173,6 +173,86 @@ fn timing_field<'c>(parent: &Frame, cursor: &tree_sitter::TreeCursor<'c>) -> Opt
     }
 }
 
+/// Methods that change a dict, list, set or deque in place.
+const MUTATORS: &[&str] = &[
+    "append",
+    "appendleft",
+    "clear",
+    "difference_update",
+    "discard",
+    "extend",
+    "extendleft",
+    "insert",
+    "intersection_update",
+    "move_to_end",
+    "pop",
+    "popitem",
+    "popleft",
+    "remove",
+    "reverse",
+    "rotate",
+    "setdefault",
+    "sort",
+    "symmetric_difference_update",
+    "update",
+    "__setitem__",
+    "__delitem__",
+    "__iadd__",
+    "__ior__",
+];
+
+/// Whether a use changes the object it names: a store into it (`x[k] = v`,
+/// `x[k] += v`, `del x[k]`, also deeper: `x[k][j] = v`, `x.a[k] = v`) or a
+/// mutating method call on it or on a part of it (`x.update(…)`,
+/// `x[k].append(…)`). `ancestry` is the use's node, then its parent, and
+/// so on up. Binding the name itself (`x = …`) is another question.
+pub fn mutates<'t>(ancestry: impl Iterator<Item = Node<'t>>, text: &str) -> bool {
+    let mut ancestry = ancestry.peekable();
+    let Some(mut current) = ancestry.next() else {
+        return false;
+    };
+    // Whether the walk has climbed from the use into a part of its object.
+    let mut entered = false;
+    while let Some(parent) = ancestry.next() {
+        match parent.kind() {
+            "subscript" if is_field(parent, "value", current) => {}
+            "attribute" if is_field(parent, "object", current) => {
+                let method = parent
+                    .child_by_field_name("attribute")
+                    .map_or("", |n| &text[n.byte_range()]);
+                if MUTATORS.contains(&method) {
+                    // Only a call mutates; `x.update` alone does not.
+                    return ancestry.peek().is_some_and(|call| {
+                        call.kind() == "call" && is_field(*call, "function", parent)
+                    });
+                }
+            }
+            "assignment" | "augmented_assignment" => {
+                return entered && is_field(parent, "left", current);
+            }
+            "delete_statement" => return entered,
+            "pattern_list" | "tuple_pattern" | "expression_list" if entered => {}
+            _ => return false,
+        }
+        entered = true;
+        current = parent;
+    }
+    false
+}
+
+fn is_field(parent: Node, field: &str, child: Node) -> bool {
+    parent
+        .child_by_field_name(field)
+        .is_some_and(|f| f.id() == child.id())
+}
+
+impl<'t> Path<'_, 't> {
+    /// The visited node, then its ancestors up to the root.
+    pub fn ancestry(&self) -> impl Iterator<Item = Node<'t>> + '_ {
+        self.frames.iter().rev().map(|frame| frame.node)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -256,5 +336,44 @@ mod tests {
             }
         });
         assert_eq!(found, [true, false, false, true]);
+    }
+
+    #[test]
+    fn stores_into_an_object_and_mutating_calls_are_told_from_reads() {
+        let mutated = |code: &str| {
+            let tree = crate::syntax::parse(code);
+            let mut found = Vec::new();
+            walk(tree.root_node(), false, |path| {
+                let node = path.node();
+                if node.kind() == "identifier" && &code[node.byte_range()] == "t" {
+                    found.push(mutates(path.ancestry(), code));
+                }
+            });
+            found
+        };
+        for code in [
+            "t[k] = 1\n",
+            "t[k] += 1\n",
+            "del t[k]\n",
+            "t[k][j] = 1\n",
+            "t.update(a)\n",
+            "t[k].append(1)\n",
+            "a, t[k] = 1, 2\n",
+            "def f():\n    t.setdefault(k, [])\n",
+        ] {
+            assert_eq!(mutated(code), [true], "{code}");
+        }
+        for code in [
+            "x = t[k]\n",
+            "t.get(k)\n",
+            "f(t.update)\n",
+            "for k in t: pass\n",
+            "x = t\n",
+            "t = {}\n",
+            "t.items()\n",
+            "o[t] = 1\n",
+        ] {
+            assert_eq!(mutated(code), [false], "{code}");
+        }
     }
 }

@@ -41,6 +41,8 @@ pub struct NameUse {
     /// Runs when the module is imported: outside every function and lambda
     /// body (decorators, defaults and annotations included; see `context.rs`).
     pub at_import_time: bool,
+    /// An `m.x` use that changes the object (`m.x[k] = v`, `m.x.update(…)`).
+    pub mutates: bool,
     pub start: usize,
     pub end: usize,
     /// 1-based.
@@ -109,6 +111,7 @@ struct Attribute<'t> {
     node: Node<'t>,
     at_import_time: bool,
     store: bool,
+    mutates: bool,
 }
 
 struct Walker<'a> {
@@ -148,6 +151,7 @@ impl Walker<'_> {
                     node,
                     at_import_time: path.at_import(),
                     store: is_store(path),
+                    mutates: super::context::mutates(path.ancestry(), self.text),
                 }),
                 "identifier" => tracker.identifier(path),
                 _ => {}
@@ -277,6 +281,7 @@ impl Walker<'_> {
             name: self.text(name).to_string(),
             kind,
             at_import_time: attribute.at_import_time,
+            mutates: attribute.mutates,
             start: node.start_byte(),
             end: node.end_byte(),
             line: node.start_position().row + 1,
@@ -297,6 +302,7 @@ impl Walker<'_> {
             name: name.to_string(),
             kind,
             at_import_time,
+            mutates: false,
             start: node.start_byte(),
             end: node.end_byte(),
             line: node.start_position().row + 1,

@@ -95,6 +95,22 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// A state's attribute must not be named like a method: the instance
+    /// attribute would hide it (`_seen` and `def seen()`).
+    pub fn attributes_and_methods(&mut self, states: &[State], functions: &[(Node, String)]) {
+        for state in states {
+            if let Some((function, _)) = functions.iter().find(|(_, name)| *name == state.attr) {
+                self.refuse(
+                    *function,
+                    format!(
+                        "`{}` would become the attribute `{}`, the name of this function's method",
+                        state.name, state.attr
+                    ),
+                );
+            }
+        }
+    }
+
     pub fn escape_hatches(&mut self, root: Node) {
         let mut calls = Vec::new();
         let text = self.file.text;

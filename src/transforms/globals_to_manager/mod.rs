@@ -17,6 +17,7 @@
 
 mod callers;
 mod checks;
+mod constants;
 mod logger;
 mod names;
 mod plan;
@@ -74,7 +75,19 @@ impl Transform for GlobalsToManager {
 }
 
 fn module_state(file: &FileInput) -> Vec<Pending> {
-    match plan::plan(file) {
+    let (outcome, constants) = plan::plan(file);
+    let mut pending = planned(outcome);
+    if !constants.is_empty() {
+        let module = super::summary::module_name(file.relative);
+        pending.push(Box::new(move |index: &ProjectIndex| {
+            constants::report(constants, &module, index)
+        }));
+    }
+    pending
+}
+
+fn planned(outcome: plan::Outcome) -> Vec<Pending> {
+    match outcome {
         plan::Outcome::Nothing => Vec::new(),
         plan::Outcome::Refused(refusals) => {
             let outputs: Vec<TransformOutput> =

@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use tree_sitter::Node;
 
 use super::checks::Checker;
+use super::constants::Constant;
 use super::render;
 use crate::analysis::metrics;
 use crate::transforms::summary;
@@ -138,26 +139,36 @@ pub fn attribute_name(state: &str) -> String {
     state.trim_start_matches('_').to_string()
 }
 
-pub fn plan(file: &FileInput) -> Outcome {
+/// What to do with the module, and the public tables it keeps where they
+/// are (`constants.rs`).
+pub fn plan(file: &FileInput) -> (Outcome, Vec<Constant>) {
     let root = file.tree.root_node();
-    let text = file.text;
     if crate::syntax::first_error(file.tree).is_some() {
-        return Outcome::Nothing;
+        return (Outcome::Nothing, Vec::new());
     }
-    let class_name = class_name(file.relative, file.settings);
-    let mut top_level = Vec::new();
-    summary::collect_top_level(root, text, &mut top_level);
-    let already_migrated = top_level.contains(&class_name);
-    let global_names = global_names(root, text);
+    let global_names = global_names(root, file.text);
     // The plan keeps the logger singleton (logging is inherently global).
     if let Some(singleton) = global_names
         .iter()
         .find(|n| n.to_ascii_lowercase().contains("logger"))
     {
-        return super::logger::plan(file, root, singleton)
+        let outcome = super::logger::plan(file, root, singleton)
             .map_or(Outcome::Nothing, |p| Outcome::Logger(Box::new(p)));
+        return (outcome, Vec::new());
     }
-    let states: Vec<State> = metrics::global_state(root, text, &global_names)
+    let states = states(file, root, &global_names);
+    let (states, constants) = super::constants::split(file, states, &global_names);
+    (plan_states(file, root, states, &global_names), constants)
+}
+
+/// The module-level state (`metrics::global_state`), minus what an
+/// earlier run of this transform made.
+fn states<'t>(file: &FileInput<'t>, root: Node<'t>, global_names: &[String]) -> Vec<State<'t>> {
+    let class_name = class_name(file.relative, file.settings);
+    let mut top_level = Vec::new();
+    summary::collect_top_level(root, file.text, &mut top_level);
+    let already_migrated = top_level.contains(&class_name);
+    metrics::global_state(root, file.text, global_names)
         .into_iter()
         .filter(|s| {
             !(already_migrated
@@ -172,7 +183,19 @@ pub fn plan(file: &FileInput) -> Outcome {
                 value,
             })
         })
-        .collect();
+        .collect()
+}
+
+fn plan_states<'t>(
+    file: &FileInput<'t>,
+    root: Node<'t>,
+    states: Vec<State<'t>>,
+    global_names: &[String],
+) -> Outcome {
+    let text = file.text;
+    let class_name = class_name(file.relative, file.settings);
+    let mut top_level = Vec::new();
+    summary::collect_top_level(root, text, &mut top_level);
     let Some(first) = states.first() else {
         return Outcome::Nothing;
     };
@@ -211,6 +234,7 @@ pub fn plan(file: &FileInput) -> Outcome {
     );
     check.escape_hatches(root);
     let (functions, classes) = check.statements(root, &states, &state_set);
+    check.attributes_and_methods(&states, &functions);
     let deprecated: Vec<Converted> = functions
         .into_iter()
         .map(|(node, name)| {
