@@ -161,3 +161,35 @@ fn a_state_named_like_a_converted_function_is_refused() {
         diff.stderr
     );
 }
+
+/// Shaped like `__future__.py`: the kept table lists the names of the
+/// module's instances, for `getattr(module, name)`. Once the table no
+/// longer blocks the module, that string must: the rewrite cannot follow a
+/// name in a string.
+#[test]
+fn state_named_in_a_string_is_refused() {
+    let code = "\
+all_feature_names = [\"nested_scopes\"]
+
+
+class _Feature:
+    pass
+
+
+nested_scopes = _Feature()
+
+
+def feature():
+    return nested_scopes
+";
+    let project = project(code, "");
+    let diff = project.run("diff --phase 3 .").expect_code(0);
+    assert!(diff.stdout.is_empty(), "{}", diff.stdout);
+    assert!(
+        diff.stderr.contains(
+            "utils/topics.py:1:22: warning[global-state-to-manager] module state (`nested_scopes`) moves into `TopicsManager` (not rewritten: the string \"nested_scopes\" names `nested_scopes`, so code may reach it by name (`getattr`), which the rewrite cannot follow)"
+        ),
+        "{}",
+        diff.stderr
+    );
+}

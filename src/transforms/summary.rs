@@ -610,4 +610,23 @@ def outer():
         let eager = code.replacen("from __future__ import annotations\n", "", 1);
         assert_eq!(times(&eager), [(2, true), (2, true), (2, true), (4, true)]);
     }
+
+    #[test]
+    fn uses_that_change_the_object_are_marked() {
+        let code = "import st\nst.x['k'] = 1\nst.x.update(a)\ny = st.x['k']\nst.x = {}\ndef f():\n    st.x[0].append(1)\n";
+        let found: Vec<(usize, UseKind, bool)> = summary("src/caller.py", code)
+            .uses
+            .iter()
+            .filter(|u| u.name == "x")
+            .map(|u| (u.line, u.kind, u.mutates))
+            .collect();
+        let expected = [
+            (2, UseKind::Attribute, true),
+            (3, UseKind::Attribute, true),
+            (4, UseKind::Attribute, false),
+            (5, UseKind::AttributeStore, false),
+            (7, UseKind::Attribute, true),
+        ];
+        assert_eq!(found, expected);
+    }
 }

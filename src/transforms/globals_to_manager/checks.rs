@@ -111,6 +111,33 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// A string that is exactly a state's name (`all_feature_names` in
+    /// `__future__.py` lists its features so that `getattr(__future__, name)`
+    /// finds them) says code may reach the state by name, which the
+    /// rewrite cannot follow.
+    pub fn names_in_strings(&mut self, states: &[State]) {
+        let text = self.file.text;
+        for state in states {
+            let found = [format!("'{}'", state.name), format!("\"{}\"", state.name)]
+                .iter()
+                .filter_map(|quoted| text.find(quoted.as_str()))
+                .min();
+            if let Some(at) = found {
+                self.refusals.push(Refusal::at(
+                    self.file.file,
+                    text,
+                    at..at + state.name.len() + 2,
+                    self.message.clone(),
+                    format!(
+                        "not rewritten: the string {} names `{}`, so code may reach it by name (`getattr`), which the rewrite cannot follow",
+                        &text[at..at + state.name.len() + 2],
+                        state.name
+                    ),
+                ));
+            }
+        }
+    }
+
     pub fn escape_hatches(&mut self, root: Node) {
         let mut calls = Vec::new();
         let text = self.file.text;

@@ -233,6 +233,7 @@ fn plan_states<'t>(
         root,
     );
     check.escape_hatches(root);
+    check.names_in_strings(&states);
     let (functions, classes) = check.statements(root, &states, &state_set);
     check.attributes_and_methods(&states, &functions);
     let deprecated: Vec<Converted> = functions
