@@ -132,7 +132,19 @@ fn child_frame<'t>(
 
 /// Pre-order walk of every node under `root` (a module), handing `visit`
 /// the path to each.
-pub fn walk<'t>(root: Node<'t>, lazy_annotations: bool, mut visit: impl FnMut(Path<'_, 't>)) {
+pub fn walk<'t>(root: Node<'t>, lazy_annotations: bool, visit: impl FnMut(Path<'_, 't>)) {
+    walk_pruned(root, lazy_annotations, |_| true, visit);
+}
+
+/// [`walk`], entering only the nodes `descend` says yes to (each visited
+/// node is handed to `visit` either way). The frames of a visited node are
+/// exact: every ancestor of a visited node was entered.
+pub fn walk_pruned<'t>(
+    root: Node<'t>,
+    lazy_annotations: bool,
+    descend: impl Fn(Node<'t>) -> bool,
+    mut visit: impl FnMut(Path<'_, 't>),
+) {
     let mut frames = vec![Frame {
         node: root,
         role: role_of(root),
@@ -142,7 +154,7 @@ pub fn walk<'t>(root: Node<'t>, lazy_annotations: bool, mut visit: impl FnMut(Pa
     let mut cursor = root.walk();
     loop {
         visit(Path { frames: &frames });
-        if cursor.goto_first_child() {
+        if descend(cursor.node()) && cursor.goto_first_child() {
             let parent = frames[frames.len() - 1];
             let field = timing_field(&parent, &cursor);
             frames.push(child_frame(&parent, cursor.node(), field, lazy_annotations));

@@ -122,6 +122,40 @@ struct Walker<'a> {
     uses: Vec<NameUse>,
 }
 
+/// Where the words the summary looks at are, sorted: the `import` keyword
+/// (import statements hold it), every name an import binds (the uses of
+/// from-imported names, attributes of imported modules start with one) and
+/// identifiers starting `default_` / `set_default_`. A node none of them
+/// falls in holds nothing the summary records.
+fn spots(root: Node, text: &str) -> Vec<usize> {
+    use crate::syntax::{spans_any, walk_pruned, word_positions};
+    let bytes = text.as_bytes();
+    let keywords: Vec<usize> = word_positions(bytes, "import").collect();
+    let mut names = std::collections::BTreeSet::new();
+    walk_pruned(
+        root,
+        |node| spans_any(node, &keywords),
+        |node| {
+            if matches!(node.kind(), "import_statement" | "import_from_statement") {
+                names.extend(import_bindings(node, text));
+            }
+        },
+    );
+    let mut spots = keywords;
+    for name in names {
+        spots.extend(word_positions(bytes, name));
+    }
+    for prefix in ["default_", "set_default_"] {
+        spots.extend(
+            memchr::memmem::find_iter(bytes, prefix)
+                .filter(|&at| at == 0 || !crate::syntax::is_identifier_byte(bytes[at - 1])),
+        );
+    }
+    spots.sort_unstable();
+    spots.dedup();
+    spots
+}
+
 /// The leftmost name of `a.b.c`.
 fn first_name(node: Node) -> Node {
     match node.kind() {
@@ -133,13 +167,16 @@ fn first_name(node: Node) -> Node {
 impl Walker<'_> {
     /// One cursor walk collects imports, attributes and the uses of
     /// from-imported names; attributes are resolved once every import of
-    /// the file is known. Returns the helper-like identifiers.
+    /// the file is known. The walk enters only subtrees that hold one of
+    /// the words that matter (`spots`). Returns the helper-like identifiers.
     fn walk(&mut self, root: Node) -> Vec<String> {
         let mut imports = Vec::new();
         let mut attributes = Vec::new();
         let mut tracker = Tracker::new(self.text);
         let lazy = super::context::lazy_annotations(root, self.text);
-        super::context::walk(root, lazy, |path| {
+        let spots = spots(root, self.text);
+        let descend = |node: Node| crate::syntax::spans_any(node, &spots);
+        super::context::walk_pruned(root, lazy, descend, |path| {
             let node = path.node();
             match node.kind() {
                 "import_statement" => imports.push((node, path.at_import())),
@@ -312,6 +349,8 @@ impl Walker<'_> {
 
     fn finish(mut self) -> Vec<NameUse> {
         self.uses.sort_by_key(|u| u.start);
+        // Every file's summary is held until the index is built.
+        self.uses.shrink_to_fit();
         self.uses
     }
 }

@@ -141,12 +141,18 @@ impl<'a> Checker<'a> {
     pub fn escape_hatches(&mut self, root: Node) {
         let mut calls = Vec::new();
         let text = self.file.text;
-        if !(text.contains("globals") || text.contains("exec") || text.contains("eval")) {
+        // The walk enters only subtrees holding one of the words.
+        let mut spots: Vec<usize> = ["globals", "exec", "eval"]
+            .iter()
+            .flat_map(|word| crate::syntax::word_positions(text.as_bytes(), word))
+            .collect();
+        if spots.is_empty() {
             return;
         }
+        spots.sort_unstable();
         crate::syntax::walk_pruned(
             root,
-            |_| true,
+            |n| crate::syntax::spans_any(n, &spots),
             |n| {
                 if n.kind() == "call"
                     && let Some(callee) = n.child_by_field_name("function")

@@ -95,7 +95,14 @@ fn changed_in_module(
 ) -> BTreeSet<String> {
     let mut changed = BTreeSet::new();
     let lazy = context::lazy_annotations(root, text);
-    context::walk(root, lazy, |path| {
+    // The walk enters only subtrees where a candidate's name is written.
+    let mut spots: Vec<usize> = candidates
+        .iter()
+        .flat_map(|name| crate::syntax::word_positions(text.as_bytes(), name))
+        .collect();
+    spots.sort_unstable();
+    let descend = |node: Node| crate::syntax::spans_any(node, &spots);
+    context::walk_pruned(root, lazy, descend, |path| {
         let node = path.node();
         if node.kind() != "identifier" {
             return;

@@ -164,16 +164,17 @@ pub fn plan(file: &FileInput) -> (Outcome, Vec<Constant>) {
 /// The module-level state (`metrics::global_state`), minus what an
 /// earlier run of this transform made.
 fn states<'t>(file: &FileInput<'t>, root: Node<'t>, global_names: &[String]) -> Vec<State<'t>> {
-    let class_name = class_name(file.relative, file.settings);
-    let mut top_level = Vec::new();
-    summary::collect_top_level(root, file.text, &mut top_level);
-    let already_migrated = top_level.contains(&class_name);
-    metrics::global_state(root, file.text, global_names)
+    let found = metrics::global_state(root, file.text, global_names);
+    let helpers = [DEFAULT_MANAGER, DEFAULT_MANAGER_LOCK];
+    // Only a module with those names can be one this transform migrated.
+    let already_migrated = found.iter().any(|s| helpers.contains(&s.name.as_str())) && {
+        let mut top_level = Vec::new();
+        summary::collect_top_level(root, file.text, &mut top_level);
+        top_level.contains(&class_name(file.relative, file.settings))
+    };
+    found
         .into_iter()
-        .filter(|s| {
-            !(already_migrated
-                && [DEFAULT_MANAGER, DEFAULT_MANAGER_LOCK].contains(&s.name.as_str()))
-        })
+        .filter(|s| !(already_migrated && helpers.contains(&s.name.as_str())))
         .filter_map(|s| {
             let value = s.node.named_child(0)?.child_by_field_name("right")?;
             Some(State {
@@ -193,12 +194,12 @@ fn plan_states<'t>(
     global_names: &[String],
 ) -> Outcome {
     let text = file.text;
-    let class_name = class_name(file.relative, file.settings);
-    let mut top_level = Vec::new();
-    summary::collect_top_level(root, text, &mut top_level);
     let Some(first) = states.first() else {
         return Outcome::Nothing;
     };
+    let class_name = class_name(file.relative, file.settings);
+    let mut top_level = Vec::new();
+    summary::collect_top_level(root, text, &mut top_level);
     let state_list: Vec<String> = states.iter().map(|s| format!("`{}`", s.name)).collect();
     let message = format!(
         "module state ({}) moves into `{class_name}`",
@@ -301,12 +302,14 @@ fn deprecates(name: &str, options: &crate::transforms::Options) -> bool {
 /// Names rebound with `global` anywhere in the module.
 fn global_names(root: Node, text: &str) -> Vec<String> {
     let mut found = Vec::new();
-    if !text.contains("global") {
+    // The walk enters only subtrees holding the keyword.
+    let spots: Vec<usize> = crate::syntax::word_positions(text.as_bytes(), "global").collect();
+    if spots.is_empty() {
         return found;
     }
     crate::syntax::walk_pruned(
         root,
-        |_| true,
+        |n| crate::syntax::spans_any(n, &spots),
         |n| {
             if n.kind() == "global_statement" {
                 let mut cursor = n.walk();
