@@ -268,3 +268,62 @@ fn a_nested_definitions_default_follows_the_state() {
     assert_eq!(before, "1\n");
     assert_eq!(after, before);
 }
+
+/// The same shapes inside the module that holds the state: what a `def`,
+/// `class` or `lambda` statement evaluates reads the state at import time,
+/// so the module is refused; a nested function's default inside a function
+/// body runs at that function's call, so it moves with it (proved by
+/// running the module before and after).
+#[test]
+fn the_modules_own_import_time_reads_are_refused_and_call_time_ones_move() {
+    for (code, reason) in [
+        (
+            "def peek(cache=_cache):\n    return cache\n",
+            "`_cache` is used in the signature, which runs at import time",
+        ),
+        (
+            "def peek(cache: _cache):\n    return cache\n",
+            "`_cache` is used in the signature, which runs at import time",
+        ),
+        (
+            "@register(_cache)\ndef peek():\n    return _cache\n",
+            "a decorated definition uses the state",
+        ),
+        (
+            "class Reader:\n    cache = _cache\n",
+            "class `Reader` uses the state outside `__init__` or rebinds it",
+        ),
+        (
+            "peek = lambda cache=_cache: cache\n",
+            "`_cache` is used at import time, outside any function",
+        ),
+    ] {
+        let project = project();
+        project.write("utils/store.py", format!("{STORE}\n\n{code}"));
+        let diff = project.run("diff --phase 3 .").expect_code(0);
+        assert!(diff.stdout.is_empty(), "{code}\n{}", diff.stdout);
+        assert!(diff.stderr.contains(reason), "{code}\n{}", diff.stderr);
+    }
+    let project = project();
+    project.write("src/caller.py", "");
+    let nested = "\n\ndef make_reader():\n    def read(key, cache=_cache):\n        return cache.items.get(key)\n    return read\n";
+    project.write("utils/store.py", format!("{STORE}{nested}"));
+    let probe = "import warnings\nwarnings.simplefilter('ignore', DeprecationWarning)\nfrom utils import store\nstore.remember('a', 1)\nprint(store.make_reader()('a'))\n";
+    let python = tool_available("python3", &["-c", "import sys"]);
+    let before = python.then(|| run_tool(project.root(), "python3", &["-c", probe]));
+    let diff = project.run("diff --phase 3 .").expect_code(1);
+    assert!(
+        diff.stdout
+            .contains("+        def read(key, cache=self.cache):"),
+        "{}",
+        diff.stdout
+    );
+    project.run("apply --no-git --phase 3 .").expect_code(0);
+    let Some((was_ok, before)) = before else {
+        return;
+    };
+    let (ok, after) = run_tool(project.root(), "python3", &["-c", probe]);
+    assert!(was_ok && ok, "before:\n{before}\nafter:\n{after}");
+    assert_eq!(before, "1\n");
+    assert_eq!(after, before);
+}
