@@ -134,6 +134,19 @@ fn tables_the_module_changes_or_keeps_private_are_state() {
             diff.stderr
         );
     }
+    // Assigned twice: state, refused as before (not a kept table).
+    let twice = project(
+        "topics = {}\n\n\ndef note(key):\n    return topics\n\n\ntopics = {'a': 1}\n",
+        "",
+    );
+    let diff = twice.run("diff --phase 3 .").expect_code(0);
+    assert!(
+        diff.stderr
+            .contains("(not rewritten: `topics` is assigned more than once at module level)"),
+        "{}",
+        diff.stderr
+    );
+    assert!(!diff.stderr.contains("is a table"), "{}", diff.stderr);
     // Listed in `__all__`, a private name is public too.
     let code = "__all__ = ['_topics', 'note']\n_topics = {'a': 1}\n\n\ndef note(key):\n    return _topics[key]\n";
     let project = project(code, "");

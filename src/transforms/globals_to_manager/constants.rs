@@ -42,9 +42,14 @@ pub fn split<'t>(
     if candidates.is_empty() {
         return (states, Vec::new());
     }
-    // Where each state's assignment starts: its target, the one binding
-    // that is not a change.
-    let definitions: Vec<usize> = states.iter().map(|s| s.statement.start_byte()).collect();
+    // Where each name's first assignment starts: its target, the one
+    // binding that is not a change (a second assignment is one).
+    let mut definitions: Vec<usize> = Vec::new();
+    for (i, state) in states.iter().enumerate() {
+        if !states[..i].iter().any(|earlier| earlier.name == state.name) {
+            definitions.push(state.statement.start_byte());
+        }
+    }
     let changed = changed_in_module(root, file.text, &candidates, &definitions);
     let (kept, moving): (Vec<State>, Vec<State>) = states
         .into_iter()
