@@ -9,8 +9,12 @@
 //! It refuses, with the reason, what it cannot show keeps the meaning:
 //! `globals()`/`exec`/`eval`, state used at import time, other modules
 //! reaching the state where `callers.rs` cannot rewrite them exactly,
-//! decorated, async or generator functions, name collisions, shadowed state
-//! names, and multi-line strings that indenting would change.
+//! decorated, async or generator functions, name collisions (a state's
+//! attribute named like a converted function included), shadowed state
+//! names, a state whose exact name is a string of the module (code may reach
+//! it with `getattr`), and multi-line strings that indenting would change.
+//! Public dicts, lists and sets nothing changes stay where they are
+//! (`constants.rs`).
 //!
 //! The logger singleton stays (the plan's exception, `logger.rs`): it gets
 //! `reset()` for tests and a re-entrant lock, nothing more.
