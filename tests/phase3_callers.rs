@@ -189,3 +189,141 @@ fn test_code_that_reaches_the_state_is_not_rewritten() {
         diff.stderr
     );
 }
+
+/// What a `def`, `class` or `lambda` statement evaluates when it runs
+/// (decorators and their arguments, parameter defaults and annotations, a
+/// class body, a lambda's defaults) is read at import time: rewriting it to
+/// the default manager would create the manager then and freeze its object
+/// in the default, so the module is refused.
+#[test]
+fn callers_reading_the_state_where_a_definition_runs_are_refused() {
+    for (caller, reason) in [
+        (
+            "import utils.store as st\n\n\ndef peek(cache=st._cache):\n    return cache\n",
+            "src/other.py:4 reads `_cache` when it is imported",
+        ),
+        (
+            "import utils.store as st\n\n\ndef peek(cache: st._cache):\n    return cache\n",
+            "src/other.py:4 reads `_cache` when it is imported",
+        ),
+        (
+            "import utils.store as st\n\n\n@st._cache.wrap\ndef peek():\n    pass\n",
+            "src/other.py:4 reads `_cache` when it is imported",
+        ),
+        (
+            "import utils.store as st\n\n\nclass Reader:\n    cache = st._cache\n",
+            "src/other.py:5 reads `_cache` when it is imported",
+        ),
+        (
+            "import utils.store as st\n\npeek = lambda cache=st._cache: cache\n",
+            "src/other.py:3 reads `_cache` when it is imported",
+        ),
+        (
+            "from utils.store import _cache\n\n\ndef peek(key, items=_cache.items):\n    return items.get(key)\n",
+            "src/other.py:1 imports `_cache`: line 4 reads `_cache` when the module is imported",
+        ),
+        (
+            "from utils.store import _cache\n\n\n@register(_cache)\ndef peek():\n    pass\n",
+            "src/other.py:1 imports `_cache`: line 4 reads `_cache` when the module is imported",
+        ),
+    ] {
+        let project = project();
+        project.write("src/other.py", caller);
+        let diff = project.run("diff --phase 3 .").expect_code(0);
+        assert!(
+            !diff.stdout.contains("store.py"),
+            "{caller}\n{}",
+            diff.stdout
+        );
+        assert!(diff.stderr.contains(reason), "{caller}\n{}", diff.stderr);
+    }
+}
+
+/// A nested function's default runs when the outer function does: at a
+/// call, so it is rewritten like any read in a function body, and the
+/// reader still sees what the module's functions stored.
+#[test]
+fn a_nested_definitions_default_follows_the_state() {
+    let project = project();
+    project.write(
+        "src/other.py",
+        "import utils.store as st\n\n\ndef make_reader():\n    def read(key, cache=st._cache):\n        return cache.items.get(key)\n    return read\n",
+    );
+    let probe = "import warnings\nwarnings.simplefilter('ignore', DeprecationWarning)\nfrom src import other\nfrom utils import store\nstore.remember('a', 1)\nprint(other.make_reader()('a'))\n";
+    let python = tool_available("python3", &["-c", "import sys"]);
+    let before = python.then(|| run_tool(project.root(), "python3", &["-c", probe]));
+    let diff = project.run("diff --phase 3 .").expect_code(1);
+    assert!(
+        diff.stdout
+            .contains("+    def read(key, cache=st.default_store_manager().cache):"),
+        "{}",
+        diff.stdout
+    );
+    project.run("apply --no-git --phase 3 .").expect_code(0);
+    let Some((was_ok, before)) = before else {
+        return;
+    };
+    let (ok, after) = run_tool(project.root(), "python3", &["-c", probe]);
+    assert!(was_ok && ok, "before:\n{before}\nafter:\n{after}");
+    assert_eq!(before, "1\n");
+    assert_eq!(after, before);
+}
+
+/// The same shapes inside the module that holds the state: what a `def`,
+/// `class` or `lambda` statement evaluates reads the state at import time,
+/// so the module is refused; a nested function's default inside a function
+/// body runs at that function's call, so it moves with it (proved by
+/// running the module before and after).
+#[test]
+fn the_modules_own_import_time_reads_are_refused_and_call_time_ones_move() {
+    for (code, reason) in [
+        (
+            "def peek(cache=_cache):\n    return cache\n",
+            "`_cache` is used in the signature, which runs at import time",
+        ),
+        (
+            "def peek(cache: _cache):\n    return cache\n",
+            "`_cache` is used in the signature, which runs at import time",
+        ),
+        (
+            "@register(_cache)\ndef peek():\n    return _cache\n",
+            "a decorated definition uses the state",
+        ),
+        (
+            "class Reader:\n    cache = _cache\n",
+            "class `Reader` uses the state outside `__init__` or rebinds it",
+        ),
+        (
+            "peek = lambda cache=_cache: cache\n",
+            "`_cache` is used at import time, outside any function",
+        ),
+    ] {
+        let project = project();
+        project.write("utils/store.py", format!("{STORE}\n\n{code}"));
+        let diff = project.run("diff --phase 3 .").expect_code(0);
+        assert!(diff.stdout.is_empty(), "{code}\n{}", diff.stdout);
+        assert!(diff.stderr.contains(reason), "{code}\n{}", diff.stderr);
+    }
+    let project = project();
+    project.write("src/caller.py", "");
+    let nested = "\n\ndef make_reader():\n    def read(key, cache=_cache):\n        return cache.items.get(key)\n    return read\n";
+    project.write("utils/store.py", format!("{STORE}{nested}"));
+    let probe = "import warnings\nwarnings.simplefilter('ignore', DeprecationWarning)\nfrom utils import store\nstore.remember('a', 1)\nprint(store.make_reader()('a'))\n";
+    let python = tool_available("python3", &["-c", "import sys"]);
+    let before = python.then(|| run_tool(project.root(), "python3", &["-c", probe]));
+    let diff = project.run("diff --phase 3 .").expect_code(1);
+    assert!(
+        diff.stdout
+            .contains("+        def read(key, cache=self.cache):"),
+        "{}",
+        diff.stdout
+    );
+    project.run("apply --no-git --phase 3 .").expect_code(0);
+    let Some((was_ok, before)) = before else {
+        return;
+    };
+    let (ok, after) = run_tool(project.root(), "python3", &["-c", probe]);
+    assert!(was_ok && ok, "before:\n{before}\nafter:\n{after}");
+    assert_eq!(before, "1\n");
+    assert_eq!(after, before);
+}

@@ -8,6 +8,8 @@ use std::collections::HashMap;
 
 use tree_sitter::Node;
 
+use super::context::Path;
+
 /// One `x` / `x as y` item of a module-level `from m import …` and what
 /// the file does with the name it binds.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -36,8 +38,10 @@ pub struct NameRead {
     pub end: usize,
     /// 1-based.
     pub line: usize,
-    /// Evaluated when the module is imported (not inside a function body).
+    /// Evaluated when the module is imported (see `context.rs`).
     pub at_import_time: bool,
+    /// Changes the object (`x[k] = v`, `x.update(…)`; `context::mutates`).
+    pub mutates: bool,
 }
 
 enum Role {
@@ -67,10 +71,11 @@ impl<'t> Tracker<'t> {
     }
 
     /// A `from m import …` statement: module-level ones start tracking.
-    pub fn import_from(&mut self, statement: Node<'t>) {
-        if !at_module_level(statement) {
+    pub fn import_from(&mut self, path: Path<'_, 't>) {
+        if !path.at_module_level() {
             return;
         }
+        let statement = path.node();
         let mut cursor = statement.walk();
         let items: Vec<Node> = statement
             .children_by_field_name("name", &mut cursor)
@@ -109,7 +114,8 @@ impl<'t> Tracker<'t> {
         }
     }
 
-    pub fn identifier(&mut self, node: Node<'t>) {
+    pub fn identifier(&mut self, path: Path<'_, 't>) {
+        let node = path.node();
         let text = &self.text[node.byte_range()];
         if (text.starts_with("default_") || text.starts_with("set_default_"))
             && !self.helper_like.iter().any(|h| h == text)
@@ -120,7 +126,7 @@ impl<'t> Tracker<'t> {
             return;
         };
         let bound = &mut self.names[index];
-        if let Some(import) = import_statement_of(node) {
+        if let Some(import) = import_statement_of(path) {
             let own = bound.item.0 <= node.start_byte() && node.end_byte() <= bound.item.1;
             let binds =
                 crate::transforms::summary::import_bindings(import, self.text).contains(&text);
@@ -129,7 +135,7 @@ impl<'t> Tracker<'t> {
             }
             return;
         }
-        match role(node) {
+        match role(path) {
             Role::Label => {}
             Role::Bind => {
                 bound.rebound.get_or_insert(node.start_position().row + 1);
@@ -138,7 +144,8 @@ impl<'t> Tracker<'t> {
                 start: node.start_byte(),
                 end: node.end_byte(),
                 line: node.start_position().row + 1,
-                at_import_time: evaluated_at_import(node),
+                at_import_time: path.at_import(),
+                mutates: super::context::mutates(path.ancestry(), self.text),
             }),
         }
     }
@@ -149,46 +156,36 @@ impl<'t> Tracker<'t> {
     }
 }
 
-/// Not inside a function, lambda or class body: the name it binds is a
-/// module global.
-fn at_module_level(node: Node) -> bool {
-    let mut current = node.parent();
-    while let Some(ancestor) = current {
-        if matches!(
-            ancestor.kind(),
-            "function_definition" | "lambda" | "class_definition"
-        ) {
-            return false;
-        }
-        current = ancestor.parent();
-    }
-    true
-}
-
-fn import_statement_of(node: Node) -> Option<Node> {
-    let mut current = node.parent();
+fn import_statement_of<'t>(path: Path<'_, 't>) -> Option<Node<'t>> {
+    let mut current = path.up();
     for _ in 0..3 {
         let ancestor = current?;
         if matches!(
-            ancestor.kind(),
+            ancestor.node().kind(),
             "import_statement" | "import_from_statement" | "future_import_statement"
         ) {
-            return Some(ancestor);
+            return Some(ancestor.node());
         }
-        current = ancestor.parent();
+        current = ancestor.up();
     }
     None
 }
 
+/// Whether the identifier binds its name (assignment, parameter, `global`,
+/// `del`, loop or `with` target, …).
+pub(crate) fn binds(path: Path) -> bool {
+    matches!(role(path), Role::Bind)
+}
+
 /// Whether the identifier is read, bound, or only names an attribute or
 /// keyword. Target containers (`a, b = …`, `*rest`) are climbed first.
-fn role(node: Node) -> Role {
-    let mut child = node;
-    let Some(mut parent) = node.parent() else {
+fn role(path: Path) -> Role {
+    let mut child = path.node();
+    let Some(mut parent) = path.up() else {
         return Role::Read;
     };
     while matches!(
-        parent.kind(),
+        parent.node().kind(),
         "pattern_list"
             | "tuple_pattern"
             | "list_pattern"
@@ -200,12 +197,13 @@ fn role(node: Node) -> Role {
             | "list"
             | "expression_list"
     ) {
-        let Some(next) = parent.parent() else {
+        let Some(next) = parent.up() else {
             return Role::Read;
         };
-        child = parent;
+        child = parent.node();
         parent = next;
     }
+    let parent = parent.node();
     let is_field = |field: &str| {
         parent
             .child_by_field_name(field)
@@ -236,40 +234,20 @@ fn role(node: Node) -> Role {
     }
 }
 
-/// Outside every function and lambda body: defaults, annotations and
-/// decorators run when the module is imported, too.
-fn evaluated_at_import(node: Node) -> bool {
-    let mut child = node;
-    let mut current = node.parent();
-    while let Some(ancestor) = current {
-        let in_body = ancestor
-            .child_by_field_name("body")
-            .is_some_and(|b| b.id() == child.id());
-        if in_body && matches!(ancestor.kind(), "function_definition" | "lambda") {
-            return false;
-        }
-        child = ancestor;
-        current = ancestor.parent();
-    }
-    true
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn tracked(code: &str) -> Vec<BoundName> {
         let tree = crate::syntax::parse(code);
+        let root = tree.root_node();
         let mut tracker = Tracker::new(code);
-        crate::syntax::walk_pruned(
-            tree.root_node(),
-            |_| true,
-            |n| match n.kind() {
-                "import_from_statement" => tracker.import_from(n),
-                "identifier" => tracker.identifier(n),
-                _ => {}
-            },
-        );
+        let lazy = crate::transforms::context::lazy_annotations(root, code);
+        crate::transforms::context::walk(root, lazy, |path| match path.node().kind() {
+            "import_from_statement" => tracker.import_from(path),
+            "identifier" => tracker.identifier(path),
+            _ => {}
+        });
         let mut names: Vec<BoundName> = tracker.finish().into_values().collect();
         names.sort_by_key(|b| b.item.0);
         names
@@ -329,5 +307,53 @@ def g():
         }
         let inside = tracked("def f():\n    from m import c\n    return c\n");
         assert!(inside.is_empty());
+    }
+
+    /// `(line, at import time)` of each read of the first tracked name.
+    fn read_times(code: &str) -> Vec<(usize, bool)> {
+        tracked(code)[0]
+            .reads
+            .iter()
+            .map(|r| (r.line, r.at_import_time))
+            .collect()
+    }
+
+    #[test]
+    fn reads_a_def_or_class_statement_evaluates_are_import_time() {
+        let code = "\
+from m import c
+@c
+@wrap(c.key)
+def f(a=c, b: c = 1) -> c:
+    def inner(d=c):
+        return d
+    return c
+class K:
+    size = c.size
+    def m(self, e=c):
+        return c
+g = lambda h=c: c
+";
+        let expected = [
+            (2, true),
+            (3, true),
+            (4, true),
+            (4, true),
+            (4, true),
+            (5, false),
+            (7, false),
+            (9, true),
+            (10, true),
+            (11, false),
+            (12, true),
+            (12, false),
+        ];
+        assert_eq!(read_times(code), expected);
+    }
+
+    #[test]
+    fn deferred_annotations_are_not_read_at_import() {
+        let code = "from __future__ import annotations\nfrom m import c\ndef f(a: c, b=c) -> c:\n    pass\n";
+        assert_eq!(read_times(code), [(3, false), (3, true), (3, false)]);
     }
 }

@@ -30,6 +30,7 @@ pub mod bound;
 pub mod changes;
 pub mod class_facts;
 pub mod config_chain;
+pub mod context;
 pub mod created;
 pub mod dataclass_slots;
 pub mod extract_method;

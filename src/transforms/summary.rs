@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use tree_sitter::{Node, Tree};
 
 use super::bound::{BoundName, Tracker};
+use super::context::Path;
 
 /// Facts about one module, owning no tree.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -37,8 +38,11 @@ pub struct NameUse {
     pub module: String,
     pub name: String,
     pub kind: UseKind,
-    /// Outside any function or lambda: runs when the module is imported.
+    /// Runs when the module is imported: outside every function and lambda
+    /// body (decorators, defaults and annotations included; see `context.rs`).
     pub at_import_time: bool,
+    /// An `m.x` use that changes the object (`m.x[k] = v`, `m.x.update(…)`).
+    pub mutates: bool,
     pub start: usize,
     pub end: usize,
     /// 1-based.
@@ -102,6 +106,14 @@ pub fn summarize(relative: &str, text: &str, tree: &Tree) -> ModuleSummary {
     }
 }
 
+/// An attribute seen by the walk, resolved once every import is known.
+struct Attribute<'t> {
+    node: Node<'t>,
+    at_import_time: bool,
+    store: bool,
+    mutates: bool,
+}
+
 struct Walker<'a> {
     text: &'a str,
     package: &'a str,
@@ -110,16 +122,38 @@ struct Walker<'a> {
     uses: Vec<NameUse>,
 }
 
-/// Outside any function or lambda: the code runs when the module is imported.
-fn runs_at_import(node: Node) -> bool {
-    let mut current = node.parent();
-    while let Some(ancestor) = current {
-        if matches!(ancestor.kind(), "function_definition" | "lambda") {
-            return false;
-        }
-        current = ancestor.parent();
+/// Where the words the summary looks at are, sorted: the `import` keyword
+/// (import statements hold it), every name an import binds (the uses of
+/// from-imported names, attributes of imported modules start with one) and
+/// identifiers starting `default_` / `set_default_`. A node none of them
+/// falls in holds nothing the summary records.
+fn spots(root: Node, text: &str) -> Vec<usize> {
+    use crate::syntax::{spans_any, walk_pruned, word_positions};
+    let bytes = text.as_bytes();
+    let keywords: Vec<usize> = word_positions(bytes, "import").collect();
+    let mut names = std::collections::BTreeSet::new();
+    walk_pruned(
+        root,
+        |node| spans_any(node, &keywords),
+        |node| {
+            if matches!(node.kind(), "import_statement" | "import_from_statement") {
+                names.extend(import_bindings(node, text));
+            }
+        },
+    );
+    let mut spots = keywords;
+    for name in names {
+        spots.extend(word_positions(bytes, name));
     }
-    true
+    for prefix in ["default_", "set_default_"] {
+        spots.extend(
+            memchr::memmem::find_iter(bytes, prefix)
+                .filter(|&at| at == 0 || !crate::syntax::is_identifier_byte(bytes[at - 1])),
+        );
+    }
+    spots.sort_unstable();
+    spots.dedup();
+    spots
 }
 
 /// The leftmost name of `a.b.c`.
@@ -133,34 +167,42 @@ fn first_name(node: Node) -> Node {
 impl Walker<'_> {
     /// One cursor walk collects imports, attributes and the uses of
     /// from-imported names; attributes are resolved once every import of
-    /// the file is known. Returns the helper-like identifiers.
+    /// the file is known. The walk enters only subtrees that hold one of
+    /// the words that matter (`spots`). Returns the helper-like identifiers.
     fn walk(&mut self, root: Node) -> Vec<String> {
         let mut imports = Vec::new();
         let mut attributes = Vec::new();
         let mut tracker = Tracker::new(self.text);
-        crate::syntax::walk_pruned(
-            root,
-            |_| true,
-            |node| match node.kind() {
-                "import_statement" => imports.push(node),
+        let lazy = super::context::lazy_annotations(root, self.text);
+        let spots = spots(root, self.text);
+        let descend = |node: Node| crate::syntax::spans_any(node, &spots);
+        super::context::walk_pruned(root, lazy, descend, |path| {
+            let node = path.node();
+            match node.kind() {
+                "import_statement" => imports.push((node, path.at_import())),
                 "import_from_statement" => {
-                    tracker.import_from(node);
-                    imports.push(node);
+                    tracker.import_from(path);
+                    imports.push((node, path.at_import()));
                 }
-                "attribute" => attributes.push(node),
-                "identifier" => tracker.identifier(node),
+                "attribute" => attributes.push(Attribute {
+                    node,
+                    at_import_time: path.at_import(),
+                    store: is_store(path),
+                    mutates: super::context::mutates(path.ancestry(), self.text),
+                }),
+                "identifier" => tracker.identifier(path),
                 _ => {}
-            },
-        );
-        for node in imports {
+            }
+        });
+        for (node, at_import_time) in imports {
             if node.kind() == "import_statement" {
                 self.import(node);
             } else {
-                self.import_from(node, runs_at_import(node));
+                self.import_from(node, at_import_time);
             }
         }
-        for node in attributes {
-            self.attribute(node);
+        for attribute in attributes {
+            self.attribute(attribute);
         }
         let helper_like = std::mem::take(&mut tracker.helper_like);
         let mut bound = tracker.finish();
@@ -244,7 +286,8 @@ impl Walker<'_> {
         join(&base.join("."), &written[dots..])
     }
 
-    fn attribute(&mut self, node: Node) {
+    fn attribute(&mut self, attribute: Attribute) {
+        let node = attribute.node;
         let (Some(object), Some(name)) = (
             node.child_by_field_name("object"),
             node.child_by_field_name("attribute"),
@@ -265,7 +308,7 @@ impl Walker<'_> {
             Some((_, rest)) => join(target, rest),
             None => target.clone(),
         };
-        let kind = if is_store(node) {
+        let kind = if attribute.store {
             UseKind::AttributeStore
         } else {
             UseKind::Attribute
@@ -274,7 +317,8 @@ impl Walker<'_> {
             module,
             name: self.text(name).to_string(),
             kind,
-            at_import_time: runs_at_import(node),
+            at_import_time: attribute.at_import_time,
+            mutates: attribute.mutates,
             start: node.start_byte(),
             end: node.end_byte(),
             line: node.start_position().row + 1,
@@ -295,6 +339,7 @@ impl Walker<'_> {
             name: name.to_string(),
             kind,
             at_import_time,
+            mutates: false,
             start: node.start_byte(),
             end: node.end_byte(),
             line: node.start_position().row + 1,
@@ -304,6 +349,8 @@ impl Walker<'_> {
 
     fn finish(mut self) -> Vec<NameUse> {
         self.uses.sort_by_key(|u| u.start);
+        // Every file's summary is held until the index is built.
+        self.uses.shrink_to_fit();
         self.uses
     }
 }
@@ -326,12 +373,14 @@ fn is_dotted(node: Node) -> bool {
 }
 
 /// Whether the attribute is written: assigned, augmented or deleted.
-fn is_store(node: Node) -> bool {
-    let Some(parent) = node.parent() else {
+fn is_store(path: Path) -> bool {
+    let node = path.node();
+    let Some(parent) = path.up() else {
         return false;
     };
-    match parent.kind() {
+    match parent.node().kind() {
         "assignment" | "augmented_assignment" => parent
+            .node()
             .child_by_field_name("left")
             .is_some_and(|left| left.id() == node.id()),
         "delete_statement" => true,
@@ -542,6 +591,81 @@ def f():
         let mut found = uses(&s);
         // `utils.api_factory` itself is also an attribute chain of `utils`.
         found.retain(|(m, n, _, _)| !(m == "utils" && n == "api_factory"));
+        assert_eq!(found, expected);
+    }
+
+    /// `(line, at import time)` of each `st.x` use.
+    fn times(code: &str) -> Vec<(usize, bool)> {
+        summary("src/caller.py", code)
+            .uses
+            .iter()
+            .filter(|u| u.name == "x")
+            .map(|u| (u.line, u.at_import_time))
+            .collect()
+    }
+
+    #[test]
+    fn what_a_def_evaluates_when_it_runs_is_import_time() {
+        let code = "\
+import st
+def f(a=st.x, b: st.x = 1) -> st.x:
+    return st.x
+@st.x
+@register(st.x)
+def g():
+    pass
+class C:
+    table = st.x
+    def m(self, d=st.x):
+        return st.x
+h = lambda e=st.x: st.x
+def outer():
+    def inner(a=st.x):
+        return a
+    return lambda b=st.x: b
+";
+        let expected = [
+            (2, true),
+            (2, true),
+            (2, true),
+            (3, false),
+            (4, true),
+            (5, true),
+            (9, true),
+            (10, true),
+            (11, false),
+            (12, true),
+            (12, false),
+            (14, false),
+            (16, false),
+        ];
+        assert_eq!(times(code), expected);
+    }
+
+    #[test]
+    fn deferred_annotations_are_not_import_time() {
+        let code = "from __future__ import annotations\nimport st\ndef f(a: st.x, b=st.x) -> st.x:\n    pass\nv: st.x = 1\n";
+        assert_eq!(times(code), [(3, false), (3, true), (3, false), (5, false)]);
+        let eager = code.replacen("from __future__ import annotations\n", "", 1);
+        assert_eq!(times(&eager), [(2, true), (2, true), (2, true), (4, true)]);
+    }
+
+    #[test]
+    fn uses_that_change_the_object_are_marked() {
+        let code = "import st\nst.x['k'] = 1\nst.x.update(a)\ny = st.x['k']\nst.x = {}\ndef f():\n    st.x[0].append(1)\n";
+        let found: Vec<(usize, UseKind, bool)> = summary("src/caller.py", code)
+            .uses
+            .iter()
+            .filter(|u| u.name == "x")
+            .map(|u| (u.line, u.kind, u.mutates))
+            .collect();
+        let expected = [
+            (2, UseKind::Attribute, true),
+            (3, UseKind::Attribute, true),
+            (4, UseKind::Attribute, false),
+            (5, UseKind::AttributeStore, false),
+            (7, UseKind::Attribute, true),
+        ];
         assert_eq!(found, expected);
     }
 }

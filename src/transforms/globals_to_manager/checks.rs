@@ -95,15 +95,64 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// A state's attribute must not be named like a method: the instance
+    /// attribute would hide it (`_seen` and `def seen()`).
+    pub fn attributes_and_methods(&mut self, states: &[State], functions: &[(Node, String)]) {
+        for state in states {
+            if let Some((function, _)) = functions.iter().find(|(_, name)| *name == state.attr) {
+                self.refuse(
+                    *function,
+                    format!(
+                        "`{}` would become the attribute `{}`, the name of this function's method",
+                        state.name, state.attr
+                    ),
+                );
+            }
+        }
+    }
+
+    /// A string that is exactly a state's name (`all_feature_names` in
+    /// `__future__.py` lists its features so that `getattr(__future__, name)`
+    /// finds them) says code may reach the state by name, which the
+    /// rewrite cannot follow.
+    pub fn names_in_strings(&mut self, states: &[State]) {
+        let text = self.file.text;
+        for state in states {
+            let found = [format!("'{}'", state.name), format!("\"{}\"", state.name)]
+                .iter()
+                .filter_map(|quoted| text.find(quoted.as_str()))
+                .min();
+            if let Some(at) = found {
+                self.refusals.push(Refusal::at(
+                    self.file.file,
+                    text,
+                    at..at + state.name.len() + 2,
+                    self.message.clone(),
+                    format!(
+                        "not rewritten: the string {} names `{}`, so code may reach it by name (`getattr`), which the rewrite cannot follow",
+                        &text[at..at + state.name.len() + 2],
+                        state.name
+                    ),
+                ));
+            }
+        }
+    }
+
     pub fn escape_hatches(&mut self, root: Node) {
         let mut calls = Vec::new();
         let text = self.file.text;
-        if !(text.contains("globals") || text.contains("exec") || text.contains("eval")) {
+        // The walk enters only subtrees holding one of the words.
+        let mut spots: Vec<usize> = ["globals", "exec", "eval"]
+            .iter()
+            .flat_map(|word| crate::syntax::word_positions(text.as_bytes(), word))
+            .collect();
+        if spots.is_empty() {
             return;
         }
+        spots.sort_unstable();
         crate::syntax::walk_pruned(
             root,
-            |_| true,
+            |n| crate::syntax::spans_any(n, &spots),
             |n| {
                 if n.kind() == "call"
                     && let Some(callee) = n.child_by_field_name("function")

@@ -9,14 +9,19 @@
 //! It refuses, with the reason, what it cannot show keeps the meaning:
 //! `globals()`/`exec`/`eval`, state used at import time, other modules
 //! reaching the state where `callers.rs` cannot rewrite them exactly,
-//! decorated, async or generator functions, name collisions, shadowed state
-//! names, and multi-line strings that indenting would change.
+//! decorated, async or generator functions, name collisions (a state's
+//! attribute named like a converted function included), shadowed state
+//! names, a state whose exact name is a string of the module (code may reach
+//! it with `getattr`), and multi-line strings that indenting would change.
+//! Public dicts, lists and sets nothing changes stay where they are
+//! (`constants.rs`).
 //!
 //! The logger singleton stays (the plan's exception, `logger.rs`): it gets
 //! `reset()` for tests and a re-entrant lock, nothing more.
 
 mod callers;
 mod checks;
+mod constants;
 mod logger;
 mod names;
 mod plan;
@@ -74,7 +79,19 @@ impl Transform for GlobalsToManager {
 }
 
 fn module_state(file: &FileInput) -> Vec<Pending> {
-    match plan::plan(file) {
+    let (outcome, constants) = plan::plan(file);
+    let mut pending = planned(outcome);
+    if !constants.is_empty() {
+        let module = super::summary::module_name(file.relative);
+        pending.push(Box::new(move |index: &ProjectIndex| {
+            constants::report(constants, &module, index)
+        }));
+    }
+    pending
+}
+
+fn planned(outcome: plan::Outcome) -> Vec<Pending> {
+    match outcome {
         plan::Outcome::Nothing => Vec::new(),
         plan::Outcome::Refused(refusals) => {
             let outputs: Vec<TransformOutput> =

@@ -10,9 +10,20 @@ use tree_sitter::Node;
 /// name: not an attribute (`x.name`), not a keyword (`f(name=1)`).
 pub fn uses<'t>(node: Node<'t>, names: &BTreeSet<String>, text: &str) -> Vec<Node<'t>> {
     let mut found = Vec::new();
+    // The walk enters only subtrees where one of the names is written.
+    let start = node.start_byte();
+    let written = &text.as_bytes()[node.byte_range()];
+    let mut spots: Vec<usize> = names
+        .iter()
+        .flat_map(|name| crate::syntax::word_positions(written, name).map(move |at| start + at))
+        .collect();
+    if spots.is_empty() {
+        return found;
+    }
+    spots.sort_unstable();
     crate::syntax::walk_pruned(
         node,
-        |_| true,
+        |n| crate::syntax::spans_any(n, &spots),
         |n| {
             if n.kind() == "identifier" && names.contains(&text[n.byte_range()]) && !is_label(n) {
                 found.push(n);

@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use tree_sitter::Node;
 
 use super::checks::Checker;
+use super::constants::Constant;
 use super::render;
 use crate::analysis::metrics;
 use crate::transforms::summary;
@@ -138,31 +139,42 @@ pub fn attribute_name(state: &str) -> String {
     state.trim_start_matches('_').to_string()
 }
 
-pub fn plan(file: &FileInput) -> Outcome {
+/// What to do with the module, and the public tables it keeps where they
+/// are (`constants.rs`).
+pub fn plan(file: &FileInput) -> (Outcome, Vec<Constant>) {
     let root = file.tree.root_node();
-    let text = file.text;
     if crate::syntax::first_error(file.tree).is_some() {
-        return Outcome::Nothing;
+        return (Outcome::Nothing, Vec::new());
     }
-    let class_name = class_name(file.relative, file.settings);
-    let mut top_level = Vec::new();
-    summary::collect_top_level(root, text, &mut top_level);
-    let already_migrated = top_level.contains(&class_name);
-    let global_names = global_names(root, text);
+    let global_names = global_names(root, file.text);
     // The plan keeps the logger singleton (logging is inherently global).
     if let Some(singleton) = global_names
         .iter()
         .find(|n| n.to_ascii_lowercase().contains("logger"))
     {
-        return super::logger::plan(file, root, singleton)
+        let outcome = super::logger::plan(file, root, singleton)
             .map_or(Outcome::Nothing, |p| Outcome::Logger(Box::new(p)));
+        return (outcome, Vec::new());
     }
-    let states: Vec<State> = metrics::global_state(root, text, &global_names)
+    let states = states(file, root, &global_names);
+    let (states, constants) = super::constants::split(file, states, &global_names);
+    (plan_states(file, root, states, &global_names), constants)
+}
+
+/// The module-level state (`metrics::global_state`), minus what an
+/// earlier run of this transform made.
+fn states<'t>(file: &FileInput<'t>, root: Node<'t>, global_names: &[String]) -> Vec<State<'t>> {
+    let found = metrics::global_state(root, file.text, global_names);
+    let helpers = [DEFAULT_MANAGER, DEFAULT_MANAGER_LOCK];
+    // Only a module with those names can be one this transform migrated.
+    let already_migrated = found.iter().any(|s| helpers.contains(&s.name.as_str())) && {
+        let mut top_level = Vec::new();
+        summary::collect_top_level(root, file.text, &mut top_level);
+        top_level.contains(&class_name(file.relative, file.settings))
+    };
+    found
         .into_iter()
-        .filter(|s| {
-            !(already_migrated
-                && [DEFAULT_MANAGER, DEFAULT_MANAGER_LOCK].contains(&s.name.as_str()))
-        })
+        .filter(|s| !(already_migrated && helpers.contains(&s.name.as_str())))
         .filter_map(|s| {
             let value = s.node.named_child(0)?.child_by_field_name("right")?;
             Some(State {
@@ -172,10 +184,22 @@ pub fn plan(file: &FileInput) -> Outcome {
                 value,
             })
         })
-        .collect();
+        .collect()
+}
+
+fn plan_states<'t>(
+    file: &FileInput<'t>,
+    root: Node<'t>,
+    states: Vec<State<'t>>,
+    global_names: &[String],
+) -> Outcome {
+    let text = file.text;
     let Some(first) = states.first() else {
         return Outcome::Nothing;
     };
+    let class_name = class_name(file.relative, file.settings);
+    let mut top_level = Vec::new();
+    summary::collect_top_level(root, text, &mut top_level);
     let state_list: Vec<String> = states.iter().map(|s| format!("`{}`", s.name)).collect();
     let message = format!(
         "module state ({}) moves into `{class_name}`",
@@ -210,7 +234,9 @@ pub fn plan(file: &FileInput) -> Outcome {
         root,
     );
     check.escape_hatches(root);
+    check.names_in_strings(&states);
     let (functions, classes) = check.statements(root, &states, &state_set);
+    check.attributes_and_methods(&states, &functions);
     let deprecated: Vec<Converted> = functions
         .into_iter()
         .map(|(node, name)| {
@@ -276,12 +302,14 @@ fn deprecates(name: &str, options: &crate::transforms::Options) -> bool {
 /// Names rebound with `global` anywhere in the module.
 fn global_names(root: Node, text: &str) -> Vec<String> {
     let mut found = Vec::new();
-    if !text.contains("global") {
+    // The walk enters only subtrees holding the keyword.
+    let spots: Vec<usize> = crate::syntax::word_positions(text.as_bytes(), "global").collect();
+    if spots.is_empty() {
         return found;
     }
     crate::syntax::walk_pruned(
         root,
-        |_| true,
+        |n| crate::syntax::spans_any(n, &spots),
         |n| {
             if n.kind() == "global_statement" {
                 let mut cursor = n.walk();
