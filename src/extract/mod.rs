@@ -219,10 +219,10 @@ struct Candidate<'t, 's> {
     refusal: Option<Refusal>,
 }
 
-fn split(
-    host: &Host,
+fn split<'s>(
+    host: &Host<'_, 's>,
     lines: &Lines,
-    text: &str,
+    text: &'s str,
     options: &Options,
     used: &mut UsedNames,
     frame_users: &BTreeSet<String>,
