@@ -17,6 +17,7 @@ use std::collections::BTreeSet;
 
 use tree_sitter::{Node, Tree};
 
+use crate::analysis::names::NameSet;
 use crate::source::NewlineStyle;
 use blocks::{Block, Lines};
 use facts::HostFacts;
@@ -130,9 +131,14 @@ pub fn plan(text: &str, tree: &Tree, options: &Options) -> FilePlan {
     // Frame readers: found once, only if a function is long.
     let mut frame_users: Option<BTreeSet<String>> = None;
     for (function, class) in host::hosts(tree.root_node()) {
-        // The flow analysis is for long functions only.
-        let length =
-            crate::analysis::metrics::last_code_row(function) - function.start_position().row;
+        // The flow analysis is for long functions only. The last code row
+        // is at most the last row: a function no longer than the limit in
+        // rows need not be measured.
+        let first_row = function.start_position().row;
+        if function.end_position().row - first_row <= options.max_lines {
+            continue;
+        }
+        let length = crate::analysis::metrics::last_code_row(function) - first_row;
         if length <= options.max_lines {
             continue;
         }
@@ -217,6 +223,8 @@ struct Candidate<'t, 's> {
     block: Block<'t>,
     signature: Signature<'s>,
     refusal: Option<Refusal>,
+    /// The names the block reads; only for a safe block (`choose` needs them).
+    reads: NameSet<'s>,
 }
 
 fn split<'s>(
@@ -268,14 +276,19 @@ fn split<'s>(
         .into_iter()
         .map(|block| {
             let (signature, refusal) = safety::analyse(host, &facts, &block, text, &limits);
+            let reads = match refusal {
+                None => facts.names_of(&block.statements, text).reads,
+                Some(_) => NameSet::new(),
+            };
             Candidate {
                 block,
                 signature,
                 refusal,
+                reads,
             }
         })
         .collect();
-    let chosen = choose(host, &facts, text, &candidates, length, options.max_lines);
+    let chosen = choose(host, &facts, &candidates, length, options.max_lines);
     let mut edits = Vec::new();
     let mut helpers = String::new();
     let separator = if host.class_name.is_some() {
@@ -346,7 +359,6 @@ fn split<'s>(
 fn choose<'a, 't, 's>(
     host: &Host<'t, 's>,
     facts: &HostFacts<'s>,
-    text: &'s str,
     candidates: &'a [Candidate<'t, 's>],
     length: usize,
     limit: usize,
@@ -361,10 +373,12 @@ fn choose<'a, 't, 's>(
             // Each block alone leaves a read of a host variable outside it;
             // together they must too (else the host keeps a dead store).
             .filter(|c| {
-                let mut together: Vec<(&Block, &Signature)> =
-                    chosen.iter().map(|o| (&o.block, &o.signature)).collect();
-                together.push((&c.block, &c.signature));
-                safety::leaves_reads_outside(host, facts, &together, text)
+                let mut together: Vec<(&Block, &Signature, &NameSet)> = chosen
+                    .iter()
+                    .map(|o| (&o.block, &o.signature, &o.reads))
+                    .collect();
+                together.push((&c.block, &c.signature, &c.reads));
+                safety::leaves_reads_outside(host, facts, &together)
             });
         let enough = open
             .clone()
