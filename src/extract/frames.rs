@@ -18,11 +18,13 @@ pub fn frame_users(root: Node, text: &str) -> BTreeSet<String> {
         return BTreeSet::new();
     }
     let mut functions: Vec<(&str, Option<Node>, bool)> = Vec::new();
-    // A function definition spans its `def`: nothing else need be entered.
-    let defs: Vec<usize> = syntax::word_positions(text.as_bytes(), "def").collect();
+    // A function definition spans its `def` (any occurrence of the letters
+    // counts, so no boundary rule can miss one) or, when the keyword is
+    // missing, an error: nothing else need be entered.
+    let defs: Vec<usize> = memchr::memmem::find_iter(text.as_bytes(), "def").collect();
     walk_pruned(
         root,
-        |node| syntax::spans_any(node, &defs),
+        |node| node.has_error() || syntax::spans_any(node, &defs),
         |node| {
             if node.kind() != "function_definition" {
                 return;
