@@ -39,17 +39,24 @@ pub struct Flow<'s> {
 impl<'s> Flow<'s> {
     /// Analyses `function` (a `function_definition`).
     pub fn of_function(function: Node, text: &'s str) -> Self {
+        Self::of_function_with(function, text, &mut Memo::default())
+    }
+
+    /// [`Flow::of_function`], with what it learns of each statement kept
+    /// in `memo` for later analyses of the same tree.
+    pub fn of_function_with(function: Node, text: &'s str, memo: &mut Memo<'s>) -> Self {
         let mut flow = Flow::default();
         let Some(body) = function.child_by_field_name("body") else {
             return flow;
         };
         let statements = statements_of(body);
-        let mut live = Liveness::new(text, &mut flow);
+        let mut live = Liveness::new(text, &mut flow, memo);
         live.list(&statements, NameSet::new(), &Jumps::default());
         let parameters = parameter_names(function, text);
         let mut defs = Definite {
             text,
             flow: &mut flow,
+            memo,
         };
         defs.list(&statements, Some(parameters));
         flow
@@ -74,8 +81,18 @@ pub fn upward_reads<'s>(statements: &[Node], text: &'s str) -> NameSet<'s> {
 /// read after them (no jump leaves them: a `break` outside a loop of
 /// theirs reads nothing).
 pub fn live_before<'s>(statements: &[Node], out: NameSet<'s>, text: &'s str) -> NameSet<'s> {
+    live_before_with(statements, out, text, &mut Memo::default())
+}
+
+/// [`live_before`] with a [`Memo`] of the same tree.
+pub fn live_before_with<'s>(
+    statements: &[Node],
+    out: NameSet<'s>,
+    text: &'s str,
+    memo: &mut Memo<'s>,
+) -> NameSet<'s> {
     let mut scratch = Flow::default();
-    Liveness::new(text, &mut scratch).list(statements, out, &Jumps::default())
+    Liveness::new(text, &mut scratch, memo).list(statements, out, &Jumps::default())
 }
 
 /// Names assigned on every path through `statements` that completes
@@ -90,12 +107,70 @@ pub fn assigned_after<'s>(
     before: NameSet<'s>,
     text: &'s str,
 ) -> Option<NameSet<'s>> {
+    assigned_after_with(statements, before, text, &mut Memo::default())
+}
+
+/// [`assigned_after`] with a [`Memo`] of the same tree.
+pub fn assigned_after_with<'s>(
+    statements: &[Node],
+    before: NameSet<'s>,
+    text: &'s str,
+    memo: &mut Memo<'s>,
+) -> Option<NameSet<'s>> {
     let mut scratch = Flow::default();
     Definite {
         text,
         flow: &mut scratch,
+        memo,
     }
     .list(statements, Some(before))
+}
+
+/// The name facts the analyses take from a node's own text, by node id:
+/// extract-method analyses each statement of a long function several
+/// times (the host, then each candidate statement alone), and the facts of
+/// a node do not change between them. Only for nodes of one tree.
+#[derive(Debug, Default)]
+pub struct Memo<'s> {
+    /// A simple statement's reads and the names it surely overwrites.
+    simple: HashMap<usize, (NameSet<'s>, NameSet<'s>)>,
+    /// [`names::definite_writes`].
+    writes: HashMap<usize, NameSet<'s>>,
+    /// What an expression (a condition, a returned value) reads.
+    reads: HashMap<usize, NameSet<'s>>,
+}
+
+impl<'s> Memo<'s> {
+    /// Reads and kills of a statement liveness treats as one step: a `del`
+    /// kills what it deletes, anything else what it surely assigns.
+    fn simple(&mut self, node: Node, text: &'s str) -> &(NameSet<'s>, NameSet<'s>) {
+        self.simple.entry(node.id()).or_insert_with(|| {
+            let collected = names::collect(node, text);
+            let killed = if node.kind() == "delete_statement" {
+                collected.written()
+            } else {
+                names::definite_writes(node, text)
+            };
+            (collected.reads, killed)
+        })
+    }
+
+    fn definite_writes(&mut self, node: Node, text: &'s str) -> &NameSet<'s> {
+        self.writes
+            .entry(node.id())
+            .or_insert_with(|| names::definite_writes(node, text))
+    }
+
+    fn reads_of(&mut self, node: Option<Node>, text: &'s str) -> NameSet<'s> {
+        match node {
+            Some(node) => self
+                .reads
+                .entry(node.id())
+                .or_insert_with(|| names::collect(node, text).reads)
+                .clone(),
+            None => NameSet::new(),
+        }
+    }
 }
 
 /// The statements of a block (comments left out).
@@ -189,11 +264,6 @@ fn merge<'s>(into: &mut names::Names<'s>, from: names::Names<'s>) {
 fn handler_alias<'s>(handler: Node, text: &'s str) -> NameSet<'s> {
     names::except_alias(handler)
         .map(|alias| names::target(alias, text).written())
-        .unwrap_or_default()
-}
-
-fn reads_of<'s>(node: Option<Node>, text: &'s str) -> NameSet<'s> {
-    node.map(|n| names::collect(n, text).reads)
         .unwrap_or_default()
 }
 

@@ -51,6 +51,8 @@ impl<'s> HostFacts<'s> {
     ) -> Self {
         // First each statement's images of the empty set, and the union of
         // them per body (by the body's node id).
+        let mut memo = host.memo.borrow_mut();
+        let memo = &mut *memo;
         let mut first: Vec<(Node, Option<usize>, NameSet, Option<NameSet>)> = Vec::new();
         let mut seen = std::collections::HashSet::new();
         let mut live_universe: HashMap<Option<usize>, NameSet> = HashMap::new();
@@ -61,8 +63,8 @@ impl<'s> HostFacts<'s> {
                     continue;
                 }
                 let body = statement.parent().map(|p| p.id());
-                let live = flow::upward_reads(&[*statement], text);
-                let assigned = flow::assigned_on_every_path(&[*statement], text);
+                let live = flow::live_before_with(&[*statement], NameSet::new(), text, memo);
+                let assigned = flow::assigned_after_with(&[*statement], NameSet::new(), text, memo);
                 live_universe.entry(body).or_default().extend(&live);
                 if let Some(assigned) = &assigned {
                     assigned_universe.entry(body).or_default().extend(assigned);
@@ -76,10 +78,15 @@ impl<'s> HostFacts<'s> {
                 let universe = |sets: &HashMap<Option<usize>, NameSet<'s>>| {
                     sets.get(&body).cloned().unwrap_or_default()
                 };
-                let live_keep = flow::live_before(&[statement], universe(&live_universe), text);
+                let live_keep =
+                    flow::live_before_with(&[statement], universe(&live_universe), text, memo);
                 let assigned = assigned.and_then(|always| {
-                    let keep =
-                        flow::assigned_after(&[statement], universe(&assigned_universe), text)?;
+                    let keep = flow::assigned_after_with(
+                        &[statement],
+                        universe(&assigned_universe),
+                        text,
+                        memo,
+                    )?;
                     Some((always, keep))
                 });
                 let facts = Statement {

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use tree_sitter::Node;
 
 use crate::analysis::names::{self, Hazard};
-use crate::syntax::walk_pruned;
+use crate::syntax::{self, walk_pruned};
 
 /// Names of the file's functions that read a caller's frame, directly or
 /// through another such function.
@@ -18,9 +18,13 @@ pub fn frame_users(root: Node, text: &str) -> BTreeSet<String> {
         return BTreeSet::new();
     }
     let mut functions: Vec<(&str, Option<Node>, bool)> = Vec::new();
+    // A function definition spans its `def` (any occurrence of the letters
+    // counts, so no boundary rule can miss one) or, when the keyword is
+    // missing, an error: nothing else need be entered.
+    let defs: Vec<usize> = memchr::memmem::find_iter(text.as_bytes(), "def").collect();
     walk_pruned(
         root,
-        |_| true,
+        |node| node.has_error() || syntax::spans_any(node, &defs),
         |node| {
             if node.kind() != "function_definition" {
                 return;

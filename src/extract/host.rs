@@ -1,6 +1,8 @@
 //! The function a block is extracted from: what it is (module function,
 //! method, class or static method), its parameters, layout and flow facts.
 
+use std::cell::RefCell;
+
 use tree_sitter::Node;
 
 use crate::analysis::flow::{self, Flow};
@@ -43,6 +45,9 @@ pub struct Host<'t, 's> {
     pub unit: String,
     pub body: Vec<Node<'t>>,
     pub flow: Flow<'s>,
+    /// What the flow analysis learnt of each statement, for the analyses of
+    /// candidate blocks (`facts.rs`).
+    pub memo: RefCell<flow::Memo<'s>>,
     /// Names of the whole body (bindings, captures, hazards with offsets).
     pub names: Names<'s>,
     /// Names bound anywhere in the function, parameters included.
@@ -104,6 +109,7 @@ impl<'t, 's> Host<'t, 's> {
             _ => None,
         };
         let names = names::collect(body_node, text);
+        let mut memo = flow::Memo::default();
         let mut locals: NameSet = names.written();
         locals.extend(parameters.iter().map(|p| p.name));
         let declared = names
@@ -128,7 +134,8 @@ impl<'t, 's> Host<'t, 's> {
             indent,
             unit: body_indent[indent.len()..].to_string(),
             body,
-            flow: Flow::of_function(function, text),
+            flow: Flow::of_function_with(function, text, &mut memo),
+            memo: RefCell::new(memo),
             names,
             locals,
             declared,

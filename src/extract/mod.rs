@@ -15,8 +15,9 @@ mod safety;
 
 use std::collections::BTreeSet;
 
-use tree_sitter::Tree;
+use tree_sitter::{Node, Tree};
 
+use crate::analysis::names::NameSet;
 use crate::source::NewlineStyle;
 use blocks::{Block, Lines};
 use facts::HostFacts;
@@ -126,25 +127,27 @@ pub fn plan(text: &str, tree: &Tree, options: &Options) -> FilePlan {
     let mut file = FilePlan::default();
     let lines = Lines::new(text);
     let newline = NewlineStyle::detect(text);
-    // Names in use and frame readers: computed once, only if a function is long.
-    let mut file_facts: Option<(BTreeSet<String>, BTreeSet<String>)> = None;
+    let mut used = UsedNames::new(tree.root_node(), text);
+    // Frame readers: found once, only if a function is long.
+    let mut frame_users: Option<BTreeSet<String>> = None;
     for (function, class) in host::hosts(tree.root_node()) {
-        // The flow analysis is for long functions only.
-        let length =
-            crate::analysis::metrics::last_code_row(function) - function.start_position().row;
+        // The flow analysis is for long functions only. The last code row
+        // is at most the last row: a function no longer than the limit in
+        // rows need not be measured.
+        let first_row = function.start_position().row;
+        if function.end_position().row - first_row <= options.max_lines {
+            continue;
+        }
+        let length = crate::analysis::metrics::last_code_row(function) - first_row;
         if length <= options.max_lines {
             continue;
         }
         let Some(host) = Host::new(function, class, text) else {
             continue;
         };
-        let (used, frame_users) = file_facts.get_or_insert_with(|| {
-            (
-                identifiers(tree, text),
-                frames::frame_users(tree.root_node(), text),
-            )
-        });
-        let mut report = split(&host, &lines, text, options, used, frame_users);
+        let frame_users =
+            frame_users.get_or_insert_with(|| frames::frame_users(tree.root_node(), text));
+        let mut report = split(&host, &lines, text, options, &mut used, frame_users);
         for edit in &mut report.edits {
             edit.replacement = newline.apply(&edit.replacement);
         }
@@ -169,32 +172,67 @@ pub fn apply(text: &str, edits: &[Edit]) -> String {
     out
 }
 
-fn identifiers(tree: &Tree, text: &str) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    crate::syntax::walk_pruned(
-        tree.root_node(),
-        |_| true,
-        |node| {
-            if node.kind() == "identifier" {
-                out.insert(text[node.byte_range()].to_string());
+/// The names a helper may not take: every identifier of the file and the
+/// helpers named so far. Asked about a few names per long function, so
+/// each is looked up where its text occurs rather than all collected.
+pub struct UsedNames<'t> {
+    root: Node<'t>,
+    text: &'t str,
+    taken: BTreeSet<String>,
+}
+
+impl<'t> UsedNames<'t> {
+    pub fn new(root: Node<'t>, text: &'t str) -> Self {
+        UsedNames {
+            root,
+            text,
+            taken: BTreeSet::new(),
+        }
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        self.taken.contains(name) || self.is_identifier(name)
+    }
+
+    pub fn insert(&mut self, name: String) {
+        self.taken.insert(name);
+    }
+
+    /// Whether an identifier node of the tree has exactly this text.
+    fn is_identifier(&self, name: &str) -> bool {
+        if name.is_empty() {
+            return false;
+        }
+        memchr::memmem::find_iter(self.text.as_bytes(), name.as_bytes()).any(|start| {
+            let range = start..start + name.len();
+            // The smallest node over the range, then its ancestors with
+            // the same range: an identifier there has exactly this text.
+            let mut node = self.root.descendant_for_byte_range(range.start, range.end);
+            while let Some(candidate) = node.filter(|n| n.byte_range() == range) {
+                if candidate.kind() == "identifier" {
+                    return true;
+                }
+                node = candidate.parent();
             }
-        },
-    );
-    out
+            false
+        })
+    }
 }
 
 struct Candidate<'t, 's> {
     block: Block<'t>,
     signature: Signature<'s>,
     refusal: Option<Refusal>,
+    /// The names the block reads; only for a safe block (`choose` needs them).
+    reads: NameSet<'s>,
 }
 
-fn split(
-    host: &Host,
+fn split<'s>(
+    host: &Host<'_, 's>,
     lines: &Lines,
-    text: &str,
+    text: &'s str,
     options: &Options,
-    used: &mut BTreeSet<String>,
+    used: &mut UsedNames,
     frame_users: &BTreeSet<String>,
 ) -> FunctionReport {
     let length = host.length();
@@ -238,14 +276,19 @@ fn split(
         .into_iter()
         .map(|block| {
             let (signature, refusal) = safety::analyse(host, &facts, &block, text, &limits);
+            let reads = match refusal {
+                None => facts.names_of(&block.statements, text).reads,
+                Some(_) => NameSet::new(),
+            };
             Candidate {
                 block,
                 signature,
                 refusal,
+                reads,
             }
         })
         .collect();
-    let chosen = choose(host, &facts, text, &candidates, length, options.max_lines);
+    let chosen = choose(host, &facts, &candidates, length, options.max_lines);
     let mut edits = Vec::new();
     let mut helpers = String::new();
     let separator = if host.class_name.is_some() {
@@ -316,7 +359,6 @@ fn split(
 fn choose<'a, 't, 's>(
     host: &Host<'t, 's>,
     facts: &HostFacts<'s>,
-    text: &'s str,
     candidates: &'a [Candidate<'t, 's>],
     length: usize,
     limit: usize,
@@ -331,10 +373,12 @@ fn choose<'a, 't, 's>(
             // Each block alone leaves a read of a host variable outside it;
             // together they must too (else the host keeps a dead store).
             .filter(|c| {
-                let mut together: Vec<(&Block, &Signature)> =
-                    chosen.iter().map(|o| (&o.block, &o.signature)).collect();
-                together.push((&c.block, &c.signature));
-                safety::leaves_reads_outside(host, facts, &together, text)
+                let mut together: Vec<(&Block, &Signature, &NameSet)> = chosen
+                    .iter()
+                    .map(|o| (&o.block, &o.signature, &o.reads))
+                    .collect();
+                together.push((&c.block, &c.signature, &c.reads));
+                safety::leaves_reads_outside(host, facts, &together)
             });
         let enough = open
             .clone()
@@ -369,7 +413,7 @@ fn proposals(
     host: &Host,
     candidates: &[Candidate],
     chosen: &[&Candidate],
-    used: &BTreeSet<String>,
+    used: &UsedNames,
 ) -> Vec<Proposal> {
     let mut refused: Vec<&Candidate> = candidates
         .iter()
@@ -431,4 +475,37 @@ fn block_code_lines(block: &Block, lines: &Lines) -> usize {
 fn is_code(line: &str) -> bool {
     let trimmed = line.trim();
     !trimmed.is_empty() && !trimmed.starts_with('#')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn used_names_are_the_identifiers_of_the_tree_and_the_names_taken() {
+        let code = "import os.path as osp\n# _part in a comment\ndef f(a, *, key=1):\n    s = '_h and f_2'\n    return osp.join(a, key=key), obj.attr_x, print\nclass _h_2: pass\n( broken _e\n";
+        let tree = crate::syntax::parse(code);
+        let mut all = BTreeSet::new();
+        crate::syntax::walk_pruned(
+            tree.root_node(),
+            |_| true,
+            |node| {
+                if node.kind() == "identifier" {
+                    all.insert(&code[node.byte_range()]);
+                }
+            },
+        );
+        assert!(all.contains("attr_x") && all.contains("_e"), "{all:?}");
+        let mut used = UsedNames::new(tree.root_node(), code);
+        let asked = [
+            "os", "path", "osp", "join", "f", "a", "key", "s", "obj", "attr_x", "attr", "print",
+            "_h", "_h_2", "f_2", "_part", "broken", "_e", "e", "class", "def", "x",
+        ];
+        for name in asked {
+            assert_eq!(used.contains(name), all.contains(name), "{name}");
+        }
+        assert!(!used.contains("_f_part_1"));
+        used.insert("_f_part_1".into());
+        assert!(used.contains("_f_part_1"));
+    }
 }

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 
 use tree_sitter::Node;
 
+use super::UsedNames;
 use super::blocks::{Block, Lines};
 use super::host::{Host, HostKind};
 use super::safety::Signature;
@@ -17,7 +18,7 @@ pub fn helper_name(
     block: &Block,
     signature: &Signature,
     part: usize,
-    used: &BTreeSet<String>,
+    used: &UsedNames,
 ) -> String {
     let from_comment = block
         .comment

@@ -320,28 +320,26 @@ fn unused_after_split(
 
 /// Whether, with all `blocks` moved out, every host binding (`x = …`) whose
 /// name the blocks read is still read by the host (the calls' inputs count).
+/// Each block comes with its signature and the names it reads
+/// ([`HostFacts::names_of`]).
 pub fn leaves_reads_outside<'s>(
     host: &Host<'_, 's>,
     facts: &HostFacts<'s>,
-    blocks: &[(&Block, &Signature)],
-    text: &'s str,
+    blocks: &[(&Block, &Signature, &NameSet<'s>)],
 ) -> bool {
     let inside = |at: usize| {
         blocks
             .iter()
-            .any(|(b, _)| (b.start_byte()..b.end_byte()).contains(&at))
+            .any(|(b, _, _)| (b.start_byte()..b.end_byte()).contains(&at))
     };
-    let mut read_inside = NameSet::new();
-    let mut passed_in = NameSet::new();
-    for (block, signature) in blocks {
-        read_inside.extend(facts.names_of(&block.statements, text).reads);
-        passed_in.extend(signature.inputs.iter().copied());
-    }
+    let read_inside = |name: &str| blocks.iter().any(|(_, _, reads)| reads.contains(name));
+    let passed_in = |name: &str| {
+        blocks
+            .iter()
+            .any(|(_, signature, _)| signature.inputs.contains(&name))
+    };
     !host.names.plain_binds.iter().any(|(n, at)| {
-        !inside(*at)
-            && read_inside.contains(n)
-            && !passed_in.contains(n)
-            && !facts.read_outside(n, inside)
+        !inside(*at) && read_inside(n) && !passed_in(n) && !facts.read_outside(n, inside)
     })
 }
 

@@ -7,6 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use rayon::prelude::*;
+use tree_sitter::{InputEdit, Point, Tree};
 
 use super::{ChangeSet, NewFile, Refusal, TransformOutput};
 use crate::engine::Edit;
@@ -43,22 +44,30 @@ pub struct Merged {
 /// refuses exactly the ones that make a file worse. (The two differ only
 /// when a file parses with all its change sets but not with some of the
 /// first ones: then all are kept.)
+///
+/// `verdicts` holds checks already made during the run's parse, on its tree
+/// (see [`Verdict`]): a file whose merged edits are exactly those checked
+/// is not parsed again.
 pub fn merge<'t>(
     outputs: Vec<(usize, TransformOutput)>,
     text: impl Fn(usize) -> Option<&'t str>,
     edited_elsewhere: &BTreeSet<usize>,
     in_the_way: impl Fn(usize, &NewFile) -> Option<String>,
+    verdicts: &BTreeMap<usize, Verdict>,
 ) -> Merged {
     let optimistic = merge_with(&outputs, &text, edited_elsewhere, &in_the_way, |_, _| true);
-    let checks: Vec<(&str, &[Edit])> = optimistic
+    let checks: Vec<(usize, &str, &[Edit])> = optimistic
         .files
         .iter()
         .filter(|(_, changes)| !changes.edits.is_empty())
-        .filter_map(|(file, changes)| Some((text(*file)?, changes.edits.as_slice())))
+        .filter_map(|(file, changes)| Some((*file, text(*file)?, changes.edits.as_slice())))
         .collect();
     if checks
         .par_iter()
-        .all(|(original, edits)| parses_no_worse(original, edits))
+        .all(|(file, original, edits)| match verdicts.get(file) {
+            Some(verdict) if verdict.key == edits_key(edits) => verdict.no_worse,
+            _ => parses_no_worse(original, edits),
+        })
     {
         return optimistic;
     }
@@ -78,6 +87,105 @@ fn parses_no_worse(original: &str, edits: &[Edit]) -> bool {
     )));
     // Without errors after, the original need not be parsed.
     after == 0 || after <= syntax::error_count(&syntax::parse(original))
+}
+
+/// Whether a file with a given list of edits parses no worse than without
+/// them, decided during the run's parse, where its tree is at hand
+/// ([`parses_no_worse_incrementally`]); `key` is [`edits_key`] of that list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Verdict {
+    pub key: u64,
+    pub no_worse: bool,
+}
+
+impl Verdict {
+    /// The check of `edits` (sorted, not overlapping) on `original`, whose
+    /// parse is `tree`.
+    pub fn check(tree: &Tree, original: &str, edits: &[Edit]) -> Self {
+        Verdict {
+            key: edits_key(edits),
+            no_worse: parses_no_worse_incrementally(tree, original, edits),
+        }
+    }
+}
+
+/// Identifies a list of edits by what they do (ranges and replacements, in
+/// order); rules and messages do not change the text.
+pub fn edits_key(edits: &[Edit]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for edit in edits {
+        (edit.start, edit.end, edit.replacement.as_str()).hash(&mut hasher);
+    }
+    hasher.finish()
+}
+
+/// [`parses_no_worse`], re-parsing only what the edits change: the run's
+/// tree of `original` is told about each edit (`Tree::edit`) and handed to
+/// the parser, which reuses every subtree the edits leave alone. Tree-sitter
+/// makes that parse the same tree as a parse from scratch, so the error
+/// count, and the decision, are the same (a unit test compares both).
+pub fn parses_no_worse_incrementally(tree: &Tree, original: &str, edits: &[Edit]) -> bool {
+    let edited = crate::engine::edits::apply(original, edits);
+    let mut old = tree.clone();
+    let rows = RowStarts::new(original);
+    // From the last edit back, so each edit's offsets are still those of
+    // `original` when it is applied.
+    for edit in edits.iter().rev() {
+        old.edit(&rows.input_edit(edit));
+    }
+    let mut parser = syntax::new_parser();
+    let Some(after) = parser.parse(&edited, Some(&old)) else {
+        return parses_no_worse(original, edits);
+    };
+    let after = syntax::error_count(&after);
+    after == 0 || after <= syntax::error_count(tree)
+}
+
+/// Where the rows of a text start, for tree-sitter's (row, byte column) points.
+struct RowStarts<'a> {
+    text: &'a str,
+    newlines: Vec<usize>,
+}
+
+impl<'a> RowStarts<'a> {
+    fn new(text: &'a str) -> Self {
+        RowStarts {
+            text,
+            newlines: memchr::memchr_iter(b'\n', text.as_bytes()).collect(),
+        }
+    }
+
+    fn point(&self, offset: usize) -> Point {
+        let row = self.newlines.partition_point(|&at| at < offset);
+        let start = if row == 0 {
+            0
+        } else {
+            self.newlines[row - 1] + 1
+        };
+        Point::new(row, offset - start)
+    }
+
+    fn input_edit(&self, edit: &Edit) -> InputEdit {
+        let start = self.point(edit.start);
+        let end = edit.end.min(self.text.len());
+        let inserted = edit.replacement.as_bytes();
+        let new_end = match memchr::memrchr(b'\n', inserted) {
+            Some(last) => Point::new(
+                start.row + memchr::memchr_iter(b'\n', inserted).count(),
+                inserted.len() - last - 1,
+            ),
+            None => Point::new(start.row, start.column + inserted.len()),
+        };
+        InputEdit {
+            start_byte: edit.start,
+            old_end_byte: end,
+            new_end_byte: edit.start + inserted.len(),
+            start_position: start,
+            old_end_position: self.point(end),
+            new_end_position: new_end,
+        }
+    }
 }
 
 fn merge_with<'t>(
@@ -258,6 +366,7 @@ mod tests {
             |_, new| {
                 (Some(new.path.as_str()) == occupied).then(|| format!("`{}` is there", new.path))
             },
+            &BTreeMap::new(),
         )
     }
 
@@ -304,6 +413,71 @@ mod tests {
         );
         assert_eq!(result[&0].edits.len(), 1);
         assert!(result[&0].refusals[0].1.reason.contains("overlaps"));
+    }
+
+    /// Every node's kind, bytes and points, in pre-order.
+    fn layout(tree: &Tree) -> Vec<(String, std::ops::Range<usize>, Point, Point)> {
+        let mut out = Vec::new();
+        crate::syntax::walk_pruned(
+            tree.root_node(),
+            |_| true,
+            |n| {
+                out.push((
+                    n.kind().to_string(),
+                    n.byte_range(),
+                    n.start_position(),
+                    n.end_position(),
+                ))
+            },
+        );
+        out
+    }
+
+    #[test]
+    fn the_incremental_parse_check_decides_as_a_parse_from_scratch() {
+        let edit = |start, end, replacement: &str| Edit {
+            start,
+            end,
+            replacement: replacement.into(),
+            rule: 0,
+            message: String::new(),
+        };
+        let original = "def f(a):\r\n    x = 'é' + a\r\n    y = x\r\n    return y\r\n\nclass C:\n    z = [1,\n         2]\n";
+        let cases: Vec<Vec<Edit>> = vec![
+            // A block becomes a call; a helper is appended after the function.
+            vec![
+                edit(11, 40, "    y = _h(a)\r\n"),
+                edit(54, 54, "\ndef _h(a):\n    x = 'é' + a\n    return x\n"),
+            ],
+            // Adjacent: an insertion where a replacement ends, a deletion.
+            vec![edit(4, 5, "g"), edit(5, 5, "_2"), edit(85, 86, "")],
+            // Tokens after an edit on its row keep their subtrees.
+            vec![edit(51, 51, "0 or "), edit(68, 69, "zz")],
+            // Breaks the parse, in one place and in two.
+            vec![edit(11, 15, "    (")],
+            vec![edit(0, 3, "df"), edit(72, 73, "")],
+        ];
+        let tree = crate::syntax::parse(original);
+        for edits in &cases {
+            let edited = crate::engine::edits::apply(original, edits);
+            let scratch = crate::syntax::parse(&edited);
+            let mut old = tree.clone();
+            let rows = RowStarts::new(original);
+            for e in edits.iter().rev() {
+                old.edit(&rows.input_edit(e));
+            }
+            let again = crate::syntax::new_parser()
+                .parse(&edited, Some(&old))
+                .expect("a tree");
+            assert_eq!(layout(&again), layout(&scratch), "{edited:?}");
+            assert_eq!(
+                parses_no_worse_incrementally(&tree, original, edits),
+                parses_no_worse(original, edits),
+                "{edited:?}"
+            );
+        }
+        assert!(!parses_no_worse_incrementally(&tree, original, &cases[3]));
+        assert!(parses_no_worse_incrementally(&tree, original, &cases[0]));
     }
 
     fn with_file(edits: &[(usize, usize, usize, &str)]) -> TransformOutput {

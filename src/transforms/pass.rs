@@ -36,6 +36,10 @@ pub struct FileWork {
     /// A hash of the text that was parsed: a file a change set edits is
     /// read again (no text is kept for the whole run) and must be unchanged.
     pub fingerprint: u64,
+    /// Whether the file's own change sets from transforms that read no
+    /// index, all applied, parse no worse: checked here, on the run's tree,
+    /// so that the merge need not parse the file again.
+    pub verdict: Option<changes::Verdict>,
 }
 
 /// During the parse: each applicable transform's preparation, and the
@@ -51,6 +55,7 @@ pub fn prepare(
     indexed: bool,
 ) -> FileWork {
     let mut pending = Vec::new();
+    let mut done = Vec::new();
     for scoped in transforms {
         if !scoped.transform.may_apply(&source.text) {
             continue;
@@ -64,21 +69,68 @@ pub fn prepare(
             options: &scoped.options,
             settings,
         };
-        pending.extend(
-            scoped
-                .transform
-                .prepare(&input)
-                .into_iter()
-                .map(|p| (scoped.rule, p)),
-        );
+        let work = scoped.transform.prepare(&input).into_iter();
+        if scoped.transform.needs_index() {
+            pending.extend(work.map(|p| (scoped.rule, p)));
+        } else {
+            // Without an index its work can be done now, while the tree is
+            // at hand for the parse check.
+            let empty = ProjectIndex::default();
+            done.extend(work.map(|p| (scoped.rule, p(&empty))));
+        }
     }
+    let verdict = own_verdict(file, &source.text, tree, &done);
+    pending.extend(done.into_iter().map(|(rule, outputs)| {
+        let later: Pending = Box::new(move |_| outputs);
+        (rule, later)
+    }));
     FileWork {
         summary: indexed.then(|| summary::summarize(relative, &source.text, tree)),
         relative: relative.to_string(),
         project: 0,
         pending,
         fingerprint: fingerprint(&source.text),
+        verdict,
     }
+}
+
+/// The parse check of `file` with the edits its own change sets make to it
+/// (in the order the merge sorts them), if any and none overlap; the merge
+/// uses it when it accepts exactly those edits.
+fn own_verdict(
+    file: usize,
+    text: &str,
+    tree: &tree_sitter::Tree,
+    done: &[(usize, Vec<TransformOutput>)],
+) -> Option<changes::Verdict> {
+    let mut edits: Vec<edits::Edit> = done
+        .iter()
+        .flat_map(|(rule, outputs)| outputs.iter().map(move |o| (*rule, o)))
+        .filter_map(|(rule, output)| match output {
+            TransformOutput::Change(change) => Some((rule, change)),
+            TransformOutput::Refusal(_) => None,
+        })
+        .flat_map(|(rule, change)| {
+            change
+                .edits
+                .iter()
+                .filter(|e| e.file == file)
+                .map(move |e| edits::Edit {
+                    start: e.start,
+                    end: e.end,
+                    replacement: e.replacement.clone(),
+                    rule,
+                    message: String::new(),
+                })
+        })
+        .collect();
+    if edits.is_empty() {
+        return None;
+    }
+    edits.sort_by_key(|e| (e.start, e.end));
+    let fits = edits.windows(2).all(|pair| pair[1].start >= pair[0].end)
+        && edits.iter().all(|e| e.end <= text.len());
+    fits.then(|| changes::Verdict::check(tree, text, &edits))
 }
 
 /// After the parse: builds each project's index, finishes the deferred
@@ -95,8 +147,12 @@ pub fn finish(
 ) -> Vec<(usize, usize, NewFile)> {
     let mut by_project: BTreeMap<usize, Vec<(usize, String, ModuleSummary)>> = BTreeMap::new();
     let mut fingerprints: BTreeMap<usize, u64> = BTreeMap::new();
+    let mut verdicts: BTreeMap<usize, changes::Verdict> = BTreeMap::new();
     let mut pending = Vec::new();
     for (file, item) in work {
+        if let Some(verdict) = item.verdict {
+            verdicts.insert(file, verdict);
+        }
         if let Some(summary) = item.summary {
             by_project
                 .entry(item.project)
@@ -152,6 +208,7 @@ pub fn finish(
             let root = projects.get(position).and_then(|p| roots.get(*p))?;
             in_the_way(&root.join(&new.path), new)
         },
+        &verdicts,
     );
     for (file, changes) in merged.files {
         if let Some(report) = reports.get_mut(file) {
@@ -304,11 +361,16 @@ pub fn run_alone(
     // A created file counts as a match; the file itself stays as it is.
     let (created, outputs) = split_creations(outputs);
     let outputs = outputs.into_iter().map(|(_, rule, o)| (rule, o)).collect();
+    let verdicts = work
+        .verdict
+        .map(|verdict| BTreeMap::from([(0, verdict)]))
+        .unwrap_or_default();
     let merged = changes::merge(
         outputs,
         |_| Some(source.text.as_str()),
         &BTreeSet::new(),
         |_, _| None,
+        &verdicts,
     );
     let created = created.len() + merged.created.len();
     let Some(changes) = merged.files.get(&0) else {

@@ -4,14 +4,15 @@ use tree_sitter::Node;
 
 use super::names::{self, NameSet};
 use super::{
-    Flow, body_statements, clause_statements, clauses, handler_alias, may_suppress, minus, union,
-    with_items,
+    Flow, Memo, body_statements, clause_statements, clauses, handler_alias, may_suppress, minus,
+    union, with_items,
 };
 
 /// Forward definite assignment: each statement's `def_in` recorded.
 pub(super) struct Definite<'s, 'f> {
     pub(super) text: &'s str,
     pub(super) flow: &'f mut Flow<'s>,
+    pub(super) memo: &'f mut Memo<'s>,
 }
 
 type Defs<'s> = Option<NameSet<'s>>;
@@ -73,7 +74,7 @@ impl<'s> Definite<'s, '_> {
             "function_definition" | "class_definition" | "decorated_definition" => {
                 Some(union(current, &names::collect(node, self.text).written()))
             }
-            _ => Some(union(current, &names::definite_writes(node, self.text))),
+            _ => Some(union(current, self.memo.definite_writes(node, self.text))),
         }
     }
 

@@ -7,8 +7,8 @@ use tree_sitter::Node;
 
 use super::names::{self, NameSet};
 use super::{
-    Flow, body_statements, clause_statements, clauses, handler_alias, may_suppress, minus,
-    reads_of, union, with_items,
+    Flow, Memo, body_statements, clause_statements, clauses, handler_alias, may_suppress, minus,
+    union, with_items,
 };
 
 /// Where control goes on `break`, `continue`, `return` and an exception.
@@ -24,6 +24,7 @@ pub(super) struct Jumps<'s> {
 pub(super) struct Liveness<'s, 'f> {
     text: &'s str,
     flow: &'f mut Flow<'s>,
+    memo: &'f mut Memo<'s>,
     /// Each loop's last fixpoint, by node id, with what it was computed from.
     heads: HashMap<usize, Head<'s>>,
 }
@@ -50,10 +51,11 @@ impl<'s> Head<'s> {
 }
 
 impl<'s, 'f> Liveness<'s, 'f> {
-    pub(super) fn new(text: &'s str, flow: &'f mut Flow<'s>) -> Self {
+    pub(super) fn new(text: &'s str, flow: &'f mut Flow<'s>, memo: &'f mut Memo<'s>) -> Self {
         Liveness {
             text,
             flow,
+            memo,
             heads: HashMap::new(),
         }
     }
@@ -79,19 +81,16 @@ impl<'s, 'f> Liveness<'s, 'f> {
             "while_statement" => self.while_statement(node, out, jumps),
             "try_statement" => self.try_statement(node, out, jumps),
             "with_statement" => self.with_statement(node, out, jumps),
-            "return_statement" => union(&reads_of(Some(node), self.text), &jumps.on_return),
-            "raise_statement" => reads_of(Some(node), self.text),
+            "return_statement" => {
+                union(&self.memo.reads_of(Some(node), self.text), &jumps.on_return)
+            }
+            "raise_statement" => self.memo.reads_of(Some(node), self.text),
             "break_statement" => jumps.on_break.clone(),
             "continue_statement" => jumps.on_continue.clone(),
-            "match_statement" => union(&reads_of(Some(node), self.text), &out),
+            "match_statement" => union(&self.memo.reads_of(Some(node), self.text), &out),
             _ => {
-                let collected = names::collect(node, self.text);
-                let killed = if node.kind() == "delete_statement" {
-                    collected.written()
-                } else {
-                    names::definite_writes(node, self.text)
-                };
-                union(&collected.reads, &minus(&out, &killed))
+                let (reads, killed) = self.memo.simple(node, self.text);
+                union(reads, &minus(&out, killed))
             }
         };
         // An exception may leave the statement before any of its writes.
@@ -109,14 +108,18 @@ impl<'s, 'f> Liveness<'s, 'f> {
             } else {
                 let body = self.list(&body_statements(clause, "consequence"), out.clone(), jumps);
                 union(
-                    &reads_of(clause.child_by_field_name("condition"), self.text),
+                    &self
+                        .memo
+                        .reads_of(clause.child_by_field_name("condition"), self.text),
                     &union(&body, &next),
                 )
             };
         }
         let body = self.list(&body_statements(node, "consequence"), out, jumps);
         union(
-            &reads_of(node.child_by_field_name("condition"), self.text),
+            &self
+                .memo
+                .reads_of(node.child_by_field_name("condition"), self.text),
             &union(&body, &next),
         )
     }
@@ -176,14 +179,18 @@ impl<'s, 'f> Liveness<'s, 'f> {
             union(&union(&otherwise, &minus(&body_in, &killed)), &bound.reads)
         });
         union(
-            &reads_of(node.child_by_field_name("right"), self.text),
+            &self
+                .memo
+                .reads_of(node.child_by_field_name("right"), self.text),
             &head,
         )
     }
 
     fn while_statement(&mut self, node: Node, out: NameSet<'s>, jumps: &Jumps<'s>) -> NameSet<'s> {
         let otherwise = self.loop_else(node, &out, jumps);
-        let condition = reads_of(node.child_by_field_name("condition"), self.text);
+        let condition = self
+            .memo
+            .reads_of(node.child_by_field_name("condition"), self.text);
         let body = body_statements(node, "body");
         self.fixpoint(node, &body, &out, jumps, |body_in| {
             union(&union(&condition, &body_in), &otherwise)
@@ -227,7 +234,9 @@ impl<'s, 'f> Liveness<'s, 'f> {
             handlers_in = union(&handlers_in, &minus(&body, &alias));
             handlers_in = union(
                 &handlers_in,
-                &reads_of(handler.child_by_field_name("value"), self.text),
+                &self
+                    .memo
+                    .reads_of(handler.child_by_field_name("value"), self.text),
             );
         }
         let otherwise = match clauses(node, &["else_clause"]).first() {
