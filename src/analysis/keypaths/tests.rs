@@ -1,4 +1,3 @@
-
 use super::*;
 use crate::analysis::NameMatcher;
 use crate::syntax::{self, KindTable};

@@ -1,4 +1,3 @@
-
 use super::*;
 use crate::syntax;
 use crate::transforms::class_facts;
