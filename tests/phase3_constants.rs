@@ -176,33 +176,118 @@ fn a_state_named_like_a_converted_function_is_refused() {
 }
 
 /// Shaped like `__future__.py`: the kept table lists the names of the
-/// module's instances, for `getattr(module, name)`. Once the table no
+/// module's instances, for `getattr(module, name)` (private here: public
+/// instances stay anyway). Once the table no
 /// longer blocks the module, that string must: the rewrite cannot follow a
 /// name in a string.
 #[test]
 fn state_named_in_a_string_is_refused() {
     let code = "\
-all_feature_names = [\"nested_scopes\"]
+all_feature_names = [\"_nested_scopes\"]
 
 
 class _Feature:
     pass
 
 
-nested_scopes = _Feature()
+_nested_scopes = _Feature()
 
 
 def feature():
-    return nested_scopes
+    return _nested_scopes
 ";
     let project = project(code, "");
     let diff = project.run("diff --phase 3 .").expect_code(0);
     assert!(diff.stdout.is_empty(), "{}", diff.stdout);
     assert!(
         diff.stderr.contains(
-            "utils/topics.py:1:22: warning[global-state-to-manager] module state (`nested_scopes`) moves into `TopicsManager` (not rewritten: the string \"nested_scopes\" names `nested_scopes`, so code may reach it by name (`getattr`), which the rewrite cannot follow)"
+            "utils/topics.py:1:22: warning[global-state-to-manager] module state (`_nested_scopes`) moves into `TopicsManager` (not rewritten: the string \"_nested_scopes\" names `_nested_scopes`, so code may reach it by name (`getattr`), which the rewrite cannot follow)"
         ),
         "{}",
         diff.stderr
     );
+}
+
+const SERVICE: &str = "\
+class Client:
+    def __init__(self):
+        self.calls = []
+
+    def fetch(self, key):
+        self.calls.append(key)
+        return key.upper()
+
+
+client = Client()
+_seen = []
+
+
+def lookup(key):
+    _seen.append(key)
+    return client.fetch(key)
+
+
+def history():
+    return list(_seen)
+";
+
+const CALLER: &str = "\
+from utils.topics import client
+
+
+def fetch_twice(key):
+    return client.fetch(key) + client.fetch(key)
+";
+
+const SERVICE_PROBE: &str = "\
+import warnings
+warnings.simplefilter('ignore', DeprecationWarning)
+from src import reader
+from utils import topics
+print(reader.fetch_twice('a'), topics.lookup('b'), topics.history(), topics.client.calls)
+";
+
+/// A public instance (`ListSeparator = ValueTerminal(…)` in the stdlib's
+/// `email`) is the module's interface as much as a public table: moving it
+/// into the manager would break `from m import client` outside the
+/// project. It stays, shared by every manager, and is reported; the
+/// private state still moves, and the program prints what it printed.
+#[test]
+fn a_public_instance_stays_and_is_reported() {
+    let project = project(SERVICE, CALLER);
+    let python = tool_available("python3", &["-c", "import sys"]);
+    let before = python.then(|| run_tool(project.root(), "python3", &["-c", SERVICE_PROBE]));
+    let diff = project.run("diff --phase 3 .").expect_code(1);
+    assert!(diff.stderr.contains(
+        "utils/topics.py:10:1: warning[global-state-to-manager] public module-level `client` is part of `utils.topics`'s interface (used by src/reader.py:1) (kept at module level, not moved into a manager: that would break `from utils.topics import client`; every manager still shares it: rename it `_client` first if it should move)"
+    ), "{}", diff.stderr);
+    assert!(diff.stdout.contains("-_seen = []"), "{}", diff.stdout);
+    assert!(!diff.stdout.contains("-client = "), "{}", diff.stdout);
+    assert!(!diff.stdout.contains("reader.py"), "{}", diff.stdout);
+    project.run("apply --no-git --phase 3 .").expect_code(0);
+    let Some((was_ok, before)) = before else {
+        return;
+    };
+    let (ok, after) = run_tool(project.root(), "python3", &["-c", SERVICE_PROBE]);
+    assert!(was_ok && ok, "before:\n{before}\nafter:\n{after}");
+    assert_eq!(before, "AA B ['b'] ['a', 'a', 'b']\n");
+    assert_eq!(after, before);
+}
+
+/// Bound again by the module (`global client`), a public instance is the
+/// module's state, not its interface: it moves as before.
+#[test]
+fn a_public_instance_the_module_binds_again_moves() {
+    let code = SERVICE.replace(
+        "def history():",
+        "def reset():\n    global client\n    client = Client()\n\n\ndef history():",
+    );
+    let project = project(&code, "");
+    let diff = project.run("diff --phase 3 .").expect_code(1);
+    assert!(
+        diff.stdout.contains("-client = Client()"),
+        "{}",
+        diff.stdout
+    );
+    assert!(!diff.stderr.contains("interface"), "{}", diff.stderr);
 }

@@ -4,6 +4,9 @@
 //! table, not state. Moving it into the manager would break every
 //! `from m import name` outside the project, so it stays where it is and is
 //! reported, naming who imports it or, if another module changes it, where.
+//! A public instance (`ListSeparator = ValueTerminal(…)`) that the module
+//! never binds again is part of the module's interface in the same way:
+//! it stays too, reported as state every manager still shares.
 
 use std::collections::BTreeSet;
 
@@ -18,6 +21,8 @@ use crate::transforms::{FileInput, ProjectIndex, Refusal, TransformOutput};
 /// A table kept at module level, waiting for the index to be reported.
 pub struct Constant {
     pub name: String,
+    /// A dict, list or set display (else a public instance).
+    pub table: bool,
     /// Located at its assignment; message and reason are filled in later.
     pub anchor: Refusal,
 }
@@ -35,8 +40,12 @@ pub fn split<'t>(
     };
     let candidates: BTreeSet<String> = states
         .iter()
-        .filter(|s| public(&s.name) && is_table(s.value, file.text))
-        .filter(|s| !global_names.contains(&s.name))
+        .filter(|s| public(&s.name) && !global_names.contains(&s.name))
+        .map(|s| s.name.clone())
+        .collect();
+    let tables: BTreeSet<String> = states
+        .iter()
+        .filter(|s| is_table(s.value, file.text))
         .map(|s| s.name.clone())
         .collect();
     if candidates.is_empty() {
@@ -50,13 +59,19 @@ pub fn split<'t>(
             definitions.push(state.statement.start_byte());
         }
     }
-    let changed = changed_in_module(root, file.text, &candidates, &definitions);
-    let (kept, moving): (Vec<State>, Vec<State>) = states
-        .into_iter()
-        .partition(|s| candidates.contains(&s.name) && !changed.contains(&s.name));
+    let changes = changed_in_module(root, file.text, &candidates, &definitions);
+    // A table stays only while nothing changes it (else it is state); an
+    // instance stays unless it is bound again (its methods may change it).
+    let stays = |name: &str| {
+        candidates.contains(name)
+            && !changes.rebound.contains(name)
+            && !(tables.contains(name) && changes.mutated.contains(name))
+    };
+    let (kept, moving): (Vec<State>, Vec<State>) = states.into_iter().partition(|s| stays(&s.name));
     let constants = kept
         .into_iter()
         .map(|s| Constant {
+            table: tables.contains(&s.name),
             anchor: Refusal::at(
                 file.file,
                 file.text,
@@ -89,16 +104,23 @@ fn is_table(value: Node, text: &str) -> bool {
     }
 }
 
-/// The candidates some code of the module changes (`x[k] = v`,
-/// `x.update(…)`) or binds again (anywhere but their own assignment,
-/// a local of the same name included: it is not worth telling apart).
+/// What code of the module does to the candidates.
+#[derive(Default)]
+struct Changes {
+    /// Bound again anywhere but their own assignment (a local of the same
+    /// name included: it is not worth telling apart).
+    rebound: BTreeSet<String>,
+    /// Changed in place: `x[k] = v`, `x.update(…)`.
+    mutated: BTreeSet<String>,
+}
+
 fn changed_in_module(
     root: Node,
     text: &str,
     candidates: &BTreeSet<String>,
     definitions: &[usize],
-) -> BTreeSet<String> {
-    let mut changed = BTreeSet::new();
+) -> Changes {
+    let mut changes = Changes::default();
     let lazy = context::lazy_annotations(root, text);
     // The walk enters only subtrees where a candidate's name is written.
     let mut spots: Vec<usize> = candidates
@@ -113,17 +135,16 @@ fn changed_in_module(
             return;
         }
         let name = &text[node.byte_range()];
-        if !candidates.contains(name) || changed.contains(name) {
+        if !candidates.contains(name) || definitions.contains(&node.start_byte()) {
             return;
         }
-        if definitions.contains(&node.start_byte()) {
-            return;
-        }
-        if crate::transforms::bound::binds(path) || context::mutates(path.ancestry(), text) {
-            changed.insert(name.to_string());
+        if crate::transforms::bound::binds(path) {
+            changes.rebound.insert(name.to_string());
+        } else if context::mutates(path.ancestry(), text) {
+            changes.mutated.insert(name.to_string());
         }
     });
-    changed
+    changes
 }
 
 /// The findings, with what the project does with each table.
@@ -148,27 +169,41 @@ pub fn report(
                         "kept at module level, not moved into a manager: moving a public name breaks `from {module} import {name}`; move it by hand if it is state"
                     );
                 }
+                None if !constant.table => {
+                    refusal.message = format!(
+                        "public module-level `{name}` is part of `{module}`'s interface{}",
+                        importers(uses)
+                    );
+                    refusal.reason = format!(
+                        "kept at module level, not moved into a manager: that would break `from {module} import {name}`; every manager still shares it: rename it `_{name}` first if it should move"
+                    );
+                }
                 None => {
                     refusal.message = format!(
                         "public module-level `{name}` is a table nothing in the project changes"
                     );
-                    let importers = match uses.first() {
-                        Some(first) => format!(
-                            " (used by {}:{}{})",
-                            first.relative,
-                            first.what.line,
-                            if uses.len() > 1 { " and others" } else { "" }
-                        ),
-                        None => String::new(),
-                    };
                     refusal.reason = format!(
-                        "kept at module level as a constant, not moved into a manager: that would break `from {module} import {name}`{importers}"
+                        "kept at module level as a constant, not moved into a manager: that would break `from {module} import {name}`{}",
+                        importers(uses)
                     );
                 }
             }
             TransformOutput::Refusal(refusal)
         })
         .collect()
+}
+
+/// ` (used by file:line and others)`, or nothing when no module uses it.
+fn importers(uses: &[IndexedUse]) -> String {
+    match uses.first() {
+        Some(first) => format!(
+            " (used by {}:{}{})",
+            first.relative,
+            first.what.line,
+            if uses.len() > 1 { " and others" } else { "" }
+        ),
+        None => String::new(),
+    }
 }
 
 /// The line where a use in another module changes the table, or may: a
