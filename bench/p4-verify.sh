@@ -7,12 +7,14 @@
 #   bench/p4-verify.sh [TXO_BINARY] [CORPUS]
 #     TXO_BINARY  default target/bench-bin/txo-codemod (bench/build.sh)
 #     CORPUS      default target/bench-corpus/1x (bench/corpus.sh)
+#   PHASE=3 bench/p4-verify.sh checks another phase's rewrites the same way.
 # Prints the counts; exits 1 when a file stops compiling or gets a new message.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 txo="${1:-$repo/target/bench-bin/txo-codemod}"
 corpus="${2:-$repo/target/bench-corpus/1x}"
 txo="$(realpath "$txo")"
+phase="${PHASE:-4}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
@@ -20,9 +22,9 @@ trap 'rm -rf "$work"' EXIT
 cp -r "$corpus" "$work/before"
 cp -r "$corpus" "$work/after"
 status=0
-(cd "$work/before" && "$txo" diff --phase 4 --color never . >"$work/p4.diff" 2>"$work/p4.err") || status=$?
+(cd "$work/before" && "$txo" diff --phase "$phase" --color never . >"$work/p4.diff" 2>"$work/p4.err") || status=$?
 if [ "$status" -ne 0 ] && [ "$status" -ne 1 ]; then
-  echo "p4-verify.sh: diff --phase 4 failed (exit $status):" >&2
+  echo "p4-verify.sh: diff --phase $phase failed (exit $status):" >&2
   tail -5 "$work/p4.err" >&2
   exit 2
 fi
