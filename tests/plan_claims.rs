@@ -48,3 +48,8 @@ fn plans_method_metrics_reads_source_per_call() {
 fn thread_local_storage_is_freed_with_its_thread() {
     assert!(confirm("thread_local.py").contains("CONFIRMED thread-local"));
 }
+
+#[test]
+fn moving_a_public_name_into_a_manager_breaks_its_importers() {
+    assert!(confirm("public_names.py").contains("CONFIRMED public-names"));
+}
