@@ -81,15 +81,8 @@ impl DataclassScan {
 
     fn decorator(&mut self, line: &Line, rows: &RowCursor) {
         let tokens = line.tokens;
-        let last_end = tokens[tokens.len() - 1].end;
-        let end = line
-            .comment_end
-            .filter(|&end| end > last_end)
-            .unwrap_or(last_end);
-        let text = &line.source[tokens[0].start..end];
-        let dataclass = text.contains("dataclass");
-        // A comment before `\r\n`: tree-sitter's comment may hold the `\r`.
-        let uncertain_end = end > last_end && line.source.as_bytes().get(end) == Some(&b'\r');
+        let (end, uncertain_end) = line.decorator_end();
+        let dataclass = line.source[tokens[0].start..end].contains("dataclass");
         self.undecided |= dataclass && uncertain_end;
         self.pending.push(Decorator {
             indent: line.indent,

@@ -110,6 +110,19 @@ impl Line<'_> {
         Some(&self.source[token.start..token.end])
     }
 
+    /// Where a decorator line's node ends (after its trailing comment, if
+    /// any), and whether that end is uncertain: before `\r\n`, tree-sitter's
+    /// comment may hold the `\r`.
+    pub fn decorator_end(&self) -> (usize, bool) {
+        let last_end = self.tokens[self.tokens.len() - 1].end;
+        let end = self
+            .comment_end
+            .filter(|&end| end > last_end)
+            .unwrap_or(last_end);
+        let uncertain = end > last_end && self.source.as_bytes().get(end) == Some(&b'\r');
+        (end, uncertain)
+    }
+
     fn is_name(&self, index: usize, name: &str) -> bool {
         self.tokens
             .get(index)
@@ -202,17 +215,9 @@ impl StateScan {
     /// A top-level decorator: its node runs from `@` to the end of the
     /// line's comment, if it has one.
     fn decorator(&mut self, line: &Line, rows: &RowCursor) {
-        let tokens = line.tokens;
-        let last_end = tokens[tokens.len() - 1].end;
-        let end = line
-            .comment_end
-            .filter(|&end| end > last_end)
-            .unwrap_or(last_end);
-        let bytes = line.source.as_bytes();
-        // A comment before `\r\n`: tree-sitter's comment may hold the `\r`.
-        let uncertain_end = end > last_end && bytes.get(end) == Some(&b'\r');
+        let (end, uncertain_end) = line.decorator_end();
         self.facts.undecided |= uncertain_end;
-        let start = tokens[0].start;
+        let start = line.tokens[0].start;
         self.decorators.push(Decorator {
             span: NodeSpan {
                 start,
