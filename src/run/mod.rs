@@ -298,12 +298,12 @@ mod tests {
         let set = crate::rules::load::load_rule_set(&[], &crate::syntax::KindTable::new()).unwrap();
         let rules: Vec<&Rule> = set.rules.iter().filter(|r| r.phase == 1).collect();
         let options = RunOptions {
-            paths: vec![dir.path().to_path_buf()],
-            walk: WalkOptions::default(),
-            threads: 1,
             show_progress: false,
-            explicit_rules: false,
-            parse_every_file: false,
+            ..crate::commands::dry_run_options(
+                &[dir.path().to_path_buf()],
+                WalkOptions::default(),
+                1,
+            )
         };
         let (result, seen) = run_with(&rules, &options, |files| {
             assert_eq!(files.len(), 3);

@@ -79,12 +79,12 @@ mod tests {
         std::fs::write(&path, original).unwrap();
         let set = crate::rules::load::load_rule_set(&[], &crate::syntax::KindTable::new()).unwrap();
         let options = RunOptions {
-            paths: vec![dir.path().to_path_buf()],
-            walk: WalkOptions::default(),
-            threads: 1,
             show_progress: false,
-            explicit_rules: false,
-            parse_every_file: false,
+            ..crate::commands::dry_run_options(
+                &[dir.path().to_path_buf()],
+                WalkOptions::default(),
+                1,
+            )
         };
         let mut overlay = Overlay::default();
         let first = run_over(&phase_rules(&set, 1), &options, &overlay).unwrap();
