@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{Project, run_tool, tool_available};
+use common::{Project, places, run_tool, tool_available};
 
 const TOPICS: &str = "\
 topics = {'a': 'Alpha', 'b': 'Beta'}
@@ -46,17 +46,6 @@ fn project(topics: &str, reader: &str) -> Project {
     project.write("utils/topics.py", topics);
     project.write("src/reader.py", reader);
     project
-}
-
-/// `file:line:col` of each finding line of `rule` in `output`.
-fn places(output: &str, rule: &str) -> Vec<String> {
-    let mut found: Vec<String> = output
-        .lines()
-        .filter(|l| l.contains(&format!("[{rule}]")))
-        .filter_map(|l| l.split(": ").next().map(str::to_string))
-        .collect();
-    found.sort();
-    found
 }
 
 #[test]

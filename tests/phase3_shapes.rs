@@ -5,18 +5,7 @@
 
 mod common;
 
-use common::Project;
-
-/// `file:line:col` of each finding line of `rule` in `output`.
-fn places(output: &str, rule: &str) -> Vec<String> {
-    let mut found: Vec<String> = output
-        .lines()
-        .filter(|l| l.contains(&format!("[{rule}]")))
-        .filter_map(|l| l.split(": ").next().map(str::to_string))
-        .collect();
-    found.sort();
-    found
-}
+use common::{Project, places};
 
 #[test]
 fn check_after_phase_3_finds_only_what_diff_reported() {

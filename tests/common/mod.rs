@@ -402,3 +402,14 @@ pub fn python_files_under(dir: &Path) -> Vec<PathBuf> {
     found.sort();
     found
 }
+
+/// `file:line:col` of each finding line of `rule` in `output`, sorted.
+pub fn places(output: &str, rule: &str) -> Vec<String> {
+    let mut found: Vec<String> = output
+        .lines()
+        .filter(|l| l.contains(&format!("[{rule}]")))
+        .filter_map(|l| l.split(": ").next().map(str::to_string))
+        .collect();
+    found.sort();
+    found
+}
