@@ -48,11 +48,32 @@ fn project(topics: &str, reader: &str) -> Project {
     project
 }
 
+/// What `probe` prints in the project now, where Python runs.
+fn probe(project: &Project, probe: &str) -> Option<(bool, String)> {
+    tool_available("python3", &["-c", "import sys"])
+        .then(|| run_tool(project.root(), "python3", &["-c", probe]))
+}
+
+/// The probe printed `expected` before the rewrite and prints it after.
+fn assert_probe_unchanged(
+    project: &Project,
+    probe: &str,
+    before: Option<(bool, String)>,
+    expected: &str,
+) {
+    let Some((was_ok, before)) = before else {
+        return;
+    };
+    let (ok, after) = run_tool(project.root(), "python3", &["-c", probe]);
+    assert!(was_ok && ok, "before:\n{before}\nafter:\n{after}");
+    assert_eq!(before, expected);
+    assert_eq!(after, before);
+}
+
 #[test]
 fn a_public_table_nothing_changes_stays_and_is_reported() {
     let project = project(TOPICS, READER);
-    let python = tool_available("python3", &["-c", "import sys"]);
-    let before = python.then(|| run_tool(project.root(), "python3", &["-c", PROBE]));
+    let before = probe(&project, PROBE);
     let diff = project.run("diff --phase 3 .").expect_code(1);
     assert!(diff.stderr.contains(
         "utils/topics.py:1:1: warning[global-state-to-manager] public module-level `topics` is a table nothing in the project changes (kept at module level as a constant, not moved into a manager: that would break `from utils.topics import topics` (used by src/reader.py:1))"
@@ -79,13 +100,7 @@ fn a_public_table_nothing_changes_stays_and_is_reported() {
         "{}",
         after.stdout
     );
-    let Some((was_ok, before)) = before else {
-        return;
-    };
-    let (ok, after) = run_tool(project.root(), "python3", &["-c", PROBE]);
-    assert!(was_ok && ok, "before:\n{before}\nafter:\n{after}");
-    assert_eq!(before, "ALPHA Beta ['b'] ['a', 'b']\n");
-    assert_eq!(after, before);
+    assert_probe_unchanged(&project, PROBE, before, "ALPHA Beta ['b'] ['a', 'b']\n");
 }
 
 #[test]
@@ -244,8 +259,7 @@ print(reader.fetch_twice('a'), topics.lookup('b'), topics.history(), topics.clie
 #[test]
 fn a_public_instance_stays_and_is_reported() {
     let project = project(SERVICE, CALLER);
-    let python = tool_available("python3", &["-c", "import sys"]);
-    let before = python.then(|| run_tool(project.root(), "python3", &["-c", SERVICE_PROBE]));
+    let before = probe(&project, SERVICE_PROBE);
     let diff = project.run("diff --phase 3 .").expect_code(1);
     assert!(diff.stderr.contains(
         "utils/topics.py:10:1: warning[global-state-to-manager] public module-level `client` is part of `utils.topics`'s interface (used by src/reader.py:1) (kept at module level, not moved into a manager: that would break `from utils.topics import client`; every manager still shares it: rename it `_client` first if it should move)"
@@ -254,13 +268,12 @@ fn a_public_instance_stays_and_is_reported() {
     assert!(!diff.stdout.contains("-client = "), "{}", diff.stdout);
     assert!(!diff.stdout.contains("reader.py"), "{}", diff.stdout);
     project.run("apply --no-git --phase 3 .").expect_code(0);
-    let Some((was_ok, before)) = before else {
-        return;
-    };
-    let (ok, after) = run_tool(project.root(), "python3", &["-c", SERVICE_PROBE]);
-    assert!(was_ok && ok, "before:\n{before}\nafter:\n{after}");
-    assert_eq!(before, "AA B ['b'] ['a', 'a', 'b']\n");
-    assert_eq!(after, before);
+    assert_probe_unchanged(
+        &project,
+        SERVICE_PROBE,
+        before,
+        "AA B ['b'] ['a', 'a', 'b']\n",
+    );
 }
 
 /// Bound again by the module (`global client`), a public instance is the
