@@ -9,7 +9,6 @@
 
 use super::lexer::{Token, TokenKind};
 use super::module::statements;
-use super::rows::RowCursor;
 use super::state::{Line, NodeSpan};
 use super::value::{KEYWORDS, SOFT_KEYWORDS};
 
@@ -47,7 +46,7 @@ pub struct DataclassScan {
 }
 
 impl DataclassScan {
-    pub fn line(&mut self, line: &Line, rows: &RowCursor) {
+    pub fn line(&mut self, line: &Line) {
         let Some(first) = line.tokens.first() else {
             return;
         };
@@ -64,7 +63,7 @@ impl DataclassScan {
                 .is_some_and(|t| &line.source[t.start..t.end] == text)
         };
         if first.kind == TokenKind::Operator && is(0, "@") {
-            self.decorator(line, rows);
+            self.decorator(line);
             return;
         }
         let decorators = std::mem::take(&mut self.pending);
@@ -79,7 +78,7 @@ impl DataclassScan {
         self.undecided |= self.pending.iter().any(|d| d.dataclass);
     }
 
-    fn decorator(&mut self, line: &Line, rows: &RowCursor) {
+    fn decorator(&mut self, line: &Line) {
         let tokens = line.tokens;
         let (end, uncertain_end) = line.decorator_end();
         let dataclass = line.source[tokens[0].start..end].contains("dataclass");
@@ -87,7 +86,7 @@ impl DataclassScan {
         self.pending.push(Decorator {
             indent: line.indent,
             start: tokens[0].start,
-            row: rows.peek(tokens[0].start),
+            row: line.row(tokens[0].start),
             dataclass,
         });
     }

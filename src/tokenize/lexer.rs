@@ -36,20 +36,39 @@ pub fn line_break_len(bytes: &[u8], at: usize) -> usize {
     }
 }
 
-fn is_name_start(byte: u8) -> bool {
-    byte.is_ascii_alphabetic() || byte == b'_' || byte >= 0x80
+/// Byte classes, looked up instead of compared: the lexer asks for each
+/// byte of a name and of the whitespace between tokens.
+const NAME_START: u8 = 1;
+const NAME_CONTINUE: u8 = 2;
+
+const fn byte_classes() -> [u8; 256] {
+    let mut classes = [0u8; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        let b = byte as u8;
+        if b.is_ascii_alphabetic() || b == b'_' || b >= 0x80 {
+            classes[byte] = NAME_START | NAME_CONTINUE;
+        } else if b.is_ascii_digit() {
+            classes[byte] = NAME_CONTINUE;
+        }
+        byte += 1;
+    }
+    classes
 }
 
-fn is_name_continue(byte: u8) -> bool {
-    is_name_start(byte) || byte.is_ascii_digit()
+static BYTE_CLASSES: [u8; 256] = byte_classes();
+
+fn is_name_start(byte: u8) -> bool {
+    BYTE_CLASSES[usize::from(byte)] & NAME_START != 0
 }
 
 fn name_end(bytes: &[u8], start: usize) -> usize {
-    let mut end = start;
-    while end < bytes.len() && is_name_continue(bytes[end]) {
-        end += 1;
-    }
-    end
+    let rest = &bytes[start..];
+    let length = rest
+        .iter()
+        .position(|&byte| BYTE_CLASSES[usize::from(byte)] & NAME_CONTINUE == 0)
+        .unwrap_or(rest.len());
+    start + length
 }
 
 fn is_quote(byte: Option<&u8>) -> bool {
@@ -111,47 +130,77 @@ pub fn formatted_fields(source: &str, token: &Token) -> Vec<(usize, usize)> {
 /// Receives each replacement field's expression range.
 type FieldSink<'a> = &'a mut dyn FnMut(usize, usize);
 
-/// End of the string literal whose opening quote is at `open`, and
-/// whether its closing quote was found.
-fn string_end(bytes: &[u8], open: usize, flags: StringFlags) -> (usize, bool) {
+/// Where a string literal ends.
+#[derive(Debug, Clone, Copy)]
+struct StringEnd {
+    end: usize,
+    /// Whether its closing quote was found.
+    closed: bool,
+    /// False when the literal cannot hold a line break: a one-line string
+    /// without a backslash or a replacement field.
+    may_span_lines: bool,
+}
+
+/// End of the string literal whose opening quote is at `open`.
+fn string_end(bytes: &[u8], open: usize, flags: StringFlags) -> StringEnd {
     string_end_with(bytes, open, flags, &mut |_, _| {})
 }
 
-fn string_end_with(
-    bytes: &[u8],
-    open: usize,
-    flags: StringFlags,
-    fields: FieldSink,
-) -> (usize, bool) {
+fn string_end_with(bytes: &[u8], open: usize, flags: StringFlags, fields: FieldSink) -> StringEnd {
     let quote = bytes[open];
     let triple = bytes.get(open + 1) == Some(&quote) && bytes.get(open + 2) == Some(&quote);
     let mut at = open + if triple { 3 } else { 1 };
-    while at < bytes.len() {
-        match bytes[at] {
-            b'\\' => at = after_escape(bytes, at, flags),
-            byte if byte == quote => {
-                if !triple {
-                    return (at + 1, true);
-                }
-                if bytes.get(at + 1) == Some(&quote) && bytes.get(at + 2) == Some(&quote) {
-                    return (at + 3, true);
-                }
-                at += 1;
+    let mut may_span_lines = triple;
+    let ended = |end, closed, may_span_lines| StringEnd {
+        end,
+        closed,
+        may_span_lines,
+    };
+    loop {
+        at = next_special(bytes, at, quote, triple, flags.formatted);
+        let Some(&byte) = bytes.get(at) else {
+            return ended(bytes.len(), false, may_span_lines);
+        };
+        match byte {
+            b'\\' => {
+                may_span_lines = true;
+                at = after_escape(bytes, at, flags);
             }
-            // An unterminated one-line string ends at its line (Python
-            // reports it; the tree has an error there too).
-            b'\n' | b'\r' if !triple => return (at, false),
-            b'{' if flags.formatted => {
+            b'{' => {
+                may_span_lines = true;
                 at = if bytes.get(at + 1) == Some(&b'{') {
                     at + 2
                 } else {
                     replacement_field_end(bytes, at + 1, fields)
                 };
             }
+            // An unterminated one-line string ends at its line (Python
+            // reports it; the tree has an error there too).
+            b'\n' | b'\r' => return ended(at, false, may_span_lines),
+            _ if !triple => return ended(at + 1, true, may_span_lines),
+            _ if bytes.get(at + 1) == Some(&quote) && bytes.get(at + 2) == Some(&quote) => {
+                return ended(at + 3, true, may_span_lines);
+            }
             _ => at += 1,
         }
     }
-    (bytes.len(), false)
+}
+
+/// The first byte from `at` that can end a string body or change how it
+/// is read: its quote, a backslash, a field's `{` (f-strings), a line
+/// break (one-line strings); the length of `bytes` if there is none.
+fn next_special(bytes: &[u8], at: usize, quote: u8, triple: bool, formatted: bool) -> usize {
+    let Some(rest) = bytes.get(at..) else {
+        return bytes.len();
+    };
+    let found = match (triple, formatted) {
+        (true, false) => memchr::memchr2(quote, b'\\', rest),
+        (true, true) => memchr::memchr3(quote, b'\\', b'{', rest),
+        (false, _) => rest.iter().position(|&byte| {
+            byte == quote || matches!(byte, b'\\' | b'\n' | b'\r') || (formatted && byte == b'{')
+        }),
+    };
+    found.map_or(bytes.len(), |n| at + n)
 }
 
 /// After a backslash in a string body: the escaped byte (a whole `\r\n`)
@@ -180,7 +229,7 @@ fn replacement_field_end(bytes: &[u8], start: usize, fields: FieldSink) -> usize
     while at < bytes.len() {
         let byte = bytes[at];
         match byte {
-            b'"' | b'\'' => at = string_end(bytes, at, StringFlags::default()).0,
+            b'"' | b'\'' => at = string_end(bytes, at, StringFlags::default()).end,
             b'(' | b'[' | b'{' => {
                 depth += 1;
                 at += 1;
@@ -204,7 +253,7 @@ fn replacement_field_end(bytes: &[u8], start: usize, fields: FieldSink) -> usize
             _ if is_name_start(byte) => {
                 let end = name_end(bytes, at);
                 at = match string_prefix(&bytes[at..end]) {
-                    Some(flags) if is_quote(bytes.get(end)) => string_end(bytes, end, flags).0,
+                    Some(flags) if is_quote(bytes.get(end)) => string_end(bytes, end, flags).end,
                     _ => end,
                 };
             }
@@ -244,13 +293,22 @@ fn number_end(bytes: &[u8], start: usize) -> usize {
 }
 
 /// Tokens of a source text, with a `Newline` at the end of each logical
-/// line that holds any (comment-only and blank lines yield none).
+/// line that holds any (comment-only and blank lines yield none). It also
+/// counts rows as it goes (see [`Lexer::token_rows`]), so callers need not
+/// search the text for line breaks again.
 pub struct Lexer<'s> {
     bytes: &'s [u8],
     at: usize,
     depth: usize,
     line_has_tokens: bool,
     suspect: bool,
+    /// Rows (as Python counts them) before `at`, and where `at`'s line starts.
+    row: usize,
+    line_start: usize,
+    /// The last token's rows (of its first and last byte) and line start.
+    token_row: usize,
+    token_last_row: usize,
+    token_line_start: usize,
 }
 
 impl<'s> Lexer<'s> {
@@ -261,11 +319,16 @@ impl<'s> Lexer<'s> {
         } else {
             0
         };
-        Self::within(source, start, source.len())
+        // The BOM stays part of the first line: its indentation counts it,
+        // as it always has (such a file reads as suspect, and is parsed).
+        Lexer {
+            line_start: 0,
+            ..Self::within(source, start, source.len())
+        }
     }
 
     /// Tokens of `source[start..end]` (an f-string field), with offsets in
-    /// `source`.
+    /// `source` (rows count from `start`).
     pub fn within(source: &'s str, start: usize, end: usize) -> Self {
         Lexer {
             bytes: &source.as_bytes()[..end],
@@ -273,6 +336,11 @@ impl<'s> Lexer<'s> {
             depth: 0,
             line_has_tokens: false,
             suspect: false,
+            row: 0,
+            line_start: start,
+            token_row: 0,
+            token_last_row: 0,
+            token_line_start: start,
         }
     }
 
@@ -284,20 +352,66 @@ impl<'s> Lexer<'s> {
         self.suspect
     }
 
+    /// The 0-based rows of the first and the last byte of the token last
+    /// returned (`\n`, `\r\n` or a lone `\r` ends a row); only strings span
+    /// rows. For a `Newline` token, its row.
+    pub fn token_rows(&self) -> (usize, usize) {
+        (self.token_row, self.token_last_row)
+    }
+
+    /// Where the line holding the start of the token last returned starts.
+    pub fn token_line_start(&self) -> usize {
+        self.token_line_start
+    }
+
     fn string(&mut self, start: usize, open: usize, flags: StringFlags) -> Option<Token> {
-        let (end, closed) = string_end(self.bytes, open, flags);
-        self.suspect |= !closed;
-        self.token(TokenKind::String, start, end)
+        let found = string_end(self.bytes, open, flags);
+        self.suspect |= !found.closed;
+        let token = self.token(TokenKind::String, start, found.end);
+        if found.may_span_lines {
+            self.count_rows_within(start, found.end);
+        }
+        token
+    }
+
+    /// Counts the line breaks inside a token: a break counts towards the
+    /// row after the token when it ends in it, and towards the token's
+    /// last row when it ends before its last byte.
+    fn count_rows_within(&mut self, start: usize, end: usize) {
+        let bytes = self.bytes;
+        for found in memchr::memchr2_iter(b'\n', b'\r', &bytes[start..end]) {
+            let at = start + found;
+            let second_of_crlf = bytes[at] == b'\n' && at > start && bytes[at - 1] == b'\r';
+            let after = at + line_break_len(bytes, at);
+            if second_of_crlf || after > end {
+                continue;
+            }
+            self.row += 1;
+            self.line_start = after;
+            if after < end {
+                self.token_last_row += 1;
+            }
+        }
     }
 
     fn token(&mut self, kind: TokenKind, start: usize, end: usize) -> Option<Token> {
         self.at = end;
         self.line_has_tokens = true;
+        self.token_row = self.row;
+        self.token_last_row = self.row;
+        self.token_line_start = self.line_start;
         Some(Token { kind, start, end })
     }
 
     fn newline(&mut self, start: usize, end: usize) -> Option<Token> {
         self.at = end;
+        self.token_row = self.row;
+        self.token_last_row = self.row;
+        self.token_line_start = self.line_start;
+        if end > start {
+            self.row += 1;
+            self.line_start = end;
+        }
         if self.depth == 0 && self.line_has_tokens {
             self.line_has_tokens = false;
             return Some(Token {
@@ -324,9 +438,25 @@ impl<'s> Lexer<'s> {
 
     fn name_or_string(&mut self, start: usize) -> Option<Token> {
         let end = name_end(self.bytes, start);
-        match string_prefix(&self.bytes[start..end]) {
-            Some(flags) if is_quote(self.bytes.get(end)) => self.string(start, end, flags),
-            _ => self.token(TokenKind::Name, start, end),
+        if is_quote(self.bytes.get(end))
+            && let Some(flags) = string_prefix(&self.bytes[start..end])
+        {
+            return self.string(start, end, flags);
+        }
+        self.token(TokenKind::Name, start, end)
+    }
+
+    fn comment(&mut self, start: usize) -> Token {
+        let bytes = self.bytes;
+        let end = memchr::memchr2(b'\n', b'\r', &bytes[start..]).map_or(bytes.len(), |n| start + n);
+        self.at = end;
+        self.token_row = self.row;
+        self.token_last_row = self.row;
+        self.token_line_start = self.line_start;
+        Token {
+            kind: TokenKind::Comment,
+            start,
+            end,
         }
     }
 }
@@ -337,7 +467,14 @@ impl Iterator for Lexer<'_> {
     fn next(&mut self) -> Option<Token> {
         let bytes = self.bytes;
         loop {
-            let at = self.at;
+            let mut at = self.at;
+            while bytes
+                .get(at)
+                .is_some_and(|b| matches!(b, b' ' | b'\t' | b'\x0c'))
+            {
+                at += 1;
+            }
+            self.at = at;
             let Some(&byte) = bytes.get(at) else {
                 let len = bytes.len();
                 self.suspect |= self.depth > 0;
@@ -345,25 +482,14 @@ impl Iterator for Lexer<'_> {
                 return self.newline(len, len);
             };
             let found = match byte {
-                b' ' | b'\t' | b'\x0c' => {
-                    self.at += 1;
-                    None
-                }
                 b'\n' | b'\r' => self.newline(at, at + line_break_len(bytes, at)),
                 b'\\' if line_break_len(bytes, at + 1) > 0 => {
                     self.at = at + 1 + line_break_len(bytes, at + 1);
+                    self.row += 1;
+                    self.line_start = self.at;
                     None
                 }
-                b'#' => {
-                    let end =
-                        memchr::memchr2(b'\n', b'\r', &bytes[at..]).map_or(bytes.len(), |n| at + n);
-                    self.at = end;
-                    return Some(Token {
-                        kind: TokenKind::Comment,
-                        start: at,
-                        end,
-                    });
-                }
+                b'#' => return Some(self.comment(at)),
                 b'"' | b'\'' => self.string(at, at, StringFlags::default()),
                 _ if is_name_start(byte) => self.name_or_string(at),
                 _ if byte.is_ascii_digit()
@@ -474,6 +600,36 @@ mod tests {
         assert_eq!(tokens.last(), Some(&TokenKind::Newline));
         assert_eq!(Lexer::new("# c").count(), 1);
         assert_eq!(Lexer::new("").count(), 0);
+    }
+
+    /// (text, first row, last row, line start) of each token.
+    fn rows(source: &str) -> Vec<(&str, usize, usize, usize)> {
+        let mut lexer = Lexer::new(source);
+        let mut found = Vec::new();
+        while let Some(token) = lexer.next() {
+            let (first, last) = lexer.token_rows();
+            let text = &source[token.start..token.end];
+            found.push((text, first, last, lexer.token_line_start()));
+        }
+        found
+    }
+
+    #[test]
+    fn rows_count_crlf_once_lone_cr_as_a_break_and_strings_across_rows() {
+        let source = "a\r\nb\rc '''x\r\ny\n''' \\\n d\n";
+        assert_eq!(
+            rows(source),
+            [
+                ("a", 0, 0, 0),
+                ("\r\n", 0, 0, 0),
+                ("b", 1, 1, 3),
+                ("\r", 1, 1, 3),
+                ("c", 2, 2, 5),
+                ("'''x\r\ny\n'''", 2, 4, 5),
+                ("d", 5, 5, 21),
+                ("\n", 5, 5, 21),
+            ]
+        );
     }
 
     #[test]

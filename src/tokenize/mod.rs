@@ -23,7 +23,7 @@ pub use lexer::{Lexer, Token, TokenKind};
 pub use needs_tree::audit_needs_tree;
 pub use sites::{CallKind, CallSite};
 
-use rows::{RowCursor, indent_column};
+use rows::indent_column;
 
 /// A function definition's extent, in 0-based rows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,13 +86,12 @@ struct OpenScope {
 /// The scan's state between logical lines.
 struct Scan<'s> {
     source: &'s str,
-    rows: RowCursor<'s>,
     /// Open classes and functions, innermost last.
     open: Vec<OpenScope>,
     /// Row of the last token of the previous logical line.
     last_row: usize,
-    /// Rows holding code (`code_rows[r]`), grown as tokens are seen.
-    code_rows: Vec<bool>,
+    /// Rows holding code, increasing, each once (tokens come in row order).
+    code_rows: Vec<usize>,
     found: FileTokens,
     /// Each function's extent before its code lines are counted.
     closed: Vec<(OpenScope, usize)>,
@@ -105,11 +104,21 @@ struct Scan<'s> {
     comment_end: Option<usize>,
 }
 
+/// The logical line being read: its tokens (comments left out), the row
+/// of each token's start, where its first physical line starts, and the
+/// row of its last token's last byte. Reused from line to line.
+#[derive(Default)]
+struct LineTokens {
+    tokens: Vec<Token>,
+    rows: Vec<usize>,
+    line_start: usize,
+    last_row: usize,
+}
+
 /// Reads `source` (a whole file, BOM allowed) once.
 pub fn scan(source: &str) -> FileTokens {
     let mut scan = Scan {
         source,
-        rows: RowCursor::new(source),
         open: Vec::new(),
         last_row: 0,
         code_rows: Vec::new(),
@@ -120,17 +129,27 @@ pub fn scan(source: &str) -> FileTokens {
         state: state::StateScan::default(),
         comment_end: None,
     };
-    let mut line: Vec<Token> = Vec::new();
+    let mut line = LineTokens::default();
     let mut lexer = Lexer::new(source);
-    for token in lexer.by_ref() {
+    while let Some(token) = lexer.next() {
         match token.kind {
             TokenKind::Comment => scan.comment_end = Some(token.end),
             TokenKind::Newline => {
                 scan.logical_line(&line);
-                line.clear();
+                line.tokens.clear();
+                line.rows.clear();
                 scan.comment_end = None;
             }
-            _ => line.push(token),
+            _ => {
+                let (first_row, last_row) = lexer.token_rows();
+                if line.tokens.is_empty() {
+                    line.line_start = lexer.token_line_start();
+                }
+                scan.mark_code_rows(first_row, last_row);
+                line.tokens.push(token);
+                line.rows.push(first_row);
+                line.last_row = last_row;
+            }
         }
     }
     scan.found.suspect |= lexer.suspect() || scan.opens_block;
@@ -142,33 +161,30 @@ impl Scan<'_> {
         &self.source[token.start..token.end]
     }
 
-    fn logical_line(&mut self, tokens: &[Token]) {
+    fn logical_line(&mut self, line: &LineTokens) {
+        let tokens = &line.tokens[..];
         let Some(first) = tokens.first() else {
             return;
         };
-        let indent = indent_column(self.source.as_bytes(), first.start);
+        let indent = indent_column(self.source.as_bytes(), line.line_start, first.start);
         self.check_indent(indent);
         self.opens_block = tokens
             .last()
             .is_some_and(|t| t.kind == TokenKind::Operator && self.text(t) == ":");
         self.close_scopes(|open| open.indent >= indent);
         let in_top_class = self.open.last().is_some_and(|s| s.class && s.indent == 0);
-        let line = state::Line {
+        let state_line = state::Line {
             source: self.source,
             tokens,
+            rows: &line.rows,
             indent,
             comment_end: self.comment_end,
         };
-        self.state.line(&line, &self.rows, in_top_class);
-        if let Some(scope) = self.scope_opened_by(tokens, indent) {
+        self.state.line(&state_line, in_top_class);
+        if let Some(scope) = self.scope_opened_by(tokens, &line.rows, indent) {
             self.open.push(scope);
         }
-        for token in tokens {
-            let first_row = self.rows.row(token.start);
-            let last_row = self.rows.row(token.end - 1);
-            self.mark_code_rows(first_row, last_row);
-            self.last_row = last_row;
-        }
+        self.last_row = line.last_row;
         sites::collect(self.source, tokens, &mut self.found);
     }
 
@@ -190,7 +206,12 @@ impl Scan<'_> {
     /// A line starting with `def`, `async def` or `class` opens a scope
     /// (they are keywords, and a compound statement always starts a
     /// logical line).
-    fn scope_opened_by(&mut self, tokens: &[Token], indent: usize) -> Option<OpenScope> {
+    fn scope_opened_by(
+        &mut self,
+        tokens: &[Token],
+        rows: &[usize],
+        indent: usize,
+    ) -> Option<OpenScope> {
         let is_name = |token: Option<&Token>, name: &str| {
             token.is_some_and(|t| t.kind == TokenKind::Name && self.text(t) == name)
         };
@@ -212,17 +233,21 @@ impl Scan<'_> {
             None => name.clone(),
         };
         let offset = tokens[0].start;
-        let start_row = self.rows.row(offset);
         let name_offset = name_token.map_or(offset, |t| t.start);
+        let name_row = if name_token.is_some() {
+            rows[keyword_at + 1]
+        } else {
+            rows[0]
+        };
         Some(OpenScope {
             indent,
             class,
             name,
             qualified_name,
             offset,
-            start_row,
+            start_row: rows[0],
             name_offset,
-            name_row: self.rows.peek(name_offset),
+            name_row,
         })
     }
 
@@ -237,24 +262,20 @@ impl Scan<'_> {
     }
 
     fn mark_code_rows(&mut self, first: usize, last: usize) {
-        if self.code_rows.len() <= last {
-            self.code_rows.resize(last + 1, false);
-        }
-        self.code_rows[first..=last].fill(true);
+        let unmarked = self.code_rows.last().map_or(0, |&row| row + 1);
+        self.code_rows.extend(first.max(unmarked)..=last);
     }
 
     fn finish(mut self) -> FileTokens {
         self.close_scopes(|_| true);
         self.found.state = self.state.finish(self.source);
-        let mut counted = vec![0usize; self.code_rows.len() + 1];
-        for (row, &code) in self.code_rows.iter().enumerate() {
-            counted[row + 1] = counted[row] + usize::from(code);
-        }
+        let code_rows = &self.code_rows;
+        let code_rows_before = |row: usize| code_rows.partition_point(|&r| r < row);
         let mut functions: Vec<FunctionExtent> = self
             .closed
             .into_iter()
             .map(|(open, end_row)| FunctionExtent {
-                code_lines: counted[end_row + 1] - counted[open.start_row],
+                code_lines: code_rows_before(end_row + 1) - code_rows_before(open.start_row),
                 name: open.name,
                 qualified_name: open.qualified_name,
                 name_offset: open.name_offset,

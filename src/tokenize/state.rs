@@ -15,7 +15,6 @@
 use super::dataclass::{DataclassDefaults, DataclassScan};
 use super::lexer::{Token, TokenKind};
 use super::module::{Assignment, one_line_body, statements};
-use super::rows::RowCursor;
 use super::value::{self, KEYWORDS, SOFT_KEYWORDS, Shape};
 use crate::analysis::metrics::{instance_why, is_exempt_name, is_instance_callee};
 use crate::analysis::state::{
@@ -99,12 +98,21 @@ pub struct StateScan {
 pub struct Line<'a> {
     pub source: &'a str,
     pub tokens: &'a [Token],
+    /// The row of each token's start.
+    pub rows: &'a [usize],
     pub indent: usize,
     /// End of the last comment of the line, if any.
     pub comment_end: Option<usize>,
 }
 
 impl Line<'_> {
+    /// The row of the token of this line that starts at `offset`.
+    pub fn row(&self, offset: usize) -> usize {
+        let index = self.tokens.partition_point(|t| t.start < offset);
+        debug_assert_eq!(self.tokens.get(index).map(|t| t.start), Some(offset));
+        self.rows.get(index).copied().unwrap_or_default()
+    }
+
     fn text(&self, index: usize) -> Option<&str> {
         let token = self.tokens.get(index)?;
         Some(&self.source[token.start..token.end])
@@ -134,18 +142,18 @@ impl Line<'_> {
 impl StateScan {
     /// Reads a logical line; `direct_in_class`: the innermost open scope
     /// is the top-level class being read.
-    pub fn line(&mut self, line: &Line, rows: &RowCursor, direct_in_class: bool) {
+    pub fn line(&mut self, line: &Line, direct_in_class: bool) {
         let Some(first) = line.tokens.first() else {
             return;
         };
-        self.dataclasses.line(line, rows);
+        self.dataclasses.line(line);
         if line.indent > 0 {
-            self.class_line(line, rows, direct_in_class);
+            self.class_line(line, direct_in_class);
             return;
         }
         self.close_class(line.source, first.start);
         if line.text(0) == Some("@") && first.kind == TokenKind::Operator {
-            self.decorator(line, rows);
+            self.decorator(line);
             return;
         }
         let decorators = std::mem::take(&mut self.decorators);
@@ -153,11 +161,11 @@ impl StateScan {
         if line.is_name(def_at, "def") {
             self.cached_function(line, def_at + 1, &decorators);
         } else if line.is_name(0, "class") {
-            self.open_class(line, rows, &decorators);
+            self.open_class(line, &decorators);
         } else {
             for statement in statements(line.source, line.tokens) {
                 if let Some(assignment) = statement.assignment() {
-                    self.module_assignment(line.source, &assignment, statement.tokens, rows);
+                    self.module_assignment(line, &assignment, statement.tokens);
                 }
             }
         }
@@ -171,13 +179,8 @@ impl StateScan {
         self.facts
     }
 
-    fn module_assignment(
-        &mut self,
-        source: &str,
-        assignment: &Assignment,
-        tokens: &[Token],
-        rows: &RowCursor,
-    ) {
+    fn module_assignment(&mut self, line: &Line, assignment: &Assignment, tokens: &[Token]) {
+        let source = line.source;
         let name = assignment.name;
         if is_keyword_like(name) {
             self.facts.undecided = true;
@@ -207,14 +210,14 @@ impl StateScan {
         };
         self.facts.module.push(ModuleAssignment {
             name: name.to_string(),
-            span: statement_span(tokens, rows),
+            span: statement_span(tokens, line),
             mutable,
         });
     }
 
     /// A top-level decorator: its node runs from `@` to the end of the
     /// line's comment, if it has one.
-    fn decorator(&mut self, line: &Line, rows: &RowCursor) {
+    fn decorator(&mut self, line: &Line) {
         let (end, uncertain_end) = line.decorator_end();
         self.facts.undecided |= uncertain_end;
         let start = line.tokens[0].start;
@@ -222,7 +225,7 @@ impl StateScan {
             span: NodeSpan {
                 start,
                 end,
-                row: rows.peek(start),
+                row: line.row(start),
             },
         });
     }
@@ -251,7 +254,7 @@ impl StateScan {
 
     /// A top-level class; a dataclass (a decorator's text holds
     /// `dataclass`, as the tree asks) has fields, not shared containers.
-    fn open_class(&mut self, line: &Line, rows: &RowCursor, decorators: &[Decorator]) {
+    fn open_class(&mut self, line: &Line, decorators: &[Decorator]) {
         let dataclass = decorators
             .iter()
             .any(|d| line.source[d.span.start..d.span.end].contains("dataclass"));
@@ -279,23 +282,24 @@ impl StateScan {
             dataclass,
         });
         if !body.is_empty() {
-            self.body_statements(line.source, body, rows);
+            self.body_statements(line, body);
         }
     }
 
-    fn class_line(&mut self, line: &Line, rows: &RowCursor, direct: bool) {
+    fn class_line(&mut self, line: &Line, direct: bool) {
         let Some(class) = &mut self.class else {
             return;
         };
         let body_indent = *class.body_indent.get_or_insert(line.indent);
         class.last_end = line.tokens[line.tokens.len() - 1].end;
         if direct && line.indent == body_indent {
-            self.body_statements(line.source, line.tokens, rows);
+            self.body_statements(line, line.tokens);
         }
     }
 
     /// Statements directly in the open class's body.
-    fn body_statements(&mut self, source: &str, tokens: &[Token], rows: &RowCursor) {
+    fn body_statements(&mut self, line: &Line, tokens: &[Token]) {
+        let source = line.source;
         let Some(class) = &mut self.class else {
             return;
         };
@@ -309,7 +313,7 @@ impl StateScan {
                 self.facts.undecided = true;
                 continue;
             }
-            let span = statement_span(statement.tokens, rows);
+            let span = statement_span(statement.tokens, line);
             let mutable = match value::shape(source, assignment.value) {
                 Shape::Undecided => {
                     self.facts.undecided = true;
@@ -371,12 +375,12 @@ fn is_keyword_like(name: &str) -> bool {
 }
 
 /// A statement's node: its first token to its last.
-fn statement_span(tokens: &[Token], rows: &RowCursor) -> NodeSpan {
+fn statement_span(tokens: &[Token], line: &Line) -> NodeSpan {
     let start = tokens[0].start;
     NodeSpan {
         start,
         end: tokens[tokens.len() - 1].end,
-        row: rows.peek(start),
+        row: line.row(start),
     }
 }
 
