@@ -22,47 +22,52 @@ const EMPTY_DEFAULTS: &[&[&str]] = &[
 
 /// Whether provenance could call a receiver in `source` configuration.
 pub fn may_hold_config(source: &str, names: &NameMatcher) -> bool {
-    if !names.may_appear_in(source) {
-        return false;
-    }
-    let tokens: Vec<Token> = Lexer::new(source)
-        .filter(|t| !matches!(t.kind, TokenKind::Comment | TokenKind::Newline))
-        .collect();
-    tokens_may_hold_config(source, &tokens, names)
+    names.may_appear_in(source) && code_may_hold_config(source, Lexer::new(source), names)
 }
 
-fn tokens_may_hold_config(source: &str, tokens: &[Token], names: &NameMatcher) -> bool {
+/// The tokens of a lexer other than comments and line ends.
+fn code(lexer: Lexer) -> impl Iterator<Item = Token> + Clone {
+    lexer.filter(|t| !matches!(t.kind, TokenKind::Comment | TokenKind::Newline))
+}
+
+/// Reads the lexer's tokens once, looking ahead (on a copy of it) only
+/// after an `or`.
+fn code_may_hold_config(source: &str, lexer: Lexer, names: &NameMatcher) -> bool {
     let text = |token: &Token| &source[token.start..token.end];
-    tokens
-        .iter()
-        .enumerate()
-        .any(|(index, token)| match token.kind {
+    let mut tokens = code(lexer);
+    while let Some(token) = tokens.next() {
+        let found = match token.kind {
             TokenKind::Name => {
-                let name = text(token);
+                let name = text(&token);
                 names.matches(name)
                     || names.matches(name.trim_start_matches('_'))
-                    || (name == "or" && defaults_to_empty(source, &tokens[index + 1..]))
+                    || (name == "or" && defaults_to_empty(source, tokens.clone()))
             }
-            TokenKind::String => formatted_fields(source, token)
-                .into_iter()
-                .any(|(start, end)| {
-                    let inner: Vec<Token> = Lexer::within(source, start, end)
-                        .filter(|t| !matches!(t.kind, TokenKind::Comment | TokenKind::Newline))
-                        .collect();
-                    tokens_may_hold_config(source, &inner, names)
-                }),
+            TokenKind::String if !matches!(source.as_bytes()[token.start], b'"' | b'\'') => {
+                formatted_fields(source, &token)
+                    .into_iter()
+                    .any(|(start, end)| {
+                        code_may_hold_config(source, Lexer::within(source, start, end), names)
+                    })
+            }
             _ => false,
-        })
+        };
+        if found {
+            return true;
+        }
+    }
+    false
 }
 
 /// Whether `after` (the tokens after an `or`) starts with an empty default.
-fn defaults_to_empty(source: &str, after: &[Token]) -> bool {
+fn defaults_to_empty(source: &str, after: impl Iterator<Item = Token> + Clone) -> bool {
     EMPTY_DEFAULTS.iter().any(|shape| {
-        shape.len() <= after.len()
-            && shape
-                .iter()
-                .zip(after)
-                .all(|(word, token)| &source[token.start..token.end] == *word)
+        let mut after = after.clone();
+        shape.iter().all(|word| {
+            after
+                .next()
+                .is_some_and(|token| &source[token.start..token.end] == *word)
+        })
     })
 }
 

@@ -66,6 +66,9 @@ impl DataclassScan {
             self.decorator(line);
             return;
         }
+        if self.pending.is_empty() {
+            return;
+        }
         let decorators = std::mem::take(&mut self.pending);
         let is_class = first.kind == TokenKind::Name && is(0, "class");
         if is_class && decorators.iter().any(|d| d.dataclass) {

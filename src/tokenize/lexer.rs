@@ -276,6 +276,17 @@ fn format_spec_end(bytes: &[u8], start: usize, fields: FieldSink) -> usize {
     bytes.len()
 }
 
+/// The first byte from `at` that is not a space, tab or form feed.
+fn skip_blanks(bytes: &[u8], mut at: usize) -> usize {
+    while bytes
+        .get(at)
+        .is_some_and(|b| matches!(b, b' ' | b'\t' | b'\x0c'))
+    {
+        at += 1;
+    }
+    at
+}
+
 fn number_end(bytes: &[u8], start: usize) -> usize {
     let hex = bytes[start] == b'0' && matches!(bytes.get(start + 1), Some(b'x' | b'X'));
     let mut end = start;
@@ -296,6 +307,7 @@ fn number_end(bytes: &[u8], start: usize) -> usize {
 /// line that holds any (comment-only and blank lines yield none). It also
 /// counts rows as it goes (see [`Lexer::token_rows`]), so callers need not
 /// search the text for line breaks again.
+#[derive(Clone)]
 pub struct Lexer<'s> {
     bytes: &'s [u8],
     at: usize,
@@ -467,13 +479,7 @@ impl Iterator for Lexer<'_> {
     fn next(&mut self) -> Option<Token> {
         let bytes = self.bytes;
         loop {
-            let mut at = self.at;
-            while bytes
-                .get(at)
-                .is_some_and(|b| matches!(b, b' ' | b'\t' | b'\x0c'))
-            {
-                at += 1;
-            }
+            let at = skip_blanks(bytes, self.at);
             self.at = at;
             let Some(&byte) = bytes.get(at) else {
                 let len = bytes.len();

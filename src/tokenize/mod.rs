@@ -262,8 +262,14 @@ impl Scan<'_> {
     }
 
     fn mark_code_rows(&mut self, first: usize, last: usize) {
-        let unmarked = self.code_rows.last().map_or(0, |&row| row + 1);
-        self.code_rows.extend(first.max(unmarked)..=last);
+        match self.code_rows.last() {
+            // Most tokens share their row with the one before.
+            Some(&marked) if marked >= last => {}
+            marked => {
+                let unmarked = marked.map_or(0, |&row| row + 1);
+                self.code_rows.extend(first.max(unmarked)..=last);
+            }
+        }
     }
 
     fn finish(mut self) -> FileTokens {

@@ -46,18 +46,40 @@ pub fn collect(source: &str, tokens: &[Token], found: &mut FileTokens) {
         }
         _ => "",
     };
-    if decorator_text.contains("dataclass") {
+    if !decorator_text.is_empty() && decorator_text.contains("dataclass") {
         found.calls.push(CallSite {
             kind: CallKind::Dataclass,
             offset: tokens[0].start,
         });
     }
+    let bytes = source.as_bytes();
     for (index, token) in tokens.iter().enumerate() {
         match token.kind {
-            TokenKind::Name => line.name_site(index, found),
-            TokenKind::String => collect_in_fields(source, token, found),
+            TokenKind::Name if may_be_site(&bytes[token.start..token.end]) => {
+                line.name_site(index, found);
+            }
+            // Only a prefixed string can be an f-string.
+            TokenKind::String if !matches!(bytes[token.start], b'"' | b'\'') => {
+                collect_in_fields(source, token, found);
+            }
             _ => {}
         }
+    }
+}
+
+/// Whether a name can start a site `name_site` looks for, by its first
+/// byte and length (most names are none, and this is cheaper than
+/// comparing their text with each).
+fn may_be_site(name: &[u8]) -> bool {
+    let length = name.len();
+    match name.first() {
+        Some(b'g') => length == 3 || length == 6,
+        Some(b'e' | b'q') => length == 4,
+        Some(b'_' | b'l') => length == 5,
+        Some(b'v') => length == "validate_config".len(),
+        Some(b'n') => length == "no_validation".len(),
+        Some(b'S') => length >= "SystemExit".len(),
+        _ => false,
     }
 }
 
