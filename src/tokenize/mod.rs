@@ -161,6 +161,11 @@ impl Scan<'_> {
         &self.source[token.start..token.end]
     }
 
+    /// A token's text as bytes: no character boundaries to check.
+    fn bytes(&self, token: &Token) -> &[u8] {
+        &self.source.as_bytes()[token.start..token.end]
+    }
+
     fn logical_line(&mut self, line: &LineTokens) {
         let tokens = &line.tokens[..];
         let Some(first) = tokens.first() else {
@@ -170,7 +175,7 @@ impl Scan<'_> {
         self.check_indent(indent);
         self.opens_block = tokens
             .last()
-            .is_some_and(|t| t.kind == TokenKind::Operator && self.text(t) == ":");
+            .is_some_and(|t| t.kind == TokenKind::Operator && self.bytes(t) == b":");
         self.close_scopes(|open| open.indent >= indent);
         let in_top_class = self.open.last().is_some_and(|s| s.class && s.indent == 0);
         let state_line = state::Line {
@@ -213,7 +218,7 @@ impl Scan<'_> {
         indent: usize,
     ) -> Option<OpenScope> {
         let is_name = |token: Option<&Token>, name: &str| {
-            token.is_some_and(|t| t.kind == TokenKind::Name && self.text(t) == name)
+            token.is_some_and(|t| t.kind == TokenKind::Name && self.bytes(t) == name.as_bytes())
         };
         let (keyword_at, class) = if is_name(tokens.first(), "def") {
             (0, false)
