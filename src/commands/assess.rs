@@ -78,7 +78,10 @@ pub fn execute(args: &AssessArgs) -> Exit {
     let walk = WalkOptions {
         no_ignore: args.no_ignore,
     };
-    let options = dry_run_options(&args.paths, walk, args.threads);
+    let options = RunOptions {
+        edits_and_findings_only: true,
+        ..dry_run_options(&args.paths, walk, args.threads)
+    };
     let (runs, audits) = match phase_runs(&rules, &options) {
         Ok(both) => both,
         Err(error) => {

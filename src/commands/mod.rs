@@ -98,6 +98,7 @@ pub fn dry_run_options(
         show_progress: true,
         explicit_rules: false,
         parse_every_file: false,
+        edits_and_findings_only: false,
     }
 }
 

@@ -78,6 +78,26 @@ pub trait Transform: Sync {
     fn needs_index(&self) -> bool {
         true
     }
+    /// The modules whose index entries its deferred work reads (a name
+    /// also covers the package's modules, `name.*`); `None`: any, so every
+    /// file of the project is parsed and summarised. A phase whose
+    /// transforms all name theirs parses only those files for the index.
+    fn index_reads(&self, _options: &Options) -> Option<Vec<String>> {
+        None
+    }
+    /// Whether the file at `relative` may need this transform, before its
+    /// text is read (no false negatives; [`Self::may_apply`] then reads it).
+    fn may_apply_to(&self, _relative: &str, _settings: &Settings) -> bool {
+        true
+    }
+}
+
+/// Whether `module` is `name` or one of the package `name`'s modules.
+pub fn module_within(module: &str, name: &str) -> bool {
+    module == name
+        || module
+            .strip_prefix(name)
+            .is_some_and(|rest| rest.starts_with('.'))
 }
 
 /// What a transform sees of one file.
