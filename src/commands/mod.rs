@@ -2,6 +2,7 @@
 
 pub mod apply;
 pub mod assess;
+pub mod assess_cache;
 pub mod bulk;
 pub mod check;
 pub mod config_audit;

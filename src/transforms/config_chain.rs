@@ -114,6 +114,14 @@ impl Transform for ConfigChainToRequire {
         text.contains("][")
     }
 
+    /// The proxy module, where the project does not define it.
+    fn creates(&self, options: &Options) -> Vec<String> {
+        let module = options
+            .get(MODULE.name)
+            .map_or(MODULE.default, String::as_str);
+        vec![format!("{}.py", module.replace('.', "/"))]
+    }
+
     /// Its deferred work reads only the proxy module's top-level names.
     fn index_reads(&self, options: &Options) -> Option<Vec<String>> {
         let module = options

@@ -90,6 +90,11 @@ pub trait Transform: Sync {
     fn may_apply_to(&self, _relative: &str, _settings: &Settings) -> bool {
         true
     }
+    /// The files (relative to the project root) it may create: whether one
+    /// is there already decides what it does, so `assess`'s cache keys on them.
+    fn creates(&self, _options: &Options) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// Whether `module` is `name` or one of the package `name`'s modules.

@@ -124,6 +124,13 @@ impl Transform for Scaffold {
         module_name(relative) == settings.helpful_error_module
     }
 
+    fn creates(&self, options: &Options) -> Vec<String> {
+        let path = options
+            .get("path")
+            .map_or(self.template_path, String::as_str);
+        vec![path.to_string(), tests_path(path)]
+    }
+
     /// [`Self::prepare`]'s work asks only whether `tests` is a package.
     fn index_reads(&self, _options: &Options) -> Option<Vec<String>> {
         Some(vec![TESTS_PACKAGE.to_string()])
