@@ -291,7 +291,9 @@ impl Plan<'_> {
             return false;
         }
         let text = String::from_utf8_lossy(bytes);
-        candidates.iter().any(|t| t.transform.may_apply(&text))
+        candidates
+            .iter()
+            .any(|t| t.transform.may_apply_with(&text, &t.options))
     }
 
     /// Whether the transform's rule covers the file in its project.
@@ -331,7 +333,9 @@ mod tests {
             make_plan(rules, projects, false, overlay).unwrap()
         }
         let (library, script) = (file("utils/a.py"), file("scripts/run.py"));
-        let (with_def, without) = (b"def f():\n    pass\n".as_slice(), b"X = 1\n".as_slice());
+        let long = format!("def f():\n{}", "    x = 1\n".repeat(60));
+        let (with_def, without) = (long.as_bytes(), b"X = 1\n".as_slice());
+        let short = b"def f():\n    pass\n".as_slice();
 
         let phase4 = of_phase(4);
         let split = plan_for(dir.path(), &phase4, &overlay);
@@ -339,6 +343,8 @@ mod tests {
         assert!(!split.transforms_may_want(&script));
         assert!(split.transforms_want(&library, with_def));
         assert!(!split.transforms_want(&library, without));
+        // Only a function over `max-lines` is split or reported.
+        assert!(!split.transforms_want(&library, short));
 
         let phase3 = of_phase(3);
         let managers = plan_for(dir.path(), &phase3, &overlay);

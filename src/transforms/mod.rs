@@ -65,6 +65,11 @@ pub trait Transform: Sync {
     fn options(&self) -> &'static [OptionSpec];
     /// Whether the file's text may need this transform (no false negatives).
     fn may_apply(&self, text: &str) -> bool;
+    /// [`Self::may_apply`] knowing the rule's options: a closer test, made
+    /// once per file before it is parsed for the transform.
+    fn may_apply_with(&self, text: &str, _options: &Options) -> bool {
+        self.may_apply(text)
+    }
     /// Inspects one parsed file; what needs the whole project is deferred.
     fn prepare(&self, file: &FileInput) -> Vec<Pending>;
     /// Whether the project index must carry class facts (layouts, weak
