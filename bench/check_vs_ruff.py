@@ -10,10 +10,11 @@ issue's targets, with the load average before and after.
     bench/check_vs_ruff.py [--rounds 7] [--base target/bench-bin-base/txo-codemod]
 
 Rows: read floor (`floor_read`), `check --no-cache`, `check` on a warm
-cache, `assess`, ruff with the issue's three rules and with its default
-rules (both `--no-cache`); with `--base`, `check` of that binary too (it
-has no cache, or `--no-cache` is not known to it). `--only floor,check,...`
-runs some rows (keys: floor, check, warm, assess, ruff3, ruff, base).
+cache, `assess --no-cache`, `assess` on a warm cache, ruff with the issue's
+three rules and with its default rules (both `--no-cache`); with `--base`,
+`check` of that binary too (it has no cache, or `--no-cache` is not known
+to it). `--only floor,check,...` runs some rows (keys: floor, check, warm,
+assess, assesswarm, ruff3, ruff, base).
 """
 
 import argparse
@@ -44,7 +45,8 @@ def rows(args):
         ("floor", "read floor", [str(bins / "floor_read"), corpus]),
         ("check", "txo check --no-cache", [txo, "check", "--no-cache", corpus]),
         ("warm", "txo check (warm cache)", [txo, "check", corpus]),
-        ("assess", "txo assess", [txo, "assess", corpus]),
+        ("assess", "txo assess --no-cache", [txo, "assess", "--no-cache", corpus]),
+        ("assesswarm", "txo assess (warm cache)", [txo, "assess", corpus]),
         ("ruff3", f"ruff check --select {RUFF_RULES}", [args.ruff, "check", "--no-cache", "--select", RUFF_RULES, corpus]),
         ("ruff", "ruff check (default rules)", [args.ruff, "check", "--no-cache", corpus]),
     ]
@@ -61,12 +63,12 @@ def main():
     p.add_argument("--ruff", default=str(REPO / "target/bench-venv-ruff/bin/ruff"))
     p.add_argument("--base", help="another txo-codemod binary whose check to pair with")
     p.add_argument("--rounds", type=int, default=7)
-    p.add_argument("--only", default="", help="comma-separated row keys: floor, check, warm, assess, ruff3, ruff, base")
+    p.add_argument("--only", default="", help="comma-separated row keys: floor, check, warm, assess, assesswarm, ruff3, ruff, base")
     args = p.parse_args()
     if not shutil.which("/usr/bin/time"):
         sys.exit("GNU time (/usr/bin/time) is needed")
     table = rows(args)
-    # Warm the page cache and the check cache once.
+    # Warm the page cache and the check and assess caches once.
     for _, argv in table:
         timed(argv)
     load_before = os.getloadavg()
@@ -95,7 +97,9 @@ def main():
     ratios = [
         ("check --no-cache / ruff 3 rules (target ≤ 0.5)", "txo check --no-cache", ruff3),
         ("check warm / read floor (target ≤ 3)", "txo check (warm cache)", "read floor"),
-        ("assess / ruff default rules (target ≤ 1)", "txo assess", "ruff check (default rules)"),
+        ("assess --no-cache / ruff default rules (target ≤ 1)", "txo assess --no-cache", "ruff check (default rules)"),
+        ("assess warm / ruff default rules", "txo assess (warm cache)", "ruff check (default rules)"),
+        ("assess warm / read floor", "txo assess (warm cache)", "read floor"),
     ]
     if args.base:
         ratios.append(("check --no-cache / base check", "txo check --no-cache", "base check"))

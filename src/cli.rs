@@ -304,6 +304,9 @@ pub struct AssessArgs {
     /// Also process files that .gitignore, hidden directories or virtualenvs would hide.
     #[arg(long)]
     pub no_ignore: bool,
+    /// Neither read nor write the result cache (`.txo-codemod/cache/assess.json`).
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

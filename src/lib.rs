@@ -14,6 +14,7 @@ macro_rules! eprintln {
 
 pub mod analysis;
 pub mod audit;
+pub mod cache_files;
 pub mod cli;
 pub mod commands;
 pub mod config_audit;

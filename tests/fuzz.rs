@@ -174,6 +174,7 @@ fn run_rules(rules: &[&Rule], root: &Path, threads: usize) -> RunResult {
         show_progress: false,
         explicit_rules: false,
         parse_every_file: false,
+        edits_and_findings_only: false,
     };
     run::run(rules, &options).expect("a run over Python files")
 }

@@ -17,11 +17,11 @@ use sha2::{Digest, Sha256};
 
 use super::{ASSESS_ONLY, AuditFinding, CHECKS};
 use crate::analysis::subject::Subject;
+use crate::cache_files::{DIRECTORY, keep_out_of_git, tool_identity, write_atomically};
 use crate::project::Project;
 use crate::rules::Severity;
 
-/// The cache's directory and file, under a project's root.
-const DIRECTORY: &str = ".txo-codemod/cache";
+/// The cache's file, in the caches' directory under a project's root.
 const FILE: &str = "check.json";
 
 /// Bumped when the cached data changes shape or meaning.
@@ -208,24 +208,7 @@ impl ProjectCache {
             files: self.entries,
         };
         let bytes = serde_json::to_vec(&stored).map_err(|e| e.to_string())?;
-        // Written beside the cache, then renamed over it: a reader sees the
-        // old cache or the new one, never half of one.
-        let temporary = directory.join(format!("{FILE}.{}.tmp", std::process::id()));
-        let written = std::fs::write(&temporary, bytes)
-            .and_then(|()| std::fs::rename(&temporary, &self.path));
-        if written.is_err() {
-            let _ = std::fs::remove_file(&temporary);
-        }
-        written.map_err(|e| e.to_string())
-    }
-}
-
-/// A `.gitignore` that ignores the whole cache directory, itself included.
-/// Best effort: the cache works without it.
-fn keep_out_of_git(directory: &Path) {
-    let ignore = directory.join(".gitignore");
-    if !ignore.exists() {
-        let _ = std::fs::write(ignore, "# txo-codemod's check cache is local\n*\n");
+        write_atomically(&self.path, &bytes)
     }
 }
 
@@ -238,22 +221,6 @@ fn read_stored(path: &Path) -> Result<Option<Stored>, String> {
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(error) => Err(error.to_string()),
     }
-}
-
-/// This build of the tool: its version and the executable's size and
-/// modification time, so that a rebuilt binary does not trust findings an
-/// older build cached.
-fn tool_identity() -> String {
-    let executable = std::env::current_exe().and_then(std::fs::metadata);
-    let build = executable.map_or(String::new(), |meta| {
-        let modified = meta
-            .modified()
-            .ok()
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map_or(0, |d| d.as_nanos());
-        format!("{}-{modified}", meta.len())
-    });
-    format!("{}-{build}", env!("CARGO_PKG_VERSION"))
 }
 
 /// A hash of every setting of the project (any change invalidates the

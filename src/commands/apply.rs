@@ -196,6 +196,7 @@ fn run_options(migrate: &MigrateArgs, paths: &[PathBuf]) -> RunOptions {
         show_progress: true,
         explicit_rules: !migrate.rule_ids.is_empty(),
         parse_every_file: false,
+        edits_and_findings_only: false,
     }
 }
 

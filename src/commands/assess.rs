@@ -1,10 +1,11 @@
 //! `assess`: the plan's first instruction — where a v2.1 project stands and
 //! what each phase will change or can only report.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tree_sitter::Tree;
 
 use crate::analysis::subject::Subject;
@@ -16,26 +17,27 @@ use crate::run::{Outcome, Overlay, ParsedFileHook, RunError, RunOptions, RunResu
 use crate::safety::phase_title;
 use crate::walk::WalkOptions;
 
-/// Counts for one phase.
-#[derive(Debug, Default, Clone, Serialize)]
+/// Counts for one phase. Its texts are the tool's own (`Cow` only so that
+/// `assess`'s cache can read them back).
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub struct PhaseCounts {
     pub phase: u8,
-    pub title: &'static str,
+    pub title: Cow<'static, str>,
     pub edits: usize,
     pub files: usize,
     pub to_review: usize,
     /// Files the phase would create (absent now), project-relative, sorted.
     pub created: Vec<String>,
     /// Audit facts for this phase: rule → count.
-    pub facts: BTreeMap<&'static str, usize>,
+    pub facts: BTreeMap<Cow<'static, str>, usize>,
     /// What is behind each count, by fact, then file and line.
     pub items: Vec<AssessItem>,
 }
 
 /// One occurrence behind a fact's count: where it is and what it is.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AssessItem {
-    pub fact: &'static str,
+    pub fact: Cow<'static, str>,
     pub file: String,
     pub line: usize,
     #[serde(flatten)]
@@ -46,7 +48,7 @@ pub struct AssessItem {
 }
 
 /// One row per file.
-#[derive(Debug, Default, Clone, Serialize)]
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub struct FileRow {
     pub file: String,
     pub soft_fail: usize,
@@ -62,7 +64,7 @@ pub struct FileRow {
     pub to_review: usize,
 }
 
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Assessment {
     pub library_files: usize,
     pub phases: Vec<PhaseCounts>,
@@ -78,15 +80,17 @@ pub fn execute(args: &AssessArgs) -> Exit {
     let walk = WalkOptions {
         no_ignore: args.no_ignore,
     };
-    let options = dry_run_options(&args.paths, walk, args.threads);
-    let (runs, audits) = match phase_runs(&rules, &options) {
-        Ok(both) => both,
+    let options = RunOptions {
+        edits_and_findings_only: true,
+        ..dry_run_options(&args.paths, walk, args.threads)
+    };
+    let assessment = match cached_or_assessed(args, &rules, &options) {
+        Ok(assessment) => assessment,
         Err(error) => {
             eprintln!("{:?}", miette::Report::new(error));
             return Exit::Error;
         }
     };
-    let assessment = assess(&runs, &audits);
     let text = match args.format {
         AssessFormat::Text => crate::present::assess::text(&assessment),
         AssessFormat::Markdown => crate::present::assess::markdown(&assessment),
@@ -105,6 +109,41 @@ pub fn execute(args: &AssessArgs) -> Exit {
         }
     };
     write_stdout(&text).err().unwrap_or(Exit::Clean)
+}
+
+/// The assessment from the cache where it is current (see
+/// `assess_cache`), else from the phases' dry runs (then cached).
+fn cached_or_assessed(
+    args: &AssessArgs,
+    rules: &[&Rule],
+    options: &RunOptions,
+) -> Result<Assessment, RunError> {
+    let opened = match args.no_cache {
+        true => None,
+        false => Some(super::assess_cache::open(
+            &args.sources.rule_dirs,
+            rules,
+            options,
+        )),
+    };
+    let (cache, hit) = match opened {
+        Some(opened) => {
+            for warning in &opened.warnings {
+                eprintln!("warning: {warning}");
+            }
+            (opened.cache, opened.hit)
+        }
+        None => (None, None),
+    };
+    if let Some(assessment) = hit {
+        return Ok(assessment);
+    }
+    let (runs, audits) = phase_runs(rules, options)?;
+    let assessment = assess(&runs, &audits);
+    if let Some(warning) = cache.and_then(|c| c.save(&assessment, options)) {
+        eprintln!("warning: {warning}");
+    }
+    Ok(assessment)
 }
 
 /// One phase's dry run: its rules (the run's rule indices point into them)
@@ -163,7 +202,7 @@ pub fn assess(runs: &[PhaseRun], audits: &[AuditCounts]) -> Assessment {
     let mut phases: Vec<PhaseCounts> = (1..=6)
         .map(|phase| PhaseCounts {
             phase,
-            title: phase_title(phase),
+            title: Cow::Borrowed(phase_title(phase)),
             ..PhaseCounts::default()
         })
         .collect();
@@ -255,7 +294,7 @@ impl From<FileAudit> for AuditCounts {
                     finding.rule
                 };
                 let item = AssessItem {
-                    fact,
+                    fact: Cow::Borrowed(fact),
                     file: finding.file,
                     line: finding.line,
                     subject: finding.subject,
@@ -297,16 +336,16 @@ fn count_audits(
         for (phase, item) in &file_audit.facts {
             if *phase > 0 {
                 let counts = &mut phases[*phase as usize - 1];
-                *counts.facts.entry(item.fact).or_default() += 1;
+                *counts.facts.entry(item.fact.clone()).or_default() += 1;
                 counts.items.push(item.clone());
             }
-            count_into(row, item.fact);
+            count_into(row, &item.fact);
         }
     }
     for phase in phases {
         phase
             .items
-            .sort_by(|a, b| (a.fact, &a.file, a.line).cmp(&(b.fact, &b.file, b.line)));
+            .sort_by(|a, b| (&a.fact, &a.file, a.line).cmp(&(&b.fact, &b.file, b.line)));
     }
 }
 

@@ -49,6 +49,7 @@ pub fn execute(diff: &DiffArgs) -> Exit {
         show_progress: true,
         explicit_rules: !args.rule_ids.is_empty(),
         parse_every_file: diff.no_prefilter,
+        edits_and_findings_only: false,
     };
     let result = match run::run(&rules, &options) {
         Ok(result) => result,

@@ -2,6 +2,7 @@
 
 pub mod apply;
 pub mod assess;
+pub mod assess_cache;
 pub mod bulk;
 pub mod check;
 pub mod config_audit;
@@ -98,6 +99,7 @@ pub fn dry_run_options(
         show_progress: true,
         explicit_rules: false,
         parse_every_file: false,
+        edits_and_findings_only: false,
     }
 }
 

@@ -105,7 +105,7 @@ fn markdown_items(phases: &[PhaseCounts]) -> String {
         for item in &phase.items {
             out.push_str(&format!(
                 "| {} | `{}:{}` | `{}` | {}{} |\n",
-                fact_label(item.fact),
+                fact_label(&item.fact),
                 item.file,
                 item.line,
                 item.subject.name.replace('|', "\\|"),

@@ -63,9 +63,7 @@ fn transform_work(plan: &Plan, file: &FileInRun, source: &SourceText, tree: &Tre
         .filter(|t| plan.in_scope(t, file))
         .collect();
     let settings = &plan.projects[file.project].settings;
-    let indexed = plan.transforms[file.project]
-        .iter()
-        .any(|t| t.transform.needs_index());
+    let indexed = plan.indexes(file);
     let mut work = pass::prepare(
         file.index,
         file.relative,

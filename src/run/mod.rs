@@ -63,6 +63,12 @@ pub struct RunOptions {
     /// Parse every file the rules' scopes hold, prefilter or not (a check
     /// that the prefilter skips nothing a rule matches).
     pub parse_every_file: bool,
+    /// The caller reads only the run's edits, findings and created files
+    /// (`assess`): a file only transform rules cover is not processed by
+    /// the pattern engine, which has nothing of theirs to match, so it is
+    /// parsed only where a transform wants it (it then counts as skipped,
+    /// and its warnings are not reported).
+    pub edits_and_findings_only: bool,
 }
 
 /// What happened to one file.
@@ -143,6 +149,7 @@ pub fn run_over_with<H: ParsedFileHook>(
     let (projects, file_projects) = assign_projects(&options.paths, &files)?;
     let mut plan = make_plan(rules, projects, options.explicit_rules, overlay)?;
     plan.parse_every_file = options.parse_every_file;
+    plan.pattern_rules_only = options.edits_and_findings_only;
     let mut canonical = CanonicalDirs::default();
     let relatives: Vec<String> = files
         .iter()

@@ -17,6 +17,8 @@ pub(super) struct Plan<'r> {
     /// One per project (config names differ).
     pub(super) prefilters: Vec<Prefilter>,
     pub(super) parse_every_file: bool,
+    /// Transform rules do not make a file applicable (`RunOptions::edits_and_findings_only`).
+    pub(super) pattern_rules_only: bool,
     pub(super) projects: Vec<Project>,
     /// scopes[project][rule]; `None` where the project does not run the rule.
     pub(super) scopes: Vec<Vec<Option<FileScope>>>,
@@ -24,11 +26,55 @@ pub(super) struct Plan<'r> {
     /// transforms[project]: the transform rules it runs; a project with
     /// any is indexed (every file summarised during its parse).
     pub(super) transforms: Vec<Vec<ScopedTransform>>,
-    /// One per project, loaded only when a rule has a `schema-default`
-    /// constraint.
+    /// index_reads[project]: which files its index holds.
+    pub(super) index_reads: Vec<IndexReads>,
     /// Where files are read from: the disk, or what earlier phases leave.
     pub(super) overlay: &'r Overlay,
+    /// One per project, loaded only when a rule has a `schema-default`
+    /// constraint.
     pub(super) schemas: Vec<Option<crate::config_audit::schema::Schema>>,
+}
+
+/// Which of a project's files its index must hold (each parsed and
+/// summarised for it): what its transforms' deferred work reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum IndexReads {
+    /// No transform of the project reads an index.
+    Nothing,
+    /// One reads any module: every file.
+    Every,
+    /// Only these modules and packages (`Transform::index_reads`).
+    Modules(Vec<String>),
+}
+
+impl IndexReads {
+    fn of(transforms: &[ScopedTransform]) -> Self {
+        let mut names = Vec::new();
+        for scoped in transforms.iter().filter(|t| t.transform.needs_index()) {
+            match scoped.transform.index_reads(&scoped.options) {
+                Some(read) => names.extend(read),
+                None => return IndexReads::Every,
+            }
+        }
+        match transforms.iter().any(|t| t.transform.needs_index()) {
+            true => IndexReads::Modules(names),
+            false => IndexReads::Nothing,
+        }
+    }
+
+    /// Whether the index holds the file at `relative`.
+    pub(super) fn holds(&self, relative: &str) -> bool {
+        match self {
+            IndexReads::Nothing => false,
+            IndexReads::Every => true,
+            IndexReads::Modules(names) => {
+                let module = crate::transforms::summary::module_name(relative);
+                names
+                    .iter()
+                    .any(|name| crate::transforms::module_within(&module, name))
+            }
+        }
+    }
 }
 
 /// Each input path belongs to the project that contains it; each file to the
@@ -116,14 +162,17 @@ pub(super) fn make_plan<'r>(
         .zip(&scopes)
         .map(|(project, scopes)| scoped_transforms(rules, scopes, &project.settings))
         .collect::<Result<Vec<_>, _>>()?;
+    let index_reads = transforms.iter().map(|t| IndexReads::of(t)).collect();
     Ok(Plan {
         index,
         prefilters,
         parse_every_file: false,
+        pattern_rules_only: false,
         projects,
         scopes,
         config_names,
         transforms,
+        index_reads,
         overlay,
         schemas,
     })
@@ -195,35 +244,56 @@ fn project_schemas(
 }
 
 impl Plan<'_> {
-    /// Per rule: whether its file scope in this file's project covers it.
+    /// Per rule: whether its file scope in this file's project covers it
+    /// (for a transform rule: and the run reports what the engine makes of
+    /// such files, as `diff` does: their warnings, or that they are not UTF-8).
     pub(super) fn applicable(&self, file: &FileInRun) -> Vec<bool> {
         self.scopes[file.project]
             .iter()
-            .map(|scope| scope.as_ref().is_some_and(|s| s.contains(file.relative)))
+            .zip(&self.index.rules)
+            .map(|(scope, rule)| {
+                scope.as_ref().is_some_and(|s| s.contains(file.relative))
+                    && !(self.pattern_rules_only && rule.transform().is_some())
+            })
             .collect()
     }
 
-    /// Whether the project's transforms may need this file parsed: every
-    /// file where one of them reads the project index, else only files in
-    /// a transform's scope.
+    /// Whether the project's transforms may need this file read: every
+    /// file where one of them reads the project index (so the files a run
+    /// reads, and the `get` methods it learns from them, do not depend on
+    /// which modules the index holds), else only files in a transform's
+    /// scope.
     pub(super) fn transforms_may_want(&self, file: &FileInRun) -> bool {
         let transforms = &self.transforms[file.project];
-        transforms.iter().any(|t| t.transform.needs_index())
+        self.index_reads[file.project] != IndexReads::Nothing
             || transforms.iter().any(|t| self.in_scope(t, file))
     }
 
-    /// [`Self::transforms_may_want`], knowing the file's bytes: without the
-    /// index, a file none of its transforms may apply to is not parsed for
-    /// them (`may_apply`, the transforms' own prefilter).
+    /// Whether the project's index holds this file's summary.
+    pub(super) fn indexes(&self, file: &FileInRun) -> bool {
+        self.index_reads[file.project].holds(file.relative)
+    }
+
+    /// [`Self::transforms_may_want`], knowing the file's bytes: it is
+    /// parsed for them if the index holds it, or if one of the transforms
+    /// whose scope covers it may apply to it (`may_apply_to` on its path,
+    /// `may_apply` on its text: the transforms' own prefilter).
     pub(super) fn transforms_want(&self, file: &FileInRun, bytes: &[u8]) -> bool {
-        let transforms = &self.transforms[file.project];
-        if transforms.iter().any(|t| t.transform.needs_index()) {
+        if self.indexes(file) {
             return true;
         }
-        let text = String::from_utf8_lossy(bytes);
-        transforms
+        let settings = &self.projects[file.project].settings;
+        let candidates: Vec<&ScopedTransform> = self.transforms[file.project]
             .iter()
-            .any(|t| self.in_scope(t, file) && t.transform.may_apply(&text))
+            .filter(|t| self.in_scope(t, file) && t.transform.may_apply_to(file.relative, settings))
+            .collect();
+        if candidates.is_empty() {
+            return false;
+        }
+        let text = String::from_utf8_lossy(bytes);
+        candidates
+            .iter()
+            .any(|t| t.transform.may_apply_with(&text, &t.options))
     }
 
     /// Whether the transform's rule covers the file in its project.
@@ -263,7 +333,9 @@ mod tests {
             make_plan(rules, projects, false, overlay).unwrap()
         }
         let (library, script) = (file("utils/a.py"), file("scripts/run.py"));
-        let (with_def, without) = (b"def f():\n    pass\n".as_slice(), b"X = 1\n".as_slice());
+        let long = format!("def f():\n{}", "    x = 1\n".repeat(60));
+        let (with_def, without) = (long.as_bytes(), b"X = 1\n".as_slice());
+        let short = b"def f():\n    pass\n".as_slice();
 
         let phase4 = of_phase(4);
         let split = plan_for(dir.path(), &phase4, &overlay);
@@ -271,6 +343,8 @@ mod tests {
         assert!(!split.transforms_may_want(&script));
         assert!(split.transforms_want(&library, with_def));
         assert!(!split.transforms_want(&library, without));
+        // Only a function over `max-lines` is split or reported.
+        assert!(!split.transforms_want(&library, short));
 
         let phase3 = of_phase(3);
         let managers = plan_for(dir.path(), &phase3, &overlay);
@@ -279,5 +353,20 @@ mod tests {
 
         let phase1 = of_phase(1);
         assert!(!plan_for(dir.path(), &phase1, &overlay).transforms_may_want(&library));
+
+        // Phase 6's scaffold reads only whether `tests` is a package, and
+        // acts only in the `HelpfulError` module: every file is read (the
+        // run learns the same from it as before), those two are parsed.
+        let phase6 = of_phase(6);
+        let scaffold = plan_for(dir.path(), &phase6, &overlay);
+        let (tests, errors) = (file("tests/test_a.py"), file("utils/exceptions.py"));
+        assert!(scaffold.transforms_may_want(&library));
+        assert!(!scaffold.transforms_want(&library, with_def));
+        assert!(!scaffold.indexes(&library));
+        assert!(scaffold.transforms_want(&tests, without));
+        assert!(scaffold.indexes(&tests));
+        assert!(!scaffold.indexes(&file("tests_old.py")));
+        assert!(scaffold.transforms_want(&errors, without));
+        assert!(!scaffold.indexes(&errors));
     }
 }

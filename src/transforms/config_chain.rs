@@ -12,7 +12,7 @@ use tree_sitter::Node;
 
 use super::lines::descendants;
 use super::{
-    ChangeSet, FileChange, FileInput, NewFile, OptionSpec, Pending, ProjectIndex, Refusal,
+    ChangeSet, FileChange, FileInput, NewFile, OptionSpec, Options, Pending, ProjectIndex, Refusal,
     Transform, TransformOutput,
 };
 use crate::analysis::imports::{self, ImportChange};
@@ -112,6 +112,22 @@ impl Transform for ConfigChainToRequire {
 
     fn may_apply(&self, text: &str) -> bool {
         text.contains("][")
+    }
+
+    /// The proxy module, where the project does not define it.
+    fn creates(&self, options: &Options) -> Vec<String> {
+        let module = options
+            .get(MODULE.name)
+            .map_or(MODULE.default, String::as_str);
+        vec![format!("{}.py", module.replace('.', "/"))]
+    }
+
+    /// Its deferred work reads only the proxy module's top-level names.
+    fn index_reads(&self, options: &Options) -> Option<Vec<String>> {
+        let module = options
+            .get(MODULE.name)
+            .map_or(MODULE.default, String::as_str);
+        Some(vec![module.to_string()])
     }
 
     fn prepare(&self, file: &FileInput) -> Vec<Pending> {

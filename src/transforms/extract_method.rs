@@ -62,6 +62,24 @@ impl Transform for ExtractMethod {
         text.contains("def ")
     }
 
+    /// Only a function over `max-lines` is split or reported: the
+    /// tokenizer's extents are `ast`'s, as the tree's are (the audit
+    /// relies on the same equality), except where it doubts the text.
+    fn may_apply_with(&self, text: &str, options: &Options) -> bool {
+        let Ok(options) = parse_options(options) else {
+            return true; // every file gets the refusal
+        };
+        if !self.may_apply(text) {
+            return false;
+        }
+        let tokens = crate::tokenize::scan(text);
+        tokens.suspect
+            || tokens
+                .functions
+                .iter()
+                .any(|f| f.lines() > options.max_lines)
+    }
+
     /// Each function is split on its own file's facts.
     fn needs_index(&self) -> bool {
         false

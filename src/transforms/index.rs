@@ -81,11 +81,7 @@ impl ProjectIndex {
 
     /// Whether the project has the package `name` (a module in it, or it).
     pub fn has_package(&self, name: &str) -> bool {
-        self.modules.keys().any(|m| {
-            m == name
-                || m.strip_prefix(name)
-                    .is_some_and(|rest| rest.starts_with('.'))
-        })
+        self.modules.keys().any(|m| super::module_within(m, name))
     }
 
     pub fn module(&self, name: &str) -> Option<&IndexedModule> {

@@ -65,6 +65,11 @@ pub trait Transform: Sync {
     fn options(&self) -> &'static [OptionSpec];
     /// Whether the file's text may need this transform (no false negatives).
     fn may_apply(&self, text: &str) -> bool;
+    /// [`Self::may_apply`] knowing the rule's options: a closer test, made
+    /// once per file before it is parsed for the transform.
+    fn may_apply_with(&self, text: &str, _options: &Options) -> bool {
+        self.may_apply(text)
+    }
     /// Inspects one parsed file; what needs the whole project is deferred.
     fn prepare(&self, file: &FileInput) -> Vec<Pending>;
     /// Whether the project index must carry class facts (layouts, weak
@@ -78,6 +83,31 @@ pub trait Transform: Sync {
     fn needs_index(&self) -> bool {
         true
     }
+    /// The modules whose index entries its deferred work reads (a name
+    /// also covers the package's modules, `name.*`); `None`: any, so every
+    /// file of the project is parsed and summarised. A phase whose
+    /// transforms all name theirs parses only those files for the index.
+    fn index_reads(&self, _options: &Options) -> Option<Vec<String>> {
+        None
+    }
+    /// Whether the file at `relative` may need this transform, before its
+    /// text is read (no false negatives; [`Self::may_apply`] then reads it).
+    fn may_apply_to(&self, _relative: &str, _settings: &Settings) -> bool {
+        true
+    }
+    /// The files (relative to the project root) it may create: whether one
+    /// is there already decides what it does, so `assess`'s cache keys on them.
+    fn creates(&self, _options: &Options) -> Vec<String> {
+        Vec::new()
+    }
+}
+
+/// Whether `module` is `name` or one of the package `name`'s modules.
+pub fn module_within(module: &str, name: &str) -> bool {
+    module == name
+        || module
+            .strip_prefix(name)
+            .is_some_and(|rest| rest.starts_with('.'))
 }
 
 /// What a transform sees of one file.

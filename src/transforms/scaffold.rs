@@ -12,8 +12,13 @@
 
 use super::summary::module_name;
 use super::{
-    ChangeSet, FileInput, NewFile, OptionSpec, Pending, ProjectIndex, Transform, TransformOutput,
+    ChangeSet, FileInput, NewFile, OptionSpec, Options, Pending, ProjectIndex, Transform,
+    TransformOutput,
 };
+use crate::project::Settings;
+
+/// The package whose presence decides whether tests are created.
+const TESTS_PACKAGE: &str = "tests";
 
 const TEMPLATE_ERROR_IMPORT: &str = "from utils.exceptions import HelpfulError";
 
@@ -114,6 +119,23 @@ impl Transform for Scaffold {
         true
     }
 
+    /// [`Self::prepare`] does something only in the `HelpfulError` module.
+    fn may_apply_to(&self, relative: &str, settings: &Settings) -> bool {
+        module_name(relative) == settings.helpful_error_module
+    }
+
+    fn creates(&self, options: &Options) -> Vec<String> {
+        let path = options
+            .get("path")
+            .map_or(self.template_path, String::as_str);
+        vec![path.to_string(), tests_path(path)]
+    }
+
+    /// [`Self::prepare`]'s work asks only whether `tests` is a package.
+    fn index_reads(&self, _options: &Options) -> Option<Vec<String>> {
+        Some(vec![TESTS_PACKAGE.to_string()])
+    }
+
     /// Runs once per project: on the module that defines `HelpfulError`
     /// (a TXO project has exactly one; the config proxy imports it).
     fn prepare(&self, file: &FileInput) -> Vec<Pending> {
@@ -133,7 +155,7 @@ impl Transform for Scaffold {
                 path: path.clone(),
                 text: module,
             }];
-            if index.has_package("tests") {
+            if index.has_package(TESTS_PACKAGE) {
                 new_files.push(NewFile {
                     path: tests_path(&path),
                     text: tests,
