@@ -45,3 +45,15 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
     }
     written.map_err(|e| e.to_string())
 }
+
+/// A stored cache file, `None` when there is none yet; a file this
+/// version cannot read is an error (the caller warns and runs in full).
+pub fn read_stored<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Option<T>, String> {
+    match std::fs::read(path) {
+        Ok(bytes) => serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| format!("not a cache this version can read ({e})")),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(error) => Err(error.to_string()),
+    }
+}

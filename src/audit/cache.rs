@@ -17,7 +17,9 @@ use sha2::{Digest, Sha256};
 
 use super::{ASSESS_ONLY, AuditFinding, CHECKS};
 use crate::analysis::subject::Subject;
-use crate::cache_files::{DIRECTORY, keep_out_of_git, tool_identity, write_atomically};
+use crate::cache_files::{
+    DIRECTORY, keep_out_of_git, read_stored, tool_identity, write_atomically,
+};
 use crate::project::Project;
 use crate::rules::Severity;
 
@@ -101,7 +103,7 @@ impl Caches {
                 // The resolved root: `root` can be spelled `./src/..` after discovery.
                 let path = project.canonical_root.join(DIRECTORY).join(FILE);
                 let key = format!("{FORMAT}/{tool}/{:x}", settings_hash(project));
-                let entries = match read_stored(&path) {
+                let entries = match read_stored::<Stored>(&path) {
                     Ok(Some(stored)) if stored.key == key => stored.files,
                     Ok(_) => HashMap::new(),
                     Err(reason) => {
@@ -209,17 +211,6 @@ impl ProjectCache {
         };
         let bytes = serde_json::to_vec(&stored).map_err(|e| e.to_string())?;
         write_atomically(&self.path, &bytes)
-    }
-}
-
-/// The stored cache, `None` when there is none yet.
-fn read_stored(path: &Path) -> Result<Option<Stored>, String> {
-    match std::fs::read(path) {
-        Ok(bytes) => serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|e| format!("not a cache this version can read ({e})")),
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(error) => Err(error.to_string()),
     }
 }
 

@@ -19,7 +19,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::assess::Assessment;
-use crate::cache_files::{DIRECTORY, keep_out_of_git, tool_identity, write_atomically};
+use crate::cache_files::{
+    DIRECTORY, keep_out_of_git, read_stored, tool_identity, write_atomically,
+};
 use crate::project::{CanonicalDirs, Project};
 use crate::rules::Rule;
 use crate::run::RunOptions;
@@ -70,7 +72,7 @@ pub fn open(rule_dirs: &[PathBuf], rules: &[&Rule], options: &RunOptions) -> Ope
     };
     let path = inputs.project.canonical_root.join(DIRECTORY).join(FILE);
     let key = inputs.key(options);
-    match read_stored(&path) {
+    match read_stored::<Stored>(&path) {
         Ok(Some(stored)) if stored.key == key => opened.hit = Some(stored.assessment),
         Ok(_) => {}
         Err(reason) => opened.warnings.push(format!(
@@ -267,15 +269,4 @@ fn created_paths(rules: &[&Rule], project: &Project) -> Vec<String> {
         }
     }
     paths
-}
-
-/// The stored cache, `None` when there is none yet.
-fn read_stored(path: &Path) -> Result<Option<Stored>, String> {
-    match std::fs::read(path) {
-        Ok(bytes) => serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|e| format!("not a cache this version can read ({e})")),
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(error) => Err(error.to_string()),
-    }
 }
