@@ -46,9 +46,10 @@ struct Statement {
 /// Clauses that continue the compound statement before them.
 const CONTINUATIONS: &[&str] = &["else", "elif", "except", "finally"];
 
-/// The file's top-level statements, in order. Each runs to the next one's
-/// start (comments and blank lines after it included).
-fn top_level_statements(source: &str) -> Vec<Statement> {
+/// The file's top-level statements, in order, up to the first that starts
+/// after `until` (the lexer stops there). Each runs to the next one's start
+/// (comments and blank lines after it included).
+fn top_level_statements(source: &str, until: usize) -> Vec<Statement> {
     let bytes = source.as_bytes();
     let text = |token: &Token| &source[token.start..token.end];
     let mut statements: Vec<Statement> = Vec::new();
@@ -81,6 +82,15 @@ fn top_level_statements(source: &str) -> Vec<Statement> {
         let continues = after_decorator
             || (token.kind == TokenKind::Name && CONTINUATIONS.contains(&text(&token)));
         if column_0 && !continues {
+            if token.start > until {
+                // Ends the last statement that can hold an offset asked about.
+                statements.push(Statement {
+                    start: token.start,
+                    first_line_end: source.len(),
+                    from: false,
+                });
+                break;
+            }
             statements.push(Statement {
                 start: token.start,
                 first_line_end: source.len(),
@@ -96,37 +106,42 @@ fn top_level_statements(source: &str) -> Vec<Statement> {
 /// or `None` when the whole file should be parsed: a site outside every
 /// top-level statement, or nothing left out.
 pub(super) fn site_ranges(source: &str, tokens: &FileTokens) -> Option<Vec<(usize, usize)>> {
-    let statements = top_level_statements(source);
+    // (offset, whether it is an exit) of each site the tree decides.
+    let sites: Vec<(usize, bool)> = tokens
+        .calls
+        .iter()
+        .filter_map(|site| match site.kind {
+            CallKind::Exit | CallKind::RaiseSystemExit => Some((site.offset, true)),
+            CallKind::ThreadLocal | CallKind::EscapeHatch => Some((site.offset, false)),
+            CallKind::Get | CallKind::Global | CallKind::Dataclass => None,
+        })
+        .collect();
+    // The module-wide facts exits' wording reads: (offset, only in a
+    // top-level `from` statement).
+    let mut module_wide: Vec<(usize, bool)> = Vec::new();
+    if sites.iter().any(|&(_, exit)| exit) {
+        let bytes = source.as_bytes();
+        module_wide.extend(memmem::find_iter(bytes, b"SystemExit").map(|at| (at, false)));
+        module_wide.extend(memmem::find_iter(bytes, b"HelpfulError").map(|at| (at, true)));
+    }
+    let last = sites.iter().chain(&module_wide).map(|&(at, _)| at).max()?;
+    let statements = top_level_statements(source, last);
     let mut wanted = vec![false; statements.len()];
     let index_of = |offset: usize| {
         statements
             .partition_point(|s| s.start <= offset)
             .checked_sub(1)
     };
-    let mut exits = false;
-    for site in &tokens.calls {
-        let is_exit = match site.kind {
-            CallKind::Exit | CallKind::RaiseSystemExit => true,
-            CallKind::ThreadLocal | CallKind::EscapeHatch => false,
-            CallKind::Get | CallKind::Global | CallKind::Dataclass => continue,
-        };
-        exits |= is_exit;
-        let index = index_of(site.offset)?;
+    for &(offset, is_exit) in &sites {
+        let index = index_of(offset)?;
         wanted[index] = true;
-        if is_exit && site.offset < statements[index].first_line_end && index > 0 {
+        if is_exit && offset < statements[index].first_line_end && index > 0 {
             wanted[index - 1] = true;
         }
     }
-    if exits {
-        for at in memmem::find_iter(source.as_bytes(), b"SystemExit") {
-            if let Some(index) = index_of(at) {
-                wanted[index] = true;
-            }
-        }
-        for at in memmem::find_iter(source.as_bytes(), b"HelpfulError") {
-            if let Some(index) = index_of(at).filter(|&i| statements[i].from) {
-                wanted[index] = true;
-            }
+    for &(offset, from_only) in &module_wide {
+        if let Some(index) = index_of(offset).filter(|&i| !from_only || statements[i].from) {
+            wanted[index] = true;
         }
     }
     let mut ranges: Vec<(usize, usize)> = Vec::new();
@@ -140,8 +155,8 @@ pub(super) fn site_ranges(source: &str, tokens: &FileTokens) -> Option<Vec<(usiz
             _ => ranges.push((statement.start, end)),
         }
     }
-    let whole = ranges.first().is_some_and(|r| r.0 == 0) && ranges.len() == 1;
-    let whole = whole && ranges[0].1 == source.len();
+    // Every statement: the whole file's parse is as cheap, and simpler.
+    let whole = ranges.len() == 1 && ranges[0] == (statements[0].start, source.len());
     (!whole && !ranges.is_empty()).then_some(ranges)
 }
 
@@ -194,7 +209,7 @@ mod tests {
     use crate::tokenize::scan;
 
     fn starts(source: &str) -> Vec<(usize, bool)> {
-        top_level_statements(source)
+        top_level_statements(source, usize::MAX)
             .iter()
             .map(|s| (s.start, s.from))
             .collect()
@@ -257,6 +272,15 @@ mod tests {
     fn the_whole_file_or_a_site_before_any_statement_parses_everything() {
         assert_eq!(shown("import sys\nsys.exit(1)\n"), None);
         assert_eq!(shown("\u{feff}import sys\nsys.exit(1)\n"), None);
+    }
+
+    #[test]
+    fn statements_are_read_up_to_the_one_after_the_last_offset_asked_about() {
+        let source = "a = 1\nb = 2\nc = 3\nd = 4\n";
+        let found = top_level_statements(source, source.find("b =").unwrap());
+        assert_eq!(found.len(), 3, "{found:?}");
+        let local = "import threading\nt = threading.local()\nu = 1\nv = 2\n";
+        assert_eq!(shown(local), Some(vec!["t = threading.local()\n"]));
     }
 
     #[test]
