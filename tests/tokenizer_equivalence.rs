@@ -391,6 +391,56 @@ fn check_output_equals_the_full_parse_on_the_sample_and_a_stdlib_slice() {
     assert!(report["files_checked"].as_u64() > Some(copied / 2));
 }
 
+/// The partial-parse fixtures (`exits_*.py`): each is parsed only in part
+/// (so the comparisons above hold the partial audit against the full
+/// tree's), and `check` on them, also with a BOM, equals `--full-parse`.
+#[test]
+fn partial_parse_fixtures_are_parsed_in_part_and_equal_the_full_parse() {
+    let names = config_names();
+    let project = common::Project::new();
+    let fixtures = [
+        "exits_module.py",
+        "exits_system_exit.py",
+        "exits_crlf.py",
+        "exits_tabs.py",
+    ];
+    for file in fixtures {
+        let bytes = fs::read(Path::new(FIXTURES).join(file)).expect("read a fixture");
+        let source = String::from_utf8(bytes.clone()).expect("UTF-8 fixture");
+        let ranges = txo_codemod::audit::partial_parse_ranges(&source, &names)
+            .unwrap_or_else(|| panic!("{file}: parsed whole or not at all"));
+        let parsed: usize = ranges.iter().map(|(start, end)| end - start).sum();
+        assert!(parsed < source.len(), "{file}: {ranges:?}");
+        project.write(&format!("utils/{file}"), &bytes);
+        let with_bom = [&b"\xef\xbb\xbf"[..], &bytes].concat();
+        project.write(&format!("utils/bom_{file}"), with_bom);
+    }
+    let args = ["check", "--no-cache", "--format", "json", "."];
+    let fast = common::run_argv(project.root(), &args);
+    let full = common::run_argv(project.root(), &[&args[..], &["--full-parse"]].concat());
+    assert_eq!(fast.stdout, full.stdout);
+    assert_eq!((fast.code, &fast.stderr), (full.code, &full.stderr));
+    // Each shape's wording is there: a raise of the local name, a success
+    // exit after an error log at module level, the SystemExit handler,
+    // allowed exits, and the findings the tokens give.
+    for expected in [
+        "raise HE and let the script runner exit",
+        "right after `logger.error(…)`",
+        "right after `self._logger.error(…)`",
+        "the module catches SystemExit (line",
+        "\"allowed\": \"main()\"",
+        "\"allowed\": \"__main__ block\"",
+        "\"rule\": \"method-length\"",
+        "\"rule\": \"no-global-state\"",
+    ] {
+        assert!(
+            fast.stdout.contains(expected),
+            "{expected}: {}",
+            fast.stdout
+        );
+    }
+}
+
 /// The global-state fixtures: `state.py` holds every shape the tokens
 /// decide (so it is audited without a tree, and the comparisons above hold
 /// its findings against the tree's); `state_tree.py` holds shapes they

@@ -16,6 +16,15 @@ pub(super) fn audit_tokens(file: String, text: &str, tokens: &FileTokens) -> Fil
         text,
         findings: Vec::new(),
     };
+    flag_from_tokens(tokens, &mut collector);
+    collector.into_audit()
+}
+
+/// The findings the tokens decide: long functions, global state and
+/// dataclass defaults (also those of a file parsed only in part, whose
+/// tree holds only some statements).
+pub(super) fn flag_from_tokens(tokens: &FileTokens, collector: &mut Collector) {
+    let text = collector.text;
     let long = tokens
         .functions
         .iter()
@@ -26,8 +35,7 @@ pub(super) fn audit_tokens(file: String, text: &str, tokens: &FileTokens) -> Fil
         let code = code_lines(&text[function.offset..], function.lines());
         let subject =
             Subject::function_named(function.qualified_name.clone(), function.lines(), code);
-        flag_long_function(&mut collector, span, &function.name, subject);
+        flag_long_function(collector, span, &function.name, subject);
     }
-    super::token_state::flag_state(tokens, &mut collector);
-    collector.into_audit()
+    super::token_state::flag_state(tokens, collector);
 }

@@ -7,6 +7,7 @@ mod cache;
 mod collector;
 mod lengths;
 mod projects;
+mod ranges;
 mod suppress;
 mod token_state;
 mod tree;
@@ -16,17 +17,18 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::analysis::NameMatcher;
 use crate::analysis::subject::Subject;
 use crate::limits;
 use crate::rules::Severity;
 use crate::run::RunError;
 use crate::source::SourceText;
 use crate::syntax::{self, KindTable};
-use crate::tokenize;
+use crate::tokenize::{self, TreeNeed};
 use crate::walk::{self, WalkOptions};
 use cache::{Caches, Noted, Use};
 use projects::{Assignment, ProjectScopes, assign_projects};
-use tree::{FileContext, audit_tree};
+use tree::{FileContext, audit_partial_tree, audit_tree};
 
 /// Checks of the validation suite, with the phase that fixes each.
 pub const CHECKS: &[(&str, u8, &str)] = &[
@@ -174,6 +176,17 @@ pub fn audit(options: &AuditOptions) -> Result<Audited, RunError> {
     })
 }
 
+/// The byte ranges `check` parses of `text` (sorted, disjoint) when it
+/// parses only the statements around the sites a tree decides
+/// (`ranges.rs`); `None` when it parses all of it or none of it.
+pub fn partial_parse_ranges(text: &str, config_names: &NameMatcher) -> Option<Vec<(usize, usize)>> {
+    let tokens = tokenize::scan(text);
+    let need = tokenize::audit_tree_need(&tokens, text, config_names);
+    (need == TreeNeed::Sites)
+        .then(|| ranges::site_ranges(text, &tokens))
+        .flatten()
+}
+
 /// What auditing a list of files needs: each file's project (its library
 /// and entry-point globs, its config names) and the grammar's kind table.
 pub struct AuditPlan {
@@ -277,8 +290,10 @@ impl AuditPlan {
 
     /// The audit of the file at `index` from its text: parsed only when
     /// the tokenizer sees something a check other than `method-length`
-    /// could flag (most files hold none); otherwise its long functions
-    /// come from the tokens and its suppressions are checked on the text.
+    /// could flag (most files hold none), and then, where the tokens
+    /// decided everything else, only the statements around those sites
+    /// (`ranges.rs`); otherwise its long functions come from the tokens and
+    /// its suppressions are checked on the text.
     pub fn audit_text(
         &self,
         index: usize,
@@ -288,13 +303,45 @@ impl AuditPlan {
     ) -> FileAudit {
         let names = &self.projects[self.assigned[index].0].names;
         let tokens = tokenize::scan(text);
-        if self.full_parse || tokenize::audit_needs_tree(&tokens, text, names) {
-            return match limits::parse_within(parser, text) {
+        let need = if self.full_parse {
+            TreeNeed::Whole
+        } else {
+            tokenize::audit_tree_need(&tokens, text, names)
+        };
+        let ranges = match need {
+            TreeNeed::Nothing => {
+                return lengths::audit_tokens(self.shown_path(index, path), text, &tokens);
+            }
+            TreeNeed::Sites => ranges::site_ranges(text, &tokens),
+            TreeNeed::Whole => None,
+        };
+        // A syntax error in the statements parsed (error recovery over the
+        // whole file decides what they hold), or a tree too deep: the
+        // whole file's parse decides.
+        let partial = ranges
+            .and_then(|ranges| ranges::parse_ranges(parser, text, &ranges))
+            .filter(|tree| !tree.root_node().has_error());
+        match partial {
+            Some(tree) => {
+                let file = self.shown_path(index, path);
+                audit_partial_tree(file, text, &tree, &tokens, &self.file_context(index))
+            }
+            None => match limits::parse_within(parser, text) {
                 Ok(tree) => self.audit_parsed(index, path, Some((text, &tree))),
                 Err(reason) => self.not_audited(index, path, NotAudited::Skipped(reason)),
-            };
+            },
         }
-        lengths::audit_tokens(self.shown_path(index, path), text, &tokens)
+    }
+
+    fn file_context(&self, index: usize) -> FileContext<'_> {
+        let (project, relative) = &self.assigned[index];
+        let scopes = &self.projects[*project];
+        FileContext {
+            entry_point: scopes.entry_points.contains(relative),
+            names: &scopes.names,
+            kinds: &self.kinds,
+            helpful_error_module: &scopes.project.settings.helpful_error_module,
+        }
     }
 
     fn shown_path(&self, index: usize, path: &Path) -> String {
@@ -309,17 +356,9 @@ impl AuditPlan {
         path: &Path,
         parsed: Option<(&str, &tree_sitter::Tree)>,
     ) -> FileAudit {
-        let (project, relative) = &self.assigned[index];
-        let scopes = &self.projects[*project];
-        let context = FileContext {
-            entry_point: scopes.entry_points.contains(relative),
-            names: &scopes.names,
-            kinds: &self.kinds,
-            helpful_error_module: &scopes.project.settings.helpful_error_module,
-        };
         let file = self.shown_path(index, path);
         match parsed {
-            Some((text, tree)) => audit_tree(file, text, tree, &context),
+            Some((text, tree)) => audit_tree(file, text, tree, &self.file_context(index)),
             None => FileAudit {
                 file,
                 findings: Vec::new(),

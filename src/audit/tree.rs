@@ -11,6 +11,7 @@ use crate::analysis::{FileFacts, NameMatcher, Provenance, imports};
 use crate::analysis::{metrics, state};
 use crate::rules::Severity;
 use crate::syntax::KindTable;
+use crate::tokenize::FileTokens;
 
 /// What auditing one file needs besides its path.
 pub(super) struct FileContext<'a> {
@@ -60,6 +61,42 @@ pub(super) fn audit_tree(
     thread_locals(&census.thread_locals, &mut collector);
     dataclass_defaults(&census.dataclass_defaults, &mut collector);
     escape_hatches(&census.escape_hatches, &mut collector);
+    collector.into_audit()
+}
+
+/// The audit of a file parsed only in part (`ranges.rs`): the findings
+/// only a tree decides (exits, thread-locals, escape hatches) from the
+/// tree of the statements around them, every other one from the tokens,
+/// which decided them all (`tokenize::TreeNeed::Sites`).
+pub(super) fn audit_partial_tree(
+    file: String,
+    text: &str,
+    tree: &tree_sitter::Tree,
+    tokens: &FileTokens,
+    context: &FileContext,
+) -> FileAudit {
+    let root = tree.root_node();
+    let census = metrics::census(
+        root,
+        text,
+        context.entry_point,
+        context.kinds,
+        context.names,
+    );
+    let mut collector = Collector {
+        file: &file,
+        text,
+        findings: Vec::new(),
+    };
+    exits(
+        &census.exits,
+        root,
+        context.helpful_error_module,
+        &mut collector,
+    );
+    thread_locals(&census.thread_locals, &mut collector);
+    escape_hatches(&census.escape_hatches, &mut collector);
+    super::lengths::flag_from_tokens(tokens, &mut collector);
     collector.into_audit()
 }
 

@@ -20,7 +20,7 @@ pub mod state;
 mod value;
 
 pub use lexer::{Lexer, Token, TokenKind};
-pub use needs_tree::audit_needs_tree;
+pub use needs_tree::{TreeNeed, audit_needs_tree, audit_tree_need};
 pub use sites::{CallKind, CallSite};
 
 use rows::indent_column;

@@ -6,6 +6,23 @@ use super::config_names::may_hold_config;
 use super::{CallKind, FileTokens};
 use crate::analysis::NameMatcher;
 
+/// How much of a file's tree the audit needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TreeNeed {
+    /// None: every finding comes from the tokens.
+    Nothing,
+    /// Only the statements around its sites (exits, `raise SystemExit`,
+    /// thread-locals, escape hatches): everything else comes from the
+    /// tokens, which decided every statement, so a parse of some
+    /// top-level statements is exact (`audit::ranges` picks them).
+    Sites,
+    /// The whole file: a `.get(` provenance must decide (it reads
+    /// parameters, assignments and attributes across the file), a
+    /// statement the tokens leave undecided, or a file the tokenizer finds
+    /// suspect or whose rows tree-sitter counts differently.
+    Whole,
+}
+
 /// True when some check could flag something here that the tokens cannot
 /// decide: a site it inspects (a `.get(` where provenance could find
 /// configuration, see `config_names.rs`; an exit, a thread-local, an
@@ -16,14 +33,25 @@ use crate::analysis::NameMatcher;
 /// dataclasses with defaults need no tree: their findings come from the
 /// tokens, unless a lone `\r` makes the tree's rows differ from Python's.
 pub fn audit_needs_tree(found: &FileTokens, source: &str, config_names: &NameMatcher) -> bool {
+    audit_tree_need(found, source, config_names) != TreeNeed::Nothing
+}
+
+/// How much of a tree the audit needs (see [`audit_needs_tree`]).
+pub fn audit_tree_need(found: &FileTokens, source: &str, config_names: &NameMatcher) -> TreeNeed {
     let other_site =
         |kind: CallKind| !matches!(kind, CallKind::Get | CallKind::Global | CallKind::Dataclass);
     let get_site = found.calls.iter().any(|site| site.kind == CallKind::Get);
-    found.suspect
+    if found.suspect
         || found.state.undecided
-        || found.calls.iter().any(|site| other_site(site.kind))
         || has_lone_carriage_return(source)
         || (get_site && may_hold_config(source, config_names))
+    {
+        TreeNeed::Whole
+    } else if found.calls.iter().any(|site| other_site(site.kind)) {
+        TreeNeed::Sites
+    } else {
+        TreeNeed::Nothing
+    }
 }
 
 /// Whether a `\r` not followed by `\n` ends a line: Python counts it as a
