@@ -31,7 +31,7 @@ pub fn may_hold_config(source: &str, names: &NameMatcher) -> bool {
     tokens_may_hold_config(source, &tokens, names)
 }
 
-fn tokens_may_hold_config(source: &str, tokens: &[Token], names: &NameMatcher) -> bool {
+pub(super) fn tokens_may_hold_config(source: &str, tokens: &[Token], names: &NameMatcher) -> bool {
     let text = |token: &Token| &source[token.start..token.end];
     tokens
         .iter()
@@ -41,7 +41,9 @@ fn tokens_may_hold_config(source: &str, tokens: &[Token], names: &NameMatcher) -
                 let name = text(token);
                 names.matches(name)
                     || names.matches(name.trim_start_matches('_'))
-                    || (name == "or" && defaults_to_empty(source, &tokens[index + 1..]))
+                    || (name == "or"
+                        && assigns_own_name(source, &tokens[..index])
+                        && defaults_to_empty(source, &tokens[index + 1..]))
             }
             TokenKind::String => formatted_fields(source, token)
                 .into_iter()
@@ -53,6 +55,23 @@ fn tokens_may_hold_config(source: &str, tokens: &[Token], names: &NameMatcher) -
                 }),
             _ => false,
         })
+}
+
+/// Whether `before` (the tokens before an `or`) ends with `= name`, as in
+/// `name = name or {}`: `is_self_default` takes only an assignment whose
+/// whole value is the `or` of the name itself and an empty value. (Which
+/// target it assigns is not checked: an annotation or a keyword argument
+/// may stand between; a comparison `==`, `<=`, ... is not an assignment.)
+fn assigns_own_name(source: &str, before: &[Token]) -> bool {
+    let text = |token: &Token| &source[token.start..token.end];
+    match before {
+        [.., previous, equals, name] => {
+            name.kind == TokenKind::Name
+                && text(equals) == "="
+                && !matches!(text(previous), "=" | "!" | "<" | ">")
+        }
+        _ => false,
+    }
 }
 
 /// Whether `after` (the tokens after an `or`) starts with an empty default.
@@ -84,6 +103,9 @@ mod tests {
             "x = f'{app_config.get(1)}'",
             "# config\ndef f(options=None):\n    options = options or {}\n    return options.get('a', 1)\n",
             "# config\no = o or dict ( )",
+            "# config\ndef f(o: dict = None):\n    o: dict = o or []\n",
+            "# config\ndef f(o=None):\n    p = o = o or {}\n",
+            "# config\ndef f(o=None):\n    if (o := o or {}):\n        pass\n",
         ] {
             assert!(holds(yes), "{yes:?}");
         }
@@ -93,6 +115,10 @@ mod tests {
             "sysconfig.get_config_var('x'); d.get('a')",
             "d.get('a')",
             "# config\no = o or {1: 2}",
+            "# config\ndef f(o=None):\n    return o or {}\n",
+            "# config\ndef f(o=None):\n    o = (o or {})\n",
+            "# config\ndef f(o=None):\n    o = p or o or {}\n",
+            "# config\ndef f(o=None):\n    x = o == o or {}\n",
         ] {
             assert!(!holds(no), "{no:?}");
         }
