@@ -175,6 +175,34 @@ fn a_private_attribute_counts_as_its_configured_config_name() {
     );
 }
 
+/// A configuration receiver must be named in code; a parameter defaulted
+/// in place (`options = options or {}`) is one without any such name.
+#[test]
+fn config_rules_need_a_name_in_code_or_a_defaulted_parameter() {
+    let project = Project::with_pyproject(LIBRARY_EVERYWHERE);
+    project.write(
+        "defaulted.py",
+        "def f(options=None):\n    options = options or {}\n    return options.get(\"size\", 20)\n",
+    );
+    project.write(
+        "named_in_comment.py",
+        "# the config is read elsewhere\ndef f(headers):\n    return headers.get(\"a\", 1) or {}\n",
+    );
+    project.write(
+        "named_in_string.py",
+        "def f(headers):\n    x = \"config\"\n    return headers.get(x, 1)\n",
+    );
+    let run = assert_same_as_every_file_parsed(project.root(), 1, ".");
+    assert!(
+        run.stderr
+            .contains("defaulted.py:3:12: warning[config-get-on-defaulted-argument]"),
+        "{}",
+        run.stderr
+    );
+    // Parsed: only the defaulted parameter.
+    assert_eq!(skipped(&run), 2, "{}", run.stderr);
+}
+
 /// Every n-th stdlib file that holds `get(`, `exit` or `SystemExit`
 /// anywhere: the files where the code view decides.
 fn stdlib_slice() -> Vec<(PathBuf, Vec<u8>)> {

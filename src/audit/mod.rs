@@ -134,6 +134,25 @@ pub struct Audited {
 
 /// Audits the library files under `options.paths`, sorted by path.
 pub fn audit(options: &AuditOptions) -> Result<Audited, RunError> {
+    let mut files = Vec::new();
+    let cache_warnings = audit_each(options, |audit| files.push(audit))?;
+    Ok(Audited {
+        files,
+        cache_warnings,
+    })
+}
+
+/// How many files are audited in parallel before their audits are handed
+/// on: enough to keep every worker busy, few enough that a run over tens
+/// of thousands of files never holds every finding at once.
+const CHUNK_FILES: usize = 512;
+
+/// [`audit`] that hands each file's audit to `sink`, in path order, as
+/// each chunk of files is done; returns what went wrong with the cache.
+pub fn audit_each(
+    options: &AuditOptions,
+    mut sink: impl FnMut(FileAudit),
+) -> Result<Vec<String>, RunError> {
     let files = walk::python_files(&options.paths, options.walk)?;
     let mut plan = AuditPlan::new(&files)?;
     plan.full_parse = options.full_parse;
@@ -147,33 +166,32 @@ pub fn audit(options: &AuditOptions) -> Result<Audited, RunError> {
         .stack_size(crate::limits::WORKER_STACK_SIZE)
         .build()
         .map_err(|e| RunError::Threads(e.to_string()))?;
-    let audited: Vec<Option<(FileAudit, Option<Noted>)>> = pool.install(|| {
-        files
-            .par_iter()
-            .enumerate()
-            // One parser per worker: its buffers are reused from file to file.
-            .map_init(syntax::new_parser, |parser, (index, file)| {
-                plan.is_library(index)
-                    .then(|| plan.read_and_audit(parser, index, file, caches.as_ref()))
-            })
-            .collect()
-    });
-    let (audits, noted): (Vec<FileAudit>, Vec<Option<Noted>>) =
-        audited.into_iter().flatten().unzip();
-    if let Some(caches) = caches {
-        let run_files = (0..files.len())
-            .filter(|&index| plan.is_library(index))
-            .map(|index| (plan.assigned[index].0, plan.assigned[index].1.as_str()));
-        caches.save(
-            run_files,
-            noted.into_iter().flatten().collect(),
-            &mut cache_warnings,
-        );
+    let library: Vec<usize> = (0..files.len())
+        .filter(|&index| plan.is_library(index))
+        .collect();
+    let mut noted = Vec::new();
+    for chunk in library.chunks(CHUNK_FILES) {
+        let audited: Vec<(FileAudit, Option<Noted>)> = pool.install(|| {
+            chunk
+                .par_iter()
+                // One parser per worker: its buffers are reused from file to file.
+                .map_init(syntax::new_parser, |parser, &index| {
+                    plan.read_and_audit(parser, index, &files[index], caches.as_ref())
+                })
+                .collect()
+        });
+        for (audit, note) in audited {
+            noted.extend(note);
+            sink(audit);
+        }
     }
-    Ok(Audited {
-        files: audits,
-        cache_warnings,
-    })
+    if let Some(caches) = caches {
+        let run_files = library
+            .iter()
+            .map(|&index| (plan.assigned[index].0, plan.assigned[index].1.as_str()));
+        caches.save(run_files, noted, &mut cache_warnings);
+    }
+    Ok(cache_warnings)
 }
 
 /// The byte ranges `check` parses of `text` (sorted, disjoint) when it
@@ -390,6 +408,34 @@ mod tests {
             .iter()
             .map(|f| (f.rule.to_string(), f.line, f.allowed.clone()))
             .collect()
+    }
+
+    #[test]
+    fn audits_come_in_path_order_across_chunks() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("pyproject.toml"), "").unwrap();
+        std::fs::create_dir_all(dir.path().join("utils")).unwrap();
+        let count = CHUNK_FILES + 7;
+        for n in 0..count {
+            let text = format!("state_{n} = []\n");
+            std::fs::write(dir.path().join(format!("utils/m{n:04}.py")), text).unwrap();
+        }
+        let options = AuditOptions {
+            paths: vec![dir.path().to_path_buf()],
+            walk: WalkOptions::default(),
+            threads: 2,
+            full_parse: false,
+            cache: false,
+        };
+        let mut seen = Vec::new();
+        audit_each(&options, |audit| {
+            let lines: Vec<usize> = audit.findings.iter().map(|f| f.line).collect();
+            assert_eq!(lines, [1], "{}", audit.file);
+            seen.push(audit.file);
+        })
+        .unwrap();
+        let expected: Vec<String> = (0..count).map(|n| format!("utils/m{n:04}.py")).collect();
+        assert_eq!(seen, expected);
     }
 
     #[test]

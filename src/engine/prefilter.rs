@@ -3,10 +3,12 @@
 //! bytes are searched first; where a rule is still possible, a lexer tells
 //! code from comments and strings (`tokenize::prefilter`), so a rule token
 //! that only a comment or a docstring holds no longer forces a parse.
+//! A rule that needs a configuration receiver keeps a file only where
+//! `config_names` (as `check` asks it) says provenance could find one.
 
 use memchr::memmem::Finder;
 
-use crate::analysis::Provenance;
+use crate::analysis::{NameMatcher, Provenance};
 use crate::pattern::TokenPlace;
 use crate::rules::{Rule, TokenSpec};
 use crate::syntax::{is_identifier_byte, opens_call};
@@ -27,8 +29,6 @@ struct Token {
     /// Preceded by this keyword on the same logical line.
     after_keyword: Option<&'static str>,
     place: TokenPlace,
-    /// Underscores may precede it and still count as its left boundary.
-    private_prefix: bool,
 }
 
 impl Token {
@@ -46,7 +46,6 @@ impl Token {
             unqualified: false,
             after_keyword: None,
             place: TokenPlace::Anywhere,
-            private_prefix: false,
         }
     }
 
@@ -60,20 +59,6 @@ impl Token {
         }
     }
 
-    /// A config-name glob (`*_config`, `cfg`) as the literal every matching
-    /// identifier contains. Leading underscores do not break its left
-    /// boundary: provenance reads `self._config` as `config`.
-    fn from_glob(glob: &str) -> Option<Self> {
-        let core = glob.trim_matches('*');
-        if core.is_empty() || core.contains(['*', '?', '[']) {
-            return None;
-        }
-        Some(Token {
-            private_prefix: true,
-            ..Token::new(core, !glob.starts_with('*'), !glob.ends_with('*'))
-        })
-    }
-
     fn same_as(&self, other: &Token) -> bool {
         self.finder.needle() == other.finder.needle()
             && (self.left_boundary, self.right_boundary)
@@ -81,7 +66,6 @@ impl Token {
             && (self.called, self.unqualified) == (other.called, other.unqualified)
             && self.after_keyword == other.after_keyword
             && self.place == other.place
-            && self.private_prefix == other.private_prefix
     }
 
     fn occurs_in(&self, text: &[u8]) -> bool {
@@ -99,7 +83,7 @@ impl Token {
 
     fn occurs_where(&self, text: &[u8], accept: impl Fn(usize) -> bool) -> bool {
         self.finder.find_iter(text).any(|at| {
-            let left_ok = !self.left_boundary || starts_word(text, at, self.private_prefix);
+            let left_ok = !self.left_boundary || starts_word(text, at);
             let end = at + self.len;
             let right_ok =
                 !self.right_boundary || end >= text.len() || !is_identifier_byte(text[end]);
@@ -129,13 +113,9 @@ impl Token {
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Whether a word starts at `at`: no identifier byte before it (a BOM is
-/// none), or with `underscores`, none before the underscores ahead of it.
-fn starts_word(text: &[u8], at: usize, underscores: bool) -> bool {
-    let mut start = at;
-    while underscores && start > 0 && text[start - 1] == b'_' {
-        start -= 1;
-    }
-    start == 0 || text[..start] == *BOM || !is_identifier_byte(text[start - 1])
+/// none).
+fn starts_word(text: &[u8], at: usize) -> bool {
+    at == 0 || text[..at] == *BOM || !is_identifier_byte(text[at - 1])
 }
 
 /// `text` without the spaces, tabs and `\` line continuations at its end
@@ -164,20 +144,20 @@ fn any_of(tokens: Vec<Token>) -> Group {
 type IndexedGroup = Vec<Vec<usize>>;
 
 pub struct Prefilter {
-    /// Every distinct token once: rules share tokens (`get`, config names).
+    /// Every distinct token once: rules share tokens (`get`, `logging`).
     tokens: Vec<Token>,
     /// Per rule: groups that each need one alternative (none = always run).
     groups: Vec<Vec<IndexedGroup>>,
+    /// Per rule: whether every match needs a configuration receiver.
+    needs_config: Vec<bool>,
+    /// The project's configuration names.
+    names: NameMatcher,
 }
 
 impl Prefilter {
-    /// `config_names` are the project's config-name globs: a rule that needs
-    /// config provenance cannot match a file with no such name in it.
-    pub fn new(rules: &[&Rule], config_names: &[String]) -> Self {
-        let config_globs: Option<Vec<&String>> = config_names
-            .iter()
-            .map(|glob| Token::from_glob(glob).map(|_| glob))
-            .collect();
+    /// `names` are the project's configuration names: a rule that needs
+    /// config provenance cannot match a file where provenance finds none.
+    pub fn new(rules: &[&Rule], names: &NameMatcher) -> Self {
         let groups = rules
             .iter()
             .map(|rule| {
@@ -199,20 +179,18 @@ impl Prefilter {
                         .map(any_of),
                 );
                 groups.extend(provenance_groups(rule).into_iter().map(any_of));
-                if let Some(globs) = config_globs.as_ref().filter(|_| needs_config(rule)) {
-                    let tokens = globs.iter().filter_map(|g| Token::from_glob(g)).collect();
-                    groups.push(any_of(tokens));
-                }
                 groups
             })
             .collect::<Vec<_>>();
-        Prefilter::interned(groups)
+        let mut prefilter = Prefilter::interned(groups, names.clone());
+        prefilter.needs_config = rules.iter().map(|rule| needs_config(rule)).collect();
+        prefilter
     }
 
     /// Stores each distinct token once and refers to it by index; a rule's
     /// groups are ordered so that the one with the longest (rarest) shortest
     /// token is tried first.
-    fn interned(per_rule: Vec<Vec<Group>>) -> Self {
+    fn interned(per_rule: Vec<Vec<Group>>, names: NameMatcher) -> Self {
         let mut tokens: Vec<Token> = Vec::new();
         let mut intern = |token: Token| match tokens.iter().position(|t| t.same_as(&token)) {
             Some(index) => index,
@@ -238,7 +216,13 @@ impl Prefilter {
                 .collect();
             groups.push(indexed);
         }
-        Prefilter { tokens, groups }
+        let needs_config = vec![false; groups.len()];
+        Prefilter {
+            tokens,
+            groups,
+            needs_config,
+            names,
+        }
     }
 
     /// Clears `applicable` for rules that cannot match `text`; returns whether
@@ -255,34 +239,73 @@ impl Prefilter {
         let mut raw: Vec<Option<bool>> = vec![None; self.tokens.len()];
         let mut in_text =
             |index: usize| *raw[index].get_or_insert_with(|| self.tokens[index].occurs_in(text));
-        if !self.narrow_by(applicable, &mut in_text) {
+        if !self.narrow_by(applicable, &mut in_text) || !self.config_may_appear(text, applicable) {
             return false;
         }
         if !self.lexing_may_skip(applicable) {
             return true;
         }
-        let Some(view) = CodeView::new(text) else {
+        let Some(view) = CodeView::new(text, self.config_rule_left(applicable)) else {
             return true;
         };
         let mut placed: Vec<Option<bool>> = vec![None; self.tokens.len()];
-        self.narrow_by(applicable, &mut |index| {
+        if !self.narrow_by(applicable, &mut |index| {
             *placed[index].get_or_insert_with(|| {
                 in_text(index) && self.tokens[index].occurs_placed(text, &view)
             })
-        })
+        }) {
+            return false;
+        }
+        if view.may_hold_config(text, &self.names) == Some(false) {
+            self.drop_config_rules(applicable);
+        }
+        applicable.iter().any(|flag| *flag)
     }
 
-    /// Whether every rule left needs a token in code or in a string: only
-    /// then can the code view spare the parse.
+    /// Whether a rule left needs a configuration receiver.
+    fn config_rule_left(&self, applicable: &[bool]) -> bool {
+        applicable
+            .iter()
+            .zip(&self.needs_config)
+            .any(|(flag, needs)| *flag && *needs)
+    }
+
+    fn drop_config_rules(&self, applicable: &mut [bool]) {
+        for (flag, needs) in applicable.iter_mut().zip(&self.needs_config) {
+            *flag &= !needs;
+        }
+    }
+
+    /// The bytes' side of the configuration test: a configuration name's
+    /// literal, or the word `or` (a parameter defaulted in place), must
+    /// occur for provenance to find configuration. Clears the rules that
+    /// need one where neither does; whether any rule is left.
+    fn config_may_appear(&self, text: &[u8], applicable: &mut [bool]) -> bool {
+        if self.config_rule_left(applicable) {
+            let source = String::from_utf8_lossy(text);
+            if !self.names.may_appear_in(&source) && !Token::word("or").occurs_in(text) {
+                self.drop_config_rules(applicable);
+            }
+        }
+        applicable.iter().any(|flag| *flag)
+    }
+
+    /// Whether every rule left needs a token in code or in a string, or a
+    /// configuration name in code: only then can the code view spare the parse.
     fn lexing_may_skip(&self, applicable: &[bool]) -> bool {
-        applicable.iter().zip(&self.groups).all(|(flag, groups)| {
-            !*flag
-                || groups
-                    .iter()
-                    .flatten()
-                    .flatten()
-                    .any(|index| self.tokens[*index].place != TokenPlace::Anywhere)
-        })
+        applicable
+            .iter()
+            .zip(&self.groups)
+            .zip(&self.needs_config)
+            .all(|((flag, groups), needs_config)| {
+                !*flag
+                    || *needs_config
+                    || groups
+                        .iter()
+                        .flatten()
+                        .flatten()
+                        .any(|index| self.tokens[*index].place != TokenPlace::Anywhere)
+            })
     }
 
     fn narrow_by(&self, applicable: &mut [bool], occurs: &mut impl FnMut(usize) -> bool) -> bool {
@@ -377,8 +400,8 @@ mod tests {
         };
         let rules = load_sources(&[source], &KindTable::new()).unwrap();
         let refs: Vec<&Rule> = rules.iter().collect();
-        Prefilter::new(&refs, &["config".to_string(), "*_cfg".to_string()])
-            .narrow(text.as_bytes(), &mut [true])
+        let names = NameMatcher::new(&["config".to_string(), "*_cfg".to_string()]).unwrap();
+        Prefilter::new(&refs, &names).narrow(text.as_bytes(), &mut [true])
     }
 
     #[test]
@@ -459,6 +482,22 @@ mod tests {
         // A private attribute: provenance reads `self._config` as `config`.
         assert!(narrows(rule, "self._config.get('a')"));
         assert!(!narrows(rule, "sysconfig.get('a')"));
+        // Only as code: a comment or a string names no receiver.
+        assert!(!narrows(rule, "# config\nheaders.get('a')"));
+        assert!(!narrows(rule, "x = 'config'\nheaders.get('a')"));
+        assert!(narrows(rule, "x = f'{config.get(1)}'"));
+    }
+
+    #[test]
+    fn a_parameter_defaulted_in_place_needs_no_config_name() {
+        let rule = "  pattern: $X.get($K, $D)\n  where:\n    X: {provenance: defaulted-config}";
+        let defaulted =
+            "def f(options=None):\n    options = options or {}\n    return options.get('a', 1)\n";
+        assert!(narrows(rule, defaulted));
+        assert!(!narrows(
+            rule,
+            "def f(options=None):\n    return options.get('a', 1) or 2\n"
+        ));
     }
 
     #[test]

@@ -5,10 +5,10 @@ use std::collections::BTreeSet;
 
 use rayon::prelude::*;
 
-use super::FileReport;
-use super::file::{FileInRun, read_and_rewrite};
+use super::file::{FileInRun, read_and_rewrite, report};
 use super::hook::NoHook;
 use super::plan::Plan;
+use super::{FileReport, Outcome};
 use crate::analysis::mapping::GetMethod;
 use crate::engine::BlockedGroup;
 use crate::syntax;
@@ -87,16 +87,20 @@ pub(super) fn decide_again<'f>(
         .map(|index| (index, elsewhere(index)))
         .filter(|(_, e)| !e.get_methods.is_empty() || !e.blocked.is_empty())
         .collect();
-    pool.install(|| {
+    let outcomes: Vec<(usize, Outcome)> = pool.install(|| {
         again
             .into_par_iter()
             .map_init(syntax::new_parser, |parser, (index, elsewhere)| {
                 // The transform pass already has this file's work.
                 let file = in_run(index);
-                let (report, ..) =
+                let (outcome, ..) =
                     read_and_rewrite(plan, parser, &file, &NoHook, &elsewhere, false, |_, _| ());
-                (index, report)
+                (index, outcome)
             })
             .collect()
-    })
+    });
+    outcomes
+        .into_iter()
+        .map(|(index, outcome)| (index, report(plan, &in_run(index), outcome)))
+        .collect()
 }

@@ -24,9 +24,23 @@ pub(super) struct FileInRun<'a> {
     pub(super) project: usize,
 }
 
-/// One file's report, the hook's output, what it hands the transform pass,
-/// and what it learned for the second round (see [`decide_again`]).
-pub(super) type FileResult<O> = (FileReport, Option<O>, Option<FileWork>, Learned);
+/// One file's outcome, the hook's output, what it hands the transform pass,
+/// and what it learned for the second round (see [`decide_again`]). The
+/// work is boxed: few files have any, and every result is held until the
+/// last file is done. (Its [`FileReport`] is made after the parallel part,
+/// by [`report`]: the worker threads' heap then holds no small strings of
+/// every file between the files' read buffers and trees.)
+pub(super) type FileResult<O> = (Outcome, Option<O>, Option<Box<FileWork>>, Learned);
+
+/// The report of one file.
+pub(super) fn report(plan: &Plan, file: &FileInRun, outcome: Outcome) -> FileReport {
+    FileReport {
+        path: file.path.to_path_buf(),
+        display: plan.display(file),
+        project: file.project,
+        outcome,
+    }
+}
 
 /// Reads, filters, parses and rewrites one file. A file the hook wants, or
 /// one its project's transforms want (every file where one reads the index;
@@ -42,9 +56,9 @@ pub(super) fn process_file<H: ParsedFileHook>(
     let for_transforms = plan.transforms_may_want(file);
     let mut work = None;
     let on_parsed = |source: &SourceText, tree: &Tree| {
-        work = Some(transform_work(plan, file, source, tree));
+        work = Some(Box::new(transform_work(plan, file, source, tree)));
     };
-    let (report, output, learned) = read_and_rewrite(
+    let (outcome, output, learned) = read_and_rewrite(
         plan,
         parser,
         file,
@@ -53,7 +67,7 @@ pub(super) fn process_file<H: ParsedFileHook>(
         for_transforms,
         on_parsed,
     );
-    (report, output, work, learned)
+    (outcome, output, work, learned)
 }
 
 /// What the transform pass needs from a parsed file (see `transforms::pass`).
@@ -96,13 +110,7 @@ pub(super) fn read_and_rewrite<H: ParsedFileHook>(
     elsewhere: &Elsewhere,
     for_transforms: bool,
     mut on_parsed: impl FnMut(&SourceText, &Tree),
-) -> (FileReport, Option<H::Output>, Learned) {
-    let report = |outcome| FileReport {
-        path: file.path.to_path_buf(),
-        display: plan.display(file),
-        project: file.project,
-        outcome,
-    };
+) -> (Outcome, Option<H::Output>, Learned) {
     let hook_wants = hook.wants(file.index);
     let unparsed = || hook_wants.then(|| hook.parsed(file.index, file.path, None));
     let wanted = hook_wants || for_transforms;
@@ -110,15 +118,15 @@ pub(super) fn read_and_rewrite<H: ParsedFileHook>(
     let rules_may_apply = applicable.iter().any(|a| *a);
     let mut learned = Learned::default();
     if !rules_may_apply && !wanted {
-        return (report(Outcome::Skipped), None, learned);
+        return (Outcome::Skipped, None, learned);
     }
     let bytes = match plan.overlay.read(file.path) {
         Ok(bytes) => bytes,
         Err(error) if rules_may_apply => {
             let outcome = Outcome::ReadError(error.to_string());
-            return (report(outcome), unparsed(), learned);
+            return (outcome, unparsed(), learned);
         }
-        Err(_) => return (report(Outcome::Skipped), unparsed(), learned),
+        Err(_) => return (Outcome::Skipped, unparsed(), learned),
     };
     let for_transforms = for_transforms && plan.transforms_want(file, &bytes);
     let wanted = hook_wants || for_transforms;
@@ -129,21 +137,21 @@ pub(super) fn read_and_rewrite<H: ParsedFileHook>(
     let rules_apply = rules_may_apply
         && (plan.parse_every_file || plan.prefilters[file.project].narrow(&bytes, &mut applicable));
     if !rules_apply && !wanted {
-        return (report(Outcome::Skipped), None, learned);
+        return (Outcome::Skipped, None, learned);
     }
     let source = match SourceText::decode(bytes) {
         Ok(source) => source,
         Err(error) if rules_apply => {
-            return (report(Outcome::NotUtf8(error)), unparsed(), learned);
+            return (Outcome::NotUtf8(error), unparsed(), learned);
         }
-        Err(_) => return (report(Outcome::Skipped), unparsed(), learned),
+        Err(_) => return (Outcome::Skipped, unparsed(), learned),
     };
     let max_size = plan.projects[file.project].settings.max_file_size;
     let tree = match limits::check_text(source.text.as_bytes(), max_size)
         .and_then(|()| limits::parse_within(parser, &source.text))
     {
         Ok(tree) => tree,
-        Err(reason) => return (report(Outcome::OverLimit(reason)), unparsed(), learned),
+        Err(reason) => return (Outcome::OverLimit(reason), unparsed(), learned),
     };
     if for_transforms {
         on_parsed(&source, &tree);
@@ -151,7 +159,7 @@ pub(super) fn read_and_rewrite<H: ParsedFileHook>(
     let output =
         hook_wants.then(|| hook.parsed(file.index, file.path, Some((&source.text, &tree))));
     if !rules_apply {
-        return (report(Outcome::Skipped), output, learned);
+        return (Outcome::Skipped, output, learned);
     }
     let context = FileContext {
         applicable: &applicable,
@@ -166,7 +174,7 @@ pub(super) fn read_and_rewrite<H: ParsedFileHook>(
     };
     let processed = rewrite_file(plan, source, tree, &context, &mut learned);
     learned.untyped_config = context.untyped_config.get();
-    (report(Outcome::Processed(processed)), output, learned)
+    (Outcome::Processed(Box::new(processed)), output, learned)
 }
 
 fn rewrite_file(

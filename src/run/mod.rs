@@ -80,7 +80,9 @@ pub enum Outcome {
     ReadError(String),
     /// Over a size or nesting limit (`limits`): skipped, with the reason.
     OverLimit(String),
-    Processed(Processed),
+    /// Boxed: most files of a run are skipped, and every report is held
+    /// until the output.
+    Processed(Box<Processed>),
 }
 
 #[derive(Debug)]
@@ -186,10 +188,10 @@ pub fn run_over_with<H: ParsedFileHook>(
     let mut outputs = Vec::with_capacity(processed.len());
     let mut work = Vec::new();
     let mut learned = Vec::with_capacity(processed.len());
-    for (index, (report, output, file_work, facts)) in processed.into_iter().enumerate() {
-        reports.push(report);
+    for (index, (outcome, output, file_work, facts)) in processed.into_iter().enumerate() {
+        reports.push(file::report(&plan, &in_run(index), outcome));
         outputs.push(output);
-        work.extend(file_work.map(|w| (index, w)));
+        work.extend(file_work.map(|w| (index, *w)));
         learned.push(facts);
     }
     let again = decide_again(&plan, &learned, &in_run, &pool);

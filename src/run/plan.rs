@@ -153,9 +153,9 @@ pub(super) fn make_plan<'r>(
         .collect::<Result<Vec<_>, _>>()?;
     let schemas = project_schemas(rules, &projects)?;
     let index = RuleIndex::new(rules.to_vec()).map_err(RunError::Query)?;
-    let prefilters = projects
+    let prefilters = config_names
         .iter()
-        .map(|p| Prefilter::new(rules, &p.settings.config_names))
+        .map(|names| Prefilter::new(rules, names))
         .collect();
     let transforms = projects
         .iter()

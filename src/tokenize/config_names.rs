@@ -22,7 +22,13 @@ const EMPTY_DEFAULTS: &[&[&str]] = &[
 
 /// Whether provenance could call a receiver in `source` configuration.
 pub fn may_hold_config(source: &str, names: &NameMatcher) -> bool {
-    names.may_appear_in(source) && code_may_hold_config(source, Lexer::new(source), names)
+    names.may_appear_in(source) && code_may_hold_config(source, code(Lexer::new(source)), names)
+}
+
+/// [`may_hold_config`] on code tokens already lexed (no comments or line
+/// ends), without the text search first.
+pub(super) fn tokens_may_hold_config(source: &str, tokens: &[Token], names: &NameMatcher) -> bool {
+    code_may_hold_config(source, tokens.iter().copied(), names)
 }
 
 /// The tokens of a lexer other than comments and line ends.
@@ -30,24 +36,30 @@ fn code(lexer: Lexer) -> impl Iterator<Item = Token> + Clone {
     lexer.filter(|t| !matches!(t.kind, TokenKind::Comment | TokenKind::Newline))
 }
 
-/// Reads the lexer's tokens once, looking ahead (on a copy of it) only
-/// after an `or`.
-fn code_may_hold_config(source: &str, lexer: Lexer, names: &NameMatcher) -> bool {
+/// Reads the code tokens once, keeping the last three for an `or`'s
+/// assignment and looking ahead (on a copy of the iterator) only after one.
+fn code_may_hold_config(
+    source: &str,
+    mut tokens: impl Iterator<Item = Token> + Clone,
+    names: &NameMatcher,
+) -> bool {
     let text = |token: &Token| &source[token.start..token.end];
-    let mut tokens = code(lexer);
+    let mut last: [Option<Token>; 3] = [None; 3];
     while let Some(token) = tokens.next() {
         let found = match token.kind {
             TokenKind::Name => {
                 let name = text(&token);
                 names.matches(name)
                     || names.matches(name.trim_start_matches('_'))
-                    || (name == "or" && defaults_to_empty(source, tokens.clone()))
+                    || (name == "or"
+                        && assigns_own_name(source, &last)
+                        && defaults_to_empty(source, tokens.clone()))
             }
             TokenKind::String if !matches!(source.as_bytes()[token.start], b'"' | b'\'') => {
                 formatted_fields(source, &token)
                     .into_iter()
                     .any(|(start, end)| {
-                        code_may_hold_config(source, Lexer::within(source, start, end), names)
+                        code_may_hold_config(source, code(Lexer::within(source, start, end)), names)
                     })
             }
             _ => false,
@@ -55,8 +67,27 @@ fn code_may_hold_config(source: &str, lexer: Lexer, names: &NameMatcher) -> bool
         if found {
             return true;
         }
+        last = [last[1], last[2], Some(token)];
     }
     false
+}
+
+/// Whether `before` (the last three tokens before an `or`, oldest first)
+/// ends with `= name`, as in `name = name or {}`: `is_self_default` takes
+/// only an assignment whose whole value is the `or` of the name itself and
+/// an empty value. (Which target it assigns is not checked: an annotation
+/// or a keyword argument may stand between; a comparison `==`, `<=`, ...
+/// is not an assignment.)
+fn assigns_own_name(source: &str, before: &[Option<Token>; 3]) -> bool {
+    let text = |token: &Token| &source[token.start..token.end];
+    match before {
+        [Some(previous), Some(equals), Some(name)] => {
+            name.kind == TokenKind::Name
+                && text(equals) == "="
+                && !matches!(text(previous), "=" | "!" | "<" | ">")
+        }
+        _ => false,
+    }
 }
 
 /// Whether `after` (the tokens after an `or`) starts with an empty default.
@@ -89,6 +120,9 @@ mod tests {
             "x = f'{app_config.get(1)}'",
             "# config\ndef f(options=None):\n    options = options or {}\n    return options.get('a', 1)\n",
             "# config\no = o or dict ( )",
+            "# config\ndef f(o: dict = None):\n    o: dict = o or []\n",
+            "# config\ndef f(o=None):\n    p = o = o or {}\n",
+            "# config\ndef f(o=None):\n    if (o := o or {}):\n        pass\n",
         ] {
             assert!(holds(yes), "{yes:?}");
         }
@@ -98,6 +132,10 @@ mod tests {
             "sysconfig.get_config_var('x'); d.get('a')",
             "d.get('a')",
             "# config\no = o or {1: 2}",
+            "# config\ndef f(o=None):\n    return o or {}\n",
+            "# config\ndef f(o=None):\n    o = (o or {})\n",
+            "# config\ndef f(o=None):\n    o = p or o or {}\n",
+            "# config\ndef f(o=None):\n    x = o == o or {}\n",
         ] {
             assert!(!holds(no), "{no:?}");
         }

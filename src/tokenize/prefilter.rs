@@ -1,9 +1,12 @@
 //! A file's code as the `diff` prefilter reads it: the bytes with every
 //! comment and string literal blanked out, except the replacement fields of
 //! f-strings (they are code), so a word found there is a code token; plus
-//! where the string literals are.
+//! where the string literals are, and on request the code tokens, from
+//! which `config_names` tells whether provenance could find configuration.
 
+use super::config_names::tokens_may_hold_config;
 use super::lexer::{Lexer, Token, TokenKind, formatted_fields};
+use crate::analysis::NameMatcher;
 
 pub struct CodeView {
     /// The source, same length, comments and string literals replaced by
@@ -11,6 +14,9 @@ pub struct CodeView {
     code: Vec<u8>,
     /// Byte ranges of the outermost string literals, in order.
     strings: Vec<(usize, usize)>,
+    /// The tokens but comments and line ends, when asked for (the same
+    /// lexing serves the configuration test).
+    tokens: Option<Vec<Token>>,
 }
 
 impl CodeView {
@@ -18,12 +24,14 @@ impl CodeView {
     /// does: not UTF-8, broken (unbalanced brackets, unterminated strings,
     /// stray characters), or f-string forms older grammars read differently
     /// (a nested string with the enclosing quote character, a comment in a field,
-    /// `\N{...}`). Callers then use the raw text.
-    pub fn new(bytes: &[u8]) -> Option<CodeView> {
+    /// `\N{...}`). Callers then use the raw text. With `keep_tokens`,
+    /// [`CodeView::may_hold_config`] can answer.
+    pub fn new(bytes: &[u8], keep_tokens: bool) -> Option<CodeView> {
         let source = std::str::from_utf8(bytes).ok()?;
         let mut view = CodeView {
             code: bytes.to_vec(),
             strings: Vec::new(),
+            tokens: keep_tokens.then(Vec::new),
         };
         if source.starts_with('\u{feff}') {
             view.blank(0, '\u{feff}'.len_utf8());
@@ -38,8 +46,24 @@ impl CodeView {
                 }
                 _ => {}
             }
+            if let Some(tokens) = view.tokens.as_mut()
+                && !matches!(token.kind, TokenKind::Comment | TokenKind::Newline)
+            {
+                tokens.push(token);
+            }
         }
         (!lexer.suspect()).then_some(view)
+    }
+
+    /// Whether provenance could call a receiver in `source` (the text the
+    /// view was made from) configuration: `config_names::may_hold_config`
+    /// on the tokens already lexed, without its text search first (a
+    /// parameter defaulted in place names no configuration word). `None`
+    /// when the view was made without its tokens.
+    pub fn may_hold_config(&self, source: &[u8], names: &NameMatcher) -> Option<bool> {
+        let source = std::str::from_utf8(source).ok()?;
+        let tokens = self.tokens.as_ref()?;
+        Some(tokens_may_hold_config(source, tokens, names))
     }
 
     /// The text with only code left.
@@ -116,7 +140,7 @@ mod tests {
     use super::*;
 
     fn code(source: &str) -> Option<String> {
-        CodeView::new(source.as_bytes()).map(|v| String::from_utf8(v.code).unwrap())
+        CodeView::new(source.as_bytes(), false).map(|v| String::from_utf8(v.code).unwrap())
     }
 
     #[test]
@@ -141,14 +165,14 @@ mod tests {
 
     #[test]
     fn a_bom_is_not_part_of_the_first_word() {
-        let view = CodeView::new("\u{feff}exit(1)\n".as_bytes()).unwrap();
+        let view = CodeView::new("\u{feff}exit(1)\n".as_bytes(), false).unwrap();
         assert_eq!(view.code(), b"   exit(1)\n");
     }
 
     #[test]
     fn string_ranges_are_known() {
         let source = "x = 'a' + f'{y} b'  # 'c'\n";
-        let view = CodeView::new(source.as_bytes()).unwrap();
+        let view = CodeView::new(source.as_bytes(), false).unwrap();
         let at = |needle: &str| {
             let start = source.find(needle).unwrap();
             view.in_string(start, start + needle.len())
@@ -173,7 +197,7 @@ mod tests {
         for source in doubtful {
             assert!(code(source).is_none(), "{source:?}");
         }
-        assert!(CodeView::new(b"x = '\xff'\n").is_none());
+        assert!(CodeView::new(b"x = '\xff'\n", false).is_none());
         let fine = ["f'''{d[\"k\"]}'''\n", "f\"{d['k']}\"\n", "'\\N{DASH}'\n"];
         for source in fine {
             assert!(code(source).is_some(), "{source:?}");

@@ -287,13 +287,13 @@ fn reread(
 
 fn fold_into(report: &mut FileReport, changes: FileChanges, source: Option<SourceText>) {
     if let Outcome::Skipped = report.outcome {
-        report.outcome = Outcome::Processed(Processed {
+        report.outcome = Outcome::Processed(Box::new(Processed {
             source: None,
             edits: Vec::new(),
             new_text: None,
             findings: Vec::new(),
             warnings: Vec::new(),
-        });
+        }));
     }
     let Outcome::Processed(processed) = &mut report.outcome else {
         return;
