@@ -460,3 +460,44 @@ fn state_fixtures_are_decided_by_the_tokens_or_left_to_the_tree() {
         assert!(needs_tree || found > 20, "{file}: {:?}", tokens.state);
     }
 }
+
+/// The configuration-flow fixtures (`config_flow/`): in each `flows_*.py`
+/// a `.get(` is configuration only through what provenance learns (a
+/// name, `self` attribute, loop or comprehension target assigned from
+/// configuration), on a line without a configuration name, so the tokens
+/// must keep the file for the tree (or the comparisons above fail too);
+/// `no_flow.py` has configuration names in code and `.get(`s none of them
+/// reaches, and is decided without a tree.
+#[test]
+fn config_flow_fixtures_keep_every_learned_lookup_for_the_tree() {
+    let names = config_names();
+    let files = common::python_files_under(&Path::new(FIXTURES).join("config_flow"));
+    assert!(files.len() >= 10, "{files:?}");
+    let plan = AuditPlan::new(&files).expect("plan the audit");
+    let mut parser = syntax::new_parser();
+    for (index, path) in files.iter().enumerate() {
+        let source = fs::read_to_string(path).expect("UTF-8 fixture");
+        let flows = path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("flows_"));
+        let tokens = tokenize::scan(&source);
+        assert!(
+            tokens.calls.iter().any(|site| site.kind == CallKind::Get),
+            "{}",
+            path.display()
+        );
+        let tree = syntax::parse(&source);
+        let full = plan.audit_parsed(index, path, Some((&source, &tree)));
+        let flagged = full.findings.iter().any(|f| f.rule == "no-soft-fail");
+        assert_eq!(flagged, flows, "{}: {:?}", path.display(), full.findings);
+        let needs_tree = tokenize::audit_needs_tree(&tokens, &source, &names);
+        assert_eq!(needs_tree, flows, "{}", path.display());
+        let fast = plan.audit_text(index, path, &source, &mut parser);
+        assert_eq!(
+            format!("{:?}", fast.findings),
+            format!("{:?}", full.findings),
+            "{}",
+            path.display()
+        );
+    }
+}

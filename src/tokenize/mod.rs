@@ -8,6 +8,7 @@
 //! the `def`; blank and comment-only lines are not logical lines, so they
 //! neither end a function nor count towards it.
 
+mod config_flow;
 mod config_names;
 pub mod dataclass;
 mod lexer;

@@ -2,6 +2,7 @@
 //! tree. It parses only files for which this says yes; for the others its
 //! findings are none (suppressions are still checked, on the text).
 
+use super::config_flow::gets_may_read_config;
 use super::config_names::may_hold_config;
 use super::{CallKind, FileTokens};
 use crate::analysis::NameMatcher;
@@ -25,7 +26,9 @@ pub enum TreeNeed {
 
 /// True when some check could flag something here that the tokens cannot
 /// decide: a site it inspects (a `.get(` where provenance could find
-/// configuration, see `config_names.rs`; an exit, a thread-local, an
+/// configuration: a configuration name in code, see `config_names.rs`, on
+/// the `.get(`'s line or reaching it through assignments and loops, see
+/// `config_flow.rs`; an exit, a thread-local, an
 /// escape hatch), a statement whose shared-state or dataclass finding the
 /// tokens leave to the tree ([`super::state`], [`super::dataclass`]), or a
 /// file the tokenizer finds suspect (the tree's error recovery decides).
@@ -44,7 +47,9 @@ pub fn audit_tree_need(found: &FileTokens, source: &str, config_names: &NameMatc
     if found.suspect
         || found.state.undecided
         || has_lone_carriage_return(source)
-        || (get_site && may_hold_config(source, config_names))
+        || (get_site
+            && may_hold_config(source, config_names)
+            && gets_may_read_config(source, config_names))
     {
         TreeNeed::Whole
     } else if found.calls.iter().any(|site| other_site(site.kind)) {
