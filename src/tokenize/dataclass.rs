@@ -5,7 +5,7 @@
 //! `dataclass`, and one of whose body statements assigns with a plain `=`.
 //! Undecided (the file is parsed) where a decorator's trailing comment
 //! may end differently in the tree, or a body statement starts with a soft
-//! keyword.
+//! keyword not followed by `=` or `:` (a `match` or `type` statement).
 
 use super::lexer::{Token, TokenKind};
 use super::module::statements;
@@ -133,7 +133,11 @@ impl DataclassScan {
             };
             let text = &source[first.start..first.end];
             let target_first = match first.kind {
-                TokenKind::Name if SOFT_KEYWORDS.contains(&text) => {
+                // `match x:`, `type X = ...`, `print x`: the tree decides;
+                // `match: str`, `type = 1` are plain assignments.
+                TokenKind::Name
+                    if SOFT_KEYWORDS.contains(&text) && !statement.starts_assignment() =>
+                {
                     self.undecided = true;
                     continue;
                 }
@@ -204,6 +208,13 @@ mod tests {
         ]
         .join("\n");
         assert_eq!(found(&source), ["A", "C", "D", "E"]);
+    }
+
+    #[test]
+    fn soft_keywords_as_targets_are_fields() {
+        let source = "@dataclass\nclass A:\n    match: str\n    type: int = 0\n\
+                      @dataclass\nclass B:\n    _: KW_ONLY\n    print: bool\n";
+        assert_eq!(found(source), ["A"]);
     }
 
     #[test]

@@ -64,6 +64,13 @@ impl<'a> Statement<'a> {
         })
     }
 
+    /// Whether the statement's second token is a plain `=` or a `:` (not
+    /// `:=`): it can only be an assignment or an annotation.
+    pub fn starts_assignment(&self) -> bool {
+        self.is_plain_equals(1)
+            || (self.is(1, TokenKind::Operator, ":") && !self.is(2, TokenKind::Operator, "="))
+    }
+
     /// `name = value` or `name: annotation = value` (a bare annotation
     /// assigns nothing; a keyword before `:` starts a block).
     pub fn assignment(&self) -> Option<Assignment<'a>> {

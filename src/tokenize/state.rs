@@ -5,8 +5,8 @@
 //! functions (`analysis::state::shared_state`). The wording is theirs.
 //!
 //! Exact where it answers: a statement whose value's shape the tokens do
-//! not decide (`value::Shape::Undecided`), a target a parser may read as a
-//! keyword, the default manager's names (their allowance looks at the
+//! not decide (`value::Shape::Undecided`), a hard keyword as a target,
+//! the default manager's names (their allowance looks at the
 //! tree's top-level functions), a singleton whose class-body text the
 //! tree's block may or may not hold, or a decorator whose trailing comment
 //! makes its node's text uncertain sets [`StateFacts::undecided`], and
@@ -15,7 +15,7 @@
 use super::dataclass::{DataclassDefaults, DataclassScan};
 use super::lexer::{Token, TokenKind};
 use super::module::{Assignment, one_line_body, statements};
-use super::value::{self, KEYWORDS, SOFT_KEYWORDS, Shape};
+use super::value::{self, KEYWORDS, Shape};
 use crate::analysis::metrics::{instance_why, is_exempt_name, is_instance_callee};
 use crate::analysis::state::{
     CLASS_CONTAINER_CALLS, DEFAULT_MANAGER_NAMES, cached_function_message, class_container_message,
@@ -369,9 +369,13 @@ impl StateScan {
     }
 }
 
-/// A name a parser may not read as a plain assignment target.
+/// A name a parser may not read as a plain assignment target: a hard
+/// keyword. (A soft keyword, `match`, `type`, `print`, ..., followed by
+/// `=` or `:` as `Statement::assignment` requires, is read as one: no
+/// soft-keyword statement has that shape, and tree-sitter agrees, see
+/// `tests/fixtures/tokenizer/state_soft_keywords.py`.)
 fn is_keyword_like(name: &str) -> bool {
-    KEYWORDS.contains(&name) || SOFT_KEYWORDS.contains(&name)
+    KEYWORDS.contains(&name)
 }
 
 /// A statement's node: its first token to its last.
@@ -473,7 +477,7 @@ mod tests {
         for source in [
             "x = {lambda: 1}\n",
             "_default_manager = None\n",
-            "match = {}\n",
+            "None = {}\n",
             "class A:\n    _x = None\n    # A._x = 1\n",
             "@lru_cache  # why\r\ndef f(): pass\r\n",
             "class A:\n    x = 'a' 'b'.join(y)\n",
