@@ -4,7 +4,9 @@
 //! (and no whole-file parse for it).
 //!
 //! Why it is sound. Provenance calls a `.get(` receiver configuration only
-//! when the receiver's own text holds a name that is one of:
+//! when the receiver's own nodes (the primary before `.get`: names joined
+//! by `.`, calls and subscripts with all their arguments) hold a name that
+//! is one of:
 //! - a configuration name (`names.matches`, also with leading underscores
 //!   trimmed, as `self._config` is read);
 //! - a name a scope learned is configuration: the target (an identifier,
@@ -18,8 +20,8 @@
 //! take a verdict of configuration away.) So the names below are closed
 //! under "a logical line holding one of them makes its targets such
 //! names", file-wide, whatever the scopes: every name provenance can learn
-//! is among them, and a `.get(` whose logical line holds none of them is
-//! not configuration. Targets are read generously: every name before a
+//! is among them, and a `.get(` whose receiver holds none of them is not
+//! configuration. Targets are read generously: every name before a
 //! line's last top-level `=` (augmented assignments included; the `=`s of
 //! comparisons, `==`, `<=`, `>=`, `!=`, bind nothing), the name before
 //! any `:=`, every name between a `for` and its `in`, in f-string fields
@@ -48,8 +50,8 @@ struct LineNames<'s> {
     names: Vec<&'s str>,
     /// The names it may bind (see the module's doc).
     targets: Vec<&'s str>,
-    /// It holds the name `get`.
-    get: bool,
+    /// The names in the receivers of its `.get`s.
+    receivers: Vec<&'s str>,
 }
 
 /// Whether some `.get(` in `source` could read configuration as
@@ -72,11 +74,11 @@ pub fn gets_may_read_config(source: &str, names: &NameMatcher) -> bool {
     close_over_assignments(&lines, &mut tainted);
     lines
         .iter()
-        .any(|line| line.get && line.names.iter().any(|name| tainted.contains(name)))
+        .any(|line| line.receivers.iter().any(|name| tainted.contains(name)))
 }
 
 /// Adds what a logical line's tokens say: its seeds to `tainted`, and the
-/// line to `lines` if it binds names or holds a `get`.
+/// line to `lines` if it binds names or holds a `.get`.
 fn read_line<'s>(
     source: &'s str,
     tokens: &[Token],
@@ -90,12 +92,12 @@ fn read_line<'s>(
     let mut line = LineNames::default();
     assignment_targets(source, tokens, &mut line.targets);
     read_tokens(source, tokens, names, tainted, &mut line);
-    if line.get || !line.targets.is_empty() {
+    if !line.receivers.is_empty() || !line.targets.is_empty() {
         lines.push(line);
     }
 }
 
-/// Names, `for` targets, `get`s and seeds of `tokens` (a logical line's,
+/// Names, `for` targets, `.get` receivers and seeds of `tokens` (a logical line's,
 /// or an f-string field's), and of the f-string fields among them.
 fn read_tokens<'s>(
     source: &'s str,
@@ -119,7 +121,9 @@ fn read_tokens<'s>(
                     }
                     continue;
                 }
-                line.get |= name == "get";
+                if name == "get" && index >= 2 && is_operator(source, &tokens[index - 1], ".") {
+                    receiver_names(source, &tokens[..index - 1], &mut line.receivers);
+                }
                 if names.matches(name) || names.matches(name.trim_start_matches('_')) {
                     tainted.insert(name);
                 }
@@ -136,6 +140,63 @@ fn read_tokens<'s>(
             _ => {}
         }
     }
+}
+
+fn is_operator(source: &str, token: &Token, text: &str) -> bool {
+    token.kind == TokenKind::Operator && &source[token.start..token.end] == text
+}
+
+/// The names of the primary expression `tokens` ends with (the receiver
+/// of an attribute after them): read backwards over names joined by `.`
+/// and their call and subscript brackets (whose insides all count), to
+/// the first token that cannot be part of it (an operator, a keyword, a
+/// comma). Provenance reads only the receiver's own nodes.
+fn receiver_names<'s>(source: &'s str, tokens: &[Token], receivers: &mut Vec<&'s str>) {
+    let text = |token: &Token| &source[token.start..token.end];
+    let is_name = |token: &Token| token.kind == TokenKind::Name && !KEYWORDS.contains(&text(token));
+    let mut start = tokens.len();
+    while start > 0 {
+        let token = tokens[start - 1];
+        if token.kind == TokenKind::Operator && depth_change(source, &token) < 0 {
+            // Unbalanced: take the whole line.
+            start = matching_opener(source, &tokens[..start]).unwrap_or(0);
+            // A call or subscript of what comes before it goes on.
+            let trailer = !is_operator(source, &tokens[start], "{")
+                && start > 0
+                && (is_name(&tokens[start - 1])
+                    || tokens[start - 1].kind == TokenKind::String
+                    || depth_change(source, &tokens[start - 1]) < 0);
+            if !trailer {
+                break;
+            }
+        } else if is_name(&token) {
+            start -= 1;
+            if start > 0 && is_operator(source, &tokens[start - 1], ".") {
+                start -= 1;
+            } else {
+                break;
+            }
+        } else {
+            if matches!(token.kind, TokenKind::String | TokenKind::Number) {
+                start -= 1;
+            }
+            break;
+        }
+    }
+    receivers.extend(tokens[start..].iter().filter(|t| is_name(t)).map(text));
+}
+
+/// The index of the opening bracket matching the closing one `tokens`
+/// ends with.
+fn matching_opener(source: &str, tokens: &[Token]) -> Option<usize> {
+    let mut depth = 0isize;
+    for index in (0..tokens.len()).rev() {
+        depth += depth_change(source, &tokens[index]);
+        if depth == 0 {
+            return Some(index);
+        }
+    }
+    None
 }
 
 /// Whether `after` (the tokens after an `or`) starts with an empty default.
@@ -272,6 +333,13 @@ mod tests {
             "x: Dict[str, Any] = cfg; x.get(1)\n",
             "total += cfg\ntotal.get(1)\n",
             "if (n := cfg):\n    n.get(1)\n",
+            "current_process()._config.get('t')\n",
+            "(a or cfg).get(1)\n",
+            "f(x)[cfg].get(1)\n",
+            "{**cfg}.get(1)\n",
+            "dict(cfg).get(1)\n",
+            "x = [c.get(1) for c in cfg]\n",
+            "x = (\n  cfg\n  .get(1))\n",
         ] {
             assert!(may_read(yes), "{yes:?}");
         }
@@ -281,6 +349,8 @@ mod tests {
     fn gets_whose_lines_hold_no_configuration_name_cannot() {
         for no in [
             "d.get('a')",
+            "changes.add_option(config, var.get('x'))\n",
+            "def get(self, config):\n    return self.get(config)\n",
             "# config\nd.get('a')",
             "'config'; d.get('a')",
             "widget.config(bg='red')\nd.get('a')\n",

@@ -27,7 +27,7 @@ pub enum TreeNeed {
 /// True when some check could flag something here that the tokens cannot
 /// decide: a site it inspects (a `.get(` where provenance could find
 /// configuration: a configuration name in code, see `config_names.rs`, on
-/// the `.get(`'s line or reaching it through assignments and loops, see
+/// the `.get(`'s receiver or reaching it through assignments and loops, see
 /// `config_flow.rs`; an exit, a thread-local, an
 /// escape hatch), a statement whose shared-state or dataclass finding the
 /// tokens leave to the tree ([`super::state`], [`super::dataclass`]), or a
