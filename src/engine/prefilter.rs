@@ -11,7 +11,7 @@ use memchr::memmem::Finder;
 use crate::analysis::{NameMatcher, Provenance};
 use crate::pattern::TokenPlace;
 use crate::rules::{Rule, TokenSpec};
-use crate::syntax::{is_identifier_byte, opens_call};
+use crate::syntax::{is_identifier_byte, opens_call, opens_empty_call};
 use crate::tokenize::prefilter::CodeView;
 
 /// A literal that must occur in a file, optionally as a whole identifier
@@ -24,6 +24,8 @@ struct Token {
     right_boundary: bool,
     /// Followed by `(` (after spaces or a line continuation): a call.
     called: bool,
+    /// Followed by `(` and `)` with only spaces and comments between.
+    empty_call: bool,
     /// Not preceded by `.`: a plain name, not an attribute.
     unqualified: bool,
     /// Preceded by this keyword on the same logical line.
@@ -43,6 +45,7 @@ impl Token {
             left_boundary,
             right_boundary,
             called: false,
+            empty_call: false,
             unqualified: false,
             after_keyword: None,
             place: TokenPlace::Anywhere,
@@ -52,6 +55,7 @@ impl Token {
     fn from_spec(spec: &TokenSpec) -> Self {
         Token {
             called: spec.called,
+            empty_call: spec.empty_call,
             unqualified: spec.unqualified,
             after_keyword: spec.after_keyword,
             place: spec.place,
@@ -63,22 +67,34 @@ impl Token {
         self.finder.needle() == other.finder.needle()
             && (self.left_boundary, self.right_boundary)
                 == (other.left_boundary, other.right_boundary)
-            && (self.called, self.unqualified) == (other.called, other.unqualified)
+            && (self.called, self.empty_call, self.unqualified)
+                == (other.called, other.empty_call, other.unqualified)
             && self.after_keyword == other.after_keyword
             && self.place == other.place
     }
 
     fn occurs_in(&self, text: &[u8]) -> bool {
-        self.occurs_where(text, |_| true)
+        self.occurs_where(text, |at| self.empty_call_holds(text, at))
     }
 
     /// Whether it occurs where its place says, once the raw text has it.
     fn occurs_placed(&self, text: &[u8], view: &CodeView) -> bool {
+        let empty_call = |at| self.empty_call_holds(text, at);
         match self.place {
-            TokenPlace::Code => self.occurs_in(view.code()),
+            TokenPlace::Code => self.occurs_where(view.code(), empty_call),
             TokenPlace::String => self.occurs_where(text, |at| view.in_string(at, at + self.len)),
+            TokenPlace::StatementString => {
+                self.occurs_where(text, |at| view.in_statement_string(at, at + self.len))
+            }
             TokenPlace::Anywhere => true,
         }
+    }
+
+    /// Whether the token at `at` is called with nothing between its
+    /// brackets, if it must be. Read in the raw text (same offsets as the
+    /// code view), where a string argument is not blanked out.
+    fn empty_call_holds(&self, text: &[u8], at: usize) -> bool {
+        !self.empty_call || opens_empty_call(&text[at + self.len..])
     }
 
     fn occurs_where(&self, text: &[u8], accept: impl Fn(usize) -> bool) -> bool {
@@ -539,5 +555,38 @@ mod tests {
         assert!(!narrows(rule, code_only));
         assert!(narrows(rule, "def f():\n    '''Raises SystemExits.'''\n"));
         assert!(narrows(rule, "x = f'{SystemExit}'\n"));
+    }
+
+    #[test]
+    fn a_docstring_capture_needs_its_word_in_a_statement_string() {
+        let rule = "  query: |\n    (function_definition\n      body: (block . (expression_statement (string) @DOC))\n      (#match? @DOC \"SystemExit\"))";
+        assert!(!narrows(rule, "topics = {'exit': 'raises SystemExit'}\n"));
+        assert!(!narrows(rule, "def f():\n    return 'SystemExit'\n"));
+        assert!(narrows(rule, "def f():\n    '''Raises SystemExit.'''\n"));
+        assert!(narrows(rule, "def f(): 'SystemExit'\n"));
+    }
+
+    #[test]
+    fn an_empty_call_has_nothing_between_its_brackets() {
+        let rule = "  pattern: $V = logging.getLogger()";
+        assert!(narrows(rule, "root = logging.getLogger()\n"));
+        assert!(narrows(rule, "root = logging.getLogger (  # root\n)\n"));
+        assert!(!narrows(rule, "log = logging.getLogger(__name__)\n"));
+        // The raw bytes hold `getLogger()`, the code does not.
+        assert!(!narrows(
+            rule,
+            "log = logging.getLogger('a')  # not getLogger()\n"
+        ));
+    }
+
+    #[test]
+    fn a_pattern_string_must_be_in_a_string() {
+        let rule = "  pattern: $P.add_argument(\"--no-validation\", $$$ARGS)";
+        assert!(narrows(rule, "p.add_argument(\"--no-validation\")\n"));
+        assert!(!narrows(rule, "p.add_argument(\"--other\")\n"));
+        assert!(!narrows(
+            rule,
+            "p.add_argument(\"--x\")  # \"--no-validation\"\n"
+        ));
     }
 }
