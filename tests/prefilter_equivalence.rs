@@ -272,6 +272,40 @@ fn surroundings_cut_only_files_no_rule_matches() {
     assert_eq!(skipped(&phase2), 6, "{}", phase2.stderr);
 }
 
+/// `getattr(args, "dry_run", D)` needs `add_argument("--dry-run", …)`:
+/// a file is parsed for it only where a string other than the declaring
+/// ones names a declared flag.
+#[test]
+fn declared_flags_need_a_string_naming_one() {
+    let project = Project::with_pyproject(LIBRARY_EVERYWHERE);
+    let declare = "import argparse\n\n\ndef build():\n    parser = argparse.ArgumentParser()\n    parser.add_argument(\"--dry-run\", action=\"store_true\")\n    return parser\n\n\n";
+    let files = [
+        (
+            "used.py",
+            "def run(args):\n    return getattr(args, \"dry_run\", False)\n",
+        ),
+        (
+            "in_fstring.py",
+            "def run(args):\n    return f\"{getattr(args, 'dry_run', False)}\"\n",
+        ),
+        (
+            "unused.py",
+            "def run(args):\n    return getattr(args, \"size\", 1)\n",
+        ),
+    ];
+    for (name, text) in files {
+        project.write(name, format!("{declare}{text}"));
+    }
+    let run = assert_same_as_every_file_parsed(project.root(), 1, ".");
+    for changed in [
+        "+    return args.dry_run",
+        "+    return f\"{args.dry_run}\"",
+    ] {
+        assert!(run.stdout.contains(changed), "{changed}\n{}", run.stdout);
+    }
+    assert_eq!(skipped(&run), 1, "{}", run.stderr);
+}
+
 /// Every n-th stdlib file that holds `get(`, `exit` or `SystemExit`
 /// anywhere: the files where the code view decides.
 fn stdlib_slice() -> Vec<(PathBuf, Vec<u8>)> {

@@ -5,6 +5,8 @@
 //! own), and on request the code tokens, from which `config_names` tells
 //! whether provenance could find configuration.
 
+mod flags;
+
 use super::config_names::tokens_may_hold_config;
 use super::lexer::{Lexer, Token, TokenKind, formatted_fields};
 use crate::analysis::NameMatcher;
@@ -80,6 +82,16 @@ impl CodeView {
         let source = std::str::from_utf8(source).ok()?;
         let tokens = self.tokens.as_ref()?;
         Some(tokens_may_hold_config(source, tokens, names))
+    }
+
+    /// Whether a `declared-flag` capture could name a flag an
+    /// `add_argument(...)` call of `source` declares (see
+    /// [`flags::may_name_declared_flag`]). `None` when the view was made
+    /// without its tokens.
+    pub fn may_name_declared_flag(&self, source: &[u8]) -> Option<bool> {
+        let source = std::str::from_utf8(source).ok()?;
+        let tokens = self.tokens.as_ref()?;
+        Some(flags::may_name_declared_flag(source, tokens))
     }
 
     /// The text with only code left.
