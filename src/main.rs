@@ -31,9 +31,8 @@ fn main() {
 /// One arena keeps the peak near the heap's own; each thread's cache
 /// (tcache) still serves most allocations without the lock, and the CPU
 /// time measured no higher. What `MALLOC_ARENA_MAX=1` does, without asking
-/// users to set it (an explicit `MALLOC_ARENA_MAX` still wins: glibc reads
-/// it at the first allocation, before this runs, and this call then is
-/// skipped).
+/// users to set it; a `MALLOC_ARENA_MAX` that is set still wins (glibc has
+/// read it at start-up, and this call is skipped).
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn bound_allocator_arenas() {
     use std::ffi::c_int;
