@@ -83,6 +83,20 @@ pub const STATEMENT_CONTAINERS: &[&str] = &[
 /// call may be split anywhere. Text filters use it, so erring towards
 /// "yes" only costs a parse.
 pub fn opens_call(rest: &[u8]) -> bool {
+    rest.get(skip_layout(rest)) == Some(&b'(')
+}
+
+/// Whether `rest` opens an empty argument list: `(` and `)` with only
+/// spaces, line breaks, continuations and comments around and between them.
+pub fn opens_empty_call(rest: &[u8]) -> bool {
+    let after_open = skip_layout(rest);
+    rest.get(after_open) == Some(&b'(')
+        && rest.get(after_open + 1 + skip_layout(&rest[after_open + 1..])) == Some(&b')')
+}
+
+/// How many bytes of layout (spaces, line breaks, continuations, comments)
+/// `rest` starts with.
+fn skip_layout(rest: &[u8]) -> usize {
     let mut index = 0;
     while let Some(&byte) = rest.get(index) {
         match byte {
@@ -91,10 +105,10 @@ pub fn opens_call(rest: &[u8]) -> bool {
                 let line_end = memchr::memchr(b'\n', &rest[index..]);
                 index = line_end.map_or(rest.len(), |n| index + n);
             }
-            _ => return byte == b'(',
+            _ => break,
         }
     }
-    false
+    index
 }
 
 /// Punctuation whose presence is already implied by the parent's kind.

@@ -203,6 +203,109 @@ fn config_rules_need_a_name_in_code_or_a_defaulted_parameter() {
     assert_eq!(skipped(&run), 2, "{}", run.stderr);
 }
 
+/// Cuts that read a token's surroundings: a docstring rule's word only in
+/// a string that is a statement of its own, `getLogger()` only called with
+/// nothing between its brackets, a pattern's string literal only inside a
+/// string. Each file a rule matches is written at the edge of its cut.
+#[test]
+fn surroundings_cut_only_files_no_rule_matches() {
+    let project = Project::with_pyproject(LIBRARY_EVERYWHERE);
+    let files = [
+        (
+            "docstring.py",
+            "def f():\n    \"Raises SystemExit.\"\n    return 1\n",
+        ),
+        ("one_line.py", "def g(): '''Raises SystemExit.'''\n"),
+        ("topics.py", "topics = {'exit': 'Raises SystemExit.'}\n"),
+        (
+            "root_ref.py",
+            "import logging\n\nroot = logging.getLogger ()\n",
+        ),
+        (
+            "root_mod.py",
+            "import logging\n\nlogger = logging.getLogger(\"Name\")\n\n\ndef debug():\n    logging.getLogger().setLevel(logging.DEBUG)\n",
+        ),
+        (
+            "named_logger.py",
+            "import logging\n\nlog = logging.getLogger(__name__)\nlogging.getLogger(\"a\").setLevel(10)  # not getLogger()\n",
+        ),
+        (
+            "flags.py",
+            "import argparse\n\n\ndef parse():\n    parser = argparse.ArgumentParser()\n    parser.add_argument(\"--no-validation\", action=\"store_true\")\n    return parser.parse_args()\n",
+        ),
+        (
+            "other_flags.py",
+            "import argparse\n\np = argparse.ArgumentParser()\np.add_argument(\"--verbose\")  # \"--no-validation\"\n",
+        ),
+    ];
+    for (name, text) in files {
+        project.write(name, text);
+    }
+    let phase1 = assert_same_as_every_file_parsed(project.root(), 1, ".");
+    assert!(
+        phase1
+            .stderr
+            .contains("root_ref.py:3:1: warning[root-logger-reference]"),
+        "{}",
+        phase1.stderr
+    );
+    for file in ["root_mod.py", "flags.py"] {
+        assert!(
+            phase1.stdout.contains(&format!("+++ b/{file}")),
+            "{file}\n{}",
+            phase1.stdout
+        );
+    }
+    // Parsed: the three files above.
+    assert_eq!(skipped(&phase1), 5, "{}", phase1.stderr);
+    let phase2 = assert_same_as_every_file_parsed(project.root(), 2, ".");
+    for site in ["docstring.py:2:5", "one_line.py:1:10"] {
+        assert!(
+            phase2
+                .stderr
+                .contains(&format!("{site}: info[docstring-raises-system-exit]")),
+            "{site}\n{}",
+            phase2.stderr
+        );
+    }
+    // Parsed: the two docstrings; `topics.py`'s word is in an operand.
+    assert_eq!(skipped(&phase2), 6, "{}", phase2.stderr);
+}
+
+/// `getattr(args, "dry_run", D)` needs `add_argument("--dry-run", …)`:
+/// a file is parsed for it only where a string other than the declaring
+/// ones names a declared flag.
+#[test]
+fn declared_flags_need_a_string_naming_one() {
+    let project = Project::with_pyproject(LIBRARY_EVERYWHERE);
+    let declare = "import argparse\n\n\ndef build():\n    parser = argparse.ArgumentParser()\n    parser.add_argument(\"--dry-run\", action=\"store_true\")\n    return parser\n\n\n";
+    let files = [
+        (
+            "used.py",
+            "def run(args):\n    return getattr(args, \"dry_run\", False)\n",
+        ),
+        (
+            "in_fstring.py",
+            "def run(args):\n    return f\"{getattr(args, 'dry_run', False)}\"\n",
+        ),
+        (
+            "unused.py",
+            "def run(args):\n    return getattr(args, \"size\", 1)\n",
+        ),
+    ];
+    for (name, text) in files {
+        project.write(name, format!("{declare}{text}"));
+    }
+    let run = assert_same_as_every_file_parsed(project.root(), 1, ".");
+    for changed in [
+        "+    return args.dry_run",
+        "+    return f\"{args.dry_run}\"",
+    ] {
+        assert!(run.stdout.contains(changed), "{changed}\n{}", run.stdout);
+    }
+    assert_eq!(skipped(&run), 1, "{}", run.stderr);
+}
+
 /// Every n-th stdlib file that holds `get(`, `exit` or `SystemExit`
 /// anywhere: the files where the code view decides.
 fn stdlib_slice() -> Vec<(PathBuf, Vec<u8>)> {

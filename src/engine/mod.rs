@@ -257,6 +257,9 @@ impl FileJob<'_> {
                 break;
             };
             current = next;
+            // The old tree goes before the new one is built: two trees of a
+            // large file at once set the run's peak memory.
+            drop(tree);
             tree = syntax::parse(&current);
         }
         (current, tree)
@@ -297,6 +300,7 @@ impl FileJob<'_> {
             let changes = self.import_changes(&editing, removing, &tree, &current);
             if let Some(next) = self.apply_edits(&current, changes, result) {
                 current = next;
+                drop(tree);
                 tree = syntax::parse(&current);
             }
         }

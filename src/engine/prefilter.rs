@@ -4,133 +4,18 @@
 //! code from comments and strings (`tokenize::prefilter`), so a rule token
 //! that only a comment or a docstring holds no longer forces a parse.
 //! A rule that needs a configuration receiver keeps a file only where
-//! `config_names` (as `check` asks it) says provenance could find one.
-
-use memchr::memmem::Finder;
+//! `config_names` (as `check` asks it) says provenance could find one; one
+//! with a `declared-flag` capture only where a string could name a flag an
+//! `add_argument(...)` call declares.
 
 use crate::analysis::{NameMatcher, Provenance};
 use crate::pattern::TokenPlace;
-use crate::rules::{Rule, TokenSpec};
-use crate::syntax::{is_identifier_byte, opens_call};
+use crate::rules::Rule;
 use crate::tokenize::prefilter::CodeView;
 
-/// A literal that must occur in a file, optionally as a whole identifier
-/// on either side (so `exit` does not count inside `__exit__` or `atexit`)
-/// and with the surroundings the pattern gives it.
-struct Token {
-    finder: Finder<'static>,
-    len: usize,
-    left_boundary: bool,
-    right_boundary: bool,
-    /// Followed by `(` (after spaces or a line continuation): a call.
-    called: bool,
-    /// Not preceded by `.`: a plain name, not an attribute.
-    unqualified: bool,
-    /// Preceded by this keyword on the same logical line.
-    after_keyword: Option<&'static str>,
-    place: TokenPlace,
-}
+mod token;
 
-impl Token {
-    fn word(text: &str) -> Self {
-        Token::new(text, true, true)
-    }
-
-    fn new(text: &str, left_boundary: bool, right_boundary: bool) -> Self {
-        Token {
-            finder: Finder::new(text.as_bytes()).into_owned(),
-            len: text.len(),
-            left_boundary,
-            right_boundary,
-            called: false,
-            unqualified: false,
-            after_keyword: None,
-            place: TokenPlace::Anywhere,
-        }
-    }
-
-    fn from_spec(spec: &TokenSpec) -> Self {
-        Token {
-            called: spec.called,
-            unqualified: spec.unqualified,
-            after_keyword: spec.after_keyword,
-            place: spec.place,
-            ..Token::new(&spec.text, spec.whole_word, spec.whole_word)
-        }
-    }
-
-    fn same_as(&self, other: &Token) -> bool {
-        self.finder.needle() == other.finder.needle()
-            && (self.left_boundary, self.right_boundary)
-                == (other.left_boundary, other.right_boundary)
-            && (self.called, self.unqualified) == (other.called, other.unqualified)
-            && self.after_keyword == other.after_keyword
-            && self.place == other.place
-    }
-
-    fn occurs_in(&self, text: &[u8]) -> bool {
-        self.occurs_where(text, |_| true)
-    }
-
-    /// Whether it occurs where its place says, once the raw text has it.
-    fn occurs_placed(&self, text: &[u8], view: &CodeView) -> bool {
-        match self.place {
-            TokenPlace::Code => self.occurs_in(view.code()),
-            TokenPlace::String => self.occurs_where(text, |at| view.in_string(at, at + self.len)),
-            TokenPlace::Anywhere => true,
-        }
-    }
-
-    fn occurs_where(&self, text: &[u8], accept: impl Fn(usize) -> bool) -> bool {
-        self.finder.find_iter(text).any(|at| {
-            let left_ok = !self.left_boundary || starts_word(text, at);
-            let end = at + self.len;
-            let right_ok =
-                !self.right_boundary || end >= text.len() || !is_identifier_byte(text[end]);
-            left_ok
-                && right_ok
-                && accept(at)
-                && (!self.called || opens_call(&text[end..]))
-                && self.preceded_as_required(before_spaces(&text[..at]))
-        })
-    }
-
-    /// Checks what comes before the token (spaces and continuations skipped).
-    fn preceded_as_required(&self, before: &[u8]) -> bool {
-        if self.unqualified && before.ends_with(b".") {
-            return false;
-        }
-        self.after_keyword.is_none_or(|keyword| {
-            before.ends_with(keyword.as_bytes())
-                && before[..before.len() - keyword.len()]
-                    .last()
-                    .is_none_or(|byte| !is_identifier_byte(*byte))
-        })
-    }
-}
-
-/// A UTF-8 byte order mark: not part of the first word.
-const BOM: &[u8] = b"\xEF\xBB\xBF";
-
-/// Whether a word starts at `at`: no identifier byte before it (a BOM is
-/// none).
-fn starts_word(text: &[u8], at: usize) -> bool {
-    at == 0 || text[..at] == *BOM || !is_identifier_byte(text[at - 1])
-}
-
-/// `text` without the spaces, tabs and `\` line continuations at its end
-/// (newlines stay: inside brackets they could hide anything).
-fn before_spaces(mut text: &[u8]) -> &[u8] {
-    loop {
-        while let [rest @ .., b' ' | b'\t' | b'\x0c'] = text {
-            text = rest;
-        }
-        match text {
-            [rest @ .., b'\\', b'\n'] | [rest @ .., b'\\', b'\r', b'\n'] => text = rest,
-            _ => return text,
-        }
-    }
-}
+use token::Token;
 
 /// Alternatives, each a set of tokens that must all occur.
 type Group = Vec<Vec<Token>>;
@@ -150,6 +35,8 @@ pub struct Prefilter {
     groups: Vec<Vec<IndexedGroup>>,
     /// Per rule: whether every match needs a configuration receiver.
     needs_config: Vec<bool>,
+    /// Per rule: whether every match needs a string naming a declared flag.
+    needs_flag: Vec<bool>,
     /// The project's configuration names.
     names: NameMatcher,
 }
@@ -184,6 +71,10 @@ impl Prefilter {
             .collect::<Vec<_>>();
         let mut prefilter = Prefilter::interned(groups, names.clone());
         prefilter.needs_config = rules.iter().map(|rule| needs_config(rule)).collect();
+        prefilter.needs_flag = rules
+            .iter()
+            .map(|rule| rule.constraints.iter().any(|c| c.declared_flag))
+            .collect();
         prefilter
     }
 
@@ -219,6 +110,7 @@ impl Prefilter {
         let needs_config = vec![false; groups.len()];
         Prefilter {
             tokens,
+            needs_flag: needs_config.clone(),
             groups,
             needs_config,
             names,
@@ -245,7 +137,9 @@ impl Prefilter {
         if !self.lexing_may_skip(applicable) {
             return true;
         }
-        let Some(view) = CodeView::new(text, self.config_rule_left(applicable)) else {
+        let keep_tokens =
+            any_left(applicable, &self.needs_config) || any_left(applicable, &self.needs_flag);
+        let Some(view) = CodeView::new(text, keep_tokens) else {
             return true;
         };
         let mut placed: Vec<Option<bool>> = vec![None; self.tokens.len()];
@@ -256,24 +150,17 @@ impl Prefilter {
         }) {
             return false;
         }
-        if view.may_hold_config(text, &self.names) == Some(false) {
-            self.drop_config_rules(applicable);
+        if any_left(applicable, &self.needs_config)
+            && view.may_hold_config(text, &self.names) == Some(false)
+        {
+            drop_rules(applicable, &self.needs_config);
+        }
+        if any_left(applicable, &self.needs_flag)
+            && view.may_name_declared_flag(text) == Some(false)
+        {
+            drop_rules(applicable, &self.needs_flag);
         }
         applicable.iter().any(|flag| *flag)
-    }
-
-    /// Whether a rule left needs a configuration receiver.
-    fn config_rule_left(&self, applicable: &[bool]) -> bool {
-        applicable
-            .iter()
-            .zip(&self.needs_config)
-            .any(|(flag, needs)| *flag && *needs)
-    }
-
-    fn drop_config_rules(&self, applicable: &mut [bool]) {
-        for (flag, needs) in applicable.iter_mut().zip(&self.needs_config) {
-            *flag &= !needs;
-        }
     }
 
     /// The bytes' side of the configuration test: a configuration name's
@@ -281,25 +168,27 @@ impl Prefilter {
     /// occur for provenance to find configuration. Clears the rules that
     /// need one where neither does; whether any rule is left.
     fn config_may_appear(&self, text: &[u8], applicable: &mut [bool]) -> bool {
-        if self.config_rule_left(applicable) {
+        if any_left(applicable, &self.needs_config) {
             let source = String::from_utf8_lossy(text);
             if !self.names.may_appear_in(&source) && !Token::word("or").occurs_in(text) {
-                self.drop_config_rules(applicable);
+                drop_rules(applicable, &self.needs_config);
             }
         }
         applicable.iter().any(|flag| *flag)
     }
 
-    /// Whether every rule left needs a token in code or in a string, or a
-    /// configuration name in code: only then can the code view spare the parse.
+    /// Whether every rule left needs a token in code or in a string, a
+    /// configuration name in code or a declared flag's name: only then can
+    /// the code view spare the parse.
     fn lexing_may_skip(&self, applicable: &[bool]) -> bool {
         applicable
             .iter()
             .zip(&self.groups)
-            .zip(&self.needs_config)
-            .all(|((flag, groups), needs_config)| {
+            .zip(self.needs_config.iter().zip(&self.needs_flag))
+            .all(|((flag, groups), (needs_config, needs_flag))| {
                 !*flag
                     || *needs_config
+                    || *needs_flag
                     || groups
                         .iter()
                         .flatten()
@@ -324,6 +213,21 @@ impl Prefilter {
             }
         }
         applicable.iter().any(|flag| *flag)
+    }
+}
+
+/// Whether a rule left (`applicable`) is one that `needs`.
+fn any_left(applicable: &[bool], needs: &[bool]) -> bool {
+    applicable
+        .iter()
+        .zip(needs)
+        .any(|(flag, needs)| *flag && *needs)
+}
+
+/// Clears the rules that `needs`.
+fn drop_rules(applicable: &mut [bool], needs: &[bool]) {
+    for (flag, needs) in applicable.iter_mut().zip(needs) {
+        *flag &= !needs;
     }
 }
 
@@ -539,5 +443,53 @@ mod tests {
         assert!(!narrows(rule, code_only));
         assert!(narrows(rule, "def f():\n    '''Raises SystemExits.'''\n"));
         assert!(narrows(rule, "x = f'{SystemExit}'\n"));
+    }
+
+    #[test]
+    fn a_docstring_capture_needs_its_word_in_a_statement_string() {
+        let rule = "  query: |\n    (function_definition\n      body: (block . (expression_statement (string) @DOC))\n      (#match? @DOC \"SystemExit\"))";
+        assert!(!narrows(rule, "topics = {'exit': 'raises SystemExit'}\n"));
+        assert!(!narrows(rule, "def f():\n    return 'SystemExit'\n"));
+        assert!(narrows(rule, "def f():\n    '''Raises SystemExit.'''\n"));
+        assert!(narrows(rule, "def f(): 'SystemExit'\n"));
+    }
+
+    #[test]
+    fn an_empty_call_has_nothing_between_its_brackets() {
+        let rule = "  pattern: $V = logging.getLogger()";
+        assert!(narrows(rule, "root = logging.getLogger()\n"));
+        assert!(narrows(rule, "root = logging.getLogger (  # root\n)\n"));
+        assert!(!narrows(rule, "log = logging.getLogger(__name__)\n"));
+        // The raw bytes hold `getLogger()`, the code does not.
+        assert!(!narrows(
+            rule,
+            "log = logging.getLogger('a')  # not getLogger()\n"
+        ));
+    }
+
+    #[test]
+    fn a_declared_flag_needs_a_string_naming_one() {
+        let rule = "  pattern: getattr($A, $NAME, $D)\n  where:\n    NAME: {declared-flag: true}";
+        let declared = "p.add_argument('--dry-run')\n";
+        assert!(narrows(
+            rule,
+            &format!("{declared}getattr(a, 'dry_run', 0)\n")
+        ));
+        assert!(!narrows(
+            rule,
+            &format!("{declared}getattr(a, 'size', 0)\n")
+        ));
+        assert!(!narrows(rule, "getattr(a, 'dry_run', 0)\n"));
+    }
+
+    #[test]
+    fn a_pattern_string_must_be_in_a_string() {
+        let rule = "  pattern: $P.add_argument(\"--no-validation\", $$$ARGS)";
+        assert!(narrows(rule, "p.add_argument(\"--no-validation\")\n"));
+        assert!(!narrows(rule, "p.add_argument(\"--other\")\n"));
+        assert!(!narrows(
+            rule,
+            "p.add_argument(\"--x\")  # \"--no-validation\"\n"
+        ));
     }
 }

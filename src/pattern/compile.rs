@@ -55,6 +55,9 @@ pub struct TokenSpec {
     pub text: String,
     /// Called (`exit` in `sys.exit(...)`): followed by `(`.
     pub called: bool,
+    /// Called with nothing between the brackets (`getLogger` in
+    /// `logging.getLogger()`): followed by `(` and `)`.
+    pub empty_call: bool,
     /// The callee itself (`exit` in `exit(...)`): not preceded by `.`.
     pub unqualified: bool,
     /// Right after a statement keyword (`SystemExit` in `raise SystemExit`):
@@ -74,6 +77,9 @@ pub enum TokenPlace {
     Code,
     /// Inside a string literal.
     String,
+    /// Inside a string literal that is a statement's own expression (a
+    /// docstring, or an element of a bare tuple), not an operand.
+    StatementString,
     /// Anywhere in the text.
     Anywhere,
 }
@@ -84,10 +90,21 @@ impl TokenSpec {
         TokenSpec {
             text: text.to_string(),
             called: false,
+            empty_call: false,
             unqualified: false,
             after_keyword: None,
             whole_word: true,
             place: TokenPlace::Code,
+        }
+    }
+
+    /// A plain string literal of a pattern: the matcher compares strings by
+    /// their text, so the same text must lie inside a string of the file.
+    pub fn string_literal(text: &str) -> Self {
+        TokenSpec {
+            whole_word: false,
+            place: TokenPlace::String,
+            ..TokenSpec::word(text)
         }
     }
 }
@@ -297,22 +314,30 @@ fn find_anchor(root: &PatternNode, kinds: &KindTable) -> Option<Anchor> {
 }
 
 /// The identifiers of the pattern (not metavariables), each with its
-/// surroundings, in order and without duplicates.
+/// surroundings, and its plain string literals, in order and without
+/// duplicates.
 fn required_tokens(root: Node, text: &str) -> Vec<TokenSpec> {
     let mut found: Vec<TokenSpec> = Vec::new();
     let mut stack = vec![root];
     while let Some(node) = stack.pop() {
         let name = &text[node.byte_range()];
-        if node.kind() == "identifier" && !name.starts_with("__txomv") {
-            let spec = TokenSpec {
+        let spec = if node.kind() == "identifier" && !name.starts_with("__txomv") {
+            Some(TokenSpec {
                 called: is_called(node),
+                empty_call: called_by(node).is_some_and(has_no_arguments),
                 unqualified: is_callee(node),
                 after_keyword: keyword_before(node),
                 ..TokenSpec::word(name)
-            };
-            if !found.contains(&spec) {
-                found.push(spec);
-            }
+            })
+        } else if is_plain_string(node) {
+            Some(TokenSpec::string_literal(&restore_dollars(name)))
+        } else {
+            None
+        };
+        if let Some(spec) = spec
+            && !found.contains(&spec)
+        {
+            found.push(spec);
         }
         let mut cursor = node.walk();
         let children: Vec<_> = node.children(&mut cursor).collect();
@@ -330,12 +355,36 @@ fn is_callee(node: Node) -> bool {
 
 /// `f` in `f(...)` or `exit` in `sys.exit(...)`.
 fn is_called(node: Node) -> bool {
-    is_callee(node)
-        || node.parent().is_some_and(|parent| {
+    called_by(node).is_some()
+}
+
+/// The call whose callee `node` is, or whose callee's attribute it is.
+fn called_by(node: Node) -> Option<Node> {
+    let callee = if is_callee(node) {
+        node
+    } else {
+        node.parent().filter(|parent| {
             parent.kind() == "attribute"
                 && parent.child_by_field_name("attribute") == Some(node)
-                && is_callee(parent)
-        })
+                && is_callee(*parent)
+        })?
+    };
+    callee.parent()
+}
+
+/// `f()`: an argument list with nothing in it (not even a metavariable).
+fn has_no_arguments(call: Node) -> bool {
+    call.child_by_field_name("arguments")
+        .is_some_and(|list| list.kind() == "argument_list" && list.named_child_count() == 0)
+}
+
+/// A string literal without replacement fields (compared by its text).
+fn is_plain_string(node: Node) -> bool {
+    let mut cursor = node.walk();
+    node.kind() == "string"
+        && !node
+            .children(&mut cursor)
+            .any(|child| child.kind() == "interpolation")
 }
 
 /// The statement keyword right before `node`, if `node` starts the
@@ -455,6 +504,37 @@ mod tests {
         let tokens = compiled("return x.y").required_tokens;
         assert_eq!(tokens[0].after_keyword, Some("return"));
         assert_eq!(tokens[1].after_keyword, None);
+    }
+
+    #[test]
+    fn an_empty_call_is_known() {
+        let tokens = compiled("logging.getLogger().$M($$$ARGS)").required_tokens;
+        let get_logger = tokens.iter().find(|t| t.text == "getLogger").unwrap();
+        assert!(get_logger.called && get_logger.empty_call);
+        let tokens = compiled("logging.getLogger($$$ARGS)").required_tokens;
+        assert!(tokens.iter().all(|t| !t.empty_call));
+        let tokens = compiled("exit()").required_tokens;
+        assert!(tokens[0].empty_call && tokens[0].unqualified);
+        assert!(!compiled("exit(0)").required_tokens[0].empty_call);
+    }
+
+    #[test]
+    fn plain_string_literals_are_required_in_strings() {
+        let tokens = compiled("$P.add_argument(\"--no-validation\", $$$ARGS)").required_tokens;
+        let texts: Vec<_> = tokens.iter().map(|t| (t.text.as_str(), t.place)).collect();
+        assert_eq!(
+            texts,
+            [
+                ("add_argument", TokenPlace::Code),
+                ("\"--no-validation\"", TokenPlace::String)
+            ]
+        );
+        assert!(!tokens[1].whole_word);
+        // A `$` in a literal is literal; an f-string's fields are code.
+        let tokens = compiled("f('$X')").required_tokens;
+        assert_eq!(tokens[1].text, "'$X'");
+        let tokens = compiled("f(f'{a}')").required_tokens;
+        assert!(tokens.iter().all(|t| t.place == TokenPlace::Code));
     }
 
     #[test]

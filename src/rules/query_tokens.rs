@@ -1,7 +1,8 @@
 //! Tokens a query rule's matches must contain, read from its `#eq?` /
 //! `#match?` predicates, with where they must be: in code when the captured
 //! node is an `(identifier)`, inside a string literal when it is a
-//! `(string)`, anywhere otherwise.
+//! `(string)` (one that is a statement of its own when it is always an
+//! `(expression_statement (string))`), anywhere otherwise.
 
 use regex::Regex;
 
@@ -60,16 +61,25 @@ fn match_words(regex: &str) -> Option<(Vec<String>, bool)> {
 
 /// Where a capture's text is: every place the query names `@capture` is
 /// either a predicate argument or right after the same leaf node,
-/// `(identifier)` or `(string)`; anything else could be any node.
+/// `(identifier)` or `(string)`; anything else could be any node. A
+/// `(string)` that is always the first child pattern of an
+/// `(expression_statement ...)` is a direct child of one.
 fn capture_place(query: &str, capture: &str) -> TokenPlace {
     let name = regex::escape(capture);
     let count = |pattern: String| Regex::new(&pattern).map_or(0, |r| r.find_iter(query).count());
     let total = count(format!(r"@{name}\b"));
     let in_predicates = count(format!(r"\(#[\w-]+[?!]\s+@{name}\b"));
     let after = |kind: &str| count(format!(r"\({kind}\)\s*@{name}\b"));
+    let statement = count(format!(r"\(expression_statement\s+\(string\)\s*@{name}\b"));
     match (after("identifier"), after("string")) {
         (found, 0) if found > 0 && found + in_predicates == total => TokenPlace::Code,
-        (0, found) if found > 0 && found + in_predicates == total => TokenPlace::String,
+        (0, found) if found > 0 && found + in_predicates == total => {
+            if statement == found {
+                TokenPlace::StatementString
+            } else {
+                TokenPlace::String
+            }
+        }
         _ => TokenPlace::Anywhere,
     }
 }
@@ -129,8 +139,22 @@ mod tests {
               (#match? @DOC "SystemExit"))"#;
         assert_eq!(
             groups(docstring),
-            [vec![token("SystemExit", false, TokenPlace::String)]]
+            [vec![token(
+                "SystemExit",
+                false,
+                TokenPlace::StatementString
+            )]]
         );
+        // An operand, or a statement's string only in some alternatives.
+        let any_string = r#"((string) @S (#match? @S "SystemExit"))"#;
+        let mixed = r#"[(expression_statement (string) @S) (return_statement (string) @S)]
+              (#match? @S "SystemExit")"#;
+        for query in [any_string, mixed] {
+            assert_eq!(
+                groups(query),
+                [vec![token("SystemExit", false, TokenPlace::String)]]
+            );
+        }
     }
 
     #[test]

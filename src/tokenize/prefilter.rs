@@ -1,8 +1,11 @@
 //! A file's code as the `diff` prefilter reads it: the bytes with every
 //! comment and string literal blanked out, except the replacement fields of
 //! f-strings (they are code), so a word found there is a code token; plus
-//! where the string literals are, and on request the code tokens, from
-//! which `config_names` tells whether provenance could find configuration.
+//! where the string literals are (and which could be a statement of their
+//! own), and on request the code tokens, from which `config_names` tells
+//! whether provenance could find configuration.
+
+mod flags;
 
 use super::config_names::tokens_may_hold_config;
 use super::lexer::{Lexer, Token, TokenKind, formatted_fields};
@@ -14,6 +17,9 @@ pub struct CodeView {
     code: Vec<u8>,
     /// Byte ranges of the outermost string literals, in order.
     strings: Vec<(usize, usize)>,
+    /// Per string literal: whether a parser could read it as a statement's
+    /// own expression (see [`may_stand_alone`]).
+    statement_level: Vec<bool>,
     /// The tokens but comments and line ends, when asked for (the same
     /// lexing serves the configuration test).
     tokens: Option<Vec<Token>>,
@@ -31,20 +37,32 @@ impl CodeView {
         let mut view = CodeView {
             code: bytes.to_vec(),
             strings: Vec::new(),
+            statement_level: Vec::new(),
             tokens: keep_tokens.then(Vec::new),
         };
         if source.starts_with('\u{feff}') {
             view.blank(0, '\u{feff}'.len_utf8());
         }
         let mut lexer = Lexer::new(source);
+        let (mut depth, mut previous) = (0usize, None);
         for token in lexer.by_ref() {
             match token.kind {
                 TokenKind::Comment => view.blank(token.start, token.end),
                 TokenKind::String => {
                     view.strings.push((token.start, token.end));
+                    let alone = depth == 0 && may_stand_alone(source, previous);
+                    view.statement_level.push(alone);
                     view.string(source, token)?;
                 }
+                TokenKind::Operator => match source.as_bytes()[token.start] {
+                    b'(' | b'[' | b'{' => depth += 1,
+                    b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+                    _ => {}
+                },
                 _ => {}
+            }
+            if token.kind != TokenKind::Comment {
+                previous = Some(token);
             }
             if let Some(tokens) = view.tokens.as_mut()
                 && !matches!(token.kind, TokenKind::Comment | TokenKind::Newline)
@@ -66,6 +84,16 @@ impl CodeView {
         Some(tokens_may_hold_config(source, tokens, names))
     }
 
+    /// Whether a `declared-flag` capture could name a flag an
+    /// `add_argument(...)` call of `source` declares (see
+    /// [`flags::may_name_declared_flag`]). `None` when the view was made
+    /// without its tokens.
+    pub fn may_name_declared_flag(&self, source: &[u8]) -> Option<bool> {
+        let source = std::str::from_utf8(source).ok()?;
+        let tokens = self.tokens.as_ref()?;
+        Some(flags::may_name_declared_flag(source, tokens))
+    }
+
     /// The text with only code left.
     pub fn code(&self) -> &[u8] {
         &self.code
@@ -73,8 +101,20 @@ impl CodeView {
 
     /// Whether `start..end` lies inside one string literal.
     pub fn in_string(&self, start: usize, end: usize) -> bool {
+        self.string_around(start, end).is_some()
+    }
+
+    /// Whether `start..end` lies inside one string literal that may be a
+    /// statement of its own (`(expression_statement (string))`).
+    pub fn in_statement_string(&self, start: usize, end: usize) -> bool {
+        self.string_around(start, end)
+            .is_some_and(|index| self.statement_level[index])
+    }
+
+    /// The index of the string literal holding `start..end`.
+    fn string_around(&self, start: usize, end: usize) -> Option<usize> {
         let after = self.strings.partition_point(|(s, _)| *s <= start);
-        after > 0 && end <= self.strings[after - 1].1
+        (after > 0 && end <= self.strings[after - 1].1).then(|| after - 1)
     }
 
     fn blank(&mut self, start: usize, end: usize) {
@@ -116,6 +156,33 @@ impl CodeView {
             }
         }
         Some(())
+    }
+}
+
+/// Keywords after which a string is an operand in valid code (`return
+/// "x"`, `raise E from "x"`, `a if b else "x"`).
+const OPERAND_KEYWORDS: &[&str] = &[
+    "and", "assert", "await", "del", "elif", "else", "except", "from", "if", "in", "is", "not",
+    "or", "raise", "return", "while", "with", "yield",
+];
+
+/// Whether a string literal at bracket depth 0 after `previous` (the
+/// token before it, comments aside) may be a direct child of an expression
+/// statement: it starts a logical line, follows `:` (a one-line body), `;`
+/// or `,` (a bare tuple). After anything else but an operator, another
+/// string (implicit concatenation) or a keyword that takes an operand, the
+/// code is not valid Python and the parser's recovery may read it as a
+/// statement, so that counts too.
+fn may_stand_alone(source: &str, previous: Option<Token>) -> bool {
+    let Some(previous) = previous else {
+        return true;
+    };
+    let text = &source[previous.start..previous.end];
+    match previous.kind {
+        TokenKind::String => false,
+        TokenKind::Operator => matches!(text, ":" | ";" | "," | ")" | "]" | "}"),
+        TokenKind::Name => !OPERAND_KEYWORDS.contains(&text),
+        TokenKind::Newline | TokenKind::Number | TokenKind::Comment => true,
     }
 }
 
@@ -181,6 +248,23 @@ mod tests {
         assert!(at("y} b"));
         assert!(!at("x"));
         assert!(!at("c'"));
+    }
+
+    #[test]
+    fn statement_strings_are_told_from_operands() {
+        let source = "'''m'''\ndef f(): 's'\nclass C:\n    \"\"\"d\"\"\"  # c\n    x = 'o'\n\
+                      y, 't'\nz = ('p'\n     'q')\nreturn 'r'\n'u' 'v'; 'w'\nprint 'n'\n";
+        let view = CodeView::new(source.as_bytes(), false).unwrap();
+        let alone = |needle: &str| {
+            let start = source.find(needle).unwrap();
+            view.in_statement_string(start, start + needle.len())
+        };
+        for statement in ["m", "'s'", "\"d\"", "'t'", "'u'", "'w'", "'n'"] {
+            assert!(alone(statement), "{statement}");
+        }
+        for operand in ["'o'", "'p'", "'q'", "'r'", "'v'"] {
+            assert!(!alone(operand), "{operand}");
+        }
     }
 
     #[test]
