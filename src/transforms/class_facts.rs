@@ -76,16 +76,58 @@ impl ClassFacts {
 
 /// The facts one file contributes.
 pub fn collect(root: Node, source: &str, file: &str) -> ClassFacts {
+    collect_walking(root, source, file, false)
+}
+
+/// [`collect`]; `whole`: visit every node (what the pruned walk must equal).
+fn collect_walking(root: Node, source: &str, file: &str, whole: bool) -> ClassFacts {
     let mut collector = Collector {
         source,
         file,
         facts: ClassFacts::default(),
         containers: BTreeMap::new(),
+        every_node: true,
     };
-    collector.find_containers(root);
+    // Weak containers are named `Weak…` (`weak_kind`): without the word,
+    // the file has none.
+    if source.contains("Weak") {
+        collector.find_containers(root);
+    }
+    // Calls give facts only as `weakref.…(x)` or on a weak container;
+    // without those, only statements do (classes, `self`, assignments), so
+    // expressions need not be entered. A tree with errors may hold them
+    // anywhere: it is walked whole.
+    collector.every_node =
+        whole || source.contains("weakref") || !collector.containers.is_empty() || root.has_error();
     collector.visit(root, &mut Scope::default());
     collector.facts
 }
+
+/// The node kinds that may hold a class, a function or an assignment
+/// (tree-sitter-python's node types, closed under "may contain"): a walk
+/// for those enters nothing else.
+const MAY_HOLD_DEFINITIONS: &[&str] = &[
+    "module",
+    "block",
+    "class_definition",
+    "function_definition",
+    "decorated_definition",
+    "if_statement",
+    "elif_clause",
+    "else_clause",
+    "for_statement",
+    "while_statement",
+    "try_statement",
+    "except_clause",
+    "except_group_clause",
+    "finally_clause",
+    "with_statement",
+    "match_statement",
+    "case_clause",
+    "expression_statement",
+    "assignment",
+    "augmented_assignment",
+];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Weak {
@@ -121,6 +163,9 @@ struct Collector<'s> {
     facts: ClassFacts,
     /// Weak containers by the text that names them (`cache`, `self._pool`).
     containers: BTreeMap<String, Weak>,
+    /// Whether calls may give facts, so every node is visited (else only
+    /// those of [`MAY_HOLD_DEFINITIONS`] are entered).
+    every_node: bool,
 }
 
 impl<'s> Collector<'s> {
@@ -193,6 +238,9 @@ impl<'s> Collector<'s> {
             "assignment" => self.visit_assignment(node, scope),
             "call" => self.visit_call(node, scope),
             _ => {}
+        }
+        if !self.every_node && !MAY_HOLD_DEFINITIONS.contains(&node.kind()) {
+            return;
         }
         let mut cursor = node.walk();
         for child in node.named_children(&mut cursor) {
@@ -522,56 +570,4 @@ fn literal_strings(value: Node, source: &str) -> (Vec<String>, bool) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::syntax;
-
-    fn facts(source: &str) -> ClassFacts {
-        let tree = syntax::parse(source);
-        collect(tree.root_node(), source, "m.py")
-    }
-
-    #[test]
-    fn weak_containers_mark_the_classes_they_hold() {
-        let source = "import weakref\nclass Session:\n    __slots__ = ('name',)\nclass Pool:\n    def __init__(self):\n        self._live = weakref.WeakValueDictionary()\n    def get(self, key):\n        s = Session()\n        self._live[key] = s\n        return s\nkeys = weakref.WeakKeyDictionary()\nkeys[Key()] = 1\nseen = weakref.WeakSet()\nseen.add(Thing())\nr = weakref.ref(Other())\n";
-        let facts = facts(source);
-        let weak: Vec<&str> = facts.weak_referenced.keys().map(String::as_str).collect();
-        assert_eq!(weak, ["Key", "Other", "Session", "Thing"]);
-        assert_eq!(
-            facts.layout_of("Session"),
-            Some(&Layout::Slots { weakref: false })
-        );
-        assert_eq!(facts.layout_of("Pool"), Some(&Layout::Dict));
-    }
-
-    #[test]
-    fn annotations_name_the_weak_class() {
-        let facts = facts("cache: WeakValueDictionary[str, Entry] = WeakValueDictionary()\n");
-        assert!(facts.is_weak_referenced("Entry"));
-    }
-
-    #[test]
-    fn attribute_stores_on_self_and_known_instances() {
-        let source = "class R:\n    def f(self):\n        self.extra = 1\ndef g(r: R):\n    r.note = 2\nx = R()\nx.tag = 3\ny = other()\ny.tag = 4\n";
-        let facts = facts(source);
-        let stores: Vec<&str> = facts.attribute_stores["R"]
-            .keys()
-            .map(String::as_str)
-            .collect();
-        assert_eq!(stores, ["extra", "note", "tag"]);
-        assert_eq!(facts.attribute_stores.len(), 1);
-    }
-
-    #[test]
-    fn dataclass_slots_and_literal_slots_are_read() {
-        let facts = facts(
-            "@dataclass(slots=True, weakref_slot=True)\nclass A:\n    x: int = 0\nclass B(A):\n    __slots__ = ['y', '__weakref__']\n",
-        );
-        assert_eq!(
-            facts.layout_of("A"),
-            Some(&Layout::DataclassSlots { weakref: true })
-        );
-        assert_eq!(facts.layout_of("B"), Some(&Layout::Slots { weakref: true }));
-        assert_eq!(facts.classes["B"][0].bases, ["A"]);
-    }
-}
+mod tests;
