@@ -88,13 +88,12 @@ fn transform_work(plan: &Plan, file: &FileInRun, source: &SourceText, tree: &Tre
         indexed,
     );
     work.project = file.project;
-    if plan.transforms[file.project]
-        .iter()
-        .any(|t| t.transform.needs_class_facts())
-        && let Some(summary) = work.summary.as_mut()
-    {
-        summary.classes =
-            crate::transforms::class_facts::collect(tree.root_node(), &source.text, file.relative);
+    if plan.class_facts[file.project] {
+        work.classes = Some(crate::transforms::class_facts::collect(
+            tree.root_node(),
+            &source.text,
+            file.relative,
+        ));
     }
     work
 }

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use rayon::prelude::*;
 
 use super::changes::{self, FileChanges};
+use super::class_facts::ClassFacts;
 use super::summary::{self, ModuleSummary};
 use super::{FileInput, NewFile, Options, Pending, ProjectIndex, Transform, TransformOutput};
 use crate::engine::{Finding, edits};
@@ -29,6 +30,9 @@ pub struct ScopedTransform {
 #[derive(Default)]
 pub struct FileWork {
     pub summary: Option<ModuleSummary>,
+    /// The file's class facts, where a transform of its project needs them
+    /// (`Transform::needs_class_facts`): from every file, summarised or not.
+    pub classes: Option<ClassFacts>,
     pub relative: String,
     pub project: usize,
     /// (rule, work left for after the index).
@@ -86,6 +90,7 @@ pub fn prepare(
     }));
     FileWork {
         summary: indexed.then(|| summary::summarize(relative, &source.text, tree)),
+        classes: None,
         relative: relative.to_string(),
         project: 0,
         pending,
@@ -146,6 +151,7 @@ pub fn finish(
     overlay: &Overlay,
 ) -> Vec<(usize, usize, NewFile)> {
     let mut by_project: BTreeMap<usize, Vec<(usize, String, ModuleSummary)>> = BTreeMap::new();
+    let mut classes: BTreeMap<usize, Vec<(usize, ClassFacts)>> = BTreeMap::new();
     let mut fingerprints: BTreeMap<usize, u64> = BTreeMap::new();
     let mut verdicts: BTreeMap<usize, changes::Verdict> = BTreeMap::new();
     let mut pending = Vec::new();
@@ -159,6 +165,9 @@ pub fn finish(
                 .or_default()
                 .push((file, item.relative, summary));
         }
+        if let Some(facts) = item.classes {
+            classes.entry(item.project).or_default().push((file, facts));
+        }
         fingerprints.insert(file, item.fingerprint);
         pending.extend(
             item.pending
@@ -166,10 +175,17 @@ pub fn finish(
                 .map(|(rule, p)| (item.project, rule, p)),
         );
     }
-    let indexes: BTreeMap<usize, ProjectIndex> = by_project
+    let mut indexes: BTreeMap<usize, ProjectIndex> = by_project
         .into_iter()
         .map(|(project, files)| (project, ProjectIndex::build(files)))
         .collect();
+    for (project, mut facts) in classes {
+        facts.sort_by_key(|(file, _)| *file);
+        let index = indexes.entry(project).or_default();
+        for (_, facts) in facts {
+            index.add_class_facts(facts);
+        }
+    }
     let empty = ProjectIndex::default();
     let outputs: Vec<(usize, usize, TransformOutput)> = pending
         .into_par_iter()
