@@ -7,12 +7,14 @@ use tree_sitter::Tree;
 
 use super::again::{Elsewhere, Learned};
 use super::hook::ParsedFileHook;
+use super::overlay::text_key;
 use super::plan::Plan;
 use super::{FileReport, Outcome, Processed};
 use crate::analysis::mapping;
 use crate::engine::{self, FileContext};
 use crate::limits;
 use crate::source::SourceText;
+use crate::transforms::class_facts;
 use crate::transforms::pass::{self, FileWork, ScopedTransform};
 
 /// One walked file: its place in the walk, its path (also relative to its
@@ -55,7 +57,7 @@ pub(super) fn process_file<H: ParsedFileHook>(
 ) -> FileResult<H::Output> {
     let for_transforms = plan.transforms_may_want(file);
     let mut work = None;
-    let on_parsed = |source: &SourceText, tree: &Tree| {
+    let on_parsed = |source: &SourceText, tree: Option<&Tree>| {
         work = Some(Box::new(transform_work(plan, file, source, tree)));
     };
     let (outcome, output, learned) = read_and_rewrite(
@@ -70,8 +72,26 @@ pub(super) fn process_file<H: ParsedFileHook>(
     (outcome, output, work, learned)
 }
 
-/// What the transform pass needs from a parsed file (see `transforms::pass`).
-fn transform_work(plan: &Plan, file: &FileInRun, source: &SourceText, tree: &Tree) -> FileWork {
+/// What the transform pass needs from a parsed file (see `transforms::pass`);
+/// without a tree, from a file only class facts an earlier run computed
+/// from the same text are wanted of ([`Plan::known_class_facts`]).
+fn transform_work(
+    plan: &Plan,
+    file: &FileInRun,
+    source: &SourceText,
+    tree: Option<&Tree>,
+) -> FileWork {
+    let fingerprint = pass::fingerprint(&source.text);
+    let key = text_key(&source.text, fingerprint);
+    let Some(tree) = tree else {
+        return FileWork {
+            classes: plan.known_class_facts(file, &source.text, key).cloned(),
+            relative: file.relative.to_string(),
+            project: file.project,
+            fingerprint,
+            ..FileWork::default()
+        };
+    };
     let transforms: Vec<&ScopedTransform> = plan.transforms[file.project]
         .iter()
         .filter(|t| plan.in_scope(t, file))
@@ -88,12 +108,16 @@ fn transform_work(plan: &Plan, file: &FileInRun, source: &SourceText, tree: &Tre
         indexed,
     );
     work.project = file.project;
-    if plan.class_facts[file.project] {
-        work.classes = Some(crate::transforms::class_facts::collect(
-            tree.root_node(),
-            &source.text,
-            file.relative,
-        ));
+    let keep =
+        plan.overlay.keeps_class_facts() && plan.overlay.class_facts(file.path, key).is_none();
+    if plan.class_facts[file.project] || keep {
+        let facts = class_facts::collect(tree.root_node(), &source.text, file.relative);
+        if keep {
+            work.later = Some((key, facts.clone()));
+        }
+        if plan.class_facts[file.project] {
+            work.classes = Some(facts);
+        }
     }
     work
 }
@@ -108,7 +132,7 @@ pub(super) fn read_and_rewrite<H: ParsedFileHook>(
     hook: &H,
     elsewhere: &Elsewhere,
     for_transforms: bool,
-    mut on_parsed: impl FnMut(&SourceText, &Tree),
+    mut on_parsed: impl FnMut(&SourceText, Option<&Tree>),
 ) -> (Outcome, Option<H::Output>, Learned) {
     let hook_wants = hook.wants(file.index);
     let unparsed = || hook_wants.then(|| hook.parsed(file.index, file.path, None));
@@ -145,6 +169,10 @@ pub(super) fn read_and_rewrite<H: ParsedFileHook>(
         }
         Err(_) => return (Outcome::Skipped, unparsed(), learned),
     };
+    if for_transforms && !rules_apply && !hook_wants && known_facts_suffice(plan, file, &source) {
+        on_parsed(&source, None);
+        return (Outcome::Skipped, None, learned);
+    }
     let max_size = plan.projects[file.project].settings.max_file_size;
     let tree = match limits::check_text(source.text.as_bytes(), max_size)
         .and_then(|()| limits::parse_within(parser, &source.text))
@@ -153,7 +181,7 @@ pub(super) fn read_and_rewrite<H: ParsedFileHook>(
         Err(reason) => return (Outcome::OverLimit(reason), unparsed(), learned),
     };
     if for_transforms {
-        on_parsed(&source, &tree);
+        on_parsed(&source, Some(&tree));
     }
     let output =
         hook_wants.then(|| hook.parsed(file.index, file.path, Some((&source.text, &tree))));
@@ -174,6 +202,13 @@ pub(super) fn read_and_rewrite<H: ParsedFileHook>(
     let processed = rewrite_file(plan, source, tree, &context, &mut learned);
     learned.untyped_config = context.untyped_config.get();
     (Outcome::Processed(Box::new(processed)), output, learned)
+}
+
+/// Whether the class facts an earlier run computed from this text are all
+/// the transforms want of the file (it then need not be parsed).
+fn known_facts_suffice(plan: &Plan, file: &FileInRun, source: &SourceText) -> bool {
+    let key = text_key(&source.text, pass::fingerprint(&source.text));
+    plan.known_class_facts(file, &source.text, key).is_some()
 }
 
 fn rewrite_file(

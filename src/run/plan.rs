@@ -305,6 +305,29 @@ impl Plan<'_> {
             .any(|t| t.transform.may_apply_with(&text, &t.options))
     }
 
+    /// The class facts an earlier run computed from this very text of the
+    /// file (`key`), where they are all its project's transforms want of
+    /// it: the index holds no summary of it, and none whose scope covers it
+    /// may apply to it (`may_apply`, the test their preparation makes). The
+    /// file then need not be parsed for them.
+    pub(super) fn known_class_facts(
+        &self,
+        file: &FileInRun,
+        text: &str,
+        key: super::overlay::TextKey,
+    ) -> Option<&crate::transforms::class_facts::ClassFacts> {
+        if !self.class_facts[file.project] || self.indexes(file) {
+            return None;
+        }
+        let may_apply = self.transforms[file.project]
+            .iter()
+            .any(|t| self.in_scope(t, file) && t.transform.may_apply(text));
+        match may_apply {
+            true => None,
+            false => self.overlay.class_facts(file.path, key),
+        }
+    }
+
     /// Whether the transform's rule covers the file in its project.
     pub(super) fn in_scope(&self, transform: &ScopedTransform, file: &FileInRun) -> bool {
         self.scopes[file.project][transform.rule]

@@ -33,6 +33,9 @@ pub struct FileWork {
     /// The file's class facts, where a transform of its project needs them
     /// (`Transform::needs_class_facts`): from every file, summarised or not.
     pub classes: Option<ClassFacts>,
+    /// Its class facts for a later run (`run::Overlay::keep_class_facts`),
+    /// with the key of the text they come from.
+    pub later: Option<((usize, u64), ClassFacts)>,
     pub relative: String,
     pub project: usize,
     /// (rule, work left for after the index).
@@ -91,6 +94,7 @@ pub fn prepare(
     FileWork {
         summary: indexed.then(|| summary::summarize(relative, &source.text, tree)),
         classes: None,
+        later: None,
         relative: relative.to_string(),
         project: 0,
         pending,
@@ -268,7 +272,8 @@ fn split_creations(
     (created, rest)
 }
 
-fn fingerprint(text: &str) -> u64 {
+/// A hash of a file's text (which `FileWork::fingerprint` holds).
+pub fn fingerprint(text: &str) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     text.hash(&mut hasher);
