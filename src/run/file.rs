@@ -7,7 +7,6 @@ use tree_sitter::Tree;
 
 use super::again::{Elsewhere, Learned};
 use super::hook::ParsedFileHook;
-use super::overlay::text_key;
 use super::plan::Plan;
 use super::{FileReport, Outcome, Processed};
 use crate::analysis::mapping;
@@ -15,7 +14,7 @@ use crate::engine::{self, FileContext};
 use crate::limits;
 use crate::source::SourceText;
 use crate::transforms::class_facts;
-use crate::transforms::pass::{self, FileWork, ScopedTransform};
+use crate::transforms::pass::{self, FileWork, ScopedTransform, text_key};
 
 /// One walked file: its place in the walk, its path (also relative to its
 /// project's root), its project.
@@ -81,14 +80,13 @@ fn transform_work(
     source: &SourceText,
     tree: Option<&Tree>,
 ) -> FileWork {
-    let fingerprint = pass::fingerprint(&source.text);
-    let key = text_key(&source.text, fingerprint);
     let Some(tree) = tree else {
+        let key = text_key(&source.text);
         return FileWork {
             classes: plan.known_class_facts(file, &source.text, key).cloned(),
             relative: file.relative.to_string(),
             project: file.project,
-            fingerprint,
+            fingerprint: key.1,
             ..FileWork::default()
         };
     };
@@ -97,7 +95,10 @@ fn transform_work(
         .filter(|t| plan.in_scope(t, file))
         .collect();
     let settings = &plan.projects[file.project].settings;
-    let indexed = plan.indexes(file);
+    let wanted = pass::Wanted {
+        summary: plan.indexes(file),
+        facts_after_edits: plan.overlay.keeps_class_facts(),
+    };
     let mut work = pass::prepare(
         file.index,
         file.relative,
@@ -105,15 +106,16 @@ fn transform_work(
         tree,
         &transforms,
         settings,
-        indexed,
+        wanted,
     );
     work.project = file.project;
+    let key = (source.text.len(), work.fingerprint);
     let keep =
         plan.overlay.keeps_class_facts() && plan.overlay.class_facts(file.path, key).is_none();
     if plan.class_facts[file.project] || keep {
         let facts = class_facts::collect(tree.root_node(), &source.text, file.relative);
         if keep {
-            work.later = Some((key, facts.clone()));
+            work.later.push((key, facts.clone()));
         }
         if plan.class_facts[file.project] {
             work.classes = Some(facts);
@@ -207,7 +209,7 @@ pub(super) fn read_and_rewrite<H: ParsedFileHook>(
 /// Whether the class facts an earlier run computed from this text are all
 /// the transforms want of the file (it then need not be parsed).
 fn known_facts_suffice(plan: &Plan, file: &FileInRun, source: &SourceText) -> bool {
-    let key = text_key(&source.text, pass::fingerprint(&source.text));
+    let key = text_key(&source.text);
     plan.known_class_facts(file, &source.text, key).is_some()
 }
 

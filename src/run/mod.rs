@@ -112,7 +112,7 @@ pub struct RunResult {
     pub created: Vec<crate::transforms::created::CreatedFile>,
     /// Class facts computed for a later run (`Overlay::keep_class_facts`):
     /// path, the key of the text they come from, facts.
-    pub class_facts: Vec<(PathBuf, overlay::TextKey, ClassFacts)>,
+    pub class_facts: Vec<(PathBuf, pass::TextKey, ClassFacts)>,
 }
 
 pub use hook::ParsedFileHook;
@@ -197,7 +197,7 @@ pub fn run_over_with<H: ParsedFileHook>(
         reports.push(file::report(&plan, &in_run(index), outcome));
         outputs.push(output);
         if let Some(mut file_work) = file_work {
-            if let Some((key, later)) = file_work.later.take() {
+            for (key, later) in std::mem::take(&mut file_work.later) {
                 class_facts.push((files[index].clone(), key, later));
             }
             work.push((index, *file_work));

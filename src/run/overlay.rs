@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use super::{Outcome, RunResult};
 use crate::transforms::class_facts::ClassFacts;
+use crate::transforms::pass::{TextKey, text_key};
 
 /// Walked path → the bytes the file would hold. A file not in it is read
 /// from disk. Files earlier phases would create are not added: the walk
@@ -16,20 +17,12 @@ use crate::transforms::class_facts::ClassFacts;
 #[derive(Debug, Default)]
 pub struct Overlay {
     bytes: HashMap<PathBuf, Vec<u8>>,
-    /// Walked path → class facts and the text they were computed from
+    /// Walked path → class facts, each with the text it was computed from
     /// ([`TextKey`]): valid only while the file holds that text.
-    class_facts: HashMap<PathBuf, (TextKey, ClassFacts)>,
+    class_facts: HashMap<PathBuf, Vec<(TextKey, ClassFacts)>>,
     /// Whether runs over it compute the class facts of the files they
     /// parse for transforms, for a later run (`keep_class_facts`).
     keep_class_facts: bool,
-}
-
-/// What identifies a text: its length and its hash (`pass::fingerprint`).
-pub type TextKey = (usize, u64);
-
-/// The key of `text`, given its fingerprint.
-pub fn text_key(text: &str, fingerprint: u64) -> TextKey {
-    (text.len(), fingerprint)
 }
 
 impl Overlay {
@@ -51,7 +44,10 @@ impl Overlay {
             if let (Some(source), Some(new_text)) = (&processed.source, &processed.new_text) {
                 self.bytes
                     .insert(file.path.clone(), source.encode(new_text));
-                self.class_facts.remove(&file.path);
+                if let Some(known) = self.class_facts.get_mut(&file.path) {
+                    let key = text_key(new_text);
+                    known.retain(|(text, _)| *text == key);
+                }
             }
         }
     }
@@ -70,17 +66,18 @@ impl Overlay {
     /// The class facts computed from this very text of the file, if any.
     pub(crate) fn class_facts(&self, path: &Path, key: TextKey) -> Option<&ClassFacts> {
         self.class_facts
-            .get(path)
-            .filter(|(known, _)| *known == key)
+            .get(path)?
+            .iter()
+            .find(|(known, _)| *known == key)
             .map(|(_, facts)| facts)
     }
 
-    /// Takes the class facts `result`'s run computed, except those of files
-    /// it rewrites (their text is no longer the one parsed); call it before
-    /// [`Self::absorb`] so that files it rewrites drop older ones.
+    /// Takes the class facts `result`'s run computed; call it before
+    /// [`Self::absorb`], which keeps of a file it rewrites only those of
+    /// the text it leaves.
     pub fn absorb_class_facts(&mut self, result: &mut RunResult) {
         for (path, key, facts) in std::mem::take(&mut result.class_facts) {
-            self.class_facts.insert(path, (key, facts));
+            self.class_facts.entry(path).or_default().push((key, facts));
         }
     }
 
@@ -206,9 +203,9 @@ mod tests {
         // What phase 5 read of b.py were the facts held for its text: with
         // none stored there, nothing refuses the dataclass.
         let canonical = |p: &Path| p.canonicalize().unwrap();
-        for (path, (_, facts)) in overlay.class_facts.iter_mut() {
+        for (path, known) in overlay.class_facts.iter_mut() {
             if canonical(path) == canonical(&store) {
-                *facts = ClassFacts::default();
+                known[0].1 = ClassFacts::default();
             }
         }
         let fifth = run_over(&phase_rules(&set, 5), &options, &overlay).unwrap();
@@ -217,5 +214,55 @@ mod tests {
         std::fs::write(&store, "def tag(entry: Entry):\n    entry.extra = 2\n").unwrap();
         let fifth = run_over(&phase_rules(&set, 5), &options, &overlay).unwrap();
         assert_eq!(slots_outcome(&fifth), refused);
+    }
+
+    /// A file phase 4 rewrites keeps class facts: those of the text it
+    /// leaves, from the tree that checked its edits parse, and only those.
+    #[test]
+    fn a_file_phase_4_rewrites_keeps_the_class_facts_of_its_new_text() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("pyproject.toml"), "").unwrap();
+        std::fs::create_dir_all(dir.path().join("utils")).unwrap();
+        // The rule's own example of a method it splits.
+        let rule: serde_yaml::Value = serde_yaml::from_str(include_str!(
+            "../../rules/phase-4/split-long-functions.yaml"
+        ))
+        .unwrap();
+        let long = rule["tests"]["invalid"][0]["code"].as_str().unwrap();
+        let path = dir.path().join("utils/b.py");
+        std::fs::write(&path, long).unwrap();
+        let set = crate::rules::load::load_rule_set(&[], &crate::syntax::KindTable::new()).unwrap();
+        let options = RunOptions {
+            show_progress: false,
+            edits_and_findings_only: true,
+            ..crate::commands::dry_run_options(
+                &[dir.path().to_path_buf()],
+                WalkOptions::default(),
+                1,
+            )
+        };
+        let mut overlay = Overlay::default();
+        overlay.keep_class_facts(true);
+        for phase in [3, 4] {
+            let mut result = run_over(&phase_rules(&set, phase), &options, &overlay).unwrap();
+            overlay.absorb_class_facts(&mut result);
+            overlay.absorb(&result);
+        }
+        let walked = overlay
+            .bytes
+            .keys()
+            .next()
+            .expect("phase 4 rewrites b.py")
+            .clone();
+        let new_text = String::from_utf8(overlay.read(&walked).unwrap()).unwrap();
+        assert_ne!(new_text, long);
+        let known = &overlay.class_facts[&walked];
+        assert_eq!(known.len(), 1);
+        assert_eq!(known[0].0, text_key(&new_text));
+        let tree = crate::syntax::parse(&new_text);
+        let fresh =
+            crate::transforms::class_facts::collect(tree.root_node(), &new_text, "utils/b.py");
+        assert_eq!(known[0].1, fresh);
+        assert!(fresh.attribute_stores["ApiClient"].contains_key("last_endpoint"));
     }
 }

@@ -314,7 +314,7 @@ impl Plan<'_> {
         &self,
         file: &FileInRun,
         text: &str,
-        key: super::overlay::TextKey,
+        key: crate::transforms::pass::TextKey,
     ) -> Option<&crate::transforms::class_facts::ClassFacts> {
         if !self.class_facts[file.project] || self.indexes(file) {
             return None;

@@ -33,9 +33,10 @@ pub struct FileWork {
     /// The file's class facts, where a transform of its project needs them
     /// (`Transform::needs_class_facts`): from every file, summarised or not.
     pub classes: Option<ClassFacts>,
-    /// Its class facts for a later run (`run::Overlay::keep_class_facts`),
-    /// with the key of the text they come from.
-    pub later: Option<((usize, u64), ClassFacts)>,
+    /// Class facts for a later run (`run::Overlay::keep_class_facts`), each
+    /// with the key of the text they come from: the file's, and the one its
+    /// own change sets leave (from the tree of their parse check).
+    pub later: Vec<(TextKey, ClassFacts)>,
     pub relative: String,
     pub project: usize,
     /// (rule, work left for after the index).
@@ -49,9 +50,19 @@ pub struct FileWork {
     pub verdict: Option<changes::Verdict>,
 }
 
-/// During the parse: each applicable transform's preparation, and the
-/// file's summary for the project index when `indexed` (some transform of
-/// its project reads the index).
+/// What [`prepare`] computes besides the transforms' work.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Wanted {
+    /// The file's summary for the project index (some transform of its
+    /// project reads the index).
+    pub summary: bool,
+    /// The class facts of the text the file's own change sets leave, from
+    /// the tree of their parse check, for a later run (`FileWork::later`).
+    pub facts_after_edits: bool,
+}
+
+/// During the parse: each applicable transform's preparation, and what
+/// else is `wanted`.
 pub fn prepare(
     file: usize,
     relative: &str,
@@ -59,7 +70,7 @@ pub fn prepare(
     tree: &tree_sitter::Tree,
     transforms: &[&ScopedTransform],
     settings: &Settings,
-    indexed: bool,
+    wanted: Wanted,
 ) -> FileWork {
     let mut pending = Vec::new();
     let mut done = Vec::new();
@@ -86,15 +97,26 @@ pub fn prepare(
             done.extend(work.map(|p| (scoped.rule, p(&empty))));
         }
     }
-    let verdict = own_verdict(file, &source.text, tree, &done);
+    let mut later = Vec::new();
+    let keep_facts = |edited: &str, after: &tree_sitter::Tree| {
+        // A tree with errors is left out: error recovery is where an
+        // incremental parse could differ from a parse from scratch.
+        if wanted.facts_after_edits && !after.root_node().has_error() {
+            let facts = super::class_facts::collect(after.root_node(), edited, relative);
+            later.push((text_key(edited), facts));
+        }
+    };
+    let verdict = own_verdict(file, &source.text, tree, &done, keep_facts);
     pending.extend(done.into_iter().map(|(rule, outputs)| {
         let later: Pending = Box::new(move |_| outputs);
         (rule, later)
     }));
     FileWork {
-        summary: indexed.then(|| summary::summarize(relative, &source.text, tree)),
+        summary: wanted
+            .summary
+            .then(|| summary::summarize(relative, &source.text, tree)),
         classes: None,
-        later: None,
+        later,
         relative: relative.to_string(),
         project: 0,
         pending,
@@ -105,12 +127,14 @@ pub fn prepare(
 
 /// The parse check of `file` with the edits its own change sets make to it
 /// (in the order the merge sorts them), if any and none overlap; the merge
-/// uses it when it accepts exactly those edits.
+/// uses it when it accepts exactly those edits. `after` gets the edited
+/// text and its tree.
 fn own_verdict(
     file: usize,
     text: &str,
     tree: &tree_sitter::Tree,
     done: &[(usize, Vec<TransformOutput>)],
+    after: impl FnOnce(&str, &tree_sitter::Tree),
 ) -> Option<changes::Verdict> {
     let mut edits: Vec<edits::Edit> = done
         .iter()
@@ -139,7 +163,7 @@ fn own_verdict(
     edits.sort_by_key(|e| (e.start, e.end));
     let fits = edits.windows(2).all(|pair| pair[1].start >= pair[0].end)
         && edits.iter().all(|e| e.end <= text.len());
-    fits.then(|| changes::Verdict::check(tree, text, &edits))
+    fits.then(|| changes::Verdict::check_then(tree, text, &edits, after))
 }
 
 /// After the parse: builds each project's index, finishes the deferred
@@ -272,6 +296,13 @@ fn split_creations(
     (created, rest)
 }
 
+/// What identifies a text: its length and its [`fingerprint`].
+pub type TextKey = (usize, u64);
+
+pub fn text_key(text: &str) -> TextKey {
+    (text.len(), fingerprint(text))
+}
+
 /// A hash of a file's text (which `FileWork::fingerprint` holds).
 pub fn fingerprint(text: &str) -> u64 {
     use std::hash::{Hash, Hasher};
@@ -362,7 +393,11 @@ pub fn run_alone(
         options: options.clone(),
     };
     let settings = Settings::default();
-    let mut work = prepare(0, relative, &source, &tree, &[&scoped], &settings, true);
+    let wanted = Wanted {
+        summary: true,
+        facts_after_edits: false,
+    };
+    let mut work = prepare(0, relative, &source, &tree, &[&scoped], &settings, wanted);
     if transform.needs_class_facts()
         && let Some(summary) = work.summary.as_mut()
     {
