@@ -86,21 +86,33 @@ fn collect_walking(root: Node, source: &str, file: &str, whole: bool) -> ClassFa
         file,
         facts: ClassFacts::default(),
         containers: BTreeMap::new(),
-        every_node: true,
+        calls: None,
     };
-    // Weak containers are named `Weak…` (`weak_kind`): without the word,
-    // the file has none.
-    if source.contains("Weak") {
-        collector.find_containers(root);
-    }
-    // Calls give facts only as `weakref.…(x)` or on a weak container;
-    // without those, only statements do (classes, `self`, assignments), so
-    // expressions need not be entered. A tree with errors may hold them
-    // anywhere: it is walked whole.
-    collector.every_node =
-        whole || source.contains("weakref") || !collector.containers.is_empty() || root.has_error();
+    // A tree with errors may hold anything anywhere: it is walked whole.
+    let whole = whole || root.has_error();
+    // Weak containers are named `Weak…` (`weak_kind`): only assignments
+    // holding the word can make one.
+    let weak = positions(source, ["Weak"]);
+    collector.find_containers(root, (!whole).then_some(&weak));
+    // Calls give facts only as `weakref.…(x)` or on a weak container (its
+    // name is in the call's text); elsewhere only statements do (classes,
+    // `self`, assignments), so an expression is entered only where its
+    // text holds one of those.
+    let names = collector.containers.keys().map(String::as_str);
+    collector.calls = (!whole).then(|| positions(source, names.chain(["weakref"])));
     collector.visit(root, &mut Scope::default());
     collector.facts
+}
+
+/// Where the words occur in `source`, sorted.
+fn positions<'w>(source: &str, words: impl IntoIterator<Item = &'w str>) -> Vec<usize> {
+    let mut at: Vec<usize> = words
+        .into_iter()
+        .flat_map(|word| memchr::memmem::find_iter(source.as_bytes(), word.as_bytes()))
+        .collect();
+    at.sort_unstable();
+    at.dedup();
+    at
 }
 
 /// The node kinds that may hold a class, a function or an assignment
@@ -163,9 +175,10 @@ struct Collector<'s> {
     facts: ClassFacts,
     /// Weak containers by the text that names them (`cache`, `self._pool`).
     containers: BTreeMap<String, Weak>,
-    /// Whether calls may give facts, so every node is visited (else only
-    /// those of [`MAY_HOLD_DEFINITIONS`] are entered).
-    every_node: bool,
+    /// Where calls may give facts (sorted offsets): a node outside
+    /// [`MAY_HOLD_DEFINITIONS`] is entered only if it spans one. `None`:
+    /// every node is.
+    calls: Option<Vec<usize>>,
 }
 
 impl<'s> Collector<'s> {
@@ -183,8 +196,17 @@ impl<'s> Collector<'s> {
     /// Weak containers are found first so uses before the assignment (in
     /// another method) still count. An annotation naming the element class
     /// (`WeakValueDictionary[str, Session]`) marks that class directly.
-    fn find_containers(&mut self, node: Node) {
-        if node.kind() == "assignment" {
+    /// `weak`: where `Weak` occurs (only assignments spanning one are
+    /// looked at), or `None` to look at every assignment.
+    fn find_containers(&mut self, root: Node, weak: Option<&Vec<usize>>) {
+        let holds = |node: Node| weak.is_none_or(|at| crate::syntax::spans_any(node, at));
+        let mut assignments = Vec::new();
+        crate::syntax::walk_pruned(root, holds, |node| {
+            if node.kind() == "assignment" && holds(node) {
+                assignments.push(node);
+            }
+        });
+        for node in assignments {
             if let (Some(left), Some(right)) = (
                 node.child_by_field_name("left"),
                 node.child_by_field_name("right"),
@@ -198,10 +220,6 @@ impl<'s> Collector<'s> {
             if let Some(annotation) = node.child_by_field_name("type") {
                 self.weak_annotation(annotation);
             }
-        }
-        let mut cursor = node.walk();
-        for child in node.named_children(&mut cursor) {
-            self.find_containers(child);
         }
     }
 
@@ -239,7 +257,10 @@ impl<'s> Collector<'s> {
             "call" => self.visit_call(node, scope),
             _ => {}
         }
-        if !self.every_node && !MAY_HOLD_DEFINITIONS.contains(&node.kind()) {
+        if let Some(calls) = &self.calls
+            && !MAY_HOLD_DEFINITIONS.contains(&node.kind())
+            && !crate::syntax::spans_any(node, calls)
+        {
             return;
         }
         let mut cursor = node.walk();

@@ -37,9 +37,11 @@ fn attribute_stores_on_self_and_known_instances() {
     assert_eq!(facts.attribute_stores.len(), 1);
 }
 
-/// The walk that enters only statements finds what the whole walk
-/// finds: stores and bindings in every kind of block, chained and
-/// annotated assignments, classes in functions and conditions.
+/// The walk that enters only statements (and expressions that name
+/// `weakref` or a weak container) finds what the whole walk finds: stores
+/// and bindings in every kind of block, chained and annotated assignments,
+/// classes in functions and conditions, weak references inside
+/// expressions.
 #[test]
 fn the_statement_walk_finds_what_the_whole_walk_finds() {
     let sources = [
@@ -48,6 +50,8 @@ fn the_statement_walk_finds_what_the_whole_walk_finds() {
         "class R:\n    def f(self):\n        try:\n            self.t = 1\n        except E:\n            self.e = 2\n        finally:\n            self.g = 3\n        match m:\n            case 1:\n                self.c = 4\n",
         "def f():\n    x: R\n    x.late = 1\n    y = R()\n    y.tag = 2\n    if c:\n        class Inner:\n            __slots__ = ('a',)\n    return [z for z in y]\n",
         "@dataclass(slots=True)\nclass A:\n    x: int = 0\nclass B(A):\n    def g(self, other: A):\n        other.extra = lambda q: q\n        self.n = f(k=1)\n",
+        "import weakref\nclass S:\n    pass\ndef f(s: S):\n    log(len([weakref.ref(s)]))\n    return g(h=weakref.proxy(S()))\n",
+        "class P:\n    def __init__(self):\n        self._live = weakref.WeakValueDictionary()\n        self.seen: WeakSet[T] = make()\n    def get(self, k):\n        s = Session()\n        use(self._live.setdefault(k, s), [self.seen.add(Thing())])\n",
     ];
     for source in sources {
         let tree = syntax::parse(source);
