@@ -160,6 +160,9 @@ pub struct PhaseRun<'r> {
 /// undercounts phases 3 and 4. The library audit describes the project as
 /// it is: it runs on the first run's parse of the original text, so no file
 /// is audited twice. A phase none of whose rules a project runs does no run.
+/// The runs before phase 5 hand it the class facts of the files they parse
+/// (phase 3 parses every file), so that it parses only files its
+/// transforms may rewrite or that changed since.
 fn phase_runs<'r>(
     rules: &[&'r Rule],
     options: &RunOptions,
@@ -177,24 +180,31 @@ fn phase_runs<'r>(
         rules: first,
         result,
     }];
-    for phase in 2..=6 {
-        let phase_rules = of_phase(phase);
-        let projects = &runs[0].result.projects;
-        let runs_any = projects.iter().any(|project| {
-            phase_rules
+    let projects = &runs[0].result.projects;
+    let runs_any = |rules: &[&Rule]| {
+        projects.iter().any(|project| {
+            rules
                 .iter()
                 .any(|rule| project.settings.runs_rule(&rule.id, rule.enabled))
-        });
-        if !runs_any {
+        })
+    };
+    let phase5_runs = runs_any(&of_phase(5));
+    let mut later = Vec::new();
+    for phase in 2..=6 {
+        let phase_rules = of_phase(phase);
+        if !runs_any(&phase_rules) {
             continue;
         }
-        let result = crate::run::run_over(&phase_rules, options, &overlay)?;
+        overlay.keep_class_facts(phase < 5 && phase5_runs);
+        let mut result = crate::run::run_over(&phase_rules, options, &overlay)?;
+        overlay.absorb_class_facts(&mut result);
         overlay.absorb(&result);
-        runs.push(PhaseRun {
+        later.push(PhaseRun {
             rules: phase_rules,
             result,
         });
     }
+    runs.extend(later);
     Ok((runs, audits))
 }
 

@@ -13,7 +13,8 @@ use crate::analysis::mapping;
 use crate::engine::{self, FileContext};
 use crate::limits;
 use crate::source::SourceText;
-use crate::transforms::pass::{self, FileWork, ScopedTransform};
+use crate::transforms::class_facts;
+use crate::transforms::pass::{self, FileWork, ScopedTransform, text_key};
 
 /// One walked file: its place in the walk, its path (also relative to its
 /// project's root), its project.
@@ -55,7 +56,7 @@ pub(super) fn process_file<H: ParsedFileHook>(
 ) -> FileResult<H::Output> {
     let for_transforms = plan.transforms_may_want(file);
     let mut work = None;
-    let on_parsed = |source: &SourceText, tree: &Tree| {
+    let on_parsed = |source: &SourceText, tree: Option<&Tree>| {
         work = Some(Box::new(transform_work(plan, file, source, tree)));
     };
     let (outcome, output, learned) = read_and_rewrite(
@@ -70,14 +71,34 @@ pub(super) fn process_file<H: ParsedFileHook>(
     (outcome, output, work, learned)
 }
 
-/// What the transform pass needs from a parsed file (see `transforms::pass`).
-fn transform_work(plan: &Plan, file: &FileInRun, source: &SourceText, tree: &Tree) -> FileWork {
+/// What the transform pass needs from a parsed file (see `transforms::pass`);
+/// without a tree, from a file only class facts an earlier run computed
+/// from the same text are wanted of ([`Plan::known_class_facts`]).
+fn transform_work(
+    plan: &Plan,
+    file: &FileInRun,
+    source: &SourceText,
+    tree: Option<&Tree>,
+) -> FileWork {
+    let Some(tree) = tree else {
+        let key = text_key(&source.text);
+        return FileWork {
+            classes: plan.known_class_facts(file, &source.text, key).cloned(),
+            relative: file.relative.to_string(),
+            project: file.project,
+            fingerprint: key.1,
+            ..FileWork::default()
+        };
+    };
     let transforms: Vec<&ScopedTransform> = plan.transforms[file.project]
         .iter()
         .filter(|t| plan.in_scope(t, file))
         .collect();
     let settings = &plan.projects[file.project].settings;
-    let indexed = plan.indexes(file);
+    let wanted = pass::Wanted {
+        summary: plan.indexes(file),
+        facts_after_edits: plan.overlay.keeps_class_facts(),
+    };
     let mut work = pass::prepare(
         file.index,
         file.relative,
@@ -85,16 +106,20 @@ fn transform_work(plan: &Plan, file: &FileInRun, source: &SourceText, tree: &Tre
         tree,
         &transforms,
         settings,
-        indexed,
+        wanted,
     );
     work.project = file.project;
-    if plan.transforms[file.project]
-        .iter()
-        .any(|t| t.transform.needs_class_facts())
-        && let Some(summary) = work.summary.as_mut()
-    {
-        summary.classes =
-            crate::transforms::class_facts::collect(tree.root_node(), &source.text, file.relative);
+    let key = (source.text.len(), work.fingerprint);
+    let keep =
+        plan.overlay.keeps_class_facts() && plan.overlay.class_facts(file.path, key).is_none();
+    if plan.class_facts[file.project] || keep {
+        let facts = class_facts::collect(tree.root_node(), &source.text, file.relative);
+        if keep {
+            work.later.push((key, facts.clone()));
+        }
+        if plan.class_facts[file.project] {
+            work.classes = Some(facts);
+        }
     }
     work
 }
@@ -109,7 +134,7 @@ pub(super) fn read_and_rewrite<H: ParsedFileHook>(
     hook: &H,
     elsewhere: &Elsewhere,
     for_transforms: bool,
-    mut on_parsed: impl FnMut(&SourceText, &Tree),
+    mut on_parsed: impl FnMut(&SourceText, Option<&Tree>),
 ) -> (Outcome, Option<H::Output>, Learned) {
     let hook_wants = hook.wants(file.index);
     let unparsed = || hook_wants.then(|| hook.parsed(file.index, file.path, None));
@@ -146,6 +171,10 @@ pub(super) fn read_and_rewrite<H: ParsedFileHook>(
         }
         Err(_) => return (Outcome::Skipped, unparsed(), learned),
     };
+    if for_transforms && !rules_apply && !hook_wants && known_facts_suffice(plan, file, &source) {
+        on_parsed(&source, None);
+        return (Outcome::Skipped, None, learned);
+    }
     let max_size = plan.projects[file.project].settings.max_file_size;
     let tree = match limits::check_text(source.text.as_bytes(), max_size)
         .and_then(|()| limits::parse_within(parser, &source.text))
@@ -154,7 +183,7 @@ pub(super) fn read_and_rewrite<H: ParsedFileHook>(
         Err(reason) => return (Outcome::OverLimit(reason), unparsed(), learned),
     };
     if for_transforms {
-        on_parsed(&source, &tree);
+        on_parsed(&source, Some(&tree));
     }
     let output =
         hook_wants.then(|| hook.parsed(file.index, file.path, Some((&source.text, &tree))));
@@ -175,6 +204,13 @@ pub(super) fn read_and_rewrite<H: ParsedFileHook>(
     let processed = rewrite_file(plan, source, tree, &context, &mut learned);
     learned.untyped_config = context.untyped_config.get();
     (Outcome::Processed(Box::new(processed)), output, learned)
+}
+
+/// Whether the class facts an earlier run computed from this text are all
+/// the transforms want of the file (it then need not be parsed).
+fn known_facts_suffice(plan: &Plan, file: &FileInRun, source: &SourceText) -> bool {
+    let key = text_key(&source.text);
+    plan.known_class_facts(file, &source.text, key).is_some()
 }
 
 fn rewrite_file(

@@ -21,6 +21,7 @@ use crate::project::{CanonicalDirs, Project, ProjectConfigError};
 use crate::rules::Rule;
 use crate::source::{NotUtf8, SourceText};
 use crate::syntax;
+use crate::transforms::class_facts::ClassFacts;
 use crate::transforms::pass;
 use crate::walk::{self, WalkError, WalkOptions};
 
@@ -109,6 +110,9 @@ pub struct RunResult {
     pub files: Vec<FileReport>,
     /// Files the run's transforms would create, sorted by path.
     pub created: Vec<crate::transforms::created::CreatedFile>,
+    /// Class facts computed for a later run (`Overlay::keep_class_facts`):
+    /// path, the key of the text they come from, facts.
+    pub class_facts: Vec<(PathBuf, pass::TextKey, ClassFacts)>,
 }
 
 pub use hook::ParsedFileHook;
@@ -188,10 +192,16 @@ pub fn run_over_with<H: ParsedFileHook>(
     let mut outputs = Vec::with_capacity(processed.len());
     let mut work = Vec::new();
     let mut learned = Vec::with_capacity(processed.len());
+    let mut class_facts = Vec::new();
     for (index, (outcome, output, file_work, facts)) in processed.into_iter().enumerate() {
         reports.push(file::report(&plan, &in_run(index), outcome));
         outputs.push(output);
-        work.extend(file_work.map(|w| (index, *w)));
+        if let Some(mut file_work) = file_work {
+            for (key, later) in std::mem::take(&mut file_work.later) {
+                class_facts.push((files[index].clone(), key, later));
+            }
+            work.push((index, *file_work));
+        }
         learned.push(facts);
     }
     let again = decide_again(&plan, &learned, &in_run, &pool);
@@ -212,6 +222,7 @@ pub fn run_over_with<H: ParsedFileHook>(
         projects: plan.projects,
         files: reports,
         created,
+        class_facts,
     };
     Ok((result, outputs.into_iter().flatten().collect()))
 }

@@ -1,11 +1,15 @@
 //! Bytes that stand in for files on disk during a run: what earlier phases
 //! would leave, so `assess` can count each phase on the text the phases
-//! before it produce without writing anything.
+//! before it produce without writing anything; and the class facts earlier
+//! phases computed from that text, so a later phase need not parse a file
+//! again for them.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::{Outcome, RunResult};
+use crate::transforms::class_facts::ClassFacts;
+use crate::transforms::pass::{TextKey, text_key};
 
 /// Walked path → the bytes the file would hold. A file not in it is read
 /// from disk. Files earlier phases would create are not added: the walk
@@ -13,6 +17,12 @@ use super::{Outcome, RunResult};
 #[derive(Debug, Default)]
 pub struct Overlay {
     bytes: HashMap<PathBuf, Vec<u8>>,
+    /// Walked path → class facts, each with the text it was computed from
+    /// ([`TextKey`]): valid only while the file holds that text.
+    class_facts: HashMap<PathBuf, Vec<(TextKey, ClassFacts)>>,
+    /// Whether runs over it compute the class facts of the files they
+    /// parse for transforms, for a later run (`keep_class_facts`).
+    keep_class_facts: bool,
 }
 
 impl Overlay {
@@ -34,7 +44,40 @@ impl Overlay {
             if let (Some(source), Some(new_text)) = (&processed.source, &processed.new_text) {
                 self.bytes
                     .insert(file.path.clone(), source.encode(new_text));
+                if let Some(known) = self.class_facts.get_mut(&file.path) {
+                    let key = text_key(new_text);
+                    known.retain(|(text, _)| *text == key);
+                }
             }
+        }
+    }
+
+    /// Runs over the overlay from now on compute the class facts of each
+    /// file they parse for transforms (unless it holds them for that text),
+    /// for a later run that reads them ([`Self::absorb_class_facts`]).
+    pub fn keep_class_facts(&mut self, keep: bool) {
+        self.keep_class_facts = keep;
+    }
+
+    pub(crate) fn keeps_class_facts(&self) -> bool {
+        self.keep_class_facts
+    }
+
+    /// The class facts computed from this very text of the file, if any.
+    pub(crate) fn class_facts(&self, path: &Path, key: TextKey) -> Option<&ClassFacts> {
+        self.class_facts
+            .get(path)?
+            .iter()
+            .find(|(known, _)| *known == key)
+            .map(|(_, facts)| facts)
+    }
+
+    /// Takes the class facts `result`'s run computed; call it before
+    /// [`Self::absorb`], which keeps of a file it rewrites only those of
+    /// the text it leaves.
+    pub fn absorb_class_facts(&mut self, result: &mut RunResult) {
+        for (path, key, facts) in std::mem::take(&mut result.class_facts) {
+            self.class_facts.entry(path).or_default().push((key, facts));
         }
     }
 
@@ -101,5 +144,125 @@ mod tests {
         assert!(after_second.contains("config['a']"), "{after_second}");
         assert!(!after_second.contains("sys.exit(1)"), "{after_second}");
         assert_eq!(std::fs::read_to_string(&path).unwrap(), original);
+    }
+
+    /// The dataclass's rewrite or refusal in `utils/a.py` (phase 5).
+    fn slots_outcome(result: &RunResult) -> String {
+        let file = result.files.iter().find(|f| f.path.ends_with("a.py"));
+        match file.map(|f| &f.outcome) {
+            Some(Outcome::Processed(p)) if p.new_text.is_some() => "rewritten".into(),
+            Some(Outcome::Processed(p)) => format!("{:?}", p.findings.first().map(|f| &f.reason)),
+            _ => "untouched".into(),
+        }
+    }
+
+    /// Phase 5 takes the class facts of a file phase 3 parsed and left as
+    /// it was from phase 3's run, without parsing it: the facts it holds
+    /// for that text decide (here an attribute stored on an instance in
+    /// another file refuses the dataclass); once the file's text differs,
+    /// they no longer count.
+    #[test]
+    fn phase_5_takes_class_facts_from_phase_3_for_files_it_leaves_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("pyproject.toml"),
+            "[project]\nrequires-python = \">=3.11\"\n",
+        )
+        .unwrap();
+        std::fs::create_dir_all(dir.path().join("utils")).unwrap();
+        let dataclass =
+            "from dataclasses import dataclass\n\n@dataclass\nclass Entry:\n    name: str = \"\"\n";
+        std::fs::write(dir.path().join("utils/a.py"), dataclass).unwrap();
+        let store = dir.path().join("utils/b.py");
+        std::fs::write(&store, "def tag(entry: Entry):\n    entry.extra = 1\n").unwrap();
+        let set = crate::rules::load::load_rule_set(&[], &crate::syntax::KindTable::new()).unwrap();
+        let options = RunOptions {
+            show_progress: false,
+            edits_and_findings_only: true,
+            ..crate::commands::dry_run_options(
+                &[dir.path().to_path_buf()],
+                WalkOptions::default(),
+                1,
+            )
+        };
+        let alone = run_over(&phase_rules(&set, 5), &options, &Overlay::default()).unwrap();
+        let refused = slots_outcome(&alone);
+        assert!(refused.contains("extra"), "{refused}");
+
+        let mut overlay = Overlay::default();
+        overlay.keep_class_facts(true);
+        let mut third = run_over(&phase_rules(&set, 3), &options, &overlay).unwrap();
+        overlay.absorb_class_facts(&mut third);
+        overlay.absorb(&third);
+        assert_eq!(overlay.class_facts.len(), 2);
+        overlay.keep_class_facts(false);
+        let fifth = run_over(&phase_rules(&set, 5), &options, &overlay).unwrap();
+        assert_eq!(slots_outcome(&fifth), refused);
+        assert!(fifth.class_facts.is_empty());
+
+        // What phase 5 read of b.py were the facts held for its text: with
+        // none stored there, nothing refuses the dataclass.
+        let canonical = |p: &Path| p.canonicalize().unwrap();
+        for (path, known) in overlay.class_facts.iter_mut() {
+            if canonical(path) == canonical(&store) {
+                known[0].1 = ClassFacts::default();
+            }
+        }
+        let fifth = run_over(&phase_rules(&set, 5), &options, &overlay).unwrap();
+        assert_eq!(slots_outcome(&fifth), "rewritten");
+        // The same facts for another text are not used: b.py is parsed.
+        std::fs::write(&store, "def tag(entry: Entry):\n    entry.extra = 2\n").unwrap();
+        let fifth = run_over(&phase_rules(&set, 5), &options, &overlay).unwrap();
+        assert_eq!(slots_outcome(&fifth), refused);
+    }
+
+    /// A file phase 4 rewrites keeps class facts: those of the text it
+    /// leaves, from the tree that checked its edits parse, and only those.
+    #[test]
+    fn a_file_phase_4_rewrites_keeps_the_class_facts_of_its_new_text() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("pyproject.toml"), "").unwrap();
+        std::fs::create_dir_all(dir.path().join("utils")).unwrap();
+        // The rule's own example of a method it splits.
+        let rule: serde_yaml::Value = serde_yaml::from_str(include_str!(
+            "../../rules/phase-4/split-long-functions.yaml"
+        ))
+        .unwrap();
+        let long = rule["tests"]["invalid"][0]["code"].as_str().unwrap();
+        let path = dir.path().join("utils/b.py");
+        std::fs::write(&path, long).unwrap();
+        let set = crate::rules::load::load_rule_set(&[], &crate::syntax::KindTable::new()).unwrap();
+        let options = RunOptions {
+            show_progress: false,
+            edits_and_findings_only: true,
+            ..crate::commands::dry_run_options(
+                &[dir.path().to_path_buf()],
+                WalkOptions::default(),
+                1,
+            )
+        };
+        let mut overlay = Overlay::default();
+        overlay.keep_class_facts(true);
+        for phase in [3, 4] {
+            let mut result = run_over(&phase_rules(&set, phase), &options, &overlay).unwrap();
+            overlay.absorb_class_facts(&mut result);
+            overlay.absorb(&result);
+        }
+        let walked = overlay
+            .bytes
+            .keys()
+            .next()
+            .expect("phase 4 rewrites b.py")
+            .clone();
+        let new_text = String::from_utf8(overlay.read(&walked).unwrap()).unwrap();
+        assert_ne!(new_text, long);
+        let known = &overlay.class_facts[&walked];
+        assert_eq!(known.len(), 1);
+        assert_eq!(known[0].0, text_key(&new_text));
+        let tree = crate::syntax::parse(&new_text);
+        let fresh =
+            crate::transforms::class_facts::collect(tree.root_node(), &new_text, "utils/b.py");
+        assert_eq!(known[0].1, fresh);
+        assert!(fresh.attribute_stores["ApiClient"].contains_key("last_endpoint"));
     }
 }

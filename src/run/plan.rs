@@ -28,6 +28,9 @@ pub(super) struct Plan<'r> {
     pub(super) transforms: Vec<Vec<ScopedTransform>>,
     /// index_reads[project]: which files its index holds.
     pub(super) index_reads: Vec<IndexReads>,
+    /// class_facts[project]: whether a transform it runs reads every
+    /// file's class facts (phase 5), whichever modules the index holds.
+    pub(super) class_facts: Vec<bool>,
     /// Where files are read from: the disk, or what earlier phases leave.
     pub(super) overlay: &'r Overlay,
     /// One per project, loaded only when a rule has a `schema-default`
@@ -163,6 +166,10 @@ pub(super) fn make_plan<'r>(
         .map(|(project, scopes)| scoped_transforms(rules, scopes, &project.settings))
         .collect::<Result<Vec<_>, _>>()?;
     let index_reads = transforms.iter().map(|t| IndexReads::of(t)).collect();
+    let class_facts = transforms
+        .iter()
+        .map(|t| t.iter().any(|t| t.transform.needs_class_facts()))
+        .collect();
     Ok(Plan {
         index,
         prefilters,
@@ -173,6 +180,7 @@ pub(super) fn make_plan<'r>(
         config_names,
         transforms,
         index_reads,
+        class_facts,
         overlay,
         schemas,
     })
@@ -275,11 +283,12 @@ impl Plan<'_> {
     }
 
     /// [`Self::transforms_may_want`], knowing the file's bytes: it is
-    /// parsed for them if the index holds it, or if one of the transforms
+    /// parsed for them if the index holds it or its class facts are read,
+    /// or if one of the transforms
     /// whose scope covers it may apply to it (`may_apply_to` on its path,
     /// `may_apply` on its text: the transforms' own prefilter).
     pub(super) fn transforms_want(&self, file: &FileInRun, bytes: &[u8]) -> bool {
-        if self.indexes(file) {
+        if self.indexes(file) || self.class_facts[file.project] {
             return true;
         }
         let settings = &self.projects[file.project].settings;
@@ -294,6 +303,29 @@ impl Plan<'_> {
         candidates
             .iter()
             .any(|t| t.transform.may_apply_with(&text, &t.options))
+    }
+
+    /// The class facts an earlier run computed from this very text of the
+    /// file (`key`), where they are all its project's transforms want of
+    /// it: the index holds no summary of it, and none whose scope covers it
+    /// may apply to it (`may_apply`, the test their preparation makes). The
+    /// file then need not be parsed for them.
+    pub(super) fn known_class_facts(
+        &self,
+        file: &FileInRun,
+        text: &str,
+        key: crate::transforms::pass::TextKey,
+    ) -> Option<&crate::transforms::class_facts::ClassFacts> {
+        if !self.class_facts[file.project] || self.indexes(file) {
+            return None;
+        }
+        let may_apply = self.transforms[file.project]
+            .iter()
+            .any(|t| self.in_scope(t, file) && t.transform.may_apply(text));
+        match may_apply {
+            true => None,
+            false => self.overlay.class_facts(file.path, key),
+        }
     }
 
     /// Whether the transform's rule covers the file in its project.
@@ -350,6 +382,13 @@ mod tests {
         let managers = plan_for(dir.path(), &phase3, &overlay);
         assert!(managers.transforms_may_want(&script));
         assert!(managers.transforms_want(&script, without));
+
+        // Phase 5's transforms read every file's class facts and no
+        // module's entry: every file is parsed, none summarised.
+        let phase5 = of_phase(5);
+        let slots = plan_for(dir.path(), &phase5, &overlay);
+        assert!(slots.transforms_want(&script, without));
+        assert!(!slots.indexes(&library));
 
         let phase1 = of_phase(1);
         assert!(!plan_for(dir.path(), &phase1, &overlay).transforms_may_want(&library));

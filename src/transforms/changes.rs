@@ -102,9 +102,19 @@ impl Verdict {
     /// The check of `edits` (sorted, not overlapping) on `original`, whose
     /// parse is `tree`.
     pub fn check(tree: &Tree, original: &str, edits: &[Edit]) -> Self {
+        Self::check_then(tree, original, edits, |_, _| ())
+    }
+
+    /// [`Self::check`], handing `after` the edited text and its tree.
+    pub fn check_then(
+        tree: &Tree,
+        original: &str,
+        edits: &[Edit],
+        after: impl FnOnce(&str, &Tree),
+    ) -> Self {
         Verdict {
             key: edits_key(edits),
-            no_worse: parses_no_worse_incrementally(tree, original, edits),
+            no_worse: check_incrementally(tree, original, edits, after),
         }
     }
 }
@@ -126,6 +136,17 @@ pub fn edits_key(edits: &[Edit]) -> u64 {
 /// makes that parse the same tree as a parse from scratch, so the error
 /// count, and the decision, are the same (a unit test compares both).
 pub fn parses_no_worse_incrementally(tree: &Tree, original: &str, edits: &[Edit]) -> bool {
+    check_incrementally(tree, original, edits, |_, _| ())
+}
+
+/// [`parses_no_worse_incrementally`], handing `after` the edited text and
+/// its tree (when the incremental parse gave one).
+fn check_incrementally(
+    tree: &Tree,
+    original: &str,
+    edits: &[Edit],
+    after: impl FnOnce(&str, &Tree),
+) -> bool {
     let edited = crate::engine::edits::apply(original, edits);
     let mut old = tree.clone();
     let rows = RowStarts::new(original);
@@ -135,11 +156,12 @@ pub fn parses_no_worse_incrementally(tree: &Tree, original: &str, edits: &[Edit]
         old.edit(&rows.input_edit(edit));
     }
     let mut parser = syntax::new_parser();
-    let Some(after) = parser.parse(&edited, Some(&old)) else {
+    let Some(new_tree) = parser.parse(&edited, Some(&old)) else {
         return parses_no_worse(original, edits);
     };
-    let after = syntax::error_count(&after);
-    after == 0 || after <= syntax::error_count(tree)
+    after(&edited, &new_tree);
+    let errors = syntax::error_count(&new_tree);
+    errors == 0 || errors <= syntax::error_count(tree)
 }
 
 /// Where the rows of a text start, for tree-sitter's (row, byte column) points.

@@ -76,16 +76,70 @@ impl ClassFacts {
 
 /// The facts one file contributes.
 pub fn collect(root: Node, source: &str, file: &str) -> ClassFacts {
+    collect_walking(root, source, file, false)
+}
+
+/// [`collect`]; `whole`: visit every node (what the pruned walk must equal).
+fn collect_walking(root: Node, source: &str, file: &str, whole: bool) -> ClassFacts {
     let mut collector = Collector {
         source,
         file,
         facts: ClassFacts::default(),
         containers: BTreeMap::new(),
+        calls: None,
     };
-    collector.find_containers(root);
+    // A tree with errors may hold anything anywhere: it is walked whole.
+    let whole = whole || root.has_error();
+    // Weak containers are named `Weak…` (`weak_kind`): only assignments
+    // holding the word can make one.
+    let weak = positions(source, ["Weak"]);
+    collector.find_containers(root, (!whole).then_some(&weak));
+    // Calls give facts only as `weakref.…(x)` or on a weak container (its
+    // name is in the call's text); elsewhere only statements do (classes,
+    // `self`, assignments), so an expression is entered only where its
+    // text holds one of those.
+    let names = collector.containers.keys().map(String::as_str);
+    collector.calls = (!whole).then(|| positions(source, names.chain(["weakref"])));
     collector.visit(root, &mut Scope::default());
     collector.facts
 }
+
+/// Where the words occur in `source`, sorted.
+fn positions<'w>(source: &str, words: impl IntoIterator<Item = &'w str>) -> Vec<usize> {
+    let mut at: Vec<usize> = words
+        .into_iter()
+        .flat_map(|word| memchr::memmem::find_iter(source.as_bytes(), word.as_bytes()))
+        .collect();
+    at.sort_unstable();
+    at.dedup();
+    at
+}
+
+/// The node kinds that may hold a class, a function or an assignment
+/// (tree-sitter-python's node types, closed under "may contain"): a walk
+/// for those enters nothing else.
+const MAY_HOLD_DEFINITIONS: &[&str] = &[
+    "module",
+    "block",
+    "class_definition",
+    "function_definition",
+    "decorated_definition",
+    "if_statement",
+    "elif_clause",
+    "else_clause",
+    "for_statement",
+    "while_statement",
+    "try_statement",
+    "except_clause",
+    "except_group_clause",
+    "finally_clause",
+    "with_statement",
+    "match_statement",
+    "case_clause",
+    "expression_statement",
+    "assignment",
+    "augmented_assignment",
+];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Weak {
@@ -121,6 +175,10 @@ struct Collector<'s> {
     facts: ClassFacts,
     /// Weak containers by the text that names them (`cache`, `self._pool`).
     containers: BTreeMap<String, Weak>,
+    /// Where calls may give facts (sorted offsets): a node outside
+    /// [`MAY_HOLD_DEFINITIONS`] is entered only if it spans one. `None`:
+    /// every node is.
+    calls: Option<Vec<usize>>,
 }
 
 impl<'s> Collector<'s> {
@@ -138,8 +196,17 @@ impl<'s> Collector<'s> {
     /// Weak containers are found first so uses before the assignment (in
     /// another method) still count. An annotation naming the element class
     /// (`WeakValueDictionary[str, Session]`) marks that class directly.
-    fn find_containers(&mut self, node: Node) {
-        if node.kind() == "assignment" {
+    /// `weak`: where `Weak` occurs (only assignments spanning one are
+    /// looked at), or `None` to look at every assignment.
+    fn find_containers(&mut self, root: Node, weak: Option<&Vec<usize>>) {
+        let holds = |node: Node| weak.is_none_or(|at| crate::syntax::spans_any(node, at));
+        let mut assignments = Vec::new();
+        crate::syntax::walk_pruned(root, holds, |node| {
+            if node.kind() == "assignment" && holds(node) {
+                assignments.push(node);
+            }
+        });
+        for node in assignments {
             if let (Some(left), Some(right)) = (
                 node.child_by_field_name("left"),
                 node.child_by_field_name("right"),
@@ -153,10 +220,6 @@ impl<'s> Collector<'s> {
             if let Some(annotation) = node.child_by_field_name("type") {
                 self.weak_annotation(annotation);
             }
-        }
-        let mut cursor = node.walk();
-        for child in node.named_children(&mut cursor) {
-            self.find_containers(child);
         }
     }
 
@@ -193,6 +256,12 @@ impl<'s> Collector<'s> {
             "assignment" => self.visit_assignment(node, scope),
             "call" => self.visit_call(node, scope),
             _ => {}
+        }
+        if let Some(calls) = &self.calls
+            && !MAY_HOLD_DEFINITIONS.contains(&node.kind())
+            && !crate::syntax::spans_any(node, calls)
+        {
+            return;
         }
         let mut cursor = node.walk();
         for child in node.named_children(&mut cursor) {
@@ -522,56 +591,4 @@ fn literal_strings(value: Node, source: &str) -> (Vec<String>, bool) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::syntax;
-
-    fn facts(source: &str) -> ClassFacts {
-        let tree = syntax::parse(source);
-        collect(tree.root_node(), source, "m.py")
-    }
-
-    #[test]
-    fn weak_containers_mark_the_classes_they_hold() {
-        let source = "import weakref\nclass Session:\n    __slots__ = ('name',)\nclass Pool:\n    def __init__(self):\n        self._live = weakref.WeakValueDictionary()\n    def get(self, key):\n        s = Session()\n        self._live[key] = s\n        return s\nkeys = weakref.WeakKeyDictionary()\nkeys[Key()] = 1\nseen = weakref.WeakSet()\nseen.add(Thing())\nr = weakref.ref(Other())\n";
-        let facts = facts(source);
-        let weak: Vec<&str> = facts.weak_referenced.keys().map(String::as_str).collect();
-        assert_eq!(weak, ["Key", "Other", "Session", "Thing"]);
-        assert_eq!(
-            facts.layout_of("Session"),
-            Some(&Layout::Slots { weakref: false })
-        );
-        assert_eq!(facts.layout_of("Pool"), Some(&Layout::Dict));
-    }
-
-    #[test]
-    fn annotations_name_the_weak_class() {
-        let facts = facts("cache: WeakValueDictionary[str, Entry] = WeakValueDictionary()\n");
-        assert!(facts.is_weak_referenced("Entry"));
-    }
-
-    #[test]
-    fn attribute_stores_on_self_and_known_instances() {
-        let source = "class R:\n    def f(self):\n        self.extra = 1\ndef g(r: R):\n    r.note = 2\nx = R()\nx.tag = 3\ny = other()\ny.tag = 4\n";
-        let facts = facts(source);
-        let stores: Vec<&str> = facts.attribute_stores["R"]
-            .keys()
-            .map(String::as_str)
-            .collect();
-        assert_eq!(stores, ["extra", "note", "tag"]);
-        assert_eq!(facts.attribute_stores.len(), 1);
-    }
-
-    #[test]
-    fn dataclass_slots_and_literal_slots_are_read() {
-        let facts = facts(
-            "@dataclass(slots=True, weakref_slot=True)\nclass A:\n    x: int = 0\nclass B(A):\n    __slots__ = ['y', '__weakref__']\n",
-        );
-        assert_eq!(
-            facts.layout_of("A"),
-            Some(&Layout::DataclassSlots { weakref: true })
-        );
-        assert_eq!(facts.layout_of("B"), Some(&Layout::Slots { weakref: true }));
-        assert_eq!(facts.classes["B"][0].bases, ["A"]);
-    }
-}
+mod tests;

@@ -74,6 +74,12 @@ impl ProjectIndex {
         index
     }
 
+    /// Adds one file's class facts (files in walk order, as `build` merges
+    /// those of the summaries).
+    pub fn add_class_facts(&mut self, facts: ClassFacts) {
+        self.classes.merge(facts);
+    }
+
     /// Class layouts, weak references and attribute stores across the project.
     pub fn class_facts(&self) -> &ClassFacts {
         &self.classes

@@ -73,8 +73,9 @@ pub trait Transform: Sync {
     /// Inspects one parsed file; what needs the whole project is deferred.
     fn prepare(&self, file: &FileInput) -> Vec<Pending>;
     /// Whether the project index must carry class facts (layouts, weak
-    /// references, attribute stores) from every file; off by default, so
-    /// runs that do not need them pay nothing.
+    /// references, attribute stores) from every file, whatever
+    /// [`Self::index_reads`] says of modules; off by default, so runs that
+    /// do not need them pay nothing.
     fn needs_class_facts(&self) -> bool {
         false
     }

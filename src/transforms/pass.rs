@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use rayon::prelude::*;
 
 use super::changes::{self, FileChanges};
+use super::class_facts::ClassFacts;
 use super::summary::{self, ModuleSummary};
 use super::{FileInput, NewFile, Options, Pending, ProjectIndex, Transform, TransformOutput};
 use crate::engine::{Finding, edits};
@@ -29,6 +30,13 @@ pub struct ScopedTransform {
 #[derive(Default)]
 pub struct FileWork {
     pub summary: Option<ModuleSummary>,
+    /// The file's class facts, where a transform of its project needs them
+    /// (`Transform::needs_class_facts`): from every file, summarised or not.
+    pub classes: Option<ClassFacts>,
+    /// Class facts for a later run (`run::Overlay::keep_class_facts`), each
+    /// with the key of the text they come from: the file's, and the one its
+    /// own change sets leave (from the tree of their parse check).
+    pub later: Vec<(TextKey, ClassFacts)>,
     pub relative: String,
     pub project: usize,
     /// (rule, work left for after the index).
@@ -42,9 +50,19 @@ pub struct FileWork {
     pub verdict: Option<changes::Verdict>,
 }
 
-/// During the parse: each applicable transform's preparation, and the
-/// file's summary for the project index when `indexed` (some transform of
-/// its project reads the index).
+/// What [`prepare`] computes besides the transforms' work.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Wanted {
+    /// The file's summary for the project index (some transform of its
+    /// project reads the index).
+    pub summary: bool,
+    /// The class facts of the text the file's own change sets leave, from
+    /// the tree of their parse check, for a later run (`FileWork::later`).
+    pub facts_after_edits: bool,
+}
+
+/// During the parse: each applicable transform's preparation, and what
+/// else is `wanted`.
 pub fn prepare(
     file: usize,
     relative: &str,
@@ -52,7 +70,7 @@ pub fn prepare(
     tree: &tree_sitter::Tree,
     transforms: &[&ScopedTransform],
     settings: &Settings,
-    indexed: bool,
+    wanted: Wanted,
 ) -> FileWork {
     let mut pending = Vec::new();
     let mut done = Vec::new();
@@ -79,13 +97,26 @@ pub fn prepare(
             done.extend(work.map(|p| (scoped.rule, p(&empty))));
         }
     }
-    let verdict = own_verdict(file, &source.text, tree, &done);
+    let mut later = Vec::new();
+    let keep_facts = |edited: &str, after: &tree_sitter::Tree| {
+        // A tree with errors is left out: error recovery is where an
+        // incremental parse could differ from a parse from scratch.
+        if wanted.facts_after_edits && !after.root_node().has_error() {
+            let facts = super::class_facts::collect(after.root_node(), edited, relative);
+            later.push((text_key(edited), facts));
+        }
+    };
+    let verdict = own_verdict(file, &source.text, tree, &done, keep_facts);
     pending.extend(done.into_iter().map(|(rule, outputs)| {
         let later: Pending = Box::new(move |_| outputs);
         (rule, later)
     }));
     FileWork {
-        summary: indexed.then(|| summary::summarize(relative, &source.text, tree)),
+        summary: wanted
+            .summary
+            .then(|| summary::summarize(relative, &source.text, tree)),
+        classes: None,
+        later,
         relative: relative.to_string(),
         project: 0,
         pending,
@@ -96,12 +127,14 @@ pub fn prepare(
 
 /// The parse check of `file` with the edits its own change sets make to it
 /// (in the order the merge sorts them), if any and none overlap; the merge
-/// uses it when it accepts exactly those edits.
+/// uses it when it accepts exactly those edits. `after` gets the edited
+/// text and its tree.
 fn own_verdict(
     file: usize,
     text: &str,
     tree: &tree_sitter::Tree,
     done: &[(usize, Vec<TransformOutput>)],
+    after: impl FnOnce(&str, &tree_sitter::Tree),
 ) -> Option<changes::Verdict> {
     let mut edits: Vec<edits::Edit> = done
         .iter()
@@ -130,7 +163,7 @@ fn own_verdict(
     edits.sort_by_key(|e| (e.start, e.end));
     let fits = edits.windows(2).all(|pair| pair[1].start >= pair[0].end)
         && edits.iter().all(|e| e.end <= text.len());
-    fits.then(|| changes::Verdict::check(tree, text, &edits))
+    fits.then(|| changes::Verdict::check_then(tree, text, &edits, after))
 }
 
 /// After the parse: builds each project's index, finishes the deferred
@@ -146,6 +179,7 @@ pub fn finish(
     overlay: &Overlay,
 ) -> Vec<(usize, usize, NewFile)> {
     let mut by_project: BTreeMap<usize, Vec<(usize, String, ModuleSummary)>> = BTreeMap::new();
+    let mut classes: BTreeMap<usize, Vec<(usize, ClassFacts)>> = BTreeMap::new();
     let mut fingerprints: BTreeMap<usize, u64> = BTreeMap::new();
     let mut verdicts: BTreeMap<usize, changes::Verdict> = BTreeMap::new();
     let mut pending = Vec::new();
@@ -159,6 +193,9 @@ pub fn finish(
                 .or_default()
                 .push((file, item.relative, summary));
         }
+        if let Some(facts) = item.classes {
+            classes.entry(item.project).or_default().push((file, facts));
+        }
         fingerprints.insert(file, item.fingerprint);
         pending.extend(
             item.pending
@@ -166,10 +203,17 @@ pub fn finish(
                 .map(|(rule, p)| (item.project, rule, p)),
         );
     }
-    let indexes: BTreeMap<usize, ProjectIndex> = by_project
+    let mut indexes: BTreeMap<usize, ProjectIndex> = by_project
         .into_iter()
         .map(|(project, files)| (project, ProjectIndex::build(files)))
         .collect();
+    for (project, mut facts) in classes {
+        facts.sort_by_key(|(file, _)| *file);
+        let index = indexes.entry(project).or_default();
+        for (_, facts) in facts {
+            index.add_class_facts(facts);
+        }
+    }
     let empty = ProjectIndex::default();
     let outputs: Vec<(usize, usize, TransformOutput)> = pending
         .into_par_iter()
@@ -252,7 +296,15 @@ fn split_creations(
     (created, rest)
 }
 
-fn fingerprint(text: &str) -> u64 {
+/// What identifies a text: its length and its [`fingerprint`].
+pub type TextKey = (usize, u64);
+
+pub fn text_key(text: &str) -> TextKey {
+    (text.len(), fingerprint(text))
+}
+
+/// A hash of a file's text (which `FileWork::fingerprint` holds).
+pub fn fingerprint(text: &str) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     text.hash(&mut hasher);
@@ -341,7 +393,11 @@ pub fn run_alone(
         options: options.clone(),
     };
     let settings = Settings::default();
-    let mut work = prepare(0, relative, &source, &tree, &[&scoped], &settings, true);
+    let wanted = Wanted {
+        summary: true,
+        facts_after_edits: false,
+    };
+    let mut work = prepare(0, relative, &source, &tree, &[&scoped], &settings, wanted);
     if transform.needs_class_facts()
         && let Some(summary) = work.summary.as_mut()
     {

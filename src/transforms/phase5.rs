@@ -55,6 +55,11 @@ impl Transform for DataclassSlots {
         true
     }
 
+    /// Only the class facts, which every file gives (no module's entry).
+    fn index_reads(&self, _options: &Options) -> Option<Vec<String>> {
+        Some(Vec::new())
+    }
+
     fn prepare(&self, file: &FileInput) -> Vec<Pending> {
         let candidates = dataclass_slots::candidates(file.tree.root_node(), file.text);
         if candidates.is_empty() {
@@ -94,6 +99,11 @@ impl Transform for SlotsWeakref {
 
     fn needs_class_facts(&self) -> bool {
         true
+    }
+
+    /// Only the class facts, which every file gives (no module's entry).
+    fn index_reads(&self, _options: &Options) -> Option<Vec<String>> {
+        Some(Vec::new())
     }
 
     fn prepare(&self, file: &FileInput) -> Vec<Pending> {

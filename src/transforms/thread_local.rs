@@ -13,7 +13,7 @@
 use tree_sitter::Node;
 
 use super::lines::descendants;
-use super::{FileInput, OptionSpec, Pending, Refusal, Transform, TransformOutput};
+use super::{FileInput, OptionSpec, Options, Pending, Refusal, Transform, TransformOutput};
 
 pub struct ThreadLocalCache;
 
@@ -111,6 +111,11 @@ impl Transform for ThreadLocalCache {
 
     fn may_apply(&self, text: &str) -> bool {
         text.contains("local()")
+    }
+
+    /// Its findings come from the file alone.
+    fn index_reads(&self, _options: &Options) -> Option<Vec<String>> {
+        Some(Vec::new())
     }
 
     fn prepare(&self, file: &FileInput) -> Vec<Pending> {

@@ -23,7 +23,7 @@ pub mod shape;
 use tree_sitter::Node;
 
 use super::outcome::{ClassRefusal, Outcome, TextEdit};
-use super::{FileInput, OptionSpec, Pending, Refusal, Transform, TransformOutput};
+use super::{FileInput, OptionSpec, Options, Pending, Refusal, Transform, TransformOutput};
 use shape::CacheClass;
 
 pub struct ThreadLocalSessionRewrite;
@@ -56,6 +56,11 @@ impl Transform for ThreadLocalSessionRewrite {
 
     fn may_apply(&self, text: &str) -> bool {
         text.contains("local()")
+    }
+
+    /// Its rewrites come from the file alone.
+    fn index_reads(&self, _options: &Options) -> Option<Vec<String>> {
+        Some(Vec::new())
     }
 
     fn prepare(&self, file: &FileInput) -> Vec<Pending> {
