@@ -115,31 +115,17 @@ fn positions<'w>(source: &str, words: impl IntoIterator<Item = &'w str>) -> Vec<
     at
 }
 
-/// The node kinds that may hold a class, a function or an assignment
+/// Beyond the statement containers (`syntax::STATEMENT_CONTAINERS`), the
+/// node kinds that may hold a class, a function or an assignment
 /// (tree-sitter-python's node types, closed under "may contain"): a walk
 /// for those enters nothing else.
-const MAY_HOLD_DEFINITIONS: &[&str] = &[
-    "module",
-    "block",
-    "class_definition",
-    "function_definition",
-    "decorated_definition",
-    "if_statement",
-    "elif_clause",
-    "else_clause",
-    "for_statement",
-    "while_statement",
-    "try_statement",
-    "except_clause",
-    "except_group_clause",
-    "finally_clause",
-    "with_statement",
-    "match_statement",
-    "case_clause",
-    "expression_statement",
-    "assignment",
-    "augmented_assignment",
-];
+const OTHER_DEFINITION_HOLDERS: &[&str] =
+    &["expression_statement", "assignment", "augmented_assignment"];
+
+/// Whether a node of `kind` may hold a class, a function or an assignment.
+fn may_hold_definitions(kind: &str) -> bool {
+    crate::syntax::STATEMENT_CONTAINERS.contains(&kind) || OTHER_DEFINITION_HOLDERS.contains(&kind)
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Weak {
@@ -176,7 +162,7 @@ struct Collector<'s> {
     /// Weak containers by the text that names them (`cache`, `self._pool`).
     containers: BTreeMap<String, Weak>,
     /// Where calls may give facts (sorted offsets): a node outside
-    /// [`MAY_HOLD_DEFINITIONS`] is entered only if it spans one. `None`:
+    /// [`may_hold_definitions`] is entered only if it spans one. `None`:
     /// every node is.
     calls: Option<Vec<usize>>,
 }
@@ -258,7 +244,7 @@ impl<'s> Collector<'s> {
             _ => {}
         }
         if let Some(calls) = &self.calls
-            && !MAY_HOLD_DEFINITIONS.contains(&node.kind())
+            && !may_hold_definitions(node.kind())
             && !crate::syntax::spans_any(node, calls)
         {
             return;
