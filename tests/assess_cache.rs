@@ -9,20 +9,9 @@
 
 mod common;
 
-use common::Project;
+use common::{PRINT_RULE, Project};
 
 const CACHE: &str = ".txo-codemod/cache/assess.json";
-/// A user rule (print calls become logger calls).
-const PRINT_RULE: &str = r#"id: print-call
-phase: 1
-title: Library code logs instead of printing
-message: "`print($MSG)` in library code; use the module logger"
-severity: info
-breaking: none
-match:
-  pattern: print($MSG)
-fix: logger.info($MSG)
-"#;
 
 /// A library-file count no sample run produces.
 const MARK: u64 = 424_242;

@@ -3,29 +3,7 @@
 
 mod common;
 
-use common::Project;
-
-/// A valid user rule; the broken cases below are small edits of it.
-/// Lines: 1 id, 2 phase, 3 title, 4 message, 8 pattern, 9 fix.
-const PRINT_RULE: &str = r#"id: print-call
-phase: 1
-title: Library code logs instead of printing
-message: "`print($MSG)` in library code; use the module logger"
-severity: info
-breaking: none
-match:
-  pattern: print($MSG)
-fix: logger.info($MSG)
-tests:
-  valid:
-    - |
-      logger.info("done")
-  invalid:
-    - code: |
-        print("done")
-      fixed: |
-        logger.info("done")
-"#;
+use common::{PRINT_RULE, Project};
 
 /// `PRINT_RULE` with `from` replaced by `to` (which must be there).
 fn edited(from: &str, to: &str) -> String {

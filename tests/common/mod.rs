@@ -21,6 +21,11 @@ pub const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/txo-v21-
 /// Fixture projects written for the tests (`tests/fixtures/`).
 pub const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
 
+/// A valid user rule (print calls become logger calls, with its own
+/// valid/invalid cases); the broken rule files of `rule_files.rs` are small
+/// edits of it. Lines: 1 id, 2 phase, 3 title, 4 message, 8 pattern, 9 fix.
+pub const PRINT_RULE: &str = include_str!("../fixtures/rules/print-call.yaml");
+
 /// The bytes of `tests/fixtures/RELATIVE`, as committed.
 pub fn read_fixture(relative: &str) -> Vec<u8> {
     fs::read(Path::new(FIXTURES).join(relative)).unwrap_or_else(|e| panic!("read {relative}: {e}"))
