@@ -175,6 +175,7 @@ fn run_rules(rules: &[&Rule], root: &Path, threads: usize) -> RunResult {
         explicit_rules: false,
         parse_every_file: false,
         edits_and_findings_only: false,
+        render_edits: None,
     };
     run::run(rules, &options).expect("a run over Python files")
 }

@@ -197,6 +197,7 @@ fn run_options(migrate: &MigrateArgs, paths: &[PathBuf]) -> RunOptions {
         explicit_rules: !migrate.rule_ids.is_empty(),
         parse_every_file: false,
         edits_and_findings_only: false,
+        render_edits: None,
     }
 }
 

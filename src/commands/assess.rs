@@ -82,6 +82,7 @@ pub fn execute(args: &AssessArgs) -> Exit {
     };
     let options = RunOptions {
         edits_and_findings_only: true,
+        render_edits: None,
         ..dry_run_options(&args.paths, walk, args.threads)
     };
     let assessment = match cached_or_assessed(args, &rules, &options) {

@@ -6,7 +6,8 @@ use crate::cli::DiffArgs;
 use crate::commands::{Exit, load_rules, report_rule_errors};
 use crate::present::{diff, json, text};
 use crate::rules::Rule;
-use crate::run::{self, FileReport, Outcome, RunOptions, RunResult};
+use crate::run::{self, FileReport, Outcome, RenderEdits, RunOptions, RunResult};
+use crate::source::SourceText;
 use crate::transforms::created::OnDisk;
 use crate::walk::WalkOptions;
 
@@ -50,6 +51,7 @@ pub fn execute(diff: &DiffArgs) -> Exit {
         explicit_rules: !args.rule_ids.is_empty(),
         parse_every_file: diff.no_prefilter,
         edits_and_findings_only: false,
+        render_edits: text_diffs(diff),
     };
     let result = match run::run(&rules, &options) {
         Ok(result) => result,
@@ -88,17 +90,25 @@ pub fn print_diagnostics(rules: &[&Rule], result: &RunResult) {
     }
 }
 
+/// For the text output, each edited file's diff is rendered as soon as its
+/// result is final, so the run holds diffs, not every edited file's texts
+/// (`--json` reads the texts).
+fn text_diffs(args: &DiffArgs) -> Option<Box<RenderEdits>> {
+    if args.migrate.json {
+        return None;
+    }
+    let color = args.color.enabled();
+    Some(Box::new(
+        move |header: &str, source: &SourceText, new_text: &str| {
+            diff::file_diff(header, source, new_text, color)
+        },
+    ))
+}
+
 /// The path in a diff header: from the repository root when the run has
 /// one project (so `git apply` works there), else the path as shown.
 fn diff_path(result: &RunResult, file: &FileReport) -> String {
-    match result.projects.as_slice() {
-        [project] => format!(
-            "{}{}",
-            crate::project::repository_prefix(project),
-            file.display
-        ),
-        _ => file.display.clone(),
-    }
+    format!("{}{}", run::header_prefix(&result.projects), file.display)
 }
 
 fn present_diff(args: &DiffArgs, rules: &[&Rule], result: &RunResult) -> Exit {
@@ -114,8 +124,12 @@ fn present_diff(args: &DiffArgs, rules: &[&Rule], result: &RunResult) -> Exit {
     } else {
         let color = args.color.enabled();
         for file in &result.files {
-            if let Outcome::Processed(processed) = &file.outcome
-                && let (Some(source), Some(new_text)) = (&processed.source, &processed.new_text)
+            let Outcome::Processed(processed) = &file.outcome else {
+                continue;
+            };
+            if let Some(rendered) = &processed.rendered {
+                let _ = write!(stdout, "{rendered}");
+            } else if let (Some(source), Some(new_text)) = (&processed.source, &processed.new_text)
             {
                 let header = diff_path(result, file);
                 let _ = write!(
@@ -142,10 +156,7 @@ fn present_diff(args: &DiffArgs, rules: &[&Rule], result: &RunResult) -> Exit {
 /// New-file diffs of the files the phase would create (absent ones only),
 /// headed like the edited files' (from the repository root).
 fn created_diffs(result: &RunResult, color: bool) -> String {
-    let prefix = match result.projects.as_slice() {
-        [project] => crate::project::repository_prefix(project),
-        _ => String::new(),
-    };
+    let prefix = run::header_prefix(&result.projects);
     result
         .created
         .iter()

@@ -100,6 +100,7 @@ pub fn dry_run_options(
         explicit_rules: false,
         parse_every_file: false,
         edits_and_findings_only: false,
+        render_edits: None,
     }
 }
 

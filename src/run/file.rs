@@ -231,6 +231,7 @@ fn rewrite_file(
         source: keep_source.then_some(source),
         edits: rewrite.edits,
         new_text: rewrite.new_text,
+        rendered: None,
         findings: rewrite.findings,
         warnings: rewrite.warnings,
     }

@@ -7,6 +7,7 @@ mod file;
 mod hook;
 mod overlay;
 mod plan;
+mod render;
 
 use std::path::{Path, PathBuf};
 
@@ -70,6 +71,10 @@ pub struct RunOptions {
     /// parsed only where a transform wants it (it then counts as skipped,
     /// and its warnings are not reported).
     pub edits_and_findings_only: bool,
+    /// Render each edited file as soon as its result is final, in place of
+    /// its texts (`Processed::rendered`): `diff`'s text output. A file the
+    /// transform pass gets keeps its texts (the pass may change them).
+    pub render_edits: Option<Box<RenderEdits>>,
 }
 
 /// What happened to one file.
@@ -92,6 +97,9 @@ pub struct Processed {
     pub source: Option<SourceText>,
     pub edits: Vec<FileEdit>,
     pub new_text: Option<String>,
+    /// The edits as `RunOptions::render_edits` showed them; `source` and
+    /// `new_text` are then `None`.
+    pub rendered: Option<String>,
     pub findings: Vec<Finding>,
     pub warnings: Vec<FileWarning>,
 }
@@ -118,6 +126,7 @@ pub struct RunResult {
 pub use hook::ParsedFileHook;
 pub use overlay::Overlay;
 pub(crate) use plan::assign_projects;
+pub use render::{RenderEdits, header_prefix};
 
 pub fn run(rules: &[&Rule], options: &RunOptions) -> Result<RunResult, RunError> {
     run_with(rules, options, |_| Ok(NoHook)).map(|(result, _)| result)
@@ -169,6 +178,13 @@ pub fn run_over_with<H: ParsedFileHook>(
         .stack_size(crate::limits::WORKER_STACK_SIZE)
         .build()
         .map_err(|e| RunError::Threads(e.to_string()))?;
+    let prefix = header_prefix(&plan.projects);
+    let render = |file: &FileInRun, outcome: Outcome| match &options.render_edits {
+        Some(render) => {
+            render::rendered(render, &format!("{prefix}{}", plan.display(file)), outcome)
+        }
+        None => outcome,
+    };
     let progress = progress_bar(options.show_progress, files.len());
     let in_run = |index: usize| FileInRun {
         index,
@@ -181,9 +197,16 @@ pub fn run_over_with<H: ParsedFileHook>(
             .into_par_iter()
             .map_init(syntax::new_parser, |parser, index| {
                 let nothing = Elsewhere::default();
-                let result = process_file(&plan, parser, &in_run(index), &hook, &nothing);
+                let file = in_run(index);
+                let (outcome, output, work, learned) =
+                    process_file(&plan, parser, &file, &hook, &nothing);
+                // The transform pass may still change a file it has work of.
+                let outcome = match work {
+                    None => render(&file, outcome),
+                    Some(_) => outcome,
+                };
                 progress.inc(1);
-                result
+                (outcome, output, work, learned)
             })
             .collect()
     });
@@ -193,6 +216,7 @@ pub fn run_over_with<H: ParsedFileHook>(
     let mut work = Vec::new();
     let mut learned = Vec::with_capacity(processed.len());
     let mut class_facts = Vec::new();
+    let mut has_work = vec![false; processed.len()];
     for (index, (outcome, output, file_work, facts)) in processed.into_iter().enumerate() {
         reports.push(file::report(&plan, &in_run(index), outcome));
         outputs.push(output);
@@ -200,12 +224,16 @@ pub fn run_over_with<H: ParsedFileHook>(
             for (key, later) in std::mem::take(&mut file_work.later) {
                 class_facts.push((files[index].clone(), key, later));
             }
+            has_work[index] = true;
             work.push((index, *file_work));
         }
         learned.push(facts);
     }
     let again = decide_again(&plan, &learned, &in_run, &pool);
-    for (index, report) in again {
+    for (index, mut report) in again {
+        if !has_work[index] {
+            report.outcome = render(&in_run(index), report.outcome);
+        }
         reports[index] = report;
     }
     // Reports are in walk order here, which the transform pass indexes by;

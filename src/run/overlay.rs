@@ -179,6 +179,7 @@ mod tests {
         let options = RunOptions {
             show_progress: false,
             edits_and_findings_only: true,
+            render_edits: None,
             ..crate::commands::dry_run_options(
                 &[dir.path().to_path_buf()],
                 WalkOptions::default(),
@@ -235,6 +236,7 @@ mod tests {
         let options = RunOptions {
             show_progress: false,
             edits_and_findings_only: true,
+            render_edits: None,
             ..crate::commands::dry_run_options(
                 &[dir.path().to_path_buf()],
                 WalkOptions::default(),

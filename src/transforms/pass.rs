@@ -343,6 +343,7 @@ fn fold_into(report: &mut FileReport, changes: FileChanges, source: Option<Sourc
             source: None,
             edits: Vec::new(),
             new_text: None,
+            rendered: None,
             findings: Vec::new(),
             warnings: Vec::new(),
         }));
