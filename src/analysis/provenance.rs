@@ -372,9 +372,7 @@ impl<'a> FileFacts<'a> {
                 .class_attrs
                 .get(class)
                 .is_some_and(|a| a.contains(attr));
-            return learned
-                || self.names.matches(attr.trim_start_matches('_'))
-                || self.names.matches(attr);
+            return learned || self.names.matches_trimmed(attr);
         }
         self.names.matches(attr) && object.kind() == "identifier"
     }

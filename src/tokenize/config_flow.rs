@@ -124,7 +124,7 @@ fn read_tokens<'s>(
                 if name == "get" && index >= 2 && is_operator(source, &tokens[index - 1], ".") {
                     receiver_names(source, &tokens[..index - 1], &mut line.receivers);
                 }
-                if names.matches(name) || names.matches(name.trim_start_matches('_')) {
+                if names.matches_trimmed(name) {
                     tainted.insert(name);
                 }
                 line.names.push(name);

@@ -49,8 +49,7 @@ fn code_may_hold_config(
         let found = match token.kind {
             TokenKind::Name => {
                 let name = text(&token);
-                names.matches(name)
-                    || names.matches(name.trim_start_matches('_'))
+                names.matches_trimmed(name)
                     || (name == "or"
                         && assigns_own_name(source, &last)
                         && defaults_to_empty(source, tokens.clone()))

@@ -1,15 +1,15 @@
 //! Which names are configuration names (`config`, `*_config`, ...).
 
-use std::collections::HashSet;
-
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
 /// Config name patterns such as `config`, `*_config`. Exact names,
 /// `*suffix` and `prefix*` are checked directly (this runs for every
-/// identifier the analysis looks at); other globs fall back to a glob set.
+/// identifier the analysis and the tokenizer look at, so the few exact
+/// names are compared in a list, which costs less than hashing each
+/// identifier); other globs fall back to a glob set.
 #[derive(Debug, Clone)]
 pub struct NameMatcher {
-    exact: HashSet<String>,
+    exact: Vec<String>,
     suffixes: Vec<String>,
     prefixes: Vec<String>,
     others: GlobSet,
@@ -18,7 +18,7 @@ pub struct NameMatcher {
 impl NameMatcher {
     pub fn new(patterns: &[String]) -> Result<Self, globset::Error> {
         let mut matcher = NameMatcher {
-            exact: HashSet::new(),
+            exact: Vec::new(),
             suffixes: Vec::new(),
             prefixes: Vec::new(),
             others: GlobSet::empty(),
@@ -30,7 +30,9 @@ impl NameMatcher {
                 (Some(suffix), _) if is_plain(suffix) => matcher.suffixes.push(suffix.to_string()),
                 (_, Some(prefix)) if is_plain(prefix) => matcher.prefixes.push(prefix.to_string()),
                 _ if is_plain(pattern) => {
-                    matcher.exact.insert(pattern.clone());
+                    if !matcher.exact.contains(pattern) {
+                        matcher.exact.push(pattern.clone());
+                    }
                 }
                 _ => {
                     others.add(Glob::new(pattern)?);
@@ -55,8 +57,15 @@ impl NameMatcher {
                 .any(|literal| memchr::memmem::find(text.as_bytes(), literal.as_bytes()).is_some())
     }
 
+    /// Whether `name`, or `name` without its leading underscores (as
+    /// `self._config` is read), is a configuration name; the second
+    /// comparison only when there is an underscore to trim.
+    pub fn matches_trimmed(&self, name: &str) -> bool {
+        self.matches(name) || (name.starts_with('_') && self.matches(name.trim_start_matches('_')))
+    }
+
     pub fn matches(&self, name: &str) -> bool {
-        self.exact.contains(name)
+        self.exact.iter().any(|exact| exact == name)
             || self.suffixes.iter().any(|s| name.ends_with(s.as_str()))
             || self.prefixes.iter().any(|p| name.starts_with(p.as_str()))
             || (!self.others.is_empty() && self.others.is_match(name))
