@@ -31,17 +31,10 @@
 
 use std::collections::HashSet;
 
+use super::config_names::{code, defaults_to_empty};
 use super::lexer::{Lexer, Token, TokenKind, formatted_fields};
 use super::value::KEYWORDS;
 use crate::analysis::NameMatcher;
-
-/// The empty values `is_self_default` accepts after `or`, as tokens.
-const EMPTY_DEFAULTS: &[&[&str]] = &[
-    &["{", "}"],
-    &["[", "]"],
-    &["dict", "(", ")"],
-    &["list", "(", ")"],
-];
 
 /// What one logical line (with its f-string fields) says for the closure.
 #[derive(Default)]
@@ -115,7 +108,9 @@ fn read_tokens<'s>(
                     loop_targets(source, &tokens[index..], &mut line.targets);
                 }
                 if KEYWORDS.contains(&name) {
-                    if name == "or" && index > 0 && defaults_to_empty(source, &tokens[index + 1..])
+                    if name == "or"
+                        && index > 0
+                        && defaults_to_empty(source, tokens[index + 1..].iter().copied())
                     {
                         tainted.insert(text(&tokens[index - 1]));
                     }
@@ -131,9 +126,7 @@ fn read_tokens<'s>(
             }
             TokenKind::String if !matches!(source.as_bytes()[token.start], b'"' | b'\'') => {
                 for (start, end) in formatted_fields(source, token) {
-                    let field: Vec<Token> = Lexer::within(source, start, end)
-                        .filter(|t| !matches!(t.kind, TokenKind::Comment | TokenKind::Newline))
-                        .collect();
+                    let field: Vec<Token> = code(Lexer::within(source, start, end)).collect();
                     read_tokens(source, &field, names, tainted, line);
                 }
             }
@@ -197,17 +190,6 @@ fn matching_opener(source: &str, tokens: &[Token]) -> Option<usize> {
         }
     }
     None
-}
-
-/// Whether `after` (the tokens after an `or`) starts with an empty default.
-fn defaults_to_empty(source: &str, after: &[Token]) -> bool {
-    EMPTY_DEFAULTS.iter().any(|shape| {
-        shape.len() <= after.len()
-            && shape
-                .iter()
-                .zip(after)
-                .all(|(word, token)| &source[token.start..token.end] == *word)
-    })
 }
 
 /// The change of bracket depth an operator token makes.

@@ -32,7 +32,7 @@ pub(super) fn tokens_may_hold_config(source: &str, tokens: &[Token], names: &Nam
 }
 
 /// The tokens of a lexer other than comments and line ends.
-fn code(lexer: Lexer) -> impl Iterator<Item = Token> + Clone {
+pub(super) fn code(lexer: Lexer) -> impl Iterator<Item = Token> + Clone {
     lexer.filter(|t| !matches!(t.kind, TokenKind::Comment | TokenKind::Newline))
 }
 
@@ -89,8 +89,9 @@ fn assigns_own_name(source: &str, before: &[Option<Token>; 3]) -> bool {
     }
 }
 
-/// Whether `after` (the tokens after an `or`) starts with an empty default.
-fn defaults_to_empty(source: &str, after: impl Iterator<Item = Token> + Clone) -> bool {
+/// Whether `after` (the tokens after an `or`) starts with an empty default
+/// (shared with `config_flow`).
+pub(super) fn defaults_to_empty(source: &str, after: impl Iterator<Item = Token> + Clone) -> bool {
     EMPTY_DEFAULTS.iter().any(|shape| {
         let mut after = after.clone();
         shape.iter().all(|word| {
