@@ -31,7 +31,7 @@
 
 use std::collections::HashSet;
 
-use super::config_names::{code, defaults_to_empty};
+use super::config_names::defaults_to_empty;
 use super::lexer::{Lexer, Token, TokenKind, formatted_fields};
 use super::value::KEYWORDS;
 use crate::analysis::NameMatcher;
@@ -126,7 +126,7 @@ fn read_tokens<'s>(
             }
             TokenKind::String if !matches!(source.as_bytes()[token.start], b'"' | b'\'') => {
                 for (start, end) in formatted_fields(source, token) {
-                    let field: Vec<Token> = code(Lexer::within(source, start, end)).collect();
+                    let field: Vec<Token> = Lexer::within(source, start, end).code().collect();
                     read_tokens(source, &field, names, tainted, line);
                 }
             }

@@ -22,18 +22,13 @@ const EMPTY_DEFAULTS: &[&[&str]] = &[
 
 /// Whether provenance could call a receiver in `source` configuration.
 pub fn may_hold_config(source: &str, names: &NameMatcher) -> bool {
-    names.may_appear_in(source) && code_may_hold_config(source, code(Lexer::new(source)), names)
+    names.may_appear_in(source) && code_may_hold_config(source, Lexer::new(source).code(), names)
 }
 
 /// [`may_hold_config`] on code tokens already lexed (no comments or line
 /// ends), without the text search first.
 pub(super) fn tokens_may_hold_config(source: &str, tokens: &[Token], names: &NameMatcher) -> bool {
     code_may_hold_config(source, tokens.iter().copied(), names)
-}
-
-/// The tokens of a lexer other than comments and line ends.
-pub(super) fn code(lexer: Lexer) -> impl Iterator<Item = Token> + Clone {
-    lexer.filter(|t| !matches!(t.kind, TokenKind::Comment | TokenKind::Newline))
 }
 
 /// Reads the code tokens once, keeping the last three for an `or`'s
@@ -58,7 +53,11 @@ fn code_may_hold_config(
                 formatted_fields(source, &token)
                     .into_iter()
                     .any(|(start, end)| {
-                        code_may_hold_config(source, code(Lexer::within(source, start, end)), names)
+                        code_may_hold_config(
+                            source,
+                            Lexer::within(source, start, end).code(),
+                            names,
+                        )
                     })
             }
             _ => false,

@@ -356,6 +356,11 @@ impl<'s> Lexer<'s> {
         }
     }
 
+    /// Its tokens other than comments and line ends: the code a line holds.
+    pub fn code(self) -> impl Iterator<Item = Token> + Clone + use<'s> {
+        self.filter(|t| !matches!(t.kind, TokenKind::Comment | TokenKind::Newline))
+    }
+
     /// Whether the text read so far is likely not valid Python: a bracket
     /// closed that was not open or left open, an unterminated string, a
     /// stray backslash. A parser's error recovery decides what such a file

@@ -143,9 +143,7 @@ mod tests {
     use super::*;
 
     fn assignments(line: &str) -> Vec<(String, String, String)> {
-        let tokens: Vec<Token> = Lexer::new(line)
-            .filter(|t| !matches!(t.kind, TokenKind::Comment | TokenKind::Newline))
-            .collect();
+        let tokens: Vec<Token> = Lexer::new(line).code().collect();
         statements(line, &tokens)
             .filter_map(|s| s.assignment())
             .map(|a| {

@@ -86,9 +86,7 @@ fn may_be_site(name: &[u8]) -> bool {
 /// Sites inside an f-string's fields (`f"{cfg.get('k')}"` is a call).
 fn collect_in_fields(source: &str, string: &Token, found: &mut FileTokens) {
     for (start, end) in formatted_fields(source, string) {
-        let tokens: Vec<Token> = Lexer::within(source, start, end)
-            .filter(|t| !matches!(t.kind, TokenKind::Comment | TokenKind::Newline))
-            .collect();
+        let tokens: Vec<Token> = Lexer::within(source, start, end).code().collect();
         collect(source, &tokens, found);
     }
 }

@@ -206,13 +206,11 @@ pub fn shape(source: &str, tokens: &[Token]) -> Shape {
 
 #[cfg(test)]
 mod tests {
-    use super::super::lexer::{Lexer, TokenKind};
+    use super::super::lexer::Lexer;
     use super::*;
 
     fn shape_of(value: &str) -> Shape {
-        let tokens: Vec<Token> = Lexer::new(value)
-            .filter(|t| !matches!(t.kind, TokenKind::Comment | TokenKind::Newline))
-            .collect();
+        let tokens: Vec<Token> = Lexer::new(value).code().collect();
         shape(value, &tokens)
     }
 

@@ -81,9 +81,7 @@ mod tests {
     use crate::tokenize::lexer::Lexer;
 
     fn may_name(source: &str) -> bool {
-        let tokens: Vec<Token> = Lexer::new(source)
-            .filter(|t| !matches!(t.kind, TokenKind::Comment | TokenKind::Newline))
-            .collect();
+        let tokens: Vec<Token> = Lexer::new(source).code().collect();
         may_name_declared_flag(source, &tokens)
     }
 
