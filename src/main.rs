@@ -28,11 +28,13 @@ fn main() {
 /// own (up to 8 per core), and the pages freed in each stay with it; with
 /// tree-sitter's many small allocations on every worker, that held 5–7 MiB
 /// of the peak RSS of `diff` on the 10× stdlib corpus (`bench/README.md`).
-/// One arena keeps the peak near the heap's own; each thread's cache
-/// (tcache) still serves most allocations without the lock, and the CPU
-/// time measured no higher. What `MALLOC_ARENA_MAX=1` does, without asking
-/// users to set it; a `MALLOC_ARENA_MAX` that is set still wins (glibc has
-/// read it at start-up, and this call is skipped).
+/// One arena per core keeps the peak near the heap's own. One arena for
+/// the whole process was tried and is worse: the workers then queue on its
+/// lock, and on the 2-core machine `check` and `diff` ran at one core's
+/// speed (twice the wall time, more CPU time in futex waits). What
+/// `MALLOC_ARENA_MAX=<cores>` does, without asking users to set it; a
+/// `MALLOC_ARENA_MAX` that is set still wins (glibc has read it at
+/// start-up, and this call is skipped).
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn bound_allocator_arenas() {
     use std::ffi::c_int;
@@ -41,10 +43,12 @@ fn bound_allocator_arenas() {
         fn mallopt(param: c_int, value: c_int) -> c_int;
     }
     if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let arenas = c_int::try_from(cores).unwrap_or(c_int::MAX);
         // SAFETY: `mallopt` only sets a parameter of glibc's allocator; it
         // is called before any other thread exists.
         unsafe {
-            mallopt(M_ARENA_MAX, 1);
+            mallopt(M_ARENA_MAX, arenas);
         }
     }
 }
