@@ -163,7 +163,9 @@ pub struct PhaseRun<'r> {
 /// is audited twice. A phase none of whose rules a project runs does no run.
 /// The runs before phase 5 hand it the class facts of the files they parse
 /// (phase 3 parses every file), so that it parses only files its
-/// transforms may rewrite or that changed since.
+/// transforms may rewrite or that changed since; phase 3's run also does
+/// phase 4's extract-method on its parse, so phase 4 parses only files
+/// phase 3 changed.
 fn phase_runs<'r>(
     rules: &[&'r Rule],
     options: &RunOptions,
@@ -197,8 +199,15 @@ fn phase_runs<'r>(
             continue;
         }
         overlay.keep_class_facts(phase < 5 && phase5_runs);
-        let mut result = crate::run::run_over(&phase_rules, options, &overlay)?;
+        // Phase 3 parses every file: phase 4's extract-method (no index)
+        // is done on that parse where phase 4 will see the same text.
+        let next = match phase == 3 && runs_any(&of_phase(4)) {
+            true => of_phase(4),
+            false => Vec::new(),
+        };
+        let mut result = crate::run::run_over_ahead(&phase_rules, &next, options, &overlay)?;
         overlay.absorb_class_facts(&mut result);
+        overlay.absorb_own_work(&mut result);
         overlay.absorb(&result);
         later.push(PhaseRun {
             rules: phase_rules,

@@ -6,6 +6,7 @@ use std::path::Path;
 use tree_sitter::Tree;
 
 use super::again::{Elsewhere, Learned};
+use super::ahead::kept_work;
 use super::hook::ParsedFileHook;
 use super::plan::Plan;
 use super::{FileReport, Outcome, Processed};
@@ -81,6 +82,13 @@ fn transform_work(
     tree: Option<&Tree>,
 ) -> FileWork {
     let Some(tree) = tree else {
+        if let Some(own) = kept_work(plan, file, &source.text) {
+            let mut work = own
+                .clone()
+                .into_work(file.relative, &source.text, Vec::new());
+            work.project = file.project;
+            return work;
+        }
         let key = text_key(&source.text);
         return FileWork {
             classes: plan.known_class_facts(file, &source.text, key).cloned(),
@@ -109,6 +117,12 @@ fn transform_work(
         wanted,
     );
     work.project = file.project;
+    if let Some(ahead) = &plan.ahead {
+        let facts = plan.overlay.keeps_class_facts();
+        work.ahead = ahead
+            .work(file, source, tree, settings, facts)
+            .map(Box::new);
+    }
     let key = (source.text.len(), work.fingerprint);
     let keep =
         plan.overlay.keeps_class_facts() && plan.overlay.class_facts(file.path, key).is_none();
@@ -206,11 +220,13 @@ pub(super) fn read_and_rewrite<H: ParsedFileHook>(
     (Outcome::Processed(Box::new(processed)), output, learned)
 }
 
-/// Whether the class facts an earlier run computed from this text are all
-/// the transforms want of the file (it then need not be parsed).
+/// Whether the class facts, or the transforms' work, an earlier run
+/// computed from this text are all the transforms want of the file (it
+/// then need not be parsed).
 fn known_facts_suffice(plan: &Plan, file: &FileInRun, source: &SourceText) -> bool {
     let key = text_key(&source.text);
     plan.known_class_facts(file, &source.text, key).is_some()
+        || kept_work(plan, file, &source.text).is_some()
 }
 
 fn rewrite_file(

@@ -3,6 +3,7 @@
 //! Results come back sorted by path, whatever the thread count.
 
 mod again;
+mod ahead;
 mod file;
 mod hook;
 mod overlay;
@@ -14,6 +15,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use self::again::{Elsewhere, decide_again};
+use self::ahead::Ahead;
 use self::file::{FileInRun, FileResult, process_file};
 use self::hook::NoHook;
 use self::plan::make_plan;
@@ -121,8 +123,11 @@ pub struct RunResult {
     /// Class facts computed for a later run (`Overlay::keep_class_facts`):
     /// path, the key of the text they come from, facts.
     pub class_facts: Vec<(PathBuf, pass::TextKey, ClassFacts)>,
+    /// Work done for the next run ([`run_over_ahead`]): path, work.
+    pub own_work: Vec<(PathBuf, KeptWork)>,
 }
 
+pub use ahead::KeptWork;
 pub use hook::ParsedFileHook;
 pub use overlay::Overlay;
 pub(crate) use plan::assign_projects;
@@ -159,10 +164,37 @@ pub fn run_over_with<H: ParsedFileHook>(
     overlay: &Overlay,
     make_hook: impl FnOnce(&[PathBuf]) -> Result<H, RunError>,
 ) -> Result<(RunResult, Vec<H::Output>), RunError> {
+    run_inner(rules, &[], options, overlay, make_hook)
+}
+
+/// [`run_over`] that also does, on each file it parses for its transforms,
+/// the work of the `next` run's transforms that read no index, where that
+/// run would parse the file only for them (`RunResult::own_work`, for
+/// `Overlay::absorb_own_work`): `next` must be the next run's rules, over
+/// the same paths with the same options.
+pub fn run_over_ahead(
+    rules: &[&Rule],
+    next: &[&Rule],
+    options: &RunOptions,
+    overlay: &Overlay,
+) -> Result<RunResult, RunError> {
+    run_inner(rules, next, options, overlay, |_| Ok(NoHook)).map(|(result, _)| result)
+}
+
+fn run_inner<H: ParsedFileHook>(
+    rules: &[&Rule],
+    next: &[&Rule],
+    options: &RunOptions,
+    overlay: &Overlay,
+    make_hook: impl FnOnce(&[PathBuf]) -> Result<H, RunError>,
+) -> Result<(RunResult, Vec<H::Output>), RunError> {
     let files = walk::python_files(&options.paths, options.walk)?;
     let hook = make_hook(&files)?;
     let (projects, file_projects) = assign_projects(&options.paths, &files)?;
     let mut plan = make_plan(rules, projects, options.explicit_rules, overlay)?;
+    if !next.is_empty() {
+        plan.ahead = Some(Ahead::new(next, &plan.projects, options.explicit_rules)?);
+    }
     plan.parse_every_file = options.parse_every_file;
     plan.pattern_rules_only = options.edits_and_findings_only;
     let mut canonical = CanonicalDirs::default();
@@ -216,6 +248,7 @@ pub fn run_over_with<H: ParsedFileHook>(
     let mut work = Vec::new();
     let mut learned = Vec::with_capacity(processed.len());
     let mut class_facts = Vec::new();
+    let mut own_work = Vec::new();
     let mut has_work = vec![false; processed.len()];
     for (index, (outcome, output, file_work, facts)) in processed.into_iter().enumerate() {
         reports.push(file::report(&plan, &in_run(index), outcome));
@@ -223,6 +256,9 @@ pub fn run_over_with<H: ParsedFileHook>(
         if let Some(mut file_work) = file_work {
             for (key, later) in std::mem::take(&mut file_work.later) {
                 class_facts.push((files[index].clone(), key, later));
+            }
+            if let Some(kept) = file_work.ahead.take() {
+                own_work.push((files[index].clone(), *kept));
             }
             has_work[index] = true;
             work.push((index, *file_work));
@@ -251,6 +287,7 @@ pub fn run_over_with<H: ParsedFileHook>(
         files: reports,
         created,
         class_facts,
+        own_work,
     };
     Ok((result, outputs.into_iter().flatten().collect()))
 }

@@ -1,12 +1,14 @@
 //! Bytes that stand in for files on disk during a run: what earlier phases
 //! would leave, so `assess` can count each phase on the text the phases
 //! before it produce without writing anything; and the class facts earlier
-//! phases computed from that text, so a later phase need not parse a file
-//! again for them.
+//! phases computed from that text, and the work of a later phase's
+//! transforms that read no index (`super::ahead`), so a later phase need
+//! not parse a file again for them.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use super::ahead::KeptWork;
 use super::{Outcome, RunResult};
 use crate::transforms::class_facts::ClassFacts;
 use crate::transforms::pass::{TextKey, text_key};
@@ -23,6 +25,9 @@ pub struct Overlay {
     /// Whether runs over it compute the class facts of the files they
     /// parse for transforms, for a later run (`keep_class_facts`).
     keep_class_facts: bool,
+    /// Walked path → the work a run did ahead for the next one
+    /// ([`KeptWork`]), valid only while the file holds the text it names.
+    own_work: HashMap<PathBuf, KeptWork>,
 }
 
 impl Overlay {
@@ -78,6 +83,19 @@ impl Overlay {
     pub fn absorb_class_facts(&mut self, result: &mut RunResult) {
         for (path, key, facts) in std::mem::take(&mut result.class_facts) {
             self.class_facts.entry(path).or_default().push((key, facts));
+        }
+    }
+
+    /// The work a run did ahead for this very text of the file, if any.
+    pub(crate) fn own_work(&self, path: &Path, key: TextKey) -> Option<&KeptWork> {
+        self.own_work.get(path).filter(|kept| kept.key == key)
+    }
+
+    /// Takes the work `result`'s run did ahead for the next run
+    /// (`run::run_over_ahead`).
+    pub fn absorb_own_work(&mut self, result: &mut RunResult) {
+        for (path, kept) in std::mem::take(&mut result.own_work) {
+            self.own_work.insert(path, kept);
         }
     }
 
@@ -266,5 +284,74 @@ mod tests {
             crate::transforms::class_facts::collect(tree.root_node(), &new_text, "utils/b.py");
         assert_eq!(known[0].1, fresh);
         assert!(fresh.attribute_stores["ApiClient"].contains_key("last_endpoint"));
+    }
+
+    /// Phase 4's edits and findings, as `assess` counts them.
+    fn phase_4_outcome(result: &RunResult) -> Vec<String> {
+        result
+            .files
+            .iter()
+            .map(|f| match &f.outcome {
+                Outcome::Processed(p) => format!("{:?} {:?}", p.new_text, p.findings),
+                other => format!("{other:?}"),
+            })
+            .collect()
+    }
+
+    /// Phase 3's run does phase 4's extract-method on its parse, and phase
+    /// 4 takes that work instead of parsing the file, with the same
+    /// outcome; only while the file holds the text it came from.
+    #[test]
+    fn phase_4_takes_its_work_from_phase_3_for_the_same_text_only() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("pyproject.toml"), "").unwrap();
+        std::fs::create_dir_all(dir.path().join("utils")).unwrap();
+        let rule: serde_yaml::Value = serde_yaml::from_str(include_str!(
+            "../../rules/phase-4/split-long-functions.yaml"
+        ))
+        .unwrap();
+        let long = rule["tests"]["invalid"][0]["code"].as_str().unwrap();
+        let path = dir.path().join("utils/b.py");
+        std::fs::write(&path, long).unwrap();
+        let set = crate::rules::load::load_rule_set(&[], &crate::syntax::KindTable::new()).unwrap();
+        let options = RunOptions {
+            show_progress: false,
+            edits_and_findings_only: true,
+            render_edits: None,
+            ..crate::commands::dry_run_options(
+                &[dir.path().to_path_buf()],
+                WalkOptions::default(),
+                1,
+            )
+        };
+        let (third, fourth) = (phase_rules(&set, 3), phase_rules(&set, 4));
+        let alone = run_over(&fourth, &options, &Overlay::default()).unwrap();
+        let expected = phase_4_outcome(&alone);
+        assert!(expected[0].contains("Some("), "{expected:?}");
+
+        let mut overlay = Overlay::default();
+        let mut result = super::super::run_over_ahead(&third, &fourth, &options, &overlay).unwrap();
+        assert_eq!(result.own_work.len(), 1);
+        overlay.absorb_own_work(&mut result);
+        overlay.absorb(&result);
+        let shared = run_over(&fourth, &options, &overlay).unwrap();
+        assert_eq!(phase_4_outcome(&shared), expected);
+
+        // Phase 4 read the work kept for the text: with none kept there,
+        // it makes no edit.
+        for kept in overlay.own_work.values_mut() {
+            kept.work = crate::transforms::pass::OwnWork::default();
+        }
+        let taken = run_over(&fourth, &options, &overlay).unwrap();
+        assert_eq!(phase_4_outcome(&taken), ["Skipped"]);
+        // The work kept for another text is not used: b.py is parsed.
+        let changed = format!("{long}\n# the end\n");
+        std::fs::write(&path, &changed).unwrap();
+        let fresh = phase_4_outcome(&run_over(&fourth, &options, &Overlay::default()).unwrap());
+        assert!(fresh[0].contains("Some("), "{fresh:?}");
+        assert_eq!(
+            phase_4_outcome(&run_over(&fourth, &options, &overlay).unwrap()),
+            fresh
+        );
     }
 }

@@ -33,6 +33,8 @@ pub(super) struct Plan<'r> {
     pub(super) class_facts: Vec<bool>,
     /// Where files are read from: the disk, or what earlier phases leave.
     pub(super) overlay: &'r Overlay,
+    /// The next run's transforms, to do their work ahead (`super::ahead`).
+    pub(super) ahead: Option<super::ahead::Ahead>,
     /// One per project, loaded only when a rule has a `schema-default`
     /// constraint.
     pub(super) schemas: Vec<Option<crate::config_audit::schema::Schema>>,
@@ -128,25 +130,7 @@ pub(super) fn make_plan<'r>(
     explicit: bool,
     overlay: &'r Overlay,
 ) -> Result<Plan<'r>, RunError> {
-    let scopes = projects
-        .iter()
-        .map(|project| {
-            rules
-                .iter()
-                .map(|rule| {
-                    if !explicit && !project.settings.runs_rule(&rule.id, rule.enabled) {
-                        return Ok(None);
-                    }
-                    FileScope::new(&rule.files, &rule.ignores, &project.settings)
-                        .map(Some)
-                        .map_err(|e| RunError::Glob {
-                            rule: rule.id.clone(),
-                            message: e.to_string(),
-                        })
-                })
-                .collect::<Result<Vec<_>, _>>()
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let scopes = rule_scopes(rules, &projects, explicit)?;
     let config_names = projects
         .iter()
         .map(|project| {
@@ -160,11 +144,7 @@ pub(super) fn make_plan<'r>(
         .iter()
         .map(|names| Prefilter::new(rules, names))
         .collect();
-    let transforms = projects
-        .iter()
-        .zip(&scopes)
-        .map(|(project, scopes)| scoped_transforms(rules, scopes, &project.settings))
-        .collect::<Result<Vec<_>, _>>()?;
+    let transforms = project_transforms(rules, &projects, &scopes)?;
     let index_reads = transforms.iter().map(|t| IndexReads::of(t)).collect();
     let class_facts = transforms
         .iter()
@@ -182,8 +162,50 @@ pub(super) fn make_plan<'r>(
         index_reads,
         class_facts,
         overlay,
+        ahead: None,
         schemas,
     })
+}
+
+/// scopes[project][rule]: the rule's file scope in the project; `None`
+/// where the project does not run it.
+pub(super) fn rule_scopes(
+    rules: &[&Rule],
+    projects: &[Project],
+    explicit: bool,
+) -> Result<Vec<Vec<Option<FileScope>>>, RunError> {
+    projects
+        .iter()
+        .map(|project| {
+            rules
+                .iter()
+                .map(|rule| {
+                    if !explicit && !project.settings.runs_rule(&rule.id, rule.enabled) {
+                        return Ok(None);
+                    }
+                    FileScope::new(&rule.files, &rule.ignores, &project.settings)
+                        .map(Some)
+                        .map_err(|e| RunError::Glob {
+                            rule: rule.id.clone(),
+                            message: e.to_string(),
+                        })
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .collect()
+}
+
+/// transforms[project]: [`scoped_transforms`] of each project.
+pub(super) fn project_transforms(
+    rules: &[&Rule],
+    projects: &[Project],
+    scopes: &[Vec<Option<FileScope>>],
+) -> Result<Vec<Vec<ScopedTransform>>, RunError> {
+    projects
+        .iter()
+        .zip(scopes)
+        .map(|(project, scopes)| scoped_transforms(rules, scopes, &project.settings))
+        .collect()
 }
 
 /// The transform rules a project runs, with its option overrides checked.

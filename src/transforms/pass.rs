@@ -37,6 +37,9 @@ pub struct FileWork {
     /// with the key of the text they come from: the file's, and the one its
     /// own change sets leave (from the tree of their parse check).
     pub later: Vec<(TextKey, ClassFacts)>,
+    /// The next run's work on this file, done on this run's tree
+    /// (`run::run_over_ahead`).
+    pub ahead: Option<Box<crate::run::KeptWork>>,
     pub relative: String,
     pub project: usize,
     /// (rule, work left for after the index).
@@ -72,30 +75,106 @@ pub fn prepare(
     settings: &Settings,
     wanted: Wanted,
 ) -> FileWork {
+    let (indexed, own): (Vec<&ScopedTransform>, Vec<&ScopedTransform>) = transforms
+        .iter()
+        .partition(|scoped| scoped.transform.needs_index());
     let mut pending = Vec::new();
-    let mut done = Vec::new();
+    for scoped in indexed {
+        if scoped.transform.may_apply(&source.text) {
+            let input = file_input(file, relative, source, tree, scoped, settings);
+            let work = scoped.transform.prepare(&input).into_iter();
+            pending.extend(work.map(|p| (scoped.rule, p)));
+        }
+    }
+    let own = prepare_own(file, relative, source, tree, &own, settings, wanted);
+    FileWork {
+        summary: wanted
+            .summary
+            .then(|| summary::summarize(relative, &source.text, tree)),
+        ..own.into_work(relative, &source.text, pending)
+    }
+}
+
+fn file_input<'a>(
+    file: usize,
+    relative: &'a str,
+    source: &'a SourceText,
+    tree: &'a tree_sitter::Tree,
+    scoped: &'a ScopedTransform,
+    settings: &'a Settings,
+) -> FileInput<'a> {
+    FileInput {
+        file,
+        relative,
+        text: &source.text,
+        tree,
+        newline: source.newline,
+        options: &scoped.options,
+        settings,
+    }
+}
+
+/// What a file's transforms that read no index (extract-method) make of
+/// it during its parse: a function of its text, its tree and the rules
+/// (with their options) alone, so a run may take it from an earlier run's
+/// parse of the same text (`run::Overlay::own_work`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OwnWork {
+    /// (rule, its outputs), in the order of the transforms.
+    pub outputs: Vec<(usize, Vec<TransformOutput>)>,
+    /// The parse check of their edits to the file (`FileWork::verdict`).
+    pub verdict: Option<changes::Verdict>,
+    /// The class facts of the text those edits leave (`FileWork::later`).
+    pub later: Vec<(TextKey, ClassFacts)>,
+}
+
+impl OwnWork {
+    /// The file's work for the pass: `pending` (the transforms that read
+    /// the index), then these outputs.
+    pub fn into_work(
+        self,
+        relative: &str,
+        text: &str,
+        mut pending: Vec<(usize, Pending)>,
+    ) -> FileWork {
+        pending.extend(self.outputs.into_iter().map(|(rule, outputs)| {
+            let later: Pending = Box::new(move |_| outputs);
+            (rule, later)
+        }));
+        FileWork {
+            summary: None,
+            classes: None,
+            later: self.later,
+            ahead: None,
+            relative: relative.to_string(),
+            project: 0,
+            pending,
+            fingerprint: fingerprint(text),
+            verdict: self.verdict,
+        }
+    }
+}
+
+/// The work of `transforms` (none of which reads the index) on the file,
+/// done now, while the tree is at hand for the parse check of its edits.
+pub fn prepare_own(
+    file: usize,
+    relative: &str,
+    source: &SourceText,
+    tree: &tree_sitter::Tree,
+    transforms: &[&ScopedTransform],
+    settings: &Settings,
+    wanted: Wanted,
+) -> OwnWork {
+    let mut outputs = Vec::new();
+    let empty = ProjectIndex::default();
     for scoped in transforms {
         if !scoped.transform.may_apply(&source.text) {
             continue;
         }
-        let input = FileInput {
-            file,
-            relative,
-            text: &source.text,
-            tree,
-            newline: source.newline,
-            options: &scoped.options,
-            settings,
-        };
+        let input = file_input(file, relative, source, tree, scoped, settings);
         let work = scoped.transform.prepare(&input).into_iter();
-        if scoped.transform.needs_index() {
-            pending.extend(work.map(|p| (scoped.rule, p)));
-        } else {
-            // Without an index its work can be done now, while the tree is
-            // at hand for the parse check.
-            let empty = ProjectIndex::default();
-            done.extend(work.map(|p| (scoped.rule, p(&empty))));
-        }
+        outputs.extend(work.map(|p| (scoped.rule, p(&empty))));
     }
     let mut later = Vec::new();
     let keep_facts = |edited: &str, after: &tree_sitter::Tree| {
@@ -106,22 +185,11 @@ pub fn prepare(
             later.push((text_key(edited), facts));
         }
     };
-    let verdict = own_verdict(file, &source.text, tree, &done, keep_facts);
-    pending.extend(done.into_iter().map(|(rule, outputs)| {
-        let later: Pending = Box::new(move |_| outputs);
-        (rule, later)
-    }));
-    FileWork {
-        summary: wanted
-            .summary
-            .then(|| summary::summarize(relative, &source.text, tree)),
-        classes: None,
-        later,
-        relative: relative.to_string(),
-        project: 0,
-        pending,
-        fingerprint: fingerprint(&source.text),
+    let verdict = own_verdict(file, &source.text, tree, &outputs, keep_facts);
+    OwnWork {
+        outputs,
         verdict,
+        later,
     }
 }
 
