@@ -92,11 +92,10 @@ impl Overlay {
     }
 
     /// Takes the work `result`'s run did ahead for the next run
-    /// (`run::run_over_ahead`).
+    /// (`run::run_over_ahead`), in place of any it held: work done ahead
+    /// is for the next run only, and is dropped after it.
     pub fn absorb_own_work(&mut self, result: &mut RunResult) {
-        for (path, kept) in std::mem::take(&mut result.own_work) {
-            self.own_work.insert(path, kept);
-        }
+        self.own_work = std::mem::take(&mut result.own_work).into_iter().collect();
     }
 
     /// How many files it holds.
