@@ -234,8 +234,16 @@ impl Scan<'_> {
             .get(keyword_at + 1)
             .filter(|t| t.kind == TokenKind::Name);
         let name = name_token.map_or(String::new(), |t| self.text(t).to_string());
+        // Built by hand: `format!` costs more than the rest of the scope.
         let qualified_name = match self.open.last() {
-            Some(outer) => format!("{}.{name}", outer.qualified_name),
+            Some(outer) => {
+                let outer = &outer.qualified_name;
+                let mut qualified = String::with_capacity(outer.len() + 1 + name.len());
+                qualified.push_str(outer);
+                qualified.push('.');
+                qualified.push_str(&name);
+                qualified
+            }
             None => name.clone(),
         };
         let offset = tokens[0].start;
