@@ -66,8 +66,8 @@ fn indentation_widths(bytes: &[u8]) -> usize {
     let starts =
         std::iter::once(0).chain(memchr::memchr2_iter(b'\n', b'\r', bytes).map(|at| at + 1));
     for start in starts {
-        let mut width = 0usize;
-        for byte in &bytes[start..] {
+        let (mut width, rest) = leading_spaces(&bytes[start..]);
+        for byte in rest {
             match byte {
                 b' ' => width += 1,
                 b'\t' => width += 8,
@@ -83,6 +83,35 @@ fn indentation_widths(bytes: &[u8]) -> usize {
         }
     }
     small.iter().filter(|seen| **seen).count() + large.len()
+}
+
+/// How many spaces `line` starts with, and the bytes after them; eight at
+/// a time, as most lines start with several (a per-byte loop cost more
+/// than the rest of the audit's reading of the file).
+fn leading_spaces(line: &[u8]) -> (usize, &[u8]) {
+    const SPACES: u64 = u64::from_ne_bytes([b' '; 8]);
+    let mut count = 0;
+    while let Some(chunk) = line.get(count..count + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        // Zero bytes where `chunk` has a space; the first other byte ends
+        // the run (bytes are in memory order: little-endian counts from the
+        // lowest, big-endian from the highest).
+        let differs = u64::from_ne_bytes(word) ^ SPACES;
+        if differs != 0 {
+            let run = if cfg!(target_endian = "little") {
+                differs.trailing_zeros()
+            } else {
+                differs.leading_zeros()
+            };
+            count += (run / 8) as usize;
+            return (count, &line[count..]);
+        }
+        count += 8;
+    }
+    let tail = line[count..].iter().take_while(|&&b| b == b' ').count();
+    count += tail;
+    (count, &line[count..])
 }
 
 /// Whether the tree has a path of `depth` nodes from its root (iterative).
@@ -126,6 +155,23 @@ mod tests {
         let deep = nested_ifs(600);
         let refused = check_text(deep.as_bytes(), u64::MAX).unwrap_err();
         assert!(refused.contains("601 different depths"), "{refused}");
+    }
+
+    #[test]
+    fn leading_spaces_stop_at_the_first_other_byte() {
+        for (line, spaces) in [
+            ("", 0),
+            ("x", 0),
+            ("   x", 3),
+            ("        ", 8),
+            ("         \tx", 9),
+            ("                 y   ", 17),
+            ("\t  ", 0),
+        ] {
+            let (count, rest) = leading_spaces(line.as_bytes());
+            assert_eq!(count, spaces, "{line:?}");
+            assert_eq!(rest, &line.as_bytes()[spaces..]);
+        }
     }
 
     #[test]

@@ -34,10 +34,14 @@ pub struct ModuleExits {
 impl ModuleExits {
     pub fn new(root: Node, source: &str) -> Self {
         let mut facts = ModuleExits::default();
-        let mut cursor = root.walk();
-        loop {
-            let node = cursor.node();
-            match node.kind() {
+        // Every fact's node has `exit`, `quit` or `SystemExit` in its text,
+        // so a subtree whose text has none holds no fact: the walk skips it
+        // (most of a file's nodes).
+        let spots = exit_spots(source);
+        crate::syntax::walk_pruned(
+            root,
+            |node| crate::syntax::spans_any(node, &spots),
+            |node| match node.kind() {
                 "except_clause"
                     if facts.system_exit_handler.is_none()
                         && handled_types(node, source).contains("SystemExit") =>
@@ -53,16 +57,9 @@ impl ModuleExits {
                     });
                 }
                 _ => {}
-            }
-            if cursor.goto_first_child() {
-                continue;
-            }
-            while !cursor.goto_next_sibling() {
-                if !cursor.goto_parent() {
-                    return facts;
-                }
-            }
-        }
+            },
+        );
+        facts
     }
 
     /// The first other exit of the same function that cannot become a raise:
@@ -190,6 +187,19 @@ fn enclosing_except(node: Node) -> Option<Node> {
 }
 
 /// The exception types an `except` clause names (empty for a bare `except:`).
+/// Sorted offsets of `exit`, `quit` and `SystemExit` in `source`: an exit
+/// call's callee (`sys.exit`, `exit`, `quit`) or a raised `SystemExit`
+/// holds one, and so do the handled types of an `except SystemExit`.
+fn exit_spots(source: &str) -> Vec<usize> {
+    let bytes = source.as_bytes();
+    let mut spots: Vec<usize> = ["exit", "quit", "SystemExit"]
+        .iter()
+        .flat_map(|word| memchr::memmem::find_iter(bytes, word.as_bytes()))
+        .collect();
+    spots.sort_unstable();
+    spots
+}
+
 fn handled_types(clause: Node, source: &str) -> String {
     let mut cursor = clause.walk();
     clause

@@ -31,6 +31,7 @@
 
 use std::collections::HashSet;
 
+use super::CodeTokens;
 use super::config_names::defaults_to_empty;
 use super::lexer::{Lexer, Token, TokenKind, formatted_fields};
 use super::value::KEYWORDS;
@@ -49,21 +50,13 @@ struct LineNames<'s> {
 
 /// Whether some `.get(` in `source` could read configuration as
 /// provenance decides it (false only when none can).
-pub fn gets_may_read_config(source: &str, names: &NameMatcher) -> bool {
+/// `code` is the file's code tokens by logical line, as `scan` read them.
+pub fn gets_may_read_config(source: &str, code: &CodeTokens, names: &NameMatcher) -> bool {
     let mut tainted: HashSet<&str> = HashSet::new();
     let mut lines: Vec<LineNames> = Vec::new();
-    let mut tokens: Vec<Token> = Vec::new();
-    for token in Lexer::new(source) {
-        match token.kind {
-            TokenKind::Comment => {}
-            TokenKind::Newline => {
-                read_line(source, &tokens, names, &mut tainted, &mut lines);
-                tokens.clear();
-            }
-            _ => tokens.push(token),
-        }
+    for tokens in code.lines() {
+        read_line(source, tokens, names, &mut tainted, &mut lines);
     }
-    read_line(source, &tokens, names, &mut tainted, &mut lines);
     close_over_assignments(&lines, &mut tainted);
     lines
         .iter()
@@ -294,7 +287,7 @@ mod tests {
     fn may_read(source: &str) -> bool {
         let names = NameMatcher::new(&crate::project::Settings::default().config_names)
             .expect("default names");
-        gets_may_read_config(source, &names)
+        gets_may_read_config(source, &super::super::scan(source).code, &names)
     }
 
     #[test]

@@ -20,7 +20,9 @@ const EMPTY_DEFAULTS: &[&[&str]] = &[
     &["list", "(", ")"],
 ];
 
-/// Whether provenance could call a receiver in `source` configuration.
+/// Whether provenance could call a receiver in `source` configuration
+/// (the audit asks [`tokens_may_hold_config`] on `scan`'s tokens).
+#[cfg(test)]
 pub fn may_hold_config(source: &str, names: &NameMatcher) -> bool {
     names.may_appear_in(source) && code_may_hold_config(source, Lexer::new(source).code(), names)
 }

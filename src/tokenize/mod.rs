@@ -70,6 +70,28 @@ pub struct FileTokens {
     /// Likely not valid Python (see [`Lexer::suspect`]; also inconsistent
     /// indentation): token facts may differ from a parser's recovery.
     pub suspect: bool,
+    /// The code tokens, by logical line, for the checks that read them
+    /// again (`needs_tree`'s configuration checks), so they lex nothing.
+    pub code: CodeTokens,
+}
+
+/// A file's code tokens (no comments or line ends: [`Lexer::code`]) and
+/// where each logical line ends, as indices into them.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct CodeTokens {
+    pub tokens: Vec<Token>,
+    /// Exclusive end index of each logical line's tokens, in order.
+    pub line_ends: Vec<usize>,
+}
+
+impl CodeTokens {
+    /// Each logical line's tokens, in order.
+    pub fn lines(&self) -> impl Iterator<Item = &[Token]> {
+        let starts = std::iter::once(0).chain(self.line_ends.iter().copied());
+        starts
+            .zip(&self.line_ends)
+            .map(|(start, &end)| &self.tokens[start..end])
+    }
 }
 
 /// A `def` or `class` whose body has not ended yet.
@@ -105,12 +127,13 @@ struct Scan<'s> {
     comment_end: Option<usize>,
 }
 
-/// The logical line being read: its tokens (comments left out), the row
-/// of each token's start, where its first physical line starts, and the
-/// row of its last token's last byte. Reused from line to line.
+/// The logical line being read: where its tokens (comments left out)
+/// start among the file's, the row of each token's start, where its first
+/// physical line starts, and the row of its last token's last byte.
+/// Reused from line to line.
 #[derive(Default)]
 struct LineTokens {
-    tokens: Vec<Token>,
+    begin: usize,
     rows: Vec<usize>,
     line_start: usize,
     last_row: usize,
@@ -131,29 +154,45 @@ pub fn scan(source: &str) -> FileTokens {
         comment_end: None,
     };
     let mut line = LineTokens::default();
+    // About one token per 6 bytes of source (stdlib): room for one per 4,
+    // so the vector rarely grows (a copy); pages never written to are
+    // never resident.
+    let mut code = CodeTokens {
+        tokens: Vec::with_capacity(source.len() / 4 + 16),
+        line_ends: Vec::new(),
+    };
     let mut lexer = Lexer::new(source);
     while let Some(token) = lexer.next() {
         match token.kind {
             TokenKind::Comment => scan.comment_end = Some(token.end),
             TokenKind::Newline => {
-                scan.logical_line(&line);
-                line.tokens.clear();
+                scan.logical_line(&code.tokens[line.begin..], &line);
+                if code.tokens.len() > line.begin {
+                    code.line_ends.push(code.tokens.len());
+                }
+                line.begin = code.tokens.len();
                 line.rows.clear();
                 scan.comment_end = None;
             }
             _ => {
                 let (first_row, last_row) = lexer.token_rows();
-                if line.tokens.is_empty() {
+                if code.tokens.len() == line.begin {
                     line.line_start = lexer.token_line_start();
                 }
                 scan.mark_code_rows(first_row, last_row);
-                line.tokens.push(token);
+                code.tokens.push(token);
                 line.rows.push(first_row);
                 line.last_row = last_row;
             }
         }
     }
+    // The lexer ends every line with a `Newline`; a line left open would
+    // still be one.
+    if code.tokens.len() > line.begin {
+        code.line_ends.push(code.tokens.len());
+    }
     scan.found.suspect |= lexer.suspect() || scan.opens_block;
+    scan.found.code = code;
     scan.finish()
 }
 
@@ -167,8 +206,7 @@ impl Scan<'_> {
         &self.source.as_bytes()[token.start..token.end]
     }
 
-    fn logical_line(&mut self, line: &LineTokens) {
-        let tokens = &line.tokens[..];
+    fn logical_line(&mut self, tokens: &[Token], line: &LineTokens) {
         let Some(first) = tokens.first() else {
             return;
         };
@@ -234,8 +272,16 @@ impl Scan<'_> {
             .get(keyword_at + 1)
             .filter(|t| t.kind == TokenKind::Name);
         let name = name_token.map_or(String::new(), |t| self.text(t).to_string());
+        // Built by hand: `format!` costs more than the rest of the scope.
         let qualified_name = match self.open.last() {
-            Some(outer) => format!("{}.{name}", outer.qualified_name),
+            Some(outer) => {
+                let outer = &outer.qualified_name;
+                let mut qualified = String::with_capacity(outer.len() + 1 + name.len());
+                qualified.push_str(outer);
+                qualified.push('.');
+                qualified.push_str(&name);
+                qualified
+            }
             None => name.clone(),
         };
         let offset = tokens[0].start;
@@ -354,6 +400,31 @@ mod tests {
         let source =
             "def f():\r\n\tif x:\r\n\t\treturn 1\r\n\treturn 2\r\n\r\ndef g():\r\n\tpass\r\n";
         assert_eq!(extents(source), named(&[("f", 0, 3, 4), ("g", 5, 1, 2)]));
+    }
+
+    #[test]
+    fn code_tokens_are_the_lexers_code_split_at_its_line_ends() {
+        for source in [
+            "",
+            "# only a comment\n",
+            "x = (1,\n  2)  # c\ny = f'{a\n}' \\\n  + 1\n\n\tz",
+            "def f(:\n  ]\n",
+        ] {
+            let code = scan(source).code;
+            let lexed: Vec<Token> = Lexer::new(source).code().collect();
+            assert_eq!(code.tokens, lexed, "{source:?}");
+            let mut lines: Vec<Vec<Token>> = vec![Vec::new()];
+            for token in Lexer::new(source) {
+                match token.kind {
+                    TokenKind::Comment => {}
+                    TokenKind::Newline => lines.push(Vec::new()),
+                    _ => lines.last_mut().unwrap().push(token),
+                }
+            }
+            lines.retain(|line| !line.is_empty());
+            let split: Vec<Vec<Token>> = code.lines().map(<[Token]>::to_vec).collect();
+            assert_eq!(split, lines, "{source:?}");
+        }
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! findings are none (suppressions are still checked, on the text).
 
 use super::config_flow::gets_may_read_config;
-use super::config_names::may_hold_config;
+use super::config_names::tokens_may_hold_config;
 use super::{CallKind, FileTokens};
 use crate::analysis::NameMatcher;
 
@@ -48,8 +48,9 @@ pub fn audit_tree_need(found: &FileTokens, source: &str, config_names: &NameMatc
         || found.state.undecided
         || has_lone_carriage_return(source)
         || (get_site
-            && may_hold_config(source, config_names)
-            && gets_may_read_config(source, config_names))
+            && config_names.may_appear_in(source)
+            && tokens_may_hold_config(source, &found.code.tokens, config_names)
+            && gets_may_read_config(source, &found.code, config_names))
     {
         TreeNeed::Whole
     } else if found.calls.iter().any(|site| other_site(site.kind)) {
