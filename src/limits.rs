@@ -6,6 +6,8 @@
 
 use tree_sitter::Tree;
 
+use crate::tokenize::TokenKind;
+
 /// Default `max-file-size`: larger Python files are generated data, and
 /// parsing takes ~200 bytes of memory per byte of text.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 4 * 1024 * 1024;
@@ -46,6 +48,60 @@ pub fn parse_within(parser: &mut tree_sitter::Parser, text: &str) -> Result<Tree
     let tree = crate::syntax::parse_with(parser, text);
     check_tree(&tree)?;
     Ok(tree)
+}
+
+/// Tree levels one weighted code token can add at most (see
+/// [`longest_line_weight`]). Each level of an expression holds a token of
+/// its own; `-x`, `not x`, `await x` add one level per token
+/// (`tests::a_token_adds_at_most_two_levels`).
+const LEVELS_PER_TOKEN: usize = 2;
+
+/// Tree levels one indentation width can add at most (a `match` arm's
+/// block in a `case` clause in the `match` statement's block, ...).
+const LEVELS_PER_INDENT: usize = 6;
+
+/// Whether `text` (within [`check_text`]'s limits) may parse to a tree
+/// deeper than [`MAX_TREE_DEPTH`], bounded without parsing: the blocks it
+/// nests (at most [`MAX_INDENT_WIDTHS`]) plus the weighted code tokens of
+/// its longest logical line. A caller that skips the parse where this is
+/// false meets no tree a parse would refuse; it is true only of files with
+/// a logical line of thousands of tokens (generated tables).
+pub fn may_nest_too_deep(text: &str) -> bool {
+    let budget = MAX_TREE_DEPTH - 16 - LEVELS_PER_INDENT * MAX_INDENT_WIDTHS;
+    longest_line_weight(text) > budget / LEVELS_PER_TOKEN
+}
+
+/// The most weighted code tokens a logical line of `text` holds: one per
+/// token, and for a string two more per `{` (f-string fields nested in
+/// fields add two levels each).
+fn longest_line_weight(text: &str) -> usize {
+    let (mut line, mut most) = (0usize, 0usize);
+    for token in crate::tokenize::Lexer::new(text) {
+        line += match token.kind {
+            TokenKind::Newline => {
+                line = 0;
+                continue;
+            }
+            TokenKind::Comment => continue,
+            TokenKind::String => 1 + 2 * formatted_fields(&text.as_bytes()[token.start..token.end]),
+            _ => 1,
+        };
+        most = most.max(line);
+    }
+    most
+}
+
+/// At most how many fields an f-string (or t-string) literal holds: its
+/// `{`s; none in other strings.
+fn formatted_fields(literal: &[u8]) -> usize {
+    let quote = memchr::memchr2(b'\'', b'"', literal).unwrap_or(0);
+    let formatted = literal[..quote]
+        .iter()
+        .any(|b| matches!(b.to_ascii_lowercase(), b'f' | b't'));
+    match formatted {
+        true => memchr::memchr_iter(b'{', &literal[quote..]).count(),
+        false => 0,
+    }
 }
 
 /// Why a parsed file is too deeply nested to analyse, if it is.
@@ -155,6 +211,93 @@ mod tests {
         let deep = nested_ifs(600);
         let refused = check_text(deep.as_bytes(), u64::MAX).unwrap_err();
         assert!(refused.contains("601 different depths"), "{refused}");
+    }
+
+    /// The deepest tree `text` parses to, in nodes from the root.
+    fn depth(text: &str) -> usize {
+        let tree = crate::syntax::parse(text);
+        (1..).find(|&d| !reaches_depth(&tree, d)).unwrap() - 1
+    }
+
+    #[test]
+    fn a_token_adds_at_most_two_levels() {
+        let n = 200;
+        let shapes = [
+            format!("x = {}1\n", "-".repeat(n)),
+            format!("x = {}1\n", "not ".repeat(n)),
+            format!("x = {}1{}\n", "[".repeat(n), "]".repeat(n)),
+            format!("x = {}1{}\n", "(".repeat(n), ")".repeat(n)),
+            format!("x = {}1{}\n", "f(".repeat(n), ")".repeat(n)),
+            format!("x = {}1{}\n", "{".repeat(n), "}".repeat(n)),
+            format!("x = a{}\n", ".b".repeat(n)),
+            format!("x = a{}\n", "()".repeat(n)),
+            format!("x = a{}\n", "[0]".repeat(n)),
+            format!("x = a{}\n", " + b".repeat(n)),
+            format!("x = a{}\n", " and b".repeat(n)),
+            format!("x = {}1\n", "a if b else ".repeat(n)),
+            format!("x = {}1\n", "lambda: ".repeat(n)),
+            format!("x = {}1\n", "await ".repeat(n)),
+            format!("x = {}1\n", "yield ".repeat(n)),
+            format!("x = {}1\n", "a := ".repeat(n)),
+            format!("{}1\n", "a = ".repeat(n)),
+            format!("x = {}1{}\n", "f'{".repeat(20), "}'".repeat(20)),
+            format!("x = {}\n", "*".repeat(n)),
+            format!("x = {}\n", "** ".repeat(n)),
+            format!("x = {}{}\n", "(((".repeat(n), ")".repeat(n)),
+            format!("def f({}): pass\n", "a: b = c, ".repeat(n)),
+        ];
+        for text in shapes {
+            let weight = longest_line_weight(&text);
+            let levels = depth(&text);
+            let bound = 4 + LEVELS_PER_TOKEN * weight;
+            assert!(levels <= bound, "{levels} levels, weight {weight}: {text}");
+        }
+    }
+
+    #[test]
+    fn an_indentation_width_adds_at_most_six_levels() {
+        let n = 40;
+        let mut shapes = Vec::new();
+        for (open, close) in [
+            ("if x:", ""),
+            ("if x:\n{0}    pass\n{0}else:", ""),
+            ("try:\n{0}    pass\n{0}except E:", ""),
+            ("@d\n{0}class C:", ""),
+            ("async def f():\n{0}    async with a:", ""),
+            ("match x:\n{0}    case 1:", ""),
+        ] {
+            let mut text = String::new();
+            let mut indent = String::new();
+            for _ in 0..n {
+                text.push_str(&format!("{indent}{}\n", open.replace("{0}", &indent)));
+                indent.push_str(if open.starts_with("match") {
+                    "        "
+                } else {
+                    "    "
+                });
+            }
+            text.push_str(&format!("{indent}pass{close}\n"));
+            shapes.push(text);
+        }
+        for text in shapes {
+            let widths = indentation_widths(text.as_bytes());
+            let levels = depth(&text);
+            let bound =
+                4 + LEVELS_PER_INDENT * widths + LEVELS_PER_TOKEN * longest_line_weight(&text);
+            assert!(levels <= bound, "{levels} levels, {widths} widths: {text}");
+        }
+    }
+
+    #[test]
+    fn only_a_long_logical_line_may_nest_too_deep() {
+        assert!(!may_nest_too_deep(
+            "def f():\n    return [1, 2]\n".repeat(5000).as_str()
+        ));
+        let table = format!("T = [{}]\n", "1, ".repeat(4000));
+        assert!(may_nest_too_deep(&table));
+        let docstring = format!("\"\"\"{}\"\"\"\n", "{x}".repeat(9000));
+        assert!(!may_nest_too_deep(&docstring));
+        assert!(may_nest_too_deep(&format!("f{docstring}")));
     }
 
     #[test]

@@ -351,6 +351,27 @@ impl AuditPlan {
         }
     }
 
+    /// [`Self::audit_text`] of a file within the size and indentation
+    /// limits that no one parsed yet (a run's prefilter skipped it), so its
+    /// tree's depth is unchecked: where that tree may be too deep, the
+    /// whole file's parse decides, so such a file is not audited here
+    /// either, as it is not where a run parsed it.
+    pub fn audit_unparsed(
+        &self,
+        index: usize,
+        path: &Path,
+        text: &str,
+        parser: &mut tree_sitter::Parser,
+    ) -> FileAudit {
+        if !limits::may_nest_too_deep(text) {
+            return self.audit_text(index, path, text, parser);
+        }
+        match limits::parse_within(parser, text) {
+            Ok(tree) => self.audit_parsed(index, path, Some((text, &tree))),
+            Err(reason) => self.not_audited(index, path, NotAudited::Skipped(reason)),
+        }
+    }
+
     fn file_context(&self, index: usize) -> FileContext<'_> {
         let (project, relative) = &self.assigned[index];
         let scopes = &self.projects[*project];

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
-use tree_sitter::Tree;
+use tree_sitter::{Parser, Tree};
 
 use crate::analysis::subject::Subject;
 use crate::audit::{self, AuditPlan, FileAudit};
@@ -159,8 +159,9 @@ pub struct PhaseRun<'r> {
 /// after phase: a transform refuses a change set in a file the same run's
 /// pattern rules edit, so one run of every phase on the original text
 /// undercounts phases 3 and 4. The library audit describes the project as
-/// it is: it runs on the first run's parse of the original text, so no file
-/// is audited twice. A phase none of whose rules a project runs does no run.
+/// it is: it runs with the first run, on the original text, on that run's
+/// parse where it parses a file, else tokenizer first as `check`'s does, so
+/// no file is parsed twice. A phase none of whose rules a project runs does no run.
 /// The runs before phase 5 hand it the class facts of the files they parse
 /// (phase 3 parses every file), so that it parses only files its
 /// transforms may rewrite or that changed since; phase 3's run also does
@@ -330,11 +331,14 @@ impl From<FileAudit> for AuditCounts {
     }
 }
 
-/// The audit, reduced to counts in the worker that audited the file.
+/// The audit, reduced to counts in the worker that audited the file: on
+/// the run's tree where the run parses the file, else as `check` audits
+/// it (tokenizer first, a parse only where the tokens cannot decide).
 struct CountingAudit(AuditPlan);
 
 impl ParsedFileHook for CountingAudit {
     type Output = AuditCounts;
+    const TEXT_SUFFICES: bool = true;
 
     fn wants(&self, index: usize) -> bool {
         self.0.is_library(index)
@@ -342,6 +346,10 @@ impl ParsedFileHook for CountingAudit {
 
     fn parsed(&self, index: usize, path: &Path, parsed: Option<(&str, &Tree)>) -> AuditCounts {
         self.0.audit_parsed(index, path, parsed).into()
+    }
+
+    fn text(&self, index: usize, path: &Path, text: &str, parser: &mut Parser) -> AuditCounts {
+        self.0.audit_unparsed(index, path, text, parser).into()
     }
 }
 

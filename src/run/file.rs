@@ -140,7 +140,8 @@ fn transform_work(
 
 /// [`process_file`] without the transform pass; files the transforms want
 /// (`for_transforms`, then [`Plan::transforms_want`] on their bytes) are
-/// parsed even when no rule applies, and handed to `on_parsed`.
+/// parsed even when no rule applies, and handed to `on_parsed`. So are
+/// those the hook wants, unless its text suffices (`TEXT_SUFFICES`).
 pub(super) fn read_and_rewrite<H: ParsedFileHook>(
     plan: &Plan,
     parser: &mut tree_sitter::Parser,
@@ -190,9 +191,14 @@ pub(super) fn read_and_rewrite<H: ParsedFileHook>(
         return (Outcome::Skipped, None, learned);
     }
     let max_size = plan.projects[file.project].settings.max_file_size;
-    let tree = match limits::check_text(source.text.as_bytes(), max_size)
-        .and_then(|()| limits::parse_within(parser, &source.text))
-    {
+    if let Err(reason) = limits::check_text(source.text.as_bytes(), max_size) {
+        return (Outcome::OverLimit(reason), unparsed(), learned);
+    }
+    if H::TEXT_SUFFICES && hook_wants && !rules_apply && !for_transforms {
+        let output = hook.text(file.index, file.path, &source.text, parser);
+        return (Outcome::Skipped, Some(output), learned);
+    }
+    let tree = match limits::parse_within(parser, &source.text) {
         Ok(tree) => tree,
         Err(reason) => return (Outcome::OverLimit(reason), unparsed(), learned),
     };
