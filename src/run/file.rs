@@ -155,10 +155,7 @@ pub(super) fn read_and_rewrite<H: ParsedFileHook>(
     };
     let for_transforms = for_transforms && plan.transforms_want(file, &bytes);
     let wanted = hook_wants || for_transforms;
-    if memchr::memmem::find(&bytes, b"def get(").is_some() {
-        let text = String::from_utf8_lossy(&bytes);
-        learned.get_methods = mapping::get_methods_in(&text, file.relative);
-    }
+    learned.get_methods = get_methods_of(&bytes, file.relative);
     let rules_apply = rules_may_apply
         && (plan.parse_every_file || plan.prefilters[file.project].narrow(&bytes, &mut applicable));
     if !rules_apply && !wanted {
@@ -204,6 +201,14 @@ pub(super) fn read_and_rewrite<H: ParsedFileHook>(
     let processed = rewrite_file(plan, source, tree, &context, &mut learned);
     learned.untyped_config = context.untyped_config.get();
     (Outcome::Processed(Box::new(processed)), output, learned)
+}
+
+/// The `get` methods a file's classes define, searched in every file read.
+pub(super) fn get_methods_of(bytes: &[u8], relative: &str) -> Vec<mapping::GetMethod> {
+    match memchr::memmem::find(bytes, b"def get(") {
+        Some(_) => mapping::get_methods_in(&String::from_utf8_lossy(bytes), relative),
+        None => Vec::new(),
+    }
 }
 
 /// Whether the class facts an earlier run computed from this text are all
