@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use rayon::prelude::*;
 
-use super::file::{FileInRun, get_methods_of, read_and_rewrite, report};
+use super::file::{Before, FileInRun, read_and_rewrite, report};
 use super::hook::NoHook;
 use super::plan::Plan;
 use super::{FileReport, Outcome};
@@ -24,61 +24,13 @@ pub(super) struct Learned {
     pub(super) blocked_groups: BTreeSet<String>,
     pub(super) fixed_groups: BTreeSet<String>,
     /// Its outcome is already that of a second processing with the `get`
-    /// methods [`early_get_methods`] found elsewhere in its project.
+    /// methods the sweep (`sift`) found elsewhere in its project.
     pub(super) redone_early: bool,
 }
 
-/// Per project, the `get` methods its files define (sorted), read before
-/// the run; `None` where no rule asks about provenance (then no file can
-/// take configuration of unknown type for a mapping).
+/// Per project, the `get` methods its files define (sorted), found by the
+/// sweep before any file is processed (`None`: not known).
 pub(super) type EarlyGetMethods = Option<Vec<Vec<GetMethod>>>;
-
-/// Reads the files the run reads for their `get` methods, before the run,
-/// so that a file that needs them is processed again by its own worker at
-/// once ([`redo_early`]) rather than after every file is done, when the
-/// biggest such files leave one worker idle. A second read of every file
-/// costs less than that wait. Which files are read mirrors
-/// `read_and_rewrite`; [`decide_again`] still checks that the methods
-/// agree with what the run found.
-pub(super) fn early_get_methods<'f>(
-    plan: &Plan,
-    count: usize,
-    in_run: &(impl Fn(usize) -> FileInRun<'f> + Sync),
-    hook_wants: &(impl Fn(usize) -> bool + Sync),
-    pool: &rayon::ThreadPool,
-) -> EarlyGetMethods {
-    let asks_provenance = plan.index.rules.iter().any(|rule| {
-        let relations = rule.relations.iter().flat_map(|r| &r.constraints);
-        rule.constraints
-            .iter()
-            .chain(relations)
-            .any(|c| !c.provenance.is_empty())
-    });
-    if !asks_provenance {
-        return None;
-    }
-    let found: Vec<(usize, Vec<GetMethod>)> = pool.install(|| {
-        (0..count)
-            .into_par_iter()
-            .filter_map(|index| {
-                let file = in_run(index);
-                let read = plan.applicable(&file).iter().any(|a| *a)
-                    || hook_wants(index)
-                    || plan.transforms_may_want(&file);
-                let bytes = read.then(|| plan.overlay.read(file.path).ok())??;
-                Some((file.project, get_methods_of(&bytes, file.relative)))
-            })
-            .collect()
-    });
-    let mut methods: Vec<Vec<GetMethod>> = vec![Vec::new(); plan.projects.len()];
-    for (project, found) in found {
-        methods[project].extend(found);
-    }
-    for list in &mut methods {
-        list.sort();
-    }
-    Some(methods)
-}
 
 /// The methods of `methods` defined outside the file at `relative`.
 fn defined_elsewhere(methods: &[GetMethod], relative: &str) -> Vec<GetMethod> {
@@ -118,7 +70,16 @@ pub(super) fn redo_early(
         blocked: Vec::new(),
     };
     learned.redone_early = true;
-    read_and_rewrite(plan, parser, file, &NoHook, &elsewhere, false, |_, _| ()).0
+    read_and_rewrite(
+        plan,
+        parser,
+        file,
+        &NoHook,
+        &elsewhere,
+        Before::nothing(),
+        |_, _| (),
+    )
+    .0
 }
 
 /// What the rest of a file's project says, for its second processing.
@@ -198,8 +159,15 @@ pub(super) fn decide_again<'f>(
             .map_init(syntax::new_parser, |parser, (index, elsewhere)| {
                 // The transform pass already has this file's work.
                 let file = in_run(index);
-                let (outcome, ..) =
-                    read_and_rewrite(plan, parser, &file, &NoHook, &elsewhere, false, |_, _| ());
+                let (outcome, ..) = read_and_rewrite(
+                    plan,
+                    parser,
+                    &file,
+                    &NoHook,
+                    &elsewhere,
+                    Before::nothing(),
+                    |_, _| (),
+                );
                 (index, outcome)
             })
             .collect()

@@ -8,15 +8,17 @@ mod hook;
 mod overlay;
 mod plan;
 mod render;
+mod sift;
 
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use self::again::{Elsewhere, decide_again, early_get_methods, redo_early};
+use self::again::{Elsewhere, decide_again, redo_early};
 use self::file::{FileInRun, FileResult, process_file};
 use self::hook::NoHook;
 use self::plan::make_plan;
+use self::sift::{Sifted, largest_first, sift, skipped_learned};
 use crate::engine::{FileEdit, FileWarning, Finding};
 use crate::project::{CanonicalDirs, Project, ProjectConfigError};
 use crate::rules::Rule;
@@ -192,15 +194,18 @@ pub fn run_over_with<H: ParsedFileHook>(
         relative: &relatives[index],
         project: file_projects[index],
     };
-    let early = early_get_methods(&plan, files.len(), &in_run, &|i| hook.wants(i), &pool);
-    let processed: Vec<FileResult<H::Output>> = pool.install(|| {
-        (0..files.len())
+    let (mut sifted, early) = sift(&plan, files.len(), &in_run, &|i| hook.wants(i), &pool);
+    let order = largest_first(&mut sifted);
+    progress.inc((files.len() - order.len()) as u64);
+    let done: Vec<(usize, FileResult<H::Output>)> = pool.install(|| {
+        order
             .into_par_iter()
-            .map_init(syntax::new_parser, |parser, index| {
+            .with_max_len(1)
+            .map_init(syntax::new_parser, |parser, (index, narrowed)| {
                 let nothing = Elsewhere::default();
                 let file = in_run(index);
                 let (outcome, output, work, mut learned) =
-                    process_file(&plan, parser, &file, &hook, &nothing);
+                    process_file(&plan, parser, &file, &hook, &nothing, narrowed);
                 let outcome = redo_early(&plan, parser, &file, &early, outcome, &mut learned);
                 // The transform pass may still change a file it has work of.
                 let outcome = match work {
@@ -208,10 +213,11 @@ pub fn run_over_with<H: ParsedFileHook>(
                     Some(_) => outcome,
                 };
                 progress.inc(1);
-                (outcome, output, work, learned)
+                (index, (outcome, output, work, learned))
             })
             .collect()
     });
+    let processed = in_walk_order(sifted, done);
     progress.finish_and_clear();
     let mut reports = Vec::with_capacity(processed.len());
     let mut outputs = Vec::with_capacity(processed.len());
@@ -255,6 +261,24 @@ pub fn run_over_with<H: ParsedFileHook>(
         class_facts,
     };
     Ok((result, outputs.into_iter().flatten().collect()))
+}
+
+/// Every file's result in walk order: those processed, and the skipped
+/// ones as the sweep left them.
+fn in_walk_order<O>(sifted: Vec<Sifted>, done: Vec<(usize, FileResult<O>)>) -> Vec<FileResult<O>> {
+    let mut results: Vec<Option<FileResult<O>>> = sifted
+        .into_iter()
+        .map(|s| match s {
+            Sifted::Skipped(methods) => {
+                Some((Outcome::Skipped, None, None, skipped_learned(methods)))
+            }
+            Sifted::Process(..) => None,
+        })
+        .collect();
+    for (index, result) in done {
+        results[index] = Some(result);
+    }
+    results.into_iter().flatten().collect()
 }
 
 fn progress_bar(wanted: bool, len: usize) -> indicatif::ProgressBar {
