@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use rayon::prelude::*;
 
-use super::file::{FileInRun, read_and_rewrite, report};
+use super::file::{Before, FileInRun, read_and_rewrite, report};
 use super::hook::NoHook;
 use super::plan::Plan;
 use super::{FileReport, Outcome};
@@ -23,6 +23,63 @@ pub(super) struct Learned {
     /// Groups its code blocks, and groups it has fixes of.
     pub(super) blocked_groups: BTreeSet<String>,
     pub(super) fixed_groups: BTreeSet<String>,
+    /// Its outcome is already that of a second processing with the `get`
+    /// methods the sweep (`sift`) found elsewhere in its project.
+    pub(super) redone_early: bool,
+}
+
+/// Per project, the `get` methods its files define (sorted), found by the
+/// sweep before any file is processed (`None`: not known).
+pub(super) type EarlyGetMethods = Option<Vec<Vec<GetMethod>>>;
+
+/// The methods of `methods` defined outside the file at `relative`.
+fn defined_elsewhere(methods: &[GetMethod], relative: &str) -> Vec<GetMethod> {
+    let own = format!("{relative}:");
+    methods
+        .iter()
+        .filter(|m| !m.at.starts_with(&own))
+        .cloned()
+        .collect()
+}
+
+/// A file where a rule took configuration of unknown type for a mapping,
+/// processed again at once with the `get` methods defined elsewhere in its
+/// project (and no blocked groups: those are known only after the run).
+pub(super) fn redo_early(
+    plan: &Plan,
+    parser: &mut tree_sitter::Parser,
+    file: &FileInRun,
+    early: &EarlyGetMethods,
+    outcome: Outcome,
+    learned: &mut Learned,
+) -> Outcome {
+    let Some(methods) = early.as_ref().map(|m| &m[file.project]) else {
+        return outcome;
+    };
+    if !learned.untyped_config {
+        return outcome;
+    }
+    let get_methods = defined_elsewhere(methods, file.relative);
+    if get_methods.is_empty() {
+        return outcome;
+    }
+    // Its first result is not needed: never hold two.
+    drop(outcome);
+    let elsewhere = Elsewhere {
+        get_methods,
+        blocked: Vec::new(),
+    };
+    learned.redone_early = true;
+    read_and_rewrite(
+        plan,
+        parser,
+        file,
+        &NoHook,
+        &elsewhere,
+        Before::nothing(),
+        |_, _| (),
+    )
+    .0
 }
 
 /// What the rest of a file's project says, for its second processing.
@@ -37,9 +94,11 @@ pub(super) struct Elsewhere {
 /// mapping, the `get` methods defined elsewhere (the receiver may be one
 /// of those classes); where a group has fixes, the groups another file
 /// blocks (a group changes in every file or in none). Only those files
-/// are read twice.
+/// are read twice. A file [`redo_early`] processed with the same methods
+/// is not processed again unless a group it has fixes of is blocked.
 pub(super) fn decide_again<'f>(
     plan: &Plan,
+    early: &EarlyGetMethods,
     learned: &[Learned],
     in_run: &(impl Fn(usize) -> FileInRun<'f> + Sync),
     pool: &rayon::ThreadPool,
@@ -63,13 +122,8 @@ pub(super) fn decide_again<'f>(
     }
     let elsewhere = |index: usize| {
         let (file, facts) = (in_run(index), &learned[index]);
-        let own = format!("{}:", file.relative);
         let get_methods = match facts.untyped_config {
-            true => methods[file.project]
-                .iter()
-                .filter(|m| !m.at.starts_with(&own))
-                .cloned()
-                .collect(),
+            true => defined_elsewhere(&methods[file.project], file.relative),
             false => Vec::new(),
         };
         let blocked = blocked[file.project]
@@ -85,7 +139,19 @@ pub(super) fn decide_again<'f>(
     };
     let again: Vec<(usize, Elsewhere)> = (0..learned.len())
         .map(|index| (index, elsewhere(index)))
-        .filter(|(_, e)| !e.get_methods.is_empty() || !e.blocked.is_empty())
+        .filter(|(index, e)| {
+            let redone = learned[*index].redone_early;
+            let project = in_run(*index).project;
+            let same = early
+                .as_ref()
+                .is_some_and(|m| m[project] == methods[project]);
+            // A file redone early with other methods than the run found
+            // (none included) gets the outcome it would have had.
+            match redone && same && e.blocked.is_empty() {
+                true => false,
+                false => redone || !e.get_methods.is_empty() || !e.blocked.is_empty(),
+            }
+        })
         .collect();
     let outcomes: Vec<(usize, Outcome)> = pool.install(|| {
         again
@@ -93,8 +159,15 @@ pub(super) fn decide_again<'f>(
             .map_init(syntax::new_parser, |parser, (index, elsewhere)| {
                 // The transform pass already has this file's work.
                 let file = in_run(index);
-                let (outcome, ..) =
-                    read_and_rewrite(plan, parser, &file, &NoHook, &elsewhere, false, |_, _| ());
+                let (outcome, ..) = read_and_rewrite(
+                    plan,
+                    parser,
+                    &file,
+                    &NoHook,
+                    &elsewhere,
+                    Before::nothing(),
+                    |_, _| (),
+                );
                 (index, outcome)
             })
             .collect()

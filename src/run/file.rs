@@ -26,6 +26,28 @@ pub(super) struct FileInRun<'a> {
     pub(super) project: usize,
 }
 
+/// The prefilter's verdict on a file's bytes, where the sweep (`sift`)
+/// gave one: the rules left, and whether any may match (or the file is
+/// to be reported as not UTF-8).
+pub(super) type Narrowed = (Vec<bool>, bool);
+
+/// What is known of a file before it is read: whether its project's
+/// transforms may want it, and the prefilter's verdict if already made.
+pub(super) struct Before {
+    pub(super) for_transforms: bool,
+    pub(super) narrowed: Option<Narrowed>,
+}
+
+impl Before {
+    /// Nothing known: no transform wants it, no verdict yet.
+    pub(super) fn nothing() -> Self {
+        Before {
+            for_transforms: false,
+            narrowed: None,
+        }
+    }
+}
+
 /// One file's outcome, the hook's output, what it hands the transform pass,
 /// and what it learned for the second round (see [`decide_again`]). The
 /// work is boxed: few files have any, and every result is held until the
@@ -54,21 +76,18 @@ pub(super) fn process_file<H: ParsedFileHook>(
     file: &FileInRun,
     hook: &H,
     elsewhere: &Elsewhere,
+    narrowed: Option<Narrowed>,
 ) -> FileResult<H::Output> {
-    let for_transforms = plan.transforms_may_want(file);
+    let before = Before {
+        for_transforms: plan.transforms_may_want(file),
+        narrowed,
+    };
     let mut work = None;
     let on_parsed = |source: &SourceText, tree: Option<&Tree>| {
         work = Some(Box::new(transform_work(plan, file, source, tree)));
     };
-    let (outcome, output, learned) = read_and_rewrite(
-        plan,
-        parser,
-        file,
-        hook,
-        elsewhere,
-        for_transforms,
-        on_parsed,
-    );
+    let (outcome, output, learned) =
+        read_and_rewrite(plan, parser, file, hook, elsewhere, before, on_parsed);
     (outcome, output, work, learned)
 }
 
@@ -148,9 +167,10 @@ pub(super) fn read_and_rewrite<H: ParsedFileHook>(
     file: &FileInRun,
     hook: &H,
     elsewhere: &Elsewhere,
-    for_transforms: bool,
+    before: Before,
     mut on_parsed: impl FnMut(&SourceText, Option<&Tree>),
 ) -> (Outcome, Option<H::Output>, Learned) {
+    let for_transforms = before.for_transforms;
     let hook_wants = hook.wants(file.index);
     let unparsed = || hook_wants.then(|| hook.parsed(file.index, file.path, None));
     let wanted = hook_wants || for_transforms;
@@ -170,12 +190,14 @@ pub(super) fn read_and_rewrite<H: ParsedFileHook>(
     };
     let for_transforms = for_transforms && plan.transforms_want(file, &bytes);
     let wanted = hook_wants || for_transforms;
-    if memchr::memmem::find(&bytes, b"def get(").is_some() {
-        let text = String::from_utf8_lossy(&bytes);
-        learned.get_methods = mapping::get_methods_in(&text, file.relative);
-    }
-    let rules_apply = rules_may_apply
-        && (plan.parse_every_file || plan.prefilters[file.project].narrow(&bytes, &mut applicable));
+    learned.get_methods = get_methods_of(&bytes, file.relative);
+    let rules_apply = match before.narrowed {
+        Some((rules_left, rules_apply)) => {
+            applicable = rules_left;
+            rules_apply
+        }
+        None => prefilter(plan, file, &bytes, &mut applicable),
+    };
     if !rules_apply && !wanted {
         return (Outcome::Skipped, None, learned);
     }
@@ -224,6 +246,26 @@ pub(super) fn read_and_rewrite<H: ParsedFileHook>(
     let processed = rewrite_file(plan, source, tree, &context, &mut learned);
     learned.untyped_config = context.untyped_config.get();
     (Outcome::Processed(Box::new(processed)), output, learned)
+}
+
+/// Whether a rule may match the file's bytes (the others cleared in
+/// `applicable`), or they are to be reported as not UTF-8.
+pub(super) fn prefilter(
+    plan: &Plan,
+    file: &FileInRun,
+    bytes: &[u8],
+    applicable: &mut [bool],
+) -> bool {
+    applicable.iter().any(|a| *a)
+        && (plan.parse_every_file || plan.prefilters[file.project].narrow(bytes, applicable))
+}
+
+/// The `get` methods a file's classes define, searched in every file read.
+pub(super) fn get_methods_of(bytes: &[u8], relative: &str) -> Vec<mapping::GetMethod> {
+    match memchr::memmem::find(bytes, b"def get(") {
+        Some(_) => mapping::get_methods_in(&String::from_utf8_lossy(bytes), relative),
+        None => Vec::new(),
+    }
 }
 
 /// Whether the class facts, or the transforms' work, an earlier run

@@ -9,16 +9,18 @@ mod hook;
 mod overlay;
 mod plan;
 mod render;
+mod sift;
 
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use self::again::{Elsewhere, decide_again};
+use self::again::{Elsewhere, decide_again, redo_early};
 use self::ahead::Ahead;
 use self::file::{FileInRun, FileResult, process_file};
 use self::hook::NoHook;
 use self::plan::make_plan;
+use self::sift::{Sifted, largest_first, sift, skipped_learned};
 use crate::engine::{FileEdit, FileWarning, Finding};
 use crate::project::{CanonicalDirs, Project, ProjectConfigError};
 use crate::rules::Rule;
@@ -224,24 +226,30 @@ fn run_inner<H: ParsedFileHook>(
         relative: &relatives[index],
         project: file_projects[index],
     };
-    let processed: Vec<FileResult<H::Output>> = pool.install(|| {
-        (0..files.len())
+    let (mut sifted, early) = sift(&plan, files.len(), &in_run, &|i| hook.wants(i), &pool);
+    let order = largest_first(&mut sifted);
+    progress.inc((files.len() - order.len()) as u64);
+    let done: Vec<(usize, FileResult<H::Output>)> = pool.install(|| {
+        order
             .into_par_iter()
-            .map_init(syntax::new_parser, |parser, index| {
+            .with_max_len(1)
+            .map_init(syntax::new_parser, |parser, (index, narrowed)| {
                 let nothing = Elsewhere::default();
                 let file = in_run(index);
-                let (outcome, output, work, learned) =
-                    process_file(&plan, parser, &file, &hook, &nothing);
+                let (outcome, output, work, mut learned) =
+                    process_file(&plan, parser, &file, &hook, &nothing, narrowed);
+                let outcome = redo_early(&plan, parser, &file, &early, outcome, &mut learned);
                 // The transform pass may still change a file it has work of.
                 let outcome = match work {
                     None => render(&file, outcome),
                     Some(_) => outcome,
                 };
                 progress.inc(1);
-                (outcome, output, work, learned)
+                (index, (outcome, output, work, learned))
             })
             .collect()
     });
+    let processed = in_walk_order(sifted, done);
     progress.finish_and_clear();
     let mut reports = Vec::with_capacity(processed.len());
     let mut outputs = Vec::with_capacity(processed.len());
@@ -265,7 +273,7 @@ fn run_inner<H: ParsedFileHook>(
         }
         learned.push(facts);
     }
-    let again = decide_again(&plan, &learned, &in_run, &pool);
+    let again = decide_again(&plan, &early, &learned, &in_run, &pool);
     for (index, mut report) in again {
         if !has_work[index] {
             report.outcome = render(&in_run(index), report.outcome);
@@ -290,6 +298,24 @@ fn run_inner<H: ParsedFileHook>(
         own_work,
     };
     Ok((result, outputs.into_iter().flatten().collect()))
+}
+
+/// Every file's result in walk order: those processed, and the skipped
+/// ones as the sweep left them.
+fn in_walk_order<O>(sifted: Vec<Sifted>, done: Vec<(usize, FileResult<O>)>) -> Vec<FileResult<O>> {
+    let mut results: Vec<Option<FileResult<O>>> = sifted
+        .into_iter()
+        .map(|s| match s {
+            Sifted::Skipped(methods) => {
+                Some((Outcome::Skipped, None, None, skipped_learned(methods)))
+            }
+            Sifted::Process(..) => None,
+        })
+        .collect();
+    for (index, result) in done {
+        results[index] = Some(result);
+    }
+    results.into_iter().flatten().collect()
 }
 
 fn progress_bar(wanted: bool, len: usize) -> indicatif::ProgressBar {
@@ -368,6 +394,64 @@ mod tests {
             });
             (name, length)
         }
+    }
+
+    /// The findings of a phase-1 run over `files` (relative path, text).
+    fn phase_1_findings(files: &[(&str, &str)], threads: usize) -> Vec<(String, String)> {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("pyproject.toml"), "").unwrap();
+        for (path, text) in files {
+            let path = dir.path().join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        let set = crate::rules::load::load_rule_set(&[], &crate::syntax::KindTable::new()).unwrap();
+        let rules: Vec<&Rule> = set.rules.iter().filter(|r| r.phase == 1).collect();
+        let options = RunOptions {
+            show_progress: false,
+            ..crate::commands::dry_run_options(
+                &[dir.path().to_path_buf()],
+                WalkOptions::default(),
+                threads,
+            )
+        };
+        let result = run(&rules, &options).unwrap();
+        let mut found = Vec::new();
+        for file in &result.files {
+            if let Outcome::Processed(processed) = &file.outcome {
+                for finding in &processed.findings {
+                    let id = rules[finding.rule].id.clone();
+                    found.push((format!("{}: {id}", file.display), finding.message.clone()));
+                }
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn an_untyped_receiver_is_judged_knowing_the_get_methods_of_other_files() {
+        let files = [
+            (
+                "utils/box.py",
+                "class Box:\n    def get(self, key):\n        return key\n",
+            ),
+            (
+                "utils/use.py",
+                "class Own:\n    def get(self, k):\n        return k\n\n\ndef f(config):\n    return config.get('a', 1)\n",
+            ),
+        ];
+        let found = phase_1_findings(&files, 1);
+        let untyped: Vec<&(String, String)> = found
+            .iter()
+            .filter(|(at, _)| at.ends_with("config-get-untyped-receiver"))
+            .collect();
+        assert_eq!(untyped.len(), 1, "{found:?}");
+        let (at, message) = untyped[0];
+        assert!(at.starts_with("utils/use.py"), "{at}");
+        assert!(message.contains("`Box.get` at utils/box.py:2"), "{message}");
+        // Its own class's method is named once, as this file's.
+        assert!(!message.contains("utils/use.py:2"), "{message}");
+        assert_eq!(phase_1_findings(&files, 2), found);
     }
 
     #[test]
