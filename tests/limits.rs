@@ -82,6 +82,29 @@ fn deep_expressions_are_skipped_not_a_stack_overflow() {
 }
 
 #[test]
+fn check_skips_a_file_too_deep_as_the_full_parse_does() {
+    // The tokens alone would report the long function; the tree is too
+    // deep to analyse, so `check` must skip the file as `--full-parse` does.
+    let body: String = (0..60).map(|n| format!("    a{n} = {n}\n")).collect();
+    let deep = format!("def long():\n{body}x = {}1\n", "-".repeat(12_000));
+    let project = project_with("deep.py", &deep);
+    let skipped = "warning: utils/deep.py: skipped: nested more than 10000 levels deep";
+    for command in ["check --no-cache .", "check --no-cache --full-parse ."] {
+        let check = project.run(command).expect_code(1);
+        assert!(
+            check.stderr.contains(skipped),
+            "{command}: {}",
+            check.stderr
+        );
+        assert!(
+            !check.stdout.contains("method-length"),
+            "{command}: {}",
+            check.stdout
+        );
+    }
+}
+
+#[test]
 fn the_size_limit_is_a_project_setting() {
     let project = Project::with_pyproject("[tool.txo-codemod]\nmax-file-size = 100\n");
     project.write("utils/good.py", GOOD);

@@ -294,7 +294,7 @@ impl AuditPlan {
                 Ok(source)
             });
         match source {
-            Ok(source) => self.audit_text(index, path, &source.text, parser),
+            Ok(source) => self.audit_unparsed(index, path, &source.text, parser),
             Err(reason) => self.not_audited(index, path, NotAudited::Skipped(reason)),
         }
     }
@@ -352,8 +352,8 @@ impl AuditPlan {
     }
 
     /// [`Self::audit_text`] of a file within the size and indentation
-    /// limits that no one parsed yet (a run's prefilter skipped it), so its
-    /// tree's depth is unchecked: where that tree may be too deep, the
+    /// limits that no one parsed yet (`check`'s own read, or a file a run's
+    /// prefilter skipped), so its tree's depth is unchecked: where that tree may be too deep, the
     /// whole file's parse decides, so such a file is not audited here
     /// either, as it is not where a run parsed it.
     pub fn audit_unparsed(
