@@ -6,7 +6,7 @@
 
 use tree_sitter::Tree;
 
-use crate::tokenize::TokenKind;
+use crate::tokenize::{CodeTokens, TokenKind};
 
 /// Default `max-file-size`: larger Python files are generated data, and
 /// parsing takes ~200 bytes of memory per byte of text.
@@ -60,35 +60,67 @@ const LEVELS_PER_TOKEN: usize = 2;
 /// block in a `case` clause in the `match` statement's block, ...).
 const LEVELS_PER_INDENT: usize = 6;
 
-/// Whether `text` (within [`check_text`]'s limits) may parse to a tree
-/// deeper than [`MAX_TREE_DEPTH`], bounded without parsing: the blocks it
+/// Whether a file (within [`check_text`]'s limits) may parse to a tree
+/// deeper than [`MAX_TREE_DEPTH`], bounded without parsing from its code
+/// tokens by logical line (`tokenize::scan` keeps them): the blocks it
 /// nests (at most [`MAX_INDENT_WIDTHS`]) plus the weighted code tokens of
 /// its longest logical line. A caller that skips the parse where this is
 /// false meets no tree a parse would refuse; it is true only of files with
-/// a logical line of thousands of tokens (generated tables).
-pub fn may_nest_too_deep(text: &str) -> bool {
+/// a logical line of thousands of tokens in one item (long operator chains).
+pub fn may_nest_too_deep(text: &str, code: &CodeTokens) -> bool {
     let budget = MAX_TREE_DEPTH - 16 - LEVELS_PER_INDENT * MAX_INDENT_WIDTHS;
-    longest_line_weight(text) > budget / LEVELS_PER_TOKEN
+    longest_line_weight(text, code) > budget / LEVELS_PER_TOKEN
 }
 
-/// The most weighted code tokens a logical line of `text` holds: one per
-/// token, and for a string two more per `{` (f-string fields nested in
-/// fields add two levels each).
-fn longest_line_weight(text: &str) -> usize {
-    let (mut line, mut most) = (0usize, 0usize);
-    for token in crate::tokenize::Lexer::new(text) {
-        line += match token.kind {
-            TokenKind::Newline => {
-                line = 0;
-                continue;
+/// The largest weight of a logical line's code tokens: one per token, and
+/// for a string two more per `{` (f-string fields nested in fields add two
+/// levels each); see [`line_weight`].
+fn longest_line_weight(text: &str, code: &CodeTokens) -> usize {
+    code.lines()
+        .map(|line| line_weight(text, line))
+        .max()
+        .unwrap_or(0)
+}
+
+/// A line's weight. Items separated by commas are siblings in the tree
+/// (arguments, parameters, elements, keys, targets), so a bracketed group
+/// weighs its brackets plus its heaviest item, not all of them: a table of
+/// thousands of entries is not deep. Where brackets do not pair up, every
+/// token counts.
+fn line_weight(text: &str, line: &[crate::tokenize::Token]) -> usize {
+    let weight = |token: &crate::tokenize::Token| match token.kind {
+        TokenKind::String => 1 + 2 * formatted_fields(&text.as_bytes()[token.start..token.end]),
+        _ => 1,
+    };
+    let flat = || line.iter().map(weight).sum();
+    // (weight of the item so far, heaviest item) of each open group.
+    let mut open: Vec<(usize, usize)> = Vec::new();
+    let (mut item, mut heaviest) = (0usize, 0usize);
+    for token in line {
+        let byte = (token.kind == TokenKind::Operator).then(|| text.as_bytes()[token.start]);
+        match byte {
+            Some(b'(' | b'[' | b'{') => {
+                open.push((item, heaviest));
+                (item, heaviest) = (0, 0);
             }
-            TokenKind::Comment => continue,
-            TokenKind::String => 1 + 2 * formatted_fields(&text.as_bytes()[token.start..token.end]),
-            _ => 1,
-        };
-        most = most.max(line);
+            Some(b',') => {
+                heaviest = heaviest.max(item);
+                item = 0;
+            }
+            Some(b')' | b']' | b'}') => {
+                let Some((outer_item, outer_heaviest)) = open.pop() else {
+                    return flat();
+                };
+                item = outer_item + 2 + heaviest.max(item);
+                heaviest = outer_heaviest;
+            }
+            _ => item += weight(token),
+        }
     }
-    most
+    match open.is_empty() {
+        true => heaviest.max(item),
+        false => flat(),
+    }
 }
 
 /// At most how many fields an f-string (or t-string) literal holds: its
@@ -245,9 +277,18 @@ mod tests {
             format!("x = {}\n", "** ".repeat(n)),
             format!("x = {}{}\n", "(((".repeat(n), ")".repeat(n)),
             format!("def f({}): pass\n", "a: b = c, ".repeat(n)),
+            format!("x = {}1{}\n", "f(a, ".repeat(n), ")".repeat(n)),
+            format!("x = {}1{}\n", "[a + b, ".repeat(n), "]".repeat(n)),
+            format!("x = {}1{}\n", "{a: -b, c: ".repeat(n), "}".repeat(n)),
+            format!("x = {}1{}\n", "a[b, c:d, ".repeat(n), "]".repeat(n)),
+            format!("x = {}1{}\n", "(lambda a, b: a + ".repeat(n), ")".repeat(n)),
+            format!("x = {}1{}\n", "g(*a, **b, c=".repeat(n), ")".repeat(n)),
+            format!("x = {}1\n", "a, b + ".repeat(n)),
+            format!("x = {}1{}\n", "[c for c in d if ".repeat(n), "]".repeat(n)),
+            format!("x = {}1{}\n", "(a, b) + (".repeat(n), ")".repeat(n)),
         ];
         for text in shapes {
-            let weight = longest_line_weight(&text);
+            let weight = weight_of(&text);
             let levels = depth(&text);
             let bound = 4 + LEVELS_PER_TOKEN * weight;
             assert!(levels <= bound, "{levels} levels, weight {weight}: {text}");
@@ -282,22 +323,31 @@ mod tests {
         for text in shapes {
             let widths = indentation_widths(text.as_bytes());
             let levels = depth(&text);
-            let bound =
-                4 + LEVELS_PER_INDENT * widths + LEVELS_PER_TOKEN * longest_line_weight(&text);
+            let bound = 4 + LEVELS_PER_INDENT * widths + LEVELS_PER_TOKEN * weight_of(&text);
             assert!(levels <= bound, "{levels} levels, {widths} widths: {text}");
         }
     }
 
+    fn weight_of(text: &str) -> usize {
+        longest_line_weight(text, &crate::tokenize::scan(text).code)
+    }
+
+    fn may_nest(text: &str) -> bool {
+        may_nest_too_deep(text, &crate::tokenize::scan(text).code)
+    }
+
     #[test]
     fn only_a_long_logical_line_may_nest_too_deep() {
-        assert!(!may_nest_too_deep(
+        assert!(!may_nest(
             "def f():\n    return [1, 2]\n".repeat(5000).as_str()
         ));
-        let table = format!("T = [{}]\n", "1, ".repeat(4000));
-        assert!(may_nest_too_deep(&table));
+        let chain = format!("T = [{}1]\n", "1 + ".repeat(4000));
+        assert!(may_nest(&chain));
+        let flat_table = format!("T = {{{}}}\n", "'k': [1, 2], ".repeat(9000));
+        assert!(!may_nest(&flat_table));
         let docstring = format!("\"\"\"{}\"\"\"\n", "{x}".repeat(9000));
-        assert!(!may_nest_too_deep(&docstring));
-        assert!(may_nest_too_deep(&format!("f{docstring}")));
+        assert!(!may_nest(&docstring));
+        assert!(may_nest(&format!("f{docstring}")));
     }
 
     #[test]

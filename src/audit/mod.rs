@@ -294,7 +294,7 @@ impl AuditPlan {
                 Ok(source)
             });
         match source {
-            Ok(source) => self.audit_unparsed(index, path, &source.text, parser),
+            Ok(source) => self.audit_text(index, path, &source.text, parser),
             Err(reason) => self.not_audited(index, path, NotAudited::Skipped(reason)),
         }
     }
@@ -321,7 +321,9 @@ impl AuditPlan {
     ) -> FileAudit {
         let names = &self.projects[self.assigned[index].0].names;
         let tokens = tokenize::scan(text);
-        let need = if self.full_parse {
+        // A tree that may be too deep: the whole file's parse decides, so
+        // such a file is skipped here as where a run parsed it.
+        let need = if self.full_parse || limits::may_nest_too_deep(text, &tokens.code) {
             TreeNeed::Whole
         } else {
             tokenize::audit_tree_need(&tokens, text, names)
@@ -348,27 +350,6 @@ impl AuditPlan {
                 Ok(tree) => self.audit_parsed(index, path, Some((text, &tree))),
                 Err(reason) => self.not_audited(index, path, NotAudited::Skipped(reason)),
             },
-        }
-    }
-
-    /// [`Self::audit_text`] of a file within the size and indentation
-    /// limits that no one parsed yet (`check`'s own read, or a file a run's
-    /// prefilter skipped), so its tree's depth is unchecked: where that tree may be too deep, the
-    /// whole file's parse decides, so such a file is not audited here
-    /// either, as it is not where a run parsed it.
-    pub fn audit_unparsed(
-        &self,
-        index: usize,
-        path: &Path,
-        text: &str,
-        parser: &mut tree_sitter::Parser,
-    ) -> FileAudit {
-        if !limits::may_nest_too_deep(text) {
-            return self.audit_text(index, path, text, parser);
-        }
-        match limits::parse_within(parser, text) {
-            Ok(tree) => self.audit_parsed(index, path, Some((text, &tree))),
-            Err(reason) => self.not_audited(index, path, NotAudited::Skipped(reason)),
         }
     }
 

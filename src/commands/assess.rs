@@ -349,7 +349,7 @@ impl ParsedFileHook for CountingAudit {
     }
 
     fn text(&self, index: usize, path: &Path, text: &str, parser: &mut Parser) -> AuditCounts {
-        self.0.audit_unparsed(index, path, text, parser).into()
+        self.0.audit_text(index, path, text, parser).into()
     }
 }
 
