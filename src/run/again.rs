@@ -29,8 +29,8 @@ pub(super) struct Learned {
 }
 
 /// Per project, the `get` methods its files define (sorted), found by the
-/// sweep before any file is processed (`None`: not known).
-pub(super) type EarlyGetMethods = Option<Vec<Vec<GetMethod>>>;
+/// sweep before any file is processed.
+pub(super) type EarlyGetMethods = Vec<Vec<GetMethod>>;
 
 /// The methods of `methods` defined outside the file at `relative`.
 fn defined_elsewhere(methods: &[GetMethod], relative: &str) -> Vec<GetMethod> {
@@ -53,13 +53,10 @@ pub(super) fn redo_early(
     outcome: Outcome,
     learned: &mut Learned,
 ) -> Outcome {
-    let Some(methods) = early.as_ref().map(|m| &m[file.project]) else {
-        return outcome;
-    };
     if !learned.untyped_config {
         return outcome;
     }
-    let get_methods = defined_elsewhere(methods, file.relative);
+    let get_methods = defined_elsewhere(&early[file.project], file.relative);
     if get_methods.is_empty() {
         return outcome;
     }
@@ -140,16 +137,12 @@ pub(super) fn decide_again<'f>(
     let again: Vec<(usize, Elsewhere)> = (0..learned.len())
         .map(|index| (index, elsewhere(index)))
         .filter(|(index, e)| {
-            let redone = learned[*index].redone_early;
             let project = in_run(*index).project;
-            let same = early
-                .as_ref()
-                .is_some_and(|m| m[project] == methods[project]);
             // A file redone early with other methods than the run found
             // (none included) gets the outcome it would have had.
-            match redone && same && e.blocked.is_empty() {
-                true => false,
-                false => redone || !e.get_methods.is_empty() || !e.blocked.is_empty(),
+            match learned[*index].redone_early {
+                true => early[project] != methods[project] || !e.blocked.is_empty(),
+                false => !e.get_methods.is_empty() || !e.blocked.is_empty(),
             }
         })
         .collect();

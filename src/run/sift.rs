@@ -51,7 +51,7 @@ pub(super) fn sift<'f>(
     for list in &mut methods {
         list.sort();
     }
-    (decisions, Some(methods))
+    (decisions, methods)
 }
 
 /// One file's decision where it is processed (`None`: skipped), and the
