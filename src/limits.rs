@@ -81,8 +81,11 @@ pub fn may_nest_too_deep(text: &str, code: &CodeTokens) -> bool {
         let (Some(first), Some(last)) = (line.first(), line.last()) else {
             return false;
         };
+        // A token weighs at most three per byte (a string: 1 + 2 per `{`).
         let bytes = &text.as_bytes()[first.start..last.end];
-        flat_weight_at_most(bytes, line.len()) > limit && line_weight(text, line) > limit
+        3 * bytes.len() > limit
+            && flat_weight_at_most(bytes, line.len()) > limit
+            && line_weight(text, line) > limit
     })
 }
 
