@@ -51,7 +51,7 @@ pub fn parse_within(parser: &mut tree_sitter::Parser, text: &str) -> Result<Tree
 }
 
 /// Tree levels one weighted code token can add at most (see
-/// [`longest_line_weight`]). Each level of an expression holds a token of
+/// [`line_weight`]). Each level of an expression holds a token of
 /// its own; `-x`, `not x`, `await x` add one level per token
 /// (`tests::a_token_adds_at_most_two_levels`).
 const LEVELS_PER_TOKEN: usize = 2;
@@ -69,12 +69,40 @@ const LEVELS_PER_INDENT: usize = 6;
 /// a logical line of thousands of tokens in one item (long operator chains).
 pub fn may_nest_too_deep(text: &str, code: &CodeTokens) -> bool {
     let budget = MAX_TREE_DEPTH - 16 - LEVELS_PER_INDENT * MAX_INDENT_WIDTHS;
-    longest_line_weight(text, code) > budget / LEVELS_PER_TOKEN
+    let limit = budget / LEVELS_PER_TOKEN;
+    // A line weighs at most its tokens plus two per `{` in its bytes (see
+    // `flat_weight_at_most`): the whole file's count first, then each
+    // line's, so the exact weight is read only where it may matter (most
+    // files never get past the first test).
+    if flat_weight_at_most(text.as_bytes(), code.tokens.len()) <= limit {
+        return false;
+    }
+    code.lines().any(|line| {
+        let (Some(first), Some(last)) = (line.first(), line.last()) else {
+            return false;
+        };
+        // A token weighs at most three per byte (a string: 1 + 2 per `{`).
+        let bytes = &text.as_bytes()[first.start..last.end];
+        3 * bytes.len() > limit
+            && flat_weight_at_most(bytes, line.len()) > limit
+            && line_weight(text, line) > limit
+    })
 }
 
+/// An upper bound of the flat weight (every token counted) of `tokens`
+/// code tokens lying within `bytes`: one each, plus two per `{` of the
+/// bytes (f-string fields are among them). A line's weight is at most its
+/// flat weight (a group counts its brackets and one item, flat counts
+/// them all).
+fn flat_weight_at_most(bytes: &[u8], tokens: usize) -> usize {
+    tokens + 2 * memchr::memchr_iter(b'{', bytes).count()
+}
+
+/// (The exact answer [`may_nest_too_deep`] gives faster; tests compare.)
 /// The largest weight of a logical line's code tokens: one per token, and
 /// for a string two more per `{` (f-string fields nested in fields add two
 /// levels each); see [`line_weight`].
+#[cfg(test)]
 fn longest_line_weight(text: &str, code: &CodeTokens) -> usize {
     code.lines()
         .map(|line| line_weight(text, line))
@@ -334,6 +362,41 @@ mod tests {
 
     fn may_nest(text: &str) -> bool {
         may_nest_too_deep(text, &crate::tokenize::scan(text).code)
+    }
+
+    #[test]
+    fn the_cheap_bound_is_above_the_exact_weight() {
+        let shapes = [
+            format!("x = {}1{}\n", "f'{".repeat(20), "}'".repeat(20)),
+            format!("x = {}1{}\n", "{a: -b, c: ".repeat(50), "}".repeat(50)),
+            format!("x = a{}\n", " + b".repeat(300)),
+            format!("x = [{}]\n", "f'{a}{b}', ".repeat(300)),
+            "x = (1,\n  2))\n".to_string(),
+        ];
+        for text in shapes {
+            let code = crate::tokenize::scan(&text).code;
+            for line in code.lines() {
+                let bytes = &text.as_bytes()[line[0].start..line[line.len() - 1].end];
+                let bound = flat_weight_at_most(bytes, line.len());
+                assert!(line_weight(&text, line) <= bound, "{text}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_fast_answer_is_the_exact_one_near_the_limit() {
+        let limit =
+            (MAX_TREE_DEPTH - 16 - LEVELS_PER_INDENT * MAX_INDENT_WIDTHS) / LEVELS_PER_TOKEN;
+        let filler = "def f():\n    return {'a': 1}\n".repeat(2000);
+        for n in [limit / 2 - 2, limit / 2 - 1, limit / 2, limit / 2 + 1] {
+            for text in [
+                format!("{filler}x = a{}\n", " + b".repeat(n)),
+                format!("{filler}x = f'{}'\n", "{a}".repeat(n)),
+            ] {
+                let exact = longest_line_weight(&text, &crate::tokenize::scan(&text).code) > limit;
+                assert_eq!(may_nest(&text), exact, "n = {n}");
+            }
+        }
     }
 
     #[test]

@@ -506,3 +506,62 @@ fn config_flow_fixtures_keep_every_learned_lookup_for_the_tree() {
         );
     }
 }
+
+/// Lookups parsed in part (`audit/lookups.rs`): `origin_elsewhere.py`,
+/// whose receivers learn configuration in other top-level statements
+/// (module assignments, a `try`, a decorator's comprehension), is parsed
+/// without its unrelated definitions and audited as the whole file is;
+/// `types_elsewhere.py` reads a shape from a definition no lookup is in,
+/// which the parse takes because the parsed text names it.
+#[test]
+fn lookups_parsed_in_part_equal_the_whole_files_audit() {
+    let names = config_names();
+    let dir = Path::new(FIXTURES).join("lookups");
+    let files = vec![
+        dir.join("origin_elsewhere.py"),
+        dir.join("types_elsewhere.py"),
+    ];
+    let plan = AuditPlan::new(&files).expect("plan the audit");
+    let mut parser = syntax::new_parser();
+    for (index, path) in files.iter().enumerate() {
+        let source = fs::read_to_string(path).expect("UTF-8 fixture");
+        let tree = syntax::parse(&source);
+        let full = plan.audit_parsed(index, path, Some((&source, &tree)));
+        let fast = plan.audit_text(index, path, &source, &mut parser);
+        let shown = |findings: &[txo_codemod::audit::AuditFinding]| format!("{findings:?}");
+        assert_eq!(
+            shown(&fast.findings),
+            shown(&full.findings),
+            "{}",
+            path.display()
+        );
+        let line_of = |needle: &str| {
+            let at = source.find(needle).expect(needle);
+            source[..at].matches('\n').count() + 1
+        };
+        let lookups: Vec<usize> = full
+            .findings
+            .iter()
+            .filter(|f| f.rule == "no-soft-fail")
+            .map(|f| f.line)
+            .collect();
+        let ranges = txo_codemod::audit::partial_parse_ranges(&source, &names);
+        if index == 0 {
+            let ranges = ranges.expect("parsed in part");
+            let parsed: String = ranges.iter().map(|&(a, b)| &source[a..b]).collect();
+            assert!(!parsed.contains("Unrelated") && !parsed.contains("def unrelated"));
+            let expected = [
+                "defaults.get",
+                "section.get",
+                "hook.get",
+                "self.options.get",
+            ];
+            assert_eq!(lookups, expected.map(line_of), "{:?}", full.findings);
+        } else {
+            let ranges = ranges.expect("parsed in part");
+            let parsed: String = ranges.iter().map(|&(a, b)| &source[a..b]).collect();
+            assert!(parsed.contains("def make") && !parsed.contains("def unrelated"));
+            assert_eq!(lookups, [line_of("app_config.get(\"y\"")]);
+        }
+    }
+}

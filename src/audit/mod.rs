@@ -6,6 +6,7 @@
 mod cache;
 mod collector;
 mod lengths;
+mod lookups;
 mod projects;
 mod ranges;
 mod suppress;
@@ -196,13 +197,15 @@ pub fn audit_each(
 
 /// The byte ranges `check` parses of `text` (sorted, disjoint) when it
 /// parses only the statements around the sites a tree decides
-/// (`ranges.rs`); `None` when it parses all of it or none of it.
+/// (`ranges.rs`) and the lookups provenance decides (`lookups.rs`); `None`
+/// when it parses all of it or none of it.
 pub fn partial_parse_ranges(text: &str, config_names: &NameMatcher) -> Option<Vec<(usize, usize)>> {
     let tokens = tokenize::scan(text);
-    let need = tokenize::audit_tree_need(&tokens, text, config_names);
-    (need == TreeNeed::Sites)
-        .then(|| ranges::site_ranges(text, &tokens))
-        .flatten()
+    match tokenize::audit_tree_plan(&tokens, text, config_names) {
+        (TreeNeed::Sites, _) => ranges::site_ranges(text, &tokens),
+        (TreeNeed::Lookups, gets) => lookups::lookup_ranges(text, &tokens, &gets),
+        (TreeNeed::Nothing | TreeNeed::Whole, _) => None,
+    }
 }
 
 /// What auditing a list of files needs: each file's project (its library
@@ -323,16 +326,17 @@ impl AuditPlan {
         let tokens = tokenize::scan(text);
         // A tree that may be too deep: the whole file's parse decides, so
         // such a file is skipped here as where a run parsed it.
-        let need = if self.full_parse || limits::may_nest_too_deep(text, &tokens.code) {
-            TreeNeed::Whole
+        let (need, gets) = if self.full_parse || limits::may_nest_too_deep(text, &tokens.code) {
+            (TreeNeed::Whole, Vec::new())
         } else {
-            tokenize::audit_tree_need(&tokens, text, names)
+            tokenize::audit_tree_plan(&tokens, text, names)
         };
         let ranges = match need {
             TreeNeed::Nothing => {
                 return lengths::audit_tokens(self.shown_path(index, path), text, &tokens);
             }
             TreeNeed::Sites => ranges::site_ranges(text, &tokens),
+            TreeNeed::Lookups => lookups::lookup_ranges(text, &tokens, &gets),
             TreeNeed::Whole => None,
         };
         // A syntax error in the statements parsed (error recovery over the
@@ -344,7 +348,9 @@ impl AuditPlan {
         match partial {
             Some(tree) => {
                 let file = self.shown_path(index, path);
-                audit_partial_tree(file, text, &tree, &tokens, &self.file_context(index))
+                let context = self.file_context(index);
+                let lookups = need == TreeNeed::Lookups;
+                audit_partial_tree(file, text, &tree, &tokens, &context, lookups)
             }
             None => match limits::parse_within(parser, text) {
                 Ok(tree) => self.audit_parsed(index, path, Some((text, &tree))),

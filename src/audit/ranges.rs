@@ -25,6 +25,9 @@
 //!
 //! A site before the first column-0 statement (a BOM or form feed before
 //! it) leaves the choice to the whole-file parse.
+//!
+//! `lookups.rs` adds, for the `.get(`s provenance decides, the statements
+//! provenance reads (`TreeNeed::Lookups`).
 
 use memchr::memmem;
 use tree_sitter::{Point, Range};
@@ -35,12 +38,15 @@ use crate::tokenize::{CallKind, FileTokens, Lexer, Token, TokenKind};
 /// of its block, its `else`/`elif`/`except`/`finally` clauses and, for a
 /// decorated definition, the decorators before it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Statement {
-    start: usize,
+pub(super) struct Statement {
+    pub(super) start: usize,
     /// End of its first logical line (its `Newline` token).
     first_line_end: usize,
     /// Its first token is `from`.
     from: bool,
+    /// A `def` or `class`, decorated or not, whose decorators hold no
+    /// `for` (a comprehension there binds in the module's scope).
+    pub(super) definition: bool,
 }
 
 /// Clauses that continue the compound statement before them.
@@ -49,7 +55,7 @@ const CONTINUATIONS: &[&str] = &["else", "elif", "except", "finally"];
 /// The file's top-level statements, in order, up to the first that starts
 /// after `until` (the lexer stops there). Each runs to the next one's start
 /// (comments and blank lines after it included).
-fn top_level_statements(source: &str, until: usize) -> Vec<Statement> {
+pub(super) fn top_level_statements(source: &str, until: usize) -> Vec<Statement> {
     let bytes = source.as_bytes();
     let text = |token: &Token| &source[token.start..token.end];
     let mut statements: Vec<Statement> = Vec::new();
@@ -70,7 +76,17 @@ fn top_level_statements(source: &str, until: usize) -> Vec<Statement> {
                 first = None;
                 continue;
             }
-            _ if first.is_some() => continue,
+            _ if first.is_some() => {
+                let in_decorator = first.is_some_and(|f| text(&f) == "@");
+                if in_decorator
+                    && token.kind == TokenKind::Name
+                    && text(&token) == "for"
+                    && let Some(last) = statements.last_mut()
+                {
+                    last.definition = false;
+                }
+                continue;
+            }
             _ => first = Some(token),
         }
         let column_0 = token.start == 0 || bytes[token.start - 1] == b'\n';
@@ -88,6 +104,7 @@ fn top_level_statements(source: &str, until: usize) -> Vec<Statement> {
                     start: token.start,
                     first_line_end: source.len(),
                     from: false,
+                    definition: false,
                 });
                 break;
             }
@@ -95,6 +112,7 @@ fn top_level_statements(source: &str, until: usize) -> Vec<Statement> {
                 start: token.start,
                 first_line_end: source.len(),
                 from: token.kind == TokenKind::Name && text(&token) == "from",
+                definition: matches!(text(&token), "def" | "class" | "@"),
             });
             first_line_open = true;
         }
@@ -106,8 +124,18 @@ fn top_level_statements(source: &str, until: usize) -> Vec<Statement> {
 /// or `None` when the whole file should be parsed: a site outside every
 /// top-level statement, or nothing left out.
 pub(super) fn site_ranges(source: &str, tokens: &FileTokens) -> Option<Vec<(usize, usize)>> {
-    // (offset, whether it is an exit) of each site the tree decides.
-    let sites: Vec<(usize, bool)> = tokens
+    let sites = tree_sites(tokens);
+    let module_wide = module_wide_facts(source, &sites);
+    let last = sites.iter().chain(&module_wide).map(|&(at, _)| at).max()?;
+    let statements = top_level_statements(source, last);
+    let mut wanted = vec![false; statements.len()];
+    want_sites(&statements, &sites, &module_wide, &mut wanted)?;
+    ranges_of(source, &statements, &wanted)
+}
+
+/// (offset, whether it is an exit) of each site the tree decides.
+pub(super) fn tree_sites(tokens: &FileTokens) -> Vec<(usize, bool)> {
+    tokens
         .calls
         .iter()
         .filter_map(|site| match site.kind {
@@ -115,35 +143,60 @@ pub(super) fn site_ranges(source: &str, tokens: &FileTokens) -> Option<Vec<(usiz
             CallKind::ThreadLocal | CallKind::EscapeHatch => Some((site.offset, false)),
             CallKind::Get | CallKind::Global | CallKind::Dataclass => None,
         })
-        .collect();
-    // The module-wide facts exits' wording reads: (offset, only in a
-    // top-level `from` statement).
+        .collect()
+}
+
+/// The module-wide facts exits' wording reads: (offset, only in a
+/// top-level `from` statement).
+pub(super) fn module_wide_facts(source: &str, sites: &[(usize, bool)]) -> Vec<(usize, bool)> {
     let mut module_wide: Vec<(usize, bool)> = Vec::new();
     if sites.iter().any(|&(_, exit)| exit) {
         let bytes = source.as_bytes();
         module_wide.extend(memmem::find_iter(bytes, b"SystemExit").map(|at| (at, false)));
         module_wide.extend(memmem::find_iter(bytes, b"HelpfulError").map(|at| (at, true)));
     }
-    let last = sites.iter().chain(&module_wide).map(|&(at, _)| at).max()?;
-    let statements = top_level_statements(source, last);
-    let mut wanted = vec![false; statements.len()];
-    let index_of = |offset: usize| {
-        statements
-            .partition_point(|s| s.start <= offset)
-            .checked_sub(1)
-    };
-    for &(offset, is_exit) in &sites {
-        let index = index_of(offset)?;
+    module_wide
+}
+
+/// The index of the statement holding `offset`, if one does.
+pub(super) fn statement_of(statements: &[Statement], offset: usize) -> Option<usize> {
+    statements
+        .partition_point(|s| s.start <= offset)
+        .checked_sub(1)
+}
+
+/// Marks the statements the sites and module-wide facts need; `None` for
+/// a site outside every statement.
+pub(super) fn want_sites(
+    statements: &[Statement],
+    sites: &[(usize, bool)],
+    module_wide: &[(usize, bool)],
+    wanted: &mut [bool],
+) -> Option<()> {
+    for &(offset, is_exit) in sites {
+        let index = statement_of(statements, offset)?;
         wanted[index] = true;
         if is_exit && offset < statements[index].first_line_end && index > 0 {
             wanted[index - 1] = true;
         }
     }
-    for &(offset, from_only) in &module_wide {
-        if let Some(index) = index_of(offset).filter(|&i| !from_only || statements[i].from) {
+    for &(offset, from_only) in module_wide {
+        if let Some(index) =
+            statement_of(statements, offset).filter(|&i| !from_only || statements[i].from)
+        {
             wanted[index] = true;
         }
     }
+    Some(())
+}
+
+/// The wanted statements' bytes, adjacent ones joined; `None` when that is
+/// every statement (the whole file's parse is as cheap, and simpler) or none.
+pub(super) fn ranges_of(
+    source: &str,
+    statements: &[Statement],
+    wanted: &[bool],
+) -> Option<Vec<(usize, usize)>> {
     let mut ranges: Vec<(usize, usize)> = Vec::new();
     for (index, statement) in statements.iter().enumerate() {
         if !wanted[index] {
@@ -155,7 +208,6 @@ pub(super) fn site_ranges(source: &str, tokens: &FileTokens) -> Option<Vec<(usiz
             _ => ranges.push((statement.start, end)),
         }
     }
-    // Every statement: the whole file's parse is as cheap, and simpler.
     let whole = ranges.len() == 1 && ranges[0] == (statements[0].start, source.len());
     (!whole && !ranges.is_empty()).then_some(ranges)
 }

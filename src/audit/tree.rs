@@ -42,16 +42,7 @@ pub(super) fn audit_tree(
         text,
         findings: Vec::new(),
     };
-    // Provenance facts only where some `.get(...)` needs them and a config
-    // name could be its source.
-    if !census.get_calls.is_empty() && names.may_appear_in(text) {
-        let facts = FileFacts::analyze(tree, text, names, kinds);
-        soft_fail_lookups(
-            &metrics::soft_fail_lookups(&census.get_calls, &facts),
-            &facts,
-            &mut collector,
-        );
-    }
+    config_lookups(tree, &census.get_calls, context, &mut collector);
     exits(&census.exits, root, helpful_error_module, &mut collector);
     let mut globals = metrics::global_state(root, text, &census.global_names);
     globals.retain(|g| !state::is_allowed(&g.name, root, text, &census.global_names));
@@ -65,15 +56,17 @@ pub(super) fn audit_tree(
 }
 
 /// The audit of a file parsed only in part (`ranges.rs`): the findings
-/// only a tree decides (exits, thread-locals, escape hatches) from the
-/// tree of the statements around them, every other one from the tokens,
-/// which decided them all (`tokenize::TreeNeed::Sites`).
+/// only a tree decides (exits, thread-locals, escape hatches and, with
+/// `lookups`, configuration lookups, see `lookups.rs`) from the tree of
+/// the statements around them, every other one from the tokens, which
+/// decided them all (`tokenize::TreeNeed::Sites`, `Lookups`).
 pub(super) fn audit_partial_tree(
     file: String,
     text: &str,
     tree: &tree_sitter::Tree,
     tokens: &FileTokens,
     context: &FileContext,
+    lookups: bool,
 ) -> FileAudit {
     let root = tree.root_node();
     let census = metrics::census(
@@ -88,6 +81,9 @@ pub(super) fn audit_partial_tree(
         text,
         findings: Vec::new(),
     };
+    if lookups {
+        config_lookups(tree, &census.get_calls, context, &mut collector);
+    }
     exits(
         &census.exits,
         root,
@@ -98,6 +94,26 @@ pub(super) fn audit_partial_tree(
     escape_hatches(&census.escape_hatches, &mut collector);
     super::lengths::flag_from_tokens(tokens, &mut collector);
     collector.into_audit()
+}
+
+/// The `.get(...)` calls provenance calls configuration lookups; its facts
+/// only where some call needs them and a config name could be its source.
+fn config_lookups(
+    tree: &tree_sitter::Tree,
+    get_calls: &[Node],
+    context: &FileContext,
+    collector: &mut Collector,
+) {
+    let text = collector.text;
+    if get_calls.is_empty() || !context.names.may_appear_in(text) {
+        return;
+    }
+    let facts = FileFacts::analyze(tree, text, context.names, context.kinds);
+    soft_fail_lookups(
+        &metrics::soft_fail_lookups(get_calls, &facts),
+        &facts,
+        collector,
+    );
 }
 
 /// Functions longer than this many lines (`end_lineno - lineno`) are flagged.

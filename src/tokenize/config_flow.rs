@@ -40,6 +40,8 @@ use crate::analysis::NameMatcher;
 /// What one logical line (with its f-string fields) says for the closure.
 #[derive(Default)]
 struct LineNames<'s> {
+    /// Where its first token starts.
+    start: usize,
     /// Every name in it (keywords left out).
     names: Vec<&'s str>,
     /// The names it may bind (see the module's doc).
@@ -51,7 +53,15 @@ struct LineNames<'s> {
 /// Whether some `.get(` in `source` could read configuration as
 /// provenance decides it (false only when none can).
 /// `code` is the file's code tokens by logical line, as `scan` read them.
-pub fn gets_may_read_config(source: &str, code: &CodeTokens, names: &NameMatcher) -> bool {
+#[cfg(test)]
+fn gets_may_read_config(source: &str, code: &CodeTokens, names: &NameMatcher) -> bool {
+    !config_get_lines(source, code, names).is_empty()
+}
+
+/// Where each logical line starts that holds a `.get(` which could read
+/// configuration (its receiver holds a tainted name), in order: a `.get(`
+/// on any other line is not one provenance flags.
+pub fn config_get_lines(source: &str, code: &CodeTokens, names: &NameMatcher) -> Vec<usize> {
     let mut tainted: HashSet<&str> = HashSet::new();
     let mut lines: Vec<LineNames> = Vec::new();
     for tokens in code.lines() {
@@ -60,7 +70,9 @@ pub fn gets_may_read_config(source: &str, code: &CodeTokens, names: &NameMatcher
     close_over_assignments(&lines, &mut tainted);
     lines
         .iter()
-        .any(|line| line.receivers.iter().any(|name| tainted.contains(name)))
+        .filter(|line| line.receivers.iter().any(|name| tainted.contains(name)))
+        .map(|line| line.start)
+        .collect()
 }
 
 /// Adds what a logical line's tokens say: its seeds to `tainted`, and the
@@ -75,7 +87,10 @@ fn read_line<'s>(
     if tokens.is_empty() {
         return;
     }
-    let mut line = LineNames::default();
+    let mut line = LineNames {
+        start: tokens[0].start,
+        ..LineNames::default()
+    };
     assignment_targets(source, tokens, &mut line.targets);
     read_tokens(source, tokens, names, tainted, &mut line);
     if !line.receivers.is_empty() || !line.targets.is_empty() {

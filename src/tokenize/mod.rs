@@ -20,8 +20,9 @@ mod sites;
 pub mod state;
 mod value;
 
+pub use config_flow::config_get_lines;
 pub use lexer::{Lexer, Token, TokenKind};
-pub use needs_tree::{TreeNeed, audit_needs_tree, audit_tree_need};
+pub use needs_tree::{TreeNeed, audit_needs_tree, audit_tree_need, audit_tree_plan};
 pub use sites::{CallKind, CallSite};
 
 use rows::indent_column;

@@ -2,7 +2,7 @@
 //! tree. It parses only files for which this says yes; for the others its
 //! findings are none (suppressions are still checked, on the text).
 
-use super::config_flow::gets_may_read_config;
+use super::config_flow::config_get_lines;
 use super::config_names::tokens_may_hold_config;
 use super::{CallKind, FileTokens};
 use crate::analysis::NameMatcher;
@@ -17,10 +17,14 @@ pub enum TreeNeed {
     /// tokens, which decided every statement, so a parse of some
     /// top-level statements is exact (`audit::ranges` picks them).
     Sites,
-    /// The whole file: a `.get(` provenance must decide (it reads
-    /// parameters, assignments and attributes across the file), a
-    /// statement the tokens leave undecided, or a file the tokenizer finds
-    /// suspect or whose rows tree-sitter counts differently.
+    /// The statements around its sites and the `.get(`s provenance must
+    /// decide, with every statement provenance may read for them (the
+    /// tokens decided everything else; `audit::lookups` picks them, or the
+    /// whole file when it leaves nothing out).
+    Lookups,
+    /// The whole file: a statement the tokens leave undecided, or a file
+    /// the tokenizer finds suspect or whose rows tree-sitter counts
+    /// differently.
     Whole,
 }
 
@@ -41,23 +45,36 @@ pub fn audit_needs_tree(found: &FileTokens, source: &str, config_names: &NameMat
 
 /// How much of a tree the audit needs (see [`audit_needs_tree`]).
 pub fn audit_tree_need(found: &FileTokens, source: &str, config_names: &NameMatcher) -> TreeNeed {
+    audit_tree_plan(found, source, config_names).0
+}
+
+/// [`audit_tree_need`], and for `Lookups` where the lines start that hold
+/// the `.get(`s provenance must decide ([`config_get_lines`]).
+pub fn audit_tree_plan(
+    found: &FileTokens,
+    source: &str,
+    config_names: &NameMatcher,
+) -> (TreeNeed, Vec<usize>) {
     let other_site =
         |kind: CallKind| !matches!(kind, CallKind::Get | CallKind::Global | CallKind::Dataclass);
     let get_site = found.calls.iter().any(|site| site.kind == CallKind::Get);
-    if found.suspect
-        || found.state.undecided
-        || has_lone_carriage_return(source)
-        || (get_site
-            && config_names.may_appear_in(source)
-            && tokens_may_hold_config(source, &found.code.tokens, config_names)
-            && gets_may_read_config(source, &found.code, config_names))
-    {
-        TreeNeed::Whole
-    } else if found.calls.iter().any(|site| other_site(site.kind)) {
-        TreeNeed::Sites
-    } else {
-        TreeNeed::Nothing
+    if found.suspect || found.state.undecided || has_lone_carriage_return(source) {
+        return (TreeNeed::Whole, Vec::new());
     }
+    if get_site
+        && config_names.may_appear_in(source)
+        && tokens_may_hold_config(source, &found.code.tokens, config_names)
+    {
+        let lines = config_get_lines(source, &found.code, config_names);
+        if !lines.is_empty() {
+            return (TreeNeed::Lookups, lines);
+        }
+    }
+    let need = match found.calls.iter().any(|site| other_site(site.kind)) {
+        true => TreeNeed::Sites,
+        false => TreeNeed::Nothing,
+    };
+    (need, Vec::new())
 }
 
 /// Whether a `\r` not followed by `\n` ends a line: Python counts it as a
