@@ -15,8 +15,10 @@ use crate::pattern::TokenPlace;
 use crate::rules::Rule;
 use crate::tokenize::prefilter::CodeView;
 
+mod cores;
 mod token;
 
+use cores::Cores;
 use token::Token;
 
 /// Alternatives, each a set of tokens that must all occur.
@@ -33,6 +35,9 @@ type IndexedGroup = Vec<Vec<usize>>;
 pub struct Prefilter {
     /// Every distinct token once: rules share tokens (`get`, `logging`).
     tokens: Vec<Token>,
+    /// Per token: the word inside its literal that several tokens share
+    /// (see [`Cores`]).
+    cores: Cores,
     /// Per rule: groups that each need one alternative (none = always run).
     groups: Vec<Vec<IndexedGroup>>,
     /// Per rule: whether every match needs a configuration receiver.
@@ -98,6 +103,11 @@ impl Prefilter {
                 let shortest = group.iter().flatten().map(|t| t.len).min();
                 std::cmp::Reverse(shortest.unwrap_or(0))
             });
+            // Within a group any alternative will do: the shortest (most
+            // common) first, so a file that has one is told early.
+            for group in &mut rule_groups {
+                group.sort_by_key(|all| all.iter().map(|t| t.len).min().unwrap_or(0));
+            }
             let indexed: Vec<IndexedGroup> = rule_groups
                 .into_iter()
                 .map(|group| {
@@ -111,6 +121,7 @@ impl Prefilter {
         }
         let needs_config = vec![false; groups.len()];
         Prefilter {
+            cores: Cores::new(&tokens),
             tokens,
             needs_flag: needs_config.clone(),
             groups,
@@ -133,8 +144,12 @@ impl Prefilter {
     /// `source` is `text` where it is UTF-8.
     fn narrow_by_tokens(&self, text: &[u8], source: Option<&str>, applicable: &mut [bool]) -> bool {
         let mut raw: Vec<Option<bool>> = vec![None; self.tokens.len()];
-        let mut in_text =
-            |index: usize| *raw[index].get_or_insert_with(|| self.tokens[index].occurs_in(text));
+        let mut cores = self.cores.for_text();
+        let mut in_text = |index: usize| {
+            *raw[index].get_or_insert_with(|| {
+                cores.may_hold(&self.cores, index, text) && self.tokens[index].occurs_in(text)
+            })
+        };
         if !self.narrow_by(applicable, &mut in_text)
             || !self.config_may_appear(text, source, applicable)
         {
