@@ -8,13 +8,17 @@
 //! with a `declared-flag` capture only where a string could name a flag an
 //! `add_argument(...)` call declares.
 
+use std::borrow::Cow;
+
 use crate::analysis::{NameMatcher, Provenance};
 use crate::pattern::TokenPlace;
 use crate::rules::Rule;
 use crate::tokenize::prefilter::CodeView;
 
+mod cores;
 mod token;
 
+use cores::Cores;
 use token::Token;
 
 /// Alternatives, each a set of tokens that must all occur.
@@ -31,6 +35,9 @@ type IndexedGroup = Vec<Vec<usize>>;
 pub struct Prefilter {
     /// Every distinct token once: rules share tokens (`get`, `logging`).
     tokens: Vec<Token>,
+    /// Per token: the word inside its literal that several tokens share
+    /// (see [`Cores`]).
+    cores: Cores,
     /// Per rule: groups that each need one alternative (none = always run).
     groups: Vec<Vec<IndexedGroup>>,
     /// Per rule: whether every match needs a configuration receiver.
@@ -96,6 +103,11 @@ impl Prefilter {
                 let shortest = group.iter().flatten().map(|t| t.len).min();
                 std::cmp::Reverse(shortest.unwrap_or(0))
             });
+            // Within a group any alternative will do: the shortest (most
+            // common) first, so a file that has one is told early.
+            for group in &mut rule_groups {
+                group.sort_by_key(|all| all.iter().map(|t| t.len).min().unwrap_or(0));
+            }
             let indexed: Vec<IndexedGroup> = rule_groups
                 .into_iter()
                 .map(|group| {
@@ -109,6 +121,7 @@ impl Prefilter {
         }
         let needs_config = vec![false; groups.len()];
         Prefilter {
+            cores: Cores::new(&tokens),
             tokens,
             needs_flag: needs_config.clone(),
             groups,
@@ -124,14 +137,22 @@ impl Prefilter {
     pub fn narrow(&self, text: &[u8], applicable: &mut [bool]) -> bool {
         // A file that is not UTF-8 is never skipped: the run reports it with
         // its line, as a run that parses every file does (`--no-prefilter`).
-        self.narrow_by_tokens(text, applicable) || std::str::from_utf8(text).is_err()
+        let source = std::str::from_utf8(text).ok();
+        self.narrow_by_tokens(text, source, applicable) || source.is_none()
     }
 
-    fn narrow_by_tokens(&self, text: &[u8], applicable: &mut [bool]) -> bool {
+    /// `source` is `text` where it is UTF-8.
+    fn narrow_by_tokens(&self, text: &[u8], source: Option<&str>, applicable: &mut [bool]) -> bool {
         let mut raw: Vec<Option<bool>> = vec![None; self.tokens.len()];
-        let mut in_text =
-            |index: usize| *raw[index].get_or_insert_with(|| self.tokens[index].occurs_in(text));
-        if !self.narrow_by(applicable, &mut in_text) || !self.config_may_appear(text, applicable) {
+        let mut cores = self.cores.for_text();
+        let mut in_text = |index: usize| {
+            *raw[index].get_or_insert_with(|| {
+                cores.may_hold(&self.cores, index, text) && self.tokens[index].occurs_in(text)
+            })
+        };
+        if !self.narrow_by(applicable, &mut in_text)
+            || !self.config_may_appear(text, source, applicable)
+        {
             return false;
         }
         if !self.lexing_may_skip(applicable) {
@@ -139,7 +160,8 @@ impl Prefilter {
         }
         let keep_tokens =
             any_left(applicable, &self.needs_config) || any_left(applicable, &self.needs_flag);
-        let Some(view) = CodeView::new(text, keep_tokens) else {
+        let Some((source, view)) = source.and_then(|s| Some((s, CodeView::new(s, keep_tokens)?)))
+        else {
             return true;
         };
         let mut placed: Vec<Option<bool>> = vec![None; self.tokens.len()];
@@ -151,12 +173,12 @@ impl Prefilter {
             return false;
         }
         if any_left(applicable, &self.needs_config)
-            && view.may_hold_config(text, &self.names) == Some(false)
+            && view.may_hold_config(source, &self.names) == Some(false)
         {
             drop_rules(applicable, &self.needs_config);
         }
         if any_left(applicable, &self.needs_flag)
-            && view.may_name_declared_flag(text) == Some(false)
+            && view.may_name_declared_flag(source) == Some(false)
         {
             drop_rules(applicable, &self.needs_flag);
         }
@@ -167,9 +189,14 @@ impl Prefilter {
     /// literal, or the word `or` (a parameter defaulted in place), must
     /// occur for provenance to find configuration. Clears the rules that
     /// need one where neither does; whether any rule is left.
-    fn config_may_appear(&self, text: &[u8], applicable: &mut [bool]) -> bool {
+    fn config_may_appear(
+        &self,
+        text: &[u8],
+        source: Option<&str>,
+        applicable: &mut [bool],
+    ) -> bool {
         if any_left(applicable, &self.needs_config) {
-            let source = String::from_utf8_lossy(text);
+            let source = source.map_or_else(|| String::from_utf8_lossy(text), Cow::Borrowed);
             if !self.names.may_appear_in(&source) && !Token::word("or").occurs_in(text) {
                 drop_rules(applicable, &self.needs_config);
             }

@@ -127,8 +127,8 @@ pub fn load_sources(
     let mut seen: HashMap<String, String> = HashMap::new();
     let docs = documents(sources);
     let specs: Vec<LoadResult<RuleSpec>> = docs.iter().map(parse_spec).collect();
-    // Every query rule's query in one compile (see `queries`).
-    let analyses = queries::analyze_together(&query_texts(&specs));
+    // Every query rule's query in one compile, or none (see `queries`).
+    let analyses = queries::analyze_batch(&query_texts(&specs));
     for ((doc, spec), analysis) in docs.iter().zip(specs).zip(analyses) {
         match spec.and_then(|spec| load_document(doc, spec, analysis, kinds)) {
             Ok(rule) => {
@@ -152,6 +152,15 @@ pub fn load_sources(
     } else {
         Err(errors)
     }
+}
+
+/// Each document's query in `sources`, in load order.
+#[cfg(test)]
+pub(super) fn embedded_query_texts(sources: &[RuleSource]) -> Vec<Option<String>> {
+    let docs = documents(sources);
+    let specs: Vec<LoadResult<RuleSpec>> = docs.iter().map(parse_spec).collect();
+    let texts = query_texts(&specs);
+    texts.into_iter().map(|t| t.map(String::from)).collect()
 }
 
 /// Each document's query, where it parsed and has one.

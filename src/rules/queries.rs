@@ -10,6 +10,8 @@
 
 use tree_sitter::{CaptureQuantifier, Query, QueryError};
 
+mod known;
+
 use super::QuerySource;
 use crate::syntax;
 
@@ -31,9 +33,15 @@ fn unanalysed(text: &str) -> QuerySource {
     }
 }
 
-/// One entry per text: its analysis, from one compile of all the texts
+/// One entry per text: its analysis, known without a compile (the
+/// embedded rules, see `known`) or from one compile of all the texts
 /// together, or `None` everywhere when that cannot be trusted (the caller
 /// then compiles each text alone).
+pub fn analyze_batch(texts: &[Option<&str>]) -> Vec<Option<QuerySource>> {
+    known::all_known(texts).unwrap_or_else(|| analyze_together(texts))
+}
+
+/// [`analyze_batch`] by one compile of all the texts together.
 pub fn analyze_together(texts: &[Option<&str>]) -> Vec<Option<QuerySource>> {
     let unknown = vec![None; texts.len()];
     let mut combined = String::new();

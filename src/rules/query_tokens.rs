@@ -4,10 +4,10 @@
 //! `(string)` (one that is a statement of its own when it is always an
 //! `(expression_statement (string))`), anywhere otherwise.
 
-use regex::Regex;
-
 use super::{QuerySource, TokenGroup};
 use crate::pattern::{TokenPlace, TokenSpec};
+
+mod scan;
 
 /// One group per predicate on a literal, a `^word$` or a `^(a|b)$`
 /// alternation (unanchored: the word may be part of a longer one).
@@ -16,15 +16,14 @@ pub(super) fn token_groups(query: &QuerySource) -> Vec<TokenGroup> {
         return Vec::new();
     }
     let text = query.text.as_str();
-    let predicate = Regex::new(r#"#(eq|match)\?\s+@([\w.]+)\s+"([^"\\]*)""#).expect("valid regex");
-    predicate
-        .captures_iter(text)
+    scan::predicates(text)
+        .into_iter()
         .filter_map(|found| {
-            let (words, whole_word) = match &found[1] {
-                "eq" => (vec![found[3].to_string()], true),
-                _ => match_words(&found[3])?,
+            let (words, whole_word) = match found.operator {
+                "eq" => (vec![found.literal.to_string()], true),
+                _ => match_words(found.literal)?,
             };
-            let place = capture_place(text, &found[2]);
+            let place = capture_place(text, found.capture);
             let group = words
                 .iter()
                 .map(|word| {
@@ -45,18 +44,25 @@ fn is_word_byte(byte: u8) -> bool {
 }
 
 /// The words of a `#match?` regex one of which every match contains, and
-/// whether it is anchored at both ends (so each is the whole text).
+/// whether it is anchored at both ends (so each is the whole text): `^w$`,
+/// `^(a|b)$`; else `a|b` with or without its brackets.
 fn match_words(regex: &str) -> Option<(Vec<String>, bool)> {
-    let words = r"[A-Za-z_][A-Za-z0-9_]*";
-    let anchored = Regex::new(&format!(r"^\^(?:({words})|\(({words}(?:\|{words})*)\))\$$"))
-        .expect("valid regex");
-    let loose = Regex::new(&format!(r"^\(?({words}(?:\|{words})*)\)?$")).expect("valid regex");
     let split = |list: &str| list.split('|').map(String::from).collect();
-    if let Some(found) = anchored.captures(regex) {
-        let list = found.get(1).or_else(|| found.get(2))?;
-        return Some((split(list.as_str()), true));
+    let anchored = regex
+        .strip_prefix('^')
+        .and_then(|rest| rest.strip_suffix('$'))
+        .and_then(|inner| match inner.strip_prefix('(') {
+            Some(list) => list
+                .strip_suffix(')')
+                .filter(|list| scan::is_word_list(list)),
+            None => scan::is_word(inner).then_some(inner),
+        });
+    if let Some(list) = anchored {
+        return Some((split(list), true));
     }
-    loose.captures(regex).map(|found| (split(&found[1]), false))
+    let list = regex.strip_prefix('(').unwrap_or(regex);
+    let list = list.strip_suffix(')').unwrap_or(list);
+    scan::is_word_list(list).then(|| (split(list), false))
 }
 
 /// Where a capture's text is: every place the query names `@capture` is
@@ -65,13 +71,14 @@ fn match_words(regex: &str) -> Option<(Vec<String>, bool)> {
 /// `(string)` that is always the first child pattern of an
 /// `(expression_statement ...)` is a direct child of one.
 fn capture_place(query: &str, capture: &str) -> TokenPlace {
-    let name = regex::escape(capture);
-    let count = |pattern: String| Regex::new(&pattern).map_or(0, |r| r.find_iter(query).count());
-    let total = count(format!(r"@{name}\b"));
-    let in_predicates = count(format!(r"\(#[\w-]+[?!]\s+@{name}\b"));
-    let after = |kind: &str| count(format!(r"\({kind}\)\s*@{name}\b"));
-    let statement = count(format!(r"\(expression_statement\s+\(string\)\s*@{name}\b"));
-    match (after("identifier"), after("string")) {
+    let uses = scan::capture_uses(query, capture);
+    let total = uses.len();
+    let count = |test: fn(&str) -> bool| uses.iter().filter(|before| test(before)).count();
+    let in_predicates = count(scan::ends_predicate_head);
+    let identifier = count(|before| scan::ends_with_node(before, "identifier").is_some());
+    let string = count(|before| scan::ends_with_node(before, "string").is_some());
+    let statement = count(scan::ends_statement_string);
+    match (identifier, string) {
         (found, 0) if found > 0 && found + in_predicates == total => TokenPlace::Code,
         (0, found) if found > 0 && found + in_predicates == total => {
             if statement == found {
@@ -108,6 +115,31 @@ mod tests {
 
     fn token(text: &str, whole_word: bool, place: TokenPlace) -> (String, bool, TokenPlace) {
         (text.to_string(), whole_word, place)
+    }
+
+    #[test]
+    fn match_words_read_what_the_regexes_read() {
+        let words = r"[A-Za-z_][A-Za-z0-9_]*";
+        let anchored =
+            regex::Regex::new(&format!(r"^\^(?:({words})|\(({words}(?:\|{words})*)\))\$$"))
+                .unwrap();
+        let loose = regex::Regex::new(&format!(r"^\(?({words}(?:\|{words})*)\)?$")).unwrap();
+        let expected = |regex: &str| {
+            if let Some(found) = anchored.captures(regex) {
+                let list = found.get(1).or_else(|| found.get(2)).unwrap().as_str();
+                return Some((list.split('|').map(String::from).collect(), true));
+            }
+            loose
+                .captures(regex)
+                .map(|found| (found[1].split('|').map(String::from).collect(), false))
+        };
+        let cases = [
+            "^a$", "^(a|b)$", "^(a)$", "^a|b$", "^(a|b$", "^a", "a$", "(a|b)", "(a|b", "a|b)", "a",
+            "", "^$", "^()$", "()", "a||b", "^(a||b)$", "a.b", "^^a$", "^(a|b))$",
+        ];
+        for regex in cases {
+            assert_eq!(match_words(regex), expected(regex), "{regex}");
+        }
     }
 
     #[test]

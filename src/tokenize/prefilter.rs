@@ -27,15 +27,14 @@ pub struct CodeView {
 
 impl CodeView {
     /// `None` when a parser might read the text otherwise than the lexer
-    /// does: not UTF-8, broken (unbalanced brackets, unterminated strings,
+    /// does: broken (unbalanced brackets, unterminated strings,
     /// stray characters), or f-string forms older grammars read differently
     /// (a nested string with the enclosing quote character, a comment in a field,
     /// `\N{...}`). Callers then use the raw text. With `keep_tokens`,
     /// [`CodeView::may_hold_config`] can answer.
-    pub fn new(bytes: &[u8], keep_tokens: bool) -> Option<CodeView> {
-        let source = std::str::from_utf8(bytes).ok()?;
+    pub fn new(source: &str, keep_tokens: bool) -> Option<CodeView> {
         let mut view = CodeView {
-            code: bytes.to_vec(),
+            code: source.as_bytes().to_vec(),
             strings: Vec::new(),
             statement_level: Vec::new(),
             tokens: keep_tokens.then(Vec::new),
@@ -78,8 +77,7 @@ impl CodeView {
     /// on the tokens already lexed, without its text search first (a
     /// parameter defaulted in place names no configuration word). `None`
     /// when the view was made without its tokens.
-    pub fn may_hold_config(&self, source: &[u8], names: &NameMatcher) -> Option<bool> {
-        let source = std::str::from_utf8(source).ok()?;
+    pub fn may_hold_config(&self, source: &str, names: &NameMatcher) -> Option<bool> {
         let tokens = self.tokens.as_ref()?;
         Some(tokens_may_hold_config(source, tokens, names))
     }
@@ -88,8 +86,7 @@ impl CodeView {
     /// `add_argument(...)` call of `source` declares (see
     /// [`flags::may_name_declared_flag`]). `None` when the view was made
     /// without its tokens.
-    pub fn may_name_declared_flag(&self, source: &[u8]) -> Option<bool> {
-        let source = std::str::from_utf8(source).ok()?;
+    pub fn may_name_declared_flag(&self, source: &str) -> Option<bool> {
         let tokens = self.tokens.as_ref()?;
         Some(flags::may_name_declared_flag(source, tokens))
     }
@@ -117,12 +114,16 @@ impl CodeView {
         (after > 0 && end <= self.strings[after - 1].1).then(|| after - 1)
     }
 
+    /// Spaces over `start..end` but its line breaks (filled a line at a
+    /// time: docstrings are long).
     fn blank(&mut self, start: usize, end: usize) {
-        for byte in &mut self.code[start..end] {
-            if !matches!(byte, b'\n' | b'\r') {
-                *byte = b' ';
-            }
+        let range = &mut self.code[start..end];
+        let mut from = 0;
+        while let Some(offset) = memchr::memchr2(b'\n', b'\r', &range[from..]) {
+            range[from..from + offset].fill(b' ');
+            from += offset + 1;
         }
+        range[from..].fill(b' ');
     }
 
     /// Blanks a string literal but for its replacement fields, whose own
@@ -207,7 +208,7 @@ mod tests {
     use super::*;
 
     fn code(source: &str) -> Option<String> {
-        CodeView::new(source.as_bytes(), false).map(|v| String::from_utf8(v.code).unwrap())
+        CodeView::new(source, false).map(|v| String::from_utf8(v.code).unwrap())
     }
 
     #[test]
@@ -232,14 +233,14 @@ mod tests {
 
     #[test]
     fn a_bom_is_not_part_of_the_first_word() {
-        let view = CodeView::new("\u{feff}exit(1)\n".as_bytes(), false).unwrap();
+        let view = CodeView::new("\u{feff}exit(1)\n", false).unwrap();
         assert_eq!(view.code(), b"   exit(1)\n");
     }
 
     #[test]
     fn string_ranges_are_known() {
         let source = "x = 'a' + f'{y} b'  # 'c'\n";
-        let view = CodeView::new(source.as_bytes(), false).unwrap();
+        let view = CodeView::new(source, false).unwrap();
         let at = |needle: &str| {
             let start = source.find(needle).unwrap();
             view.in_string(start, start + needle.len())
@@ -254,7 +255,7 @@ mod tests {
     fn statement_strings_are_told_from_operands() {
         let source = "'''m'''\ndef f(): 's'\nclass C:\n    \"\"\"d\"\"\"  # c\n    x = 'o'\n\
                       y, 't'\nz = ('p'\n     'q')\nreturn 'r'\n'u' 'v'; 'w'\nprint 'n'\n";
-        let view = CodeView::new(source.as_bytes(), false).unwrap();
+        let view = CodeView::new(source, false).unwrap();
         let alone = |needle: &str| {
             let start = source.find(needle).unwrap();
             view.in_statement_string(start, start + needle.len())
@@ -281,7 +282,6 @@ mod tests {
         for source in doubtful {
             assert!(code(source).is_none(), "{source:?}");
         }
-        assert!(CodeView::new(b"x = '\xff'\n", false).is_none());
         let fine = ["f'''{d[\"k\"]}'''\n", "f\"{d['k']}\"\n", "'\\N{DASH}'\n"];
         for source in fine {
             assert!(code(source).is_some(), "{source:?}");
