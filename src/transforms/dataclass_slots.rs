@@ -10,7 +10,7 @@
 use tree_sitter::Node;
 
 use super::class_facts::{ClassFacts, Layout, has_true_keyword, slots_statement};
-use super::lines::{comment_lines_about, descendants, line_span};
+use super::lines::{comment_lines_about, line_span, statements_of_kind};
 use super::outcome::{ClassRefusal, Outcome, TextEdit};
 use super::target::PythonVersion;
 
@@ -31,9 +31,8 @@ pub struct Context<'a> {
 
 /// Every `@dataclass` class with field defaults not yet slotted, in source order.
 pub fn candidates(root: Node, source: &str) -> Vec<Candidate> {
-    descendants(root)
+    statements_of_kind(root, "decorated_definition")
         .into_iter()
-        .filter(|n| n.kind() == "decorated_definition")
         .filter_map(|n| Candidate::of(n, source))
         .collect()
 }

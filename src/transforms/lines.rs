@@ -17,6 +17,22 @@ pub fn descendants(root: Node) -> Vec<Node> {
     out
 }
 
+/// The statements of `kind` under `root` (a class or function definition,
+/// a decorated one), in source order: [`descendants`] of that kind, found
+/// without entering expressions, which hold no statement. A tree with
+/// errors may hold one anywhere: it is walked whole.
+pub fn statements_of_kind<'t>(root: Node<'t>, kind: &str) -> Vec<Node<'t>> {
+    let whole = root.has_error();
+    let descend = |node: Node| whole || crate::syntax::STATEMENT_CONTAINERS.contains(&node.kind());
+    let mut out = Vec::new();
+    crate::syntax::walk_pruned(root, descend, |node| {
+        if node.kind() == kind {
+            out.push(node);
+        }
+    });
+    out
+}
+
 /// The span of the lines `node` occupies, from the line's start to just
 /// after its newline, when nothing but `node` (and a trailing comment) is
 /// on them; otherwise the node's own span.
@@ -74,4 +90,39 @@ pub fn comment_lines_about(
     spans.sort_unstable();
     spans.dedup();
     spans
+}
+
+#[cfg(test)]
+mod statement_tests {
+    use super::*;
+
+    fn by_descendants<'t>(root: Node<'t>, kind: &str) -> Vec<Node<'t>> {
+        descendants(root)
+            .into_iter()
+            .filter(|n| n.kind() == kind)
+            .collect()
+    }
+
+    /// The pruned walk finds what the whole one finds, in the same order:
+    /// classes nested in functions, branches, handlers, `match` cases and
+    /// decorators, and in a tree with errors.
+    #[test]
+    fn statements_of_kind_are_the_descendants_of_that_kind() {
+        let nested = "class A:\n    class B:\n        pass\n\ndef f():\n    if x:\n        class C: pass\n    try:\n        pass\n    except E:\n        @dataclass\n        class D:\n            x: int = 1\n    match y:\n        case 1:\n            class F: pass\nwith g:\n    while h:\n        for i in j:\n            class G: pass\n";
+        let broken = format!("{nested}def (:\n    class H: pass\nx = [class K: pass]\n");
+        let tree = crate::syntax::parse(nested);
+        let classes = statements_of_kind(tree.root_node(), "class_definition");
+        assert_eq!(classes.len(), 6);
+        for text in [nested.to_string(), broken] {
+            let tree = crate::syntax::parse(&text);
+            for kind in ["class_definition", "decorated_definition"] {
+                let pruned = statements_of_kind(tree.root_node(), kind);
+                assert_eq!(
+                    pruned,
+                    by_descendants(tree.root_node(), kind),
+                    "{kind} in {text}"
+                );
+            }
+        }
+    }
 }

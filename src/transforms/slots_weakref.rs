@@ -7,7 +7,7 @@
 use tree_sitter::Node;
 
 use super::class_facts::{self, ClassFacts, Layout, slots_statement};
-use super::lines::descendants;
+use super::lines::statements_of_kind;
 use super::outcome::{ClassRefusal, Outcome, TextEdit};
 
 /// A class with a `__slots__` that lacks `'__weakref__'` (owns no tree).
@@ -24,9 +24,8 @@ pub struct Candidate {
 /// Slotted classes without `'__weakref__'`, in source order. A dataclass
 /// `dataclass-slots` handles (its `weakref_slot=True`) is left to it.
 pub fn candidates(root: Node, source: &str) -> Vec<Candidate> {
-    descendants(root)
+    statements_of_kind(root, "class_definition")
         .into_iter()
-        .filter(|n| n.kind() == "class_definition")
         .filter_map(|n| Candidate::of(n, source))
         .collect()
 }

@@ -12,7 +12,7 @@
 
 use tree_sitter::Node;
 
-use super::lines::descendants;
+use super::lines::{descendants, statements_of_kind};
 use super::{FileInput, OptionSpec, Options, Pending, Refusal, Transform, TransformOutput};
 
 pub struct ThreadLocalCache;
@@ -144,9 +144,8 @@ impl Transform for ThreadLocalCache {
 
 /// The cache shape of every class in the file that uses `threading.local()`.
 pub fn shapes(root: Node, source: &str) -> Vec<CacheShape> {
-    descendants(root)
+    statements_of_kind(root, "class_definition")
         .into_iter()
-        .filter(|n| n.kind() == "class_definition")
         .map(|n| class_shape(n, source))
         .filter(|shape| shape.local.is_some())
         .collect()

@@ -6,7 +6,7 @@
 use tree_sitter::Node;
 
 use super::proof::{Names, check_closer, check_getter, parameters};
-use crate::transforms::lines::{descendants, line_span};
+use crate::transforms::lines::{line_span, statements_of_kind};
 
 /// Names the generated code binds or adds; a class or getter already using
 /// one is refused rather than renamed.
@@ -94,9 +94,8 @@ pub fn classes(root: Node, source: &str) -> Vec<Result<CacheClass, NotProven>> {
         .filter(|shape| !shape.thread_stores.is_empty())
         .map(|shape| shape.class)
         .collect();
-    descendants(root)
+    statements_of_kind(root, "class_definition")
         .into_iter()
-        .filter(|n| n.kind() == "class_definition")
         .filter(|n| {
             n.child_by_field_name("name")
                 .is_some_and(|name| caching.iter().any(|c| c == text(name, source)))
