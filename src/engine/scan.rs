@@ -281,6 +281,20 @@ impl<'r> RuleIndex<'r> {
         })
     }
 
+    /// Whether a grouped rule has a provenance constraint: which groups a
+    /// file has fixes of may then depend on the `get` methods known
+    /// elsewhere in its project.
+    pub fn groups_read_provenance(&self) -> bool {
+        self.rules
+            .iter()
+            .filter(|rule| rule.group.is_some())
+            .flat_map(|rule| {
+                let relations = rule.relations.iter().flat_map(|r| &r.constraints);
+                rule.constraints.iter().chain(relations)
+            })
+            .any(|constraint| !constraint.provenance.is_empty())
+    }
+
     /// Every hit in the tree for the rules marked applicable, in source order.
     pub fn scan<'t>(&self, tree: &'t Tree, source: &str, context: &FileContext) -> Vec<Hit<'t>> {
         let state = ScanState {
@@ -531,6 +545,25 @@ mod tests {
         // A query without a root kind runs over the whole tree.
         let any = "  query: '[(string) (integer)] @match'";
         assert_eq!(hits(&[any], "x = [1, 'a']\n").len(), 2);
+    }
+
+    #[test]
+    fn only_a_grouped_rule_with_a_provenance_constraint_reads_provenance_for_groups() {
+        let reads = |extra: &str| {
+            let text = format!(
+                "id: r\nphase: 1\ntitle: t\nmessage: m\nseverity: info\nbreaking: none\n{extra}match:\n  pattern: $X.get($K, $D)\n  where:\n    X:\n      provenance: config\n"
+            );
+            let sources = [RuleSource {
+                name: "r.yaml".into(),
+                text,
+            }];
+            let rules = load_sources(&sources, &KindTable::new()).unwrap();
+            RuleIndex::new(rules.iter().collect())
+                .unwrap()
+                .groups_read_provenance()
+        };
+        assert!(!reads(""));
+        assert!(reads("group: g\n"));
     }
 
     #[test]
