@@ -16,6 +16,9 @@ use crate::syntax::{self, KindTable};
 
 use super::filters::{constraint_holds, relation_holds};
 
+mod sites;
+use sites::TokenSites;
+
 /// Selected rules, indexed for dispatch. Built once per run and shared.
 pub struct RuleIndex<'r> {
     pub rules: Vec<&'r Rule>,
@@ -366,20 +369,28 @@ impl<'r> RuleIndex<'r> {
         hits: &mut Vec<Hit<'t>>,
     ) {
         let has_errors = tree.root_node().has_error();
+        // Queries in the walk may start anywhere their kind is.
+        let sites = match queries.is_some() {
+            true => None,
+            false => self.token_sites(state),
+        };
         let mut cursor = tree.walk();
         loop {
             let node = cursor.node();
-            self.scan_node(node, state, has_errors, hits);
-            if let Some(queries) = queries.as_deref_mut()
-                && self
-                    .query
-                    .as_ref()
-                    .is_some_and(|q| q.starts_at(self.kinds.of(node)))
-            {
-                self.run_query(node, true, queries, state, hits);
-            }
-            if cursor.goto_first_child() {
-                continue;
+            let may_match = sites.as_ref().is_none_or(|s| s.within(node));
+            if may_match {
+                self.scan_node(node, state, has_errors, hits);
+                if let Some(queries) = queries.as_deref_mut()
+                    && self
+                        .query
+                        .as_ref()
+                        .is_some_and(|q| q.starts_at(self.kinds.of(node)))
+                {
+                    self.run_query(node, true, queries, state, hits);
+                }
+                if cursor.goto_first_child() {
+                    continue;
+                }
             }
             while !cursor.goto_next_sibling() {
                 if !cursor.goto_parent() {
@@ -387,6 +398,21 @@ impl<'r> RuleIndex<'r> {
                 }
             }
         }
+    }
+
+    /// Where the applicable pattern rules may match (see [`TokenSites`]).
+    fn token_sites(&self, state: &ScanState) -> Option<TokenSites> {
+        let patterns = self
+            .rules
+            .iter()
+            .zip(state.context.applicable)
+            .filter(|(_, on)| **on)
+            .filter_map(|(rule, _)| match &rule.matcher {
+                RuleMatcher::Patterns(patterns) => Some(patterns),
+                _ => None,
+            })
+            .flatten();
+        TokenSites::find(patterns, state.matcher.source)
     }
 
     fn scan_node<'t>(
