@@ -181,9 +181,8 @@ pub fn rewrite(
 /// The tree of `next`, which is `current` (of `tree`) with `edits`: the
 /// parser reuses what the edits leave alone, and tree-sitter makes that the
 /// tree a parse from scratch gives. Where a tree has errors (the recovery
-/// may then differ), `next` is parsed from scratch, and so is its first
-/// tree dropped before the next is built (two trees of a large file at
-/// once set the run's peak memory).
+/// may then differ), `next` is parsed from scratch, the old tree dropped
+/// first (two trees of a large file at once set the run's peak memory).
 fn reparse(mut tree: Tree, current: &str, edits: &[Edit], next: &str) -> Tree {
     let mut parser = syntax::new_parser();
     if !tree.root_node().has_error() {
