@@ -24,6 +24,7 @@ use crate::syntax::KindTable;
 pub use argparse::unquote;
 use argparse::{argparse_dests, is_parse_args_call};
 pub use matcher::NameMatcher;
+use nodes::first_parameter;
 pub(crate) use nodes::{enclosing_class, parameter_names, self_name};
 use nodes::{iterated_value, loop_value_targets, parameters_of};
 use structure::Structure;
@@ -120,13 +121,10 @@ impl<'a> FileFacts<'a> {
             methods: scope_nodes[1..]
                 .iter()
                 .filter_map(|f| {
-                    Some((
-                        f.id(),
-                        (
-                            self_name(*f, source)?.to_string(),
-                            enclosing_class(*f)?.id(),
-                        ),
-                    ))
+                    // Each `parent()` walks down from the root: once per function.
+                    let class = enclosing_class(*f)?;
+                    let first = first_parameter(*f, source)?;
+                    Some((f.id(), (first.to_string(), class.id())))
                 })
                 .collect(),
             settled: Default::default(),

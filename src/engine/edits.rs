@@ -82,6 +82,39 @@ pub fn apply(text: &str, edits: &[Edit]) -> String {
     out
 }
 
+/// Tells `tree`, a tree of `text`, about `edits` (sorted, disjoint, on
+/// `text`), so that a parse of the edited text handed it re-parses only
+/// what they change.
+pub fn edit_tree(tree: &mut tree_sitter::Tree, text: &str, edits: &[Edit]) {
+    use tree_sitter::{InputEdit, Point};
+    let newlines: Vec<usize> = memchr::memchr_iter(b'\n', text.as_bytes()).collect();
+    let point = |offset: usize| {
+        let row = newlines.partition_point(|&at| at < offset);
+        let start = if row == 0 { 0 } else { newlines[row - 1] + 1 };
+        Point::new(row, offset - start)
+    };
+    // From the last edit back: each one's offsets are still those of `text`.
+    for edit in edits.iter().rev() {
+        let start = point(edit.start);
+        let inserted = edit.replacement.as_bytes();
+        let new_end = match memchr::memrchr(b'\n', inserted) {
+            Some(last) => Point::new(
+                start.row + memchr::memchr_iter(b'\n', inserted).count(),
+                inserted.len() - last - 1,
+            ),
+            None => Point::new(start.row, start.column + inserted.len()),
+        };
+        tree.edit(&InputEdit {
+            start_byte: edit.start,
+            old_end_byte: edit.end,
+            new_end_byte: edit.start + inserted.len(),
+            start_position: start,
+            old_end_position: point(edit.end),
+            new_end_position: new_end,
+        });
+    }
+}
+
 /// A stretch of the intermediate text: unchanged original text, or the
 /// replacement written by an earlier file edit.
 struct Segment {
@@ -250,6 +283,53 @@ pub fn apply_file_edits(original: &str, edits: &[FileEdit]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every node's kind and byte and point ranges, in walk order.
+    fn nodes(tree: &tree_sitter::Tree) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut cursor = tree.walk();
+        loop {
+            let node = cursor.node();
+            let (from, to) = (node.start_position(), node.end_position());
+            out.push(format!(
+                "{} {:?} {from:?} {to:?}",
+                node.kind(),
+                node.byte_range()
+            ));
+            if cursor.goto_first_child() {
+                continue;
+            }
+            while !cursor.goto_next_sibling() {
+                if !cursor.goto_parent() {
+                    return out;
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn an_edited_tree_reparses_to_the_tree_of_the_edited_text() {
+        let text = "import os\n\ndef f(config):\n    x = config.get('a', {})\n    return os.sep\n\n\ny = 1\n";
+        let edit = |start: usize, end: usize, replacement: &str| Edit {
+            start,
+            end,
+            replacement: replacement.into(),
+            rule: 0,
+            message: String::new(),
+        };
+        let get = text.find("config.get").unwrap();
+        let edits = [
+            edit(0, 0, "from a import (\n    b,\n)\n"),
+            edit(get, get + 23, "config['a']"),
+            edit(text.len() - 6, text.len() - 6, "if y:\n    pass\n"),
+        ];
+        let mut tree = crate::syntax::parse(text);
+        edit_tree(&mut tree, text, &edits);
+        let edited = apply(text, &edits);
+        let mut parser = crate::syntax::new_parser();
+        let again = parser.parse(&edited, Some(&tree)).unwrap();
+        assert_eq!(nodes(&again), nodes(&crate::syntax::parse(&edited)));
+    }
 
     #[test]
     fn ranges_map_through_edits_inside_and_before_them() {

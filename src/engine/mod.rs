@@ -178,6 +178,27 @@ pub fn rewrite(
     result
 }
 
+/// The tree of `next`, which is `current` (of `tree`) with `edits`: the
+/// parser reuses what the edits leave alone, and tree-sitter makes that the
+/// tree a parse from scratch gives. Where a tree has errors (the recovery
+/// may then differ), `next` is parsed from scratch, the old tree dropped
+/// first (two trees of a large file at once set the run's peak memory).
+fn reparse(mut tree: Tree, current: &str, edits: &[Edit], next: &str) -> Tree {
+    let mut parser = syntax::new_parser();
+    if !tree.root_node().has_error() {
+        edits::edit_tree(&mut tree, current, edits);
+        let incremental = parser.parse(next, Some(&tree));
+        drop(tree);
+        match incremental {
+            Some(new) if !new.root_node().has_error() => return new,
+            _ => {}
+        }
+    } else {
+        drop(tree);
+    }
+    syntax::parse_with(&mut parser, next)
+}
+
 fn node_start(node: tree_sitter::Node, text: &str) -> Position {
     let point = node.start_position();
     Position::of_point(text, point.row, point.column, node.start_byte())
@@ -253,14 +274,11 @@ impl FileJob<'_> {
                 });
                 break;
             }
-            let Some(next) = self.apply_edits(&current, edits, result) else {
+            let Some((next, kept)) = self.apply_edits(&current, edits, result) else {
                 break;
             };
+            tree = reparse(tree, &current, &kept, &next);
             current = next;
-            // The old tree goes before the new one is built: two trees of a
-            // large file at once set the run's peak memory.
-            drop(tree);
-            tree = syntax::parse(&current);
         }
         (current, tree)
     }
@@ -274,9 +292,14 @@ impl FileJob<'_> {
     }
 
     /// Applies edits to `current` (overlaps resolved, outer first) and folds
-    /// them into the result's edits on the original text. `None` when the
-    /// text would not change.
-    fn apply_edits(&self, current: &str, edits: Vec<Edit>, result: &mut Rewrite) -> Option<String> {
+    /// them into the result's edits on the original text: the new text and
+    /// the edits made. `None` when the text would not change.
+    fn apply_edits(
+        &self,
+        current: &str,
+        edits: Vec<Edit>,
+        result: &mut Rewrite,
+    ) -> Option<(String, Vec<Edit>)> {
         let (kept, _retry_next_pass) = edits::resolve_overlaps(edits);
         let next = edits::apply(current, &kept);
         if next == current {
@@ -284,7 +307,7 @@ impl FileJob<'_> {
         }
         let earlier = std::mem::take(&mut result.edits);
         result.edits = edits::compose(self.original, current, earlier, &kept);
-        Some(next)
+        Some((next, kept))
     }
 
     /// Applies the `imports` actions of the rules that edited this file:
@@ -298,10 +321,9 @@ impl FileJob<'_> {
         let editing = edited_rules(&result.edits);
         for removing in [false, true] {
             let changes = self.import_changes(&editing, removing, &tree, &current);
-            if let Some(next) = self.apply_edits(&current, changes, result) {
+            if let Some((next, kept)) = self.apply_edits(&current, changes, result) {
+                tree = reparse(tree, &current, &kept, &next);
                 current = next;
-                drop(tree);
-                tree = syntax::parse(&current);
             }
         }
         (current, tree)

@@ -16,6 +16,9 @@ use crate::syntax::{self, KindTable};
 
 use super::filters::{constraint_holds, relation_holds};
 
+mod sites;
+use sites::TokenSites;
+
 /// Selected rules, indexed for dispatch. Built once per run and shared.
 pub struct RuleIndex<'r> {
     pub rules: Vec<&'r Rule>,
@@ -281,6 +284,20 @@ impl<'r> RuleIndex<'r> {
         })
     }
 
+    /// Whether a grouped rule has a provenance constraint: which groups a
+    /// file has fixes of may then depend on the `get` methods known
+    /// elsewhere in its project.
+    pub fn groups_read_provenance(&self) -> bool {
+        self.rules
+            .iter()
+            .filter(|rule| rule.group.is_some())
+            .flat_map(|rule| {
+                let relations = rule.relations.iter().flat_map(|r| &r.constraints);
+                rule.constraints.iter().chain(relations)
+            })
+            .any(|constraint| !constraint.provenance.is_empty())
+    }
+
     /// Every hit in the tree for the rules marked applicable, in source order.
     pub fn scan<'t>(&self, tree: &'t Tree, source: &str, context: &FileContext) -> Vec<Hit<'t>> {
         let state = ScanState {
@@ -352,20 +369,28 @@ impl<'r> RuleIndex<'r> {
         hits: &mut Vec<Hit<'t>>,
     ) {
         let has_errors = tree.root_node().has_error();
+        // Queries in the walk may start anywhere their kind is.
+        let sites = match queries.is_some() {
+            true => None,
+            false => self.token_sites(state),
+        };
         let mut cursor = tree.walk();
         loop {
             let node = cursor.node();
-            self.scan_node(node, state, has_errors, hits);
-            if let Some(queries) = queries.as_deref_mut()
-                && self
-                    .query
-                    .as_ref()
-                    .is_some_and(|q| q.starts_at(self.kinds.of(node)))
-            {
-                self.run_query(node, true, queries, state, hits);
-            }
-            if cursor.goto_first_child() {
-                continue;
+            let may_match = sites.as_ref().is_none_or(|s| s.within(node));
+            if may_match {
+                self.scan_node(node, state, has_errors, hits);
+                if let Some(queries) = queries.as_deref_mut()
+                    && self
+                        .query
+                        .as_ref()
+                        .is_some_and(|q| q.starts_at(self.kinds.of(node)))
+                {
+                    self.run_query(node, true, queries, state, hits);
+                }
+                if cursor.goto_first_child() {
+                    continue;
+                }
             }
             while !cursor.goto_next_sibling() {
                 if !cursor.goto_parent() {
@@ -373,6 +398,21 @@ impl<'r> RuleIndex<'r> {
                 }
             }
         }
+    }
+
+    /// Where the applicable pattern rules may match (see [`TokenSites`]).
+    fn token_sites(&self, state: &ScanState) -> Option<TokenSites> {
+        let patterns = self
+            .rules
+            .iter()
+            .zip(state.context.applicable)
+            .filter(|(_, on)| **on)
+            .filter_map(|(rule, _)| match &rule.matcher {
+                RuleMatcher::Patterns(patterns) => Some(patterns),
+                _ => None,
+            })
+            .flatten();
+        TokenSites::find(patterns, state.matcher.source)
     }
 
     fn scan_node<'t>(
@@ -473,79 +513,4 @@ impl<'r> RuleIndex<'r> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::{FileContext, RuleIndex, query_root_kind};
-    use crate::analysis::NameMatcher;
-    use crate::project::Settings;
-    use crate::rules::load::{RuleSource, load_sources};
-    use crate::syntax::{self, KindTable};
-
-    /// Rule id and line of every hit of the rules (YAML `match:` bodies).
-    fn hits(matchers: &[&str], source: &str) -> Vec<(String, usize)> {
-        let sources: Vec<RuleSource> = matchers
-            .iter()
-            .enumerate()
-            .map(|(n, matcher)| RuleSource {
-                name: format!("r{n}.yaml"),
-                text: format!(
-                    "id: r{n}\nphase: 1\ntitle: t\nmessage: m\nseverity: info\nbreaking: none\nmatch:\n{matcher}\n"
-                ),
-            })
-            .collect();
-        let rules = load_sources(&sources, &KindTable::new()).unwrap();
-        let index = RuleIndex::new(rules.iter().collect()).unwrap();
-        let tree = syntax::parse(source);
-        let applicable = vec![true; rules.len()];
-        let context = FileContext {
-            applicable: &applicable,
-            config_names: &NameMatcher::new(&[]).unwrap(),
-            settings: &Settings::default(),
-            schema: None,
-            get_methods: &[],
-            untyped_config: std::cell::Cell::new(false),
-            test_code: false,
-            blocked_elsewhere: &[],
-        };
-        index
-            .scan(&tree, source, &context)
-            .iter()
-            .map(|hit| {
-                (
-                    rules[hit.rule].id.clone(),
-                    hit.node.start_position().row + 1,
-                )
-            })
-            .collect()
-    }
-
-    #[test]
-    fn queries_run_at_their_root_kind_during_the_walk() {
-        let docstring = "  query: '(function_definition body: (block . (expression_statement (string) @match)))'";
-        let call = "  pattern: exit($C)";
-        let source =
-            "def f():\n    \"\"\"doc\"\"\"\n    def g():\n        'inner'\n        exit(1)\n";
-        let expected = [("r0", 2), ("r0", 4), ("r1", 5)].map(|(r, l)| (r.to_string(), l));
-        assert_eq!(hits(&[docstring, call], source), expected);
-        // Alone, the query rule still finds nested definitions.
-        assert_eq!(hits(&[docstring], source), expected[..2]);
-        // A query without a root kind runs over the whole tree.
-        let any = "  query: '[(string) (integer)] @match'";
-        assert_eq!(hits(&[any], "x = [1, 'a']\n").len(), 2);
-    }
-
-    #[test]
-    fn query_root_kinds_are_recognised() {
-        assert_eq!(
-            query_root_kind("; a comment\n((module) @match (#match? @match \"x\"))"),
-            Some("module")
-        );
-        assert_eq!(
-            query_root_kind("(function_definition body: (block (module)))"),
-            Some("function_definition")
-        );
-        assert_eq!(query_root_kind("((identifier) @NAME)"), Some("identifier"));
-        assert_eq!(query_root_kind("[(identifier) (string)] @x"), None);
-        assert_eq!(query_root_kind("(_ (identifier)) @x"), None);
-        assert_eq!(query_root_kind("(\"raise\") @x"), None);
-    }
-}
+mod tests;

@@ -42,18 +42,41 @@ fn defined_elsewhere(methods: &[GetMethod], relative: &str) -> Vec<GetMethod> {
         .collect()
 }
 
+/// What a file's first processing knows of its project: the `get` methods
+/// the sweep found elsewhere in it. They matter only once a rule takes
+/// configuration of unknown type for a mapping, and until then the
+/// processing is the same with or without them; so the file is processed
+/// once, with them, rather than again when that happens ([`redo_early`]).
+/// Not where a grouped rule reads provenance: the groups a file has fixes
+/// of are those of its processing without them.
+pub(super) fn early_elsewhere(plan: &Plan, file: &FileInRun, early: &EarlyGetMethods) -> Elsewhere {
+    if plan.index.groups_read_provenance() {
+        return Elsewhere::default();
+    }
+    Elsewhere {
+        get_methods: defined_elsewhere(&early[file.project], file.relative),
+        blocked: Vec::new(),
+    }
+}
+
 /// A file where a rule took configuration of unknown type for a mapping,
-/// processed again at once with the `get` methods defined elsewhere in its
-/// project (and no blocked groups: those are known only after the run).
+/// with the `get` methods defined elsewhere in its project (and no blocked
+/// groups: those are known only after the run): the outcome of its first
+/// processing if that had them (`first`, from [`early_elsewhere`]), else
+/// that of processing it again at once with them.
 pub(super) fn redo_early(
     plan: &Plan,
     parser: &mut tree_sitter::Parser,
     file: &FileInRun,
-    early: &EarlyGetMethods,
+    (early, first): (&EarlyGetMethods, &Elsewhere),
     outcome: Outcome,
     learned: &mut Learned,
 ) -> Outcome {
     if !learned.untyped_config {
+        return outcome;
+    }
+    if !first.get_methods.is_empty() {
+        learned.redone_early = true;
         return outcome;
     }
     let get_methods = defined_elsewhere(&early[file.project], file.relative);

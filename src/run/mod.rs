@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use self::again::{Elsewhere, decide_again, redo_early};
+use self::again::{decide_again, early_elsewhere, redo_early};
 use self::ahead::Ahead;
 use self::file::{FileInRun, FileResult, process_file};
 use self::hook::NoHook;
@@ -234,11 +234,12 @@ fn run_inner<H: ParsedFileHook>(
             .into_par_iter()
             .with_max_len(1)
             .map_init(syntax::new_parser, |parser, (index, narrowed)| {
-                let nothing = Elsewhere::default();
                 let file = in_run(index);
+                let first = early_elsewhere(&plan, &file, &early);
                 let (outcome, output, work, mut learned) =
-                    process_file(&plan, parser, &file, &hook, &nothing, narrowed);
-                let outcome = redo_early(&plan, parser, &file, &early, outcome, &mut learned);
+                    process_file(&plan, parser, &file, &hook, &first, narrowed);
+                let known = (&early, &first);
+                let outcome = redo_early(&plan, parser, &file, known, outcome, &mut learned);
                 // The transform pass may still change a file it has work of.
                 let outcome = match work {
                     None => render(&file, outcome),

@@ -74,6 +74,11 @@ pub(crate) fn enclosing_class(function: Node) -> Option<Node> {
 /// The first parameter of a method (`self` by convention).
 pub(crate) fn self_name<'s>(function: Node, source: &'s str) -> Option<&'s str> {
     enclosing_class(function)?;
+    first_parameter(function, source)
+}
+
+/// The first parameter of a function, when it is a plain name.
+pub(super) fn first_parameter<'s>(function: Node, source: &'s str) -> Option<&'s str> {
     let parameters = function.child_by_field_name("parameters")?;
     let first = parameters
         .named_child(0)
