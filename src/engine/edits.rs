@@ -96,6 +96,7 @@ pub fn edit_tree(tree: &mut tree_sitter::Tree, text: &str, edits: &[Edit]) {
     // From the last edit back: each one's offsets are still those of `text`.
     for edit in edits.iter().rev() {
         let start = point(edit.start);
+        let end = edit.end.min(text.len());
         let inserted = edit.replacement.as_bytes();
         let new_end = match memchr::memrchr(b'\n', inserted) {
             Some(last) => Point::new(
@@ -106,10 +107,10 @@ pub fn edit_tree(tree: &mut tree_sitter::Tree, text: &str, edits: &[Edit]) {
         };
         tree.edit(&InputEdit {
             start_byte: edit.start,
-            old_end_byte: edit.end,
+            old_end_byte: end,
             new_end_byte: edit.start + inserted.len(),
             start_position: start,
-            old_end_position: point(edit.end),
+            old_end_position: point(end),
             new_end_position: new_end,
         });
     }

@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use rayon::prelude::*;
-use tree_sitter::{InputEdit, Point, Tree};
+use tree_sitter::Tree;
 
 use super::{ChangeSet, NewFile, Refusal, TransformOutput};
 use crate::engine::Edit;
@@ -149,12 +149,7 @@ fn check_incrementally(
 ) -> bool {
     let edited = crate::engine::edits::apply(original, edits);
     let mut old = tree.clone();
-    let rows = RowStarts::new(original);
-    // From the last edit back, so each edit's offsets are still those of
-    // `original` when it is applied.
-    for edit in edits.iter().rev() {
-        old.edit(&rows.input_edit(edit));
-    }
+    crate::engine::edits::edit_tree(&mut old, original, edits);
     let mut parser = syntax::new_parser();
     let Some(new_tree) = parser.parse(&edited, Some(&old)) else {
         return parses_no_worse(original, edits);
@@ -162,52 +157,6 @@ fn check_incrementally(
     after(&edited, &new_tree);
     let errors = syntax::error_count(&new_tree);
     errors == 0 || errors <= syntax::error_count(tree)
-}
-
-/// Where the rows of a text start, for tree-sitter's (row, byte column) points.
-struct RowStarts<'a> {
-    text: &'a str,
-    newlines: Vec<usize>,
-}
-
-impl<'a> RowStarts<'a> {
-    fn new(text: &'a str) -> Self {
-        RowStarts {
-            text,
-            newlines: memchr::memchr_iter(b'\n', text.as_bytes()).collect(),
-        }
-    }
-
-    fn point(&self, offset: usize) -> Point {
-        let row = self.newlines.partition_point(|&at| at < offset);
-        let start = if row == 0 {
-            0
-        } else {
-            self.newlines[row - 1] + 1
-        };
-        Point::new(row, offset - start)
-    }
-
-    fn input_edit(&self, edit: &Edit) -> InputEdit {
-        let start = self.point(edit.start);
-        let end = edit.end.min(self.text.len());
-        let inserted = edit.replacement.as_bytes();
-        let new_end = match memchr::memrchr(b'\n', inserted) {
-            Some(last) => Point::new(
-                start.row + memchr::memchr_iter(b'\n', inserted).count(),
-                inserted.len() - last - 1,
-            ),
-            None => Point::new(start.row, start.column + inserted.len()),
-        };
-        InputEdit {
-            start_byte: edit.start,
-            old_end_byte: end,
-            new_end_byte: edit.start + inserted.len(),
-            start_position: start,
-            old_end_position: self.point(end),
-            new_end_position: new_end,
-        }
-    }
 }
 
 fn merge_with<'t>(
@@ -351,6 +300,7 @@ where
 mod tests {
     use super::*;
     use crate::transforms::{FileChange, NewFile};
+    use tree_sitter::Point;
 
     fn change(edits: &[(usize, usize, usize, &str)]) -> TransformOutput {
         TransformOutput::Change(ChangeSet {
@@ -484,10 +434,7 @@ mod tests {
             let edited = crate::engine::edits::apply(original, edits);
             let scratch = crate::syntax::parse(&edited);
             let mut old = tree.clone();
-            let rows = RowStarts::new(original);
-            for e in edits.iter().rev() {
-                old.edit(&rows.input_edit(e));
-            }
+            crate::engine::edits::edit_tree(&mut old, original, edits);
             let again = crate::syntax::new_parser()
                 .parse(&edited, Some(&old))
                 .expect("a tree");
