@@ -4,6 +4,7 @@
 //! constraints and relational filters.
 
 use std::cell::{Cell, OnceCell};
+use std::sync::OnceLock;
 
 use streaming_iterator::StreamingIterator;
 use tree_sitter::{Node, Query, QueryCursor, Tree};
@@ -25,7 +26,11 @@ pub struct RuleIndex<'r> {
     /// (rule, pattern alternative) per canonical node kind.
     by_kind: Vec<Vec<(usize, usize)>>,
     any_kind: Vec<(usize, usize)>,
-    query: Option<CombinedQuery>,
+    /// The query rules' text and the rule of each of its patterns.
+    query_source: (String, Vec<usize>),
+    /// Compiled once, on first use or by [`RuleIndex::compile_query`]
+    /// (which a run calls beside its sweep, off the serial start-up).
+    query: OnceLock<Result<Option<CombinedQuery>, String>>,
     pub kinds: KindTable,
 }
 
@@ -240,6 +245,14 @@ pub struct Hit<'t> {
 
 impl<'r> RuleIndex<'r> {
     pub fn new(rules: Vec<&'r Rule>) -> Result<Self, String> {
+        let index = Self::deferred(rules);
+        index.compile_query()?;
+        Ok(index)
+    }
+
+    /// [`Self::new`] without compiling the combined query: call
+    /// [`Self::compile_query`] before matching to learn its error.
+    pub fn deferred(rules: Vec<&'r Rule>) -> Self {
         let kinds = KindTable::new();
         let mut by_kind = vec![Vec::new(); kinds.len()];
         let mut any_kind = Vec::new();
@@ -264,24 +277,43 @@ impl<'r> RuleIndex<'r> {
                 }
             }
         }
-        let query = if query_rules.is_empty() {
-            None
-        } else {
-            let query = Query::new(&syntax::python(), &query_source).map_err(|e| e.message)?;
-            let root_kinds = root_kinds(&query, &query_source, &kinds);
-            Some(CombinedQuery {
-                query,
-                rule_of_pattern: query_rules,
-                root_kinds,
-            })
-        };
-        Ok(RuleIndex {
+        RuleIndex {
             rules,
             by_kind,
             any_kind,
-            query,
+            query_source: (query_source, query_rules),
+            query: OnceLock::new(),
             kinds,
-        })
+        }
+    }
+
+    /// Compiles the query rules into one query (once).
+    pub fn compile_query(&self) -> Result<(), String> {
+        match self.query.get_or_init(|| self.combine_queries()) {
+            Ok(_) => Ok(()),
+            Err(message) => Err(message.clone()),
+        }
+    }
+
+    fn combine_queries(&self) -> Result<Option<CombinedQuery>, String> {
+        let (source, rules) = &self.query_source;
+        if rules.is_empty() {
+            return Ok(None);
+        }
+        let query = Query::new(&syntax::python(), source).map_err(|e| e.message)?;
+        let root_kinds = root_kinds(&query, source, &self.kinds);
+        Ok(Some(CombinedQuery {
+            query,
+            rule_of_pattern: rules.clone(),
+            root_kinds,
+        }))
+    }
+
+    /// The combined query, if any query rule is selected (and it compiles:
+    /// its error is the caller's of [`Self::compile_query`]).
+    fn query(&self) -> Option<&CombinedQuery> {
+        let compiled = self.query.get_or_init(|| self.combine_queries());
+        compiled.as_ref().ok().and_then(Option::as_ref)
     }
 
     /// Whether a grouped rule has a provenance constraint: which groups a
@@ -339,7 +371,7 @@ impl<'r> RuleIndex<'r> {
 
     /// How the combined query runs in this file.
     fn query_mode(&self, applicable: &[bool]) -> QueryMode {
-        let Some(combined) = &self.query else {
+        let Some(combined) = self.query() else {
             return QueryMode::Skip;
         };
         // The prefilter often rules every query rule out.
@@ -382,8 +414,7 @@ impl<'r> RuleIndex<'r> {
                 self.scan_node(node, state, has_errors, hits);
                 if let Some(queries) = queries.as_deref_mut()
                     && self
-                        .query
-                        .as_ref()
+                        .query()
                         .is_some_and(|q| q.starts_at(self.kinds.of(node)))
                 {
                     self.run_query(node, true, queries, state, hits);
@@ -464,7 +495,7 @@ impl<'r> RuleIndex<'r> {
         state: &ScanState,
         hits: &mut Vec<Hit<'t>>,
     ) {
-        let Some(combined) = &self.query else {
+        let Some(combined) = self.query() else {
             return;
         };
         let applicable = state.context.applicable;

@@ -226,7 +226,14 @@ fn run_inner<H: ParsedFileHook>(
         relative: &relatives[index],
         project: file_projects[index],
     };
-    let (mut sifted, early) = sift(&plan, files.len(), &in_run, &|i| hook.wants(i), &pool);
+    // The sweep does not match rules: the query compiles on the other core.
+    let ((mut sifted, early), compiled) = pool.install(|| {
+        rayon::join(
+            || sift(&plan, files.len(), &in_run, &|i| hook.wants(i), &pool),
+            || plan.index.compile_query(),
+        )
+    });
+    compiled.map_err(RunError::Query)?;
     let order = largest_first(&mut sifted);
     progress.inc((files.len() - order.len()) as u64);
     let done: Vec<(usize, FileResult<H::Output>)> = pool.install(|| {

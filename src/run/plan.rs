@@ -139,7 +139,8 @@ pub(super) fn make_plan<'r>(
         })
         .collect::<Result<Vec<_>, _>>()?;
     let schemas = project_schemas(rules, &projects)?;
-    let index = RuleIndex::new(rules.to_vec()).map_err(RunError::Query)?;
+    // Its query is compiled beside the sweep (`super::run_inner`).
+    let index = RuleIndex::deferred(rules.to_vec());
     let prefilters = config_names
         .iter()
         .map(|names| Prefilter::new(rules, names))
