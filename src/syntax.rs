@@ -3,6 +3,8 @@
 
 use tree_sitter::{Language, Node, Parser, Tree};
 
+pub mod field;
+
 pub fn python() -> Language {
     tree_sitter_python::LANGUAGE.into()
 }
@@ -223,7 +225,7 @@ mod tests {
         let print = root.named_child(0).unwrap().named_child(0).unwrap();
         let statement = root.named_child(1).unwrap();
         assert!(set.contains(print), "{}", print.kind());
-        assert!(set.contains(statement.child_by_field_name("consequence").unwrap()));
+        assert!(set.contains(statement.child_by_field_id(field::CONSEQUENCE).unwrap()));
         assert!(!set.contains(statement));
         assert!(!set.contains(root));
     }
@@ -232,7 +234,7 @@ mod tests {
     fn significant_children_skip_commas_and_comments() {
         let tree = parse("f(a,  # note\n  b,)\n");
         let call = tree.root_node().child(0).unwrap().child(0).unwrap();
-        let args = call.child_by_field_name("arguments").unwrap();
+        let args = call.child_by_field_id(field::ARGUMENTS).unwrap();
         let kinds: Vec<_> = significant_children(args)
             .iter()
             .map(|n| n.kind())

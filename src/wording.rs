@@ -4,6 +4,7 @@
 //! the two commands never describe one line of code in two ways. The rule
 //! files stay the only place the sentences are written.
 
+use crate::syntax::field;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
@@ -90,7 +91,7 @@ fn text<'s>(node: Node, source: &'s str) -> &'s str {
 
 /// Arguments of a call, comments left out.
 fn arguments<'t>(call: Node<'t>) -> Vec<Node<'t>> {
-    let Some(list) = call.child_by_field_name("arguments") else {
+    let Some(list) = call.child_by_field_id(field::ARGUMENTS) else {
         return Vec::new();
     };
     let mut cursor = list.walk();
@@ -106,8 +107,8 @@ fn arguments<'t>(call: Node<'t>) -> Vec<Node<'t>> {
 /// rewrites.
 pub fn config_lookup(call: Node, source: &str, defaulted: bool) -> String {
     let receiver = call
-        .child_by_field_name("function")
-        .and_then(|f| f.child_by_field_name("object"))
+        .child_by_field_id(field::FUNCTION)
+        .and_then(|f| f.child_by_field_id(field::OBJECT))
         .map_or("", |r| text(r, source));
     let arguments = arguments(call);
     let key = arguments.first().map_or("", |k| text(*k, source));
@@ -177,10 +178,10 @@ fn error_log_before<'s>(exit: Node, source: &'s str) -> Option<(&'s str, &'s str
         .named_child(0)
         .filter(|c| previous.kind() == "expression_statement" && c.kind() == "call")?;
     let function = call
-        .child_by_field_name("function")
+        .child_by_field_id(field::FUNCTION)
         .filter(|f| f.kind() == "attribute")?;
-    let logger = text(function.child_by_field_name("object")?, source);
-    let level = text(function.child_by_field_name("attribute")?, source);
+    let logger = text(function.child_by_field_id(field::OBJECT)?, source);
+    let level = text(function.child_by_field_id(field::ATTRIBUTE)?, source);
     let name = logger
         .strip_prefix("self.")
         .or_else(|| logger.strip_prefix("cls."))

@@ -17,7 +17,7 @@ use txo_codemod::analysis::metrics::census;
 use txo_codemod::analysis::subject::qualified_name;
 use txo_codemod::audit::AuditPlan;
 use txo_codemod::project::Settings;
-use txo_codemod::syntax::{self, KindTable};
+use txo_codemod::syntax::{self, KindTable, field};
 use txo_codemod::tokenize::{self, CallKind};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tokenizer");
@@ -69,15 +69,15 @@ fn tree_facts(source: &str, names: &NameMatcher) -> Option<TreeFacts> {
         _ => node.start_byte(),
     };
     let get_names = found.get_calls.iter().filter_map(|call| {
-        call.child_by_field_name("function")
-            .and_then(|f| f.child_by_field_name("attribute"))
+        call.child_by_field_id(field::FUNCTION)
+            .and_then(|f| f.child_by_field_id(field::ATTRIBUTE))
             .map(|a| a.start_byte())
     });
     let mut functions: Vec<_> = found
         .functions
         .iter()
         .map(|f| {
-            let name = f.node.child_by_field_name("name").unwrap_or(f.node);
+            let name = f.node.child_by_field_id(field::NAME).unwrap_or(f.node);
             (
                 f.node.start_byte(),
                 qualified_name(name, source),

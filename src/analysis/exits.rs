@@ -1,6 +1,7 @@
 //! Where turning an exit into a raise would change behaviour. A raise is not
 //! an exit: it can be caught, and some exit codes mean something to callers.
 
+use crate::syntax::field;
 use tree_sitter::Node;
 
 fn text<'s>(node: Node, source: &'s str) -> &'s str {
@@ -87,11 +88,11 @@ fn is_exit(node: Node, source: &str) -> bool {
         let raised = node.named_child(0);
         let raised = raised
             .filter(|r| r.kind() == "call")
-            .and_then(|call| call.child_by_field_name("function"))
+            .and_then(|call| call.child_by_field_id(field::FUNCTION))
             .or(raised);
         return raised.is_some_and(|r| text(r, source) == "SystemExit");
     }
-    node.child_by_field_name("function")
+    node.child_by_field_id(field::FUNCTION)
         .is_some_and(|f| matches!(text(f, source), "sys.exit" | "exit" | "quit"))
 }
 
@@ -153,7 +154,7 @@ fn exit_code<'t>(exit: Node<'t>) -> Option<Node<'t>> {
     } else {
         exit
     };
-    call.child_by_field_name("arguments")?.named_child(0)
+    call.child_by_field_id(field::ARGUMENTS)?.named_child(0)
 }
 
 fn code_hazard(exit: Node, source: &str) -> Option<String> {
@@ -229,7 +230,7 @@ fn swallowed_hazard(exit: Node, source: &str) -> Option<String> {
             "function_definition" | "class_definition" | "lambda" => return None,
             "try_statement"
                 if ancestor
-                    .child_by_field_name("body")
+                    .child_by_field_id(field::BODY)
                     .is_some_and(|b| b.id() == child.id()) =>
             {
                 if let Some(clause) = catch_all_clause(ancestor, source) {

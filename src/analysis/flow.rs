@@ -6,6 +6,7 @@
 //! Both analyses err on the safe side for extract-method: liveness may name
 //! too many names, definite assignment too few.
 
+use crate::syntax::field;
 use std::collections::HashMap;
 
 use tree_sitter::Node;
@@ -46,7 +47,7 @@ impl<'s> Flow<'s> {
     /// in `memo` for later analyses of the same tree.
     pub fn of_function_with(function: Node, text: &'s str, memo: &mut Memo<'s>) -> Self {
         let mut flow = Flow::default();
-        let Some(body) = function.child_by_field_name("body") else {
+        let Some(body) = function.child_by_field_id(field::BODY) else {
             return flow;
         };
         let statements = statements_of(body);
@@ -185,7 +186,7 @@ pub fn statements_of(block: Node) -> Vec<Node> {
 /// The function's parameter names, in order.
 pub fn parameter_names<'s>(function: Node, text: &'s str) -> NameSet<'s> {
     let mut out = NameSet::new();
-    if let Some(parameters) = function.child_by_field_name("parameters") {
+    if let Some(parameters) = function.child_by_field_id(field::PARAMETERS) {
         let mut cursor = parameters.walk();
         for parameter in parameters.named_children(&mut cursor) {
             if let Some(name) = names::parameter_name(parameter) {
@@ -208,7 +209,7 @@ fn minus<'s>(a: &NameSet<'s>, b: &NameSet<'s>) -> NameSet<'s> {
 /// then continues after the `with` from anywhere inside it.
 fn may_suppress(with: Node, text: &str) -> bool {
     let header = with
-        .child_by_field_name("body")
+        .child_by_field_id(field::BODY)
         .map_or(&text[with.byte_range()], |body| {
             &text[with.start_byte()..body.start_byte()]
         });
@@ -229,14 +230,14 @@ fn with_items<'s>(with: Node, text: &'s str) -> (names::Names<'s>, names::Names<
             match child.kind() {
                 "with_clause" => stack.push(child),
                 "with_item" => {
-                    let Some(value) = child.child_by_field_name("value") else {
+                    let Some(value) = child.child_by_field_id(field::VALUE) else {
                         continue;
                     };
                     if value.kind() == "as_pattern" {
                         if let Some(expression) = value.named_child(0) {
                             merge(&mut values, names::collect(expression, text));
                         }
-                        if let Some(alias) = value.child_by_field_name("alias") {
+                        if let Some(alias) = value.child_by_field_id(field::ALIAS) {
                             merge(&mut targets, names::target(alias, text));
                         }
                     } else {
@@ -267,8 +268,8 @@ fn handler_alias<'s>(handler: Node, text: &'s str) -> NameSet<'s> {
         .unwrap_or_default()
 }
 
-fn body_statements<'t>(node: Node<'t>, field: &str) -> Vec<Node<'t>> {
-    node.child_by_field_name(field)
+fn body_statements<'t>(node: Node<'t>, field: u16) -> Vec<Node<'t>> {
+    node.child_by_field_id(field)
         .map(statements_of)
         .unwrap_or_default()
 }
@@ -283,7 +284,7 @@ fn clauses<'t>(node: Node<'t>, kinds: &[&str]) -> Vec<Node<'t>> {
 
 /// The block inside a clause (`else:`, `finally:`, `except …:`).
 fn clause_statements(clause: Node<'_>) -> Vec<Node<'_>> {
-    if let Some(body) = clause.child_by_field_name("body") {
+    if let Some(body) = clause.child_by_field_id(field::BODY) {
         return statements_of(body);
     }
     let mut cursor = clause.walk();

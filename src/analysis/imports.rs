@@ -2,6 +2,7 @@
 //! local name of an imported symbol, add a `from M import N`, and drop an
 //! `import M` that nothing uses any more.
 
+use crate::syntax::field;
 use tree_sitter::Node;
 
 /// A change to the import section, applied by the engine.
@@ -29,16 +30,15 @@ fn top_level_statements(root: Node) -> Vec<Node> {
 /// Imported names of a `from … import …` statement: (name, local alias).
 fn from_import_names<'t>(statement: Node<'t>, source: &str) -> Vec<(Node<'t>, String, String)> {
     let mut cursor = statement.walk();
-    statement
-        .children_by_field_name("name", &mut cursor)
+    field::children(statement, field::NAME, &mut cursor)
         .map(|item| match item.kind() {
             "aliased_import" => {
                 let name = item
-                    .child_by_field_name("name")
+                    .child_by_field_id(field::NAME)
                     .map_or("", |n| text(n, source))
                     .to_string();
                 let alias = item
-                    .child_by_field_name("alias")
+                    .child_by_field_id(field::ALIAS)
                     .map_or(name.clone(), |a| text(a, source).to_string());
                 (item, name, alias)
             }
@@ -58,7 +58,7 @@ pub fn local_name_for(root: Node, source: &str, module: &str, name: &str) -> Opt
         .into_iter()
         .filter(|s| s.kind() == "import_from_statement")
         .filter(|s| {
-            s.child_by_field_name("module_name")
+            s.child_by_field_id(field::MODULE_NAME)
                 .is_some_and(|m| text(m, source) == module)
         })
         .flat_map(|s| from_import_names(s, source))
@@ -82,7 +82,7 @@ pub fn add_from_import<'t>(
     let statements = top_level_statements(root);
     let existing = statements.iter().find(|s| {
         s.kind() == "import_from_statement"
-            && s.child_by_field_name("module_name")
+            && s.child_by_field_id(field::MODULE_NAME)
                 .is_some_and(|m| text(m, source) == module)
     });
     if let Some(statement) = existing {
@@ -234,16 +234,15 @@ pub fn remove_unused_import<'t>(
 /// (node, module, local name) for each name of an `import …` statement.
 fn imported_modules<'t>(statement: Node<'t>, source: &str) -> Vec<(Node<'t>, String, String)> {
     let mut cursor = statement.walk();
-    statement
-        .children_by_field_name("name", &mut cursor)
+    field::children(statement, field::NAME, &mut cursor)
         .map(|item| match item.kind() {
             "aliased_import" => {
                 let module = item
-                    .child_by_field_name("name")
+                    .child_by_field_id(field::NAME)
                     .map_or("", |n| text(n, source))
                     .to_string();
                 let alias = item
-                    .child_by_field_name("alias")
+                    .child_by_field_id(field::ALIAS)
                     .map_or(module.clone(), |a| text(a, source).to_string());
                 (item, module, alias)
             }
@@ -278,13 +277,13 @@ fn is_reference(identifier: Node) -> bool {
     let Some(parent) = identifier.parent() else {
         return true;
     };
-    let is_field = |field: &str| {
+    let is_field = |field: u16| {
         parent
-            .child_by_field_name(field)
+            .child_by_field_id(field)
             .is_some_and(|n| n.id() == identifier.id())
     };
-    !(parent.kind() == "attribute" && is_field("attribute")
-        || parent.kind() == "keyword_argument" && is_field("name"))
+    !(parent.kind() == "attribute" && is_field(field::ATTRIBUTE)
+        || parent.kind() == "keyword_argument" && is_field(field::NAME))
 }
 
 fn in_dunder_all(root: Node, source: &str, name: &str) -> bool {
@@ -294,10 +293,10 @@ fn in_dunder_all(root: Node, source: &str, name: &str) -> bool {
             .filter(|a| a.kind() == "assignment");
         assignment.is_some_and(|a| {
             let target = a
-                .child_by_field_name("left")
+                .child_by_field_id(field::LEFT)
                 .is_some_and(|l| text(l, source) == "__all__");
             let value = a
-                .child_by_field_name("right")
+                .child_by_field_id(field::RIGHT)
                 .map_or("", |r| text(r, source));
             target
                 && (value.contains(&format!("\"{name}\"")) || value.contains(&format!("'{name}'")))

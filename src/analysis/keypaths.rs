@@ -12,6 +12,7 @@
 //! functions, merged dictionaries, loop variables) is unresolved, with the
 //! reason: never guessed.
 
+use crate::syntax::field;
 use tree_sitter::{Node, Tree};
 
 use crate::syntax::walk_pruned;
@@ -104,12 +105,12 @@ impl<'s> Resolver<'s> {
     fn parts<'t>(&self, node: Node<'t>) -> Option<Parts<'t>> {
         match node.kind() {
             "call" => {
-                let function = node.child_by_field_name("function")?;
-                let method = function.child_by_field_name("attribute")?;
+                let function = node.child_by_field_id(field::FUNCTION)?;
+                let method = function.child_by_field_id(field::ATTRIBUTE)?;
                 if function.kind() != "attribute" || self.text(method) != "get" {
                     return None;
                 }
-                let arguments = node.child_by_field_name("arguments")?;
+                let arguments = node.child_by_field_id(field::ARGUMENTS)?;
                 let mut cursor = arguments.walk();
                 let args: Vec<Node> = arguments
                     .named_children(&mut cursor)
@@ -125,15 +126,15 @@ impl<'s> Resolver<'s> {
                     return None;
                 }
                 Some(Parts {
-                    receiver: function.child_by_field_name("object")?,
+                    receiver: function.child_by_field_id(field::OBJECT)?,
                     key: args[0],
                     default: args.get(1).copied(),
                     is_get: true,
                 })
             }
             "subscript" if !is_assigned_to(node) => Some(Parts {
-                receiver: node.child_by_field_name("value")?,
-                key: node.child_by_field_name("subscript")?,
+                receiver: node.child_by_field_id(field::VALUE)?,
+                key: node.child_by_field_id(field::SUBSCRIPT)?,
                 default: None,
                 is_get: false,
             }),
@@ -160,7 +161,7 @@ impl<'s> Resolver<'s> {
                 None => Err("empty parentheses".into()),
             },
             "boolean_operator" if self.is_or_empty(expr) => {
-                match expr.child_by_field_name("left") {
+                match expr.child_by_field_id(field::LEFT) {
                     Some(left) => self.resolve(left, hops + 1),
                     None => Err("incomplete expression".into()),
                 }
@@ -195,9 +196,11 @@ impl<'s> Resolver<'s> {
 
     /// `x or {}` (or `[]`, `dict()`): the value of `x` where it is set.
     fn is_or_empty(&self, expr: Node) -> bool {
-        let operator = expr.child_by_field_name("operator").map(|o| self.text(o));
+        let operator = expr
+            .child_by_field_id(field::OPERATOR)
+            .map(|o| self.text(o));
         let right = expr
-            .child_by_field_name("right")
+            .child_by_field_id(field::RIGHT)
             .map(|r| self.text(r).replace(' ', ""));
         operator == Some("or") && matches!(right.as_deref(), Some("{}" | "dict()"))
     }
@@ -249,7 +252,7 @@ impl<'s> Resolver<'s> {
         hops: usize,
     ) -> Result<Vec<String>, String> {
         let name = function
-            .child_by_field_name("name")
+            .child_by_field_id(field::NAME)
             .map_or("", |n| self.text(n));
         if !name.starts_with('_') || name.starts_with("__") {
             return Err(format!(
@@ -286,8 +289,8 @@ impl<'s> Resolver<'s> {
     /// `self.attr`: its assignments in every method of the class.
     fn resolve_attribute(&self, attribute: Node, hops: usize) -> Result<Vec<String>, String> {
         let (Some(object), Some(attr)) = (
-            attribute.child_by_field_name("object"),
-            attribute.child_by_field_name("attribute"),
+            attribute.child_by_field_id(field::OBJECT),
+            attribute.child_by_field_id(field::ATTRIBUTE),
         ) else {
             return Err("incomplete attribute".into());
         };
@@ -350,7 +353,7 @@ fn is_assigned_to(node: Node) -> bool {
         parent.kind(),
         "assignment" | "augmented_assignment" | "delete_statement"
     ) && parent
-        .child_by_field_name("right")
+        .child_by_field_id(field::RIGHT)
         .is_none_or(|r| r.id() != node.id())
 }
 
@@ -364,7 +367,7 @@ fn root_of(node: Node) -> Node {
 
 /// Parameter names in order (`self` included).
 fn ordered_parameters(function: Node, source: &str) -> Vec<String> {
-    let Some(parameters) = function.child_by_field_name("parameters") else {
+    let Some(parameters) = function.child_by_field_id(field::PARAMETERS) else {
         return Vec::new();
     };
     let mut cursor = parameters.walk();
@@ -374,7 +377,7 @@ fn ordered_parameters(function: Node, source: &str) -> Vec<String> {
             let node = match parameter.kind() {
                 "identifier" => Some(parameter),
                 _ => parameter
-                    .child_by_field_name("name")
+                    .child_by_field_id(field::NAME)
                     .or_else(|| parameter.named_child(0)),
             };
             node.filter(|n| n.kind() == "identifier")
@@ -391,7 +394,7 @@ fn calls_to<'t>(root: Node<'t>, name: &str, source: &str) -> Vec<Node<'t>> {
         |_| true,
         |node| {
             let callee = node
-                .child_by_field_name("function")
+                .child_by_field_id(field::FUNCTION)
                 .filter(|_| node.kind() == "call")
                 .map(|f| &source[f.byte_range()]);
             if callee.is_some_and(|c| {
@@ -412,7 +415,7 @@ fn argument_for<'t>(
     position: Option<usize>,
     source: &str,
 ) -> Option<Node<'t>> {
-    let arguments = call.child_by_field_name("arguments")?;
+    let arguments = call.child_by_field_id(field::ARGUMENTS)?;
     let mut cursor = arguments.walk();
     let all: Vec<Node> = arguments
         .named_children(&mut cursor)
@@ -420,11 +423,11 @@ fn argument_for<'t>(
         .collect();
     let keyword = all.iter().find(|a| {
         a.kind() == "keyword_argument"
-            && a.child_by_field_name("name")
+            && a.child_by_field_id(field::NAME)
                 .is_some_and(|n| &source[n.byte_range()] == parameter)
     });
     if let Some(keyword) = keyword {
-        return keyword.child_by_field_name("value");
+        return keyword.child_by_field_id(field::VALUE);
     }
     let positional: Vec<&Node> = all
         .iter()
@@ -469,8 +472,8 @@ fn collect_assignments<'t>(
         "function_definition" | "class_definition" | "lambda" | "decorated_definition" => {}
         "assignment" => {
             if let (Some(left), Some(right)) = (
-                node.child_by_field_name("left"),
-                node.child_by_field_name("right"),
+                node.child_by_field_id(field::LEFT),
+                node.child_by_field_id(field::RIGHT),
             ) {
                 if wanted(left) {
                     values.push(right);
@@ -480,7 +483,7 @@ fn collect_assignments<'t>(
         }
         "for_statement" | "for_in_clause" => {
             let binds = node
-                .child_by_field_name("left")
+                .child_by_field_id(field::LEFT)
                 .is_some_and(|left| wanted(left) || has_named_descendant(left, wanted));
             if binds {
                 // The loop variable takes many values: push the loop
@@ -514,31 +517,31 @@ fn has_named_descendant(node: Node, wanted: impl Fn(Node) -> bool + Copy) -> boo
 /// Values assigned to `self.attr` (the method's first parameter) in any
 /// method of `class`.
 fn self_assignments<'t>(class: Node<'t>, attr: &str, source: &str) -> Vec<Node<'t>> {
-    let Some(body) = class.child_by_field_name("body") else {
+    let Some(body) = class.child_by_field_id(field::BODY) else {
         return Vec::new();
     };
     let mut values = Vec::new();
     let mut cursor = body.walk();
     for item in body.named_children(&mut cursor) {
         let method = match item.kind() {
-            "decorated_definition" => item.child_by_field_name("definition"),
+            "decorated_definition" => item.child_by_field_id(field::DEFINITION),
             "function_definition" => Some(item),
             _ => None,
         };
         let Some(method) = method else { continue };
         let (Some(self_name), Some(method_body)) = (
             self_name(method, source),
-            method.child_by_field_name("body"),
+            method.child_by_field_id(field::BODY),
         ) else {
             continue;
         };
         values.extend(assigned_values(method_body, |target| {
             target.kind() == "attribute"
                 && target
-                    .child_by_field_name("object")
+                    .child_by_field_id(field::OBJECT)
                     .is_some_and(|o| &source[o.byte_range()] == self_name)
                 && target
-                    .child_by_field_name("attribute")
+                    .child_by_field_id(field::ATTRIBUTE)
                     .is_some_and(|a| &source[a.byte_range()] == attr)
         }));
     }

@@ -7,6 +7,7 @@
 //! name is assigned from (a class, a loader, a function annotated with its
 //! return type).
 
+use crate::syntax::field;
 use std::collections::{HashMap, HashSet};
 
 use tree_sitter::Node;
@@ -67,13 +68,13 @@ impl LocalTypes {
     /// Records a `class_definition` or a module-level `function_definition`.
     pub fn learn(&mut self, definition: Node, source: &str) {
         let text = |n: Node| source[n.byte_range()].to_string();
-        let Some(name) = definition.child_by_field_name("name").map(text) else {
+        let Some(name) = definition.child_by_field_id(field::NAME).map(text) else {
             return;
         };
         match definition.kind() {
             "class_definition" => {
                 let bases = definition
-                    .child_by_field_name("superclasses")
+                    .child_by_field_id(field::SUPERCLASSES)
                     .map(text)
                     .unwrap_or_default();
                 if is_mapping_bases(&bases) {
@@ -83,7 +84,7 @@ impl LocalTypes {
                 }
             }
             "function_definition" => {
-                if let Some(returns) = definition.child_by_field_name("return_type") {
+                if let Some(returns) = definition.child_by_field_id(field::RETURN_TYPE) {
                     self.returns.insert(name, text(returns));
                 }
             }
@@ -131,7 +132,7 @@ impl LocalTypes {
     }
 
     fn call(&self, call: Node, source: &str) -> Shape {
-        let Some(function) = call.child_by_field_name("function") else {
+        let Some(function) = call.child_by_field_id(field::FUNCTION) else {
             return Shape::Unknown;
         };
         let callee = &source[function.byte_range()];
@@ -246,7 +247,7 @@ mod tests {
             .unwrap();
         let value = statement
             .named_child(0)
-            .and_then(|a| a.child_by_field_name("right"))
+            .and_then(|a| a.child_by_field_id(field::RIGHT))
             .unwrap();
         types.value(value, source)
     }

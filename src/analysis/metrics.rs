@@ -3,6 +3,7 @@
 //! mutable state, exits and where they are allowed, soft-fail lookups,
 //! thread-local storage and dataclass/`__slots__` conflicts.
 
+use crate::syntax::field;
 use tree_sitter::Node;
 
 use super::provenance::{FileFacts, NameMatcher, Provenance};
@@ -26,7 +27,7 @@ pub struct FunctionLength<'t> {
 
 fn function_length<'t>(node: Node<'t>, source: &str) -> FunctionLength<'t> {
     let name = node
-        .child_by_field_name("name")
+        .child_by_field_id(field::NAME)
         .map_or("", |n| text(n, source))
         .to_string();
     FunctionLength {
@@ -115,7 +116,7 @@ fn mutable_value(value: Node, source: &str) -> Option<String> {
         "set" | "set_comprehension" => "a set",
         "call" => {
             let callee = value
-                .child_by_field_name("function")
+                .child_by_field_id(field::FUNCTION)
                 .map_or("", |f| text(f, source));
             let last = callee.rsplit('.').next().unwrap_or(callee);
             return is_instance_callee(last).then(|| instance_why(shown));
@@ -130,8 +131,8 @@ pub fn assignment_parts(statement: Node) -> Option<(Node, Node, Node)> {
     let assignment = statement
         .named_child(0)
         .filter(|a| statement.kind() == "expression_statement" && a.kind() == "assignment")?;
-    let left = assignment.child_by_field_name("left")?;
-    let right = assignment.child_by_field_name("right")?;
+    let left = assignment.child_by_field_id(field::LEFT)?;
+    let right = assignment.child_by_field_id(field::RIGHT)?;
     Some((assignment, left, right))
 }
 
@@ -173,7 +174,7 @@ pub(crate) fn rebound_why(name: &str, globals: &[String]) -> Option<String> {
 
 fn is_type_alias(assignment: Node, source: &str) -> bool {
     assignment
-        .child_by_field_name("type")
+        .child_by_field_id(field::TYPE)
         .is_some_and(|t| text(t, source).contains("TypeAlias"))
 }
 
@@ -199,14 +200,14 @@ fn allowed_context(node: Node, source: &str) -> Option<&'static str> {
     while let Some(ancestor) = current {
         if ancestor.kind() == "function_definition"
             && ancestor
-                .child_by_field_name("name")
+                .child_by_field_id(field::NAME)
                 .is_some_and(|n| text(n, source) == "main")
         {
             return Some("main()");
         }
         if ancestor.kind() == "if_statement"
             && ancestor
-                .child_by_field_name("condition")
+                .child_by_field_id(field::CONDITION)
                 .is_some_and(|c| text(c, source).contains("__name__"))
         {
             return Some("__main__ block");
@@ -223,8 +224,8 @@ pub fn soft_fail_lookups<'t>(get_calls: &[Node<'t>], facts: &FileFacts) -> Vec<N
         .copied()
         .filter(|call| {
             let receiver = call
-                .child_by_field_name("function")
-                .and_then(|f| f.child_by_field_name("object"));
+                .child_by_field_id(field::FUNCTION)
+                .and_then(|f| f.child_by_field_id(field::OBJECT));
             receiver.is_some_and(|r| {
                 matches!(
                     facts.provenance_of(r),
@@ -241,7 +242,7 @@ pub fn soft_fail_lookups<'t>(get_calls: &[Node<'t>], facts: &FileFacts) -> Vec<N
 /// Phase 1 leaves these: the caller chose to allow a missing key. Returns
 /// the default's name and the function's.
 pub fn caller_default<'s>(call: Node, source: &'s str) -> Option<(&'s str, &'s str)> {
-    let arguments = call.child_by_field_name("arguments")?;
+    let arguments = call.child_by_field_id(field::ARGUMENTS)?;
     let mut cursor = arguments.walk();
     let values: Vec<Node> = arguments
         .named_children(&mut cursor)
@@ -256,7 +257,7 @@ pub fn caller_default<'s>(call: Node, source: &'s str) -> Option<(&'s str, &'s s
     super::provenance::parameter_names(function, source)
         .contains(name)
         .then_some(())?;
-    let function_name = function.child_by_field_name("name")?;
+    let function_name = function.child_by_field_id(field::NAME)?;
     Some((name, &source[function_name.byte_range()]))
 }
 
@@ -267,15 +268,15 @@ fn is_dataclass_with_defaults(node: Node, source: &str) -> bool {
             .any(|d| d.kind() == "decorator" && text(d, source).contains("dataclass"))
     };
     let class = node
-        .child_by_field_name("definition")
+        .child_by_field_id(field::DEFINITION)
         .filter(|d| d.kind() == "class_definition");
     let has_default = class
-        .and_then(|c| c.child_by_field_name("body"))
+        .and_then(|c| c.child_by_field_id(field::BODY))
         .is_some_and(|body| {
             let mut cursor = body.walk();
             body.named_children(&mut cursor).any(|s| {
                 s.named_child(0).is_some_and(|a| {
-                    a.kind() == "assignment" && a.child_by_field_name("right").is_some()
+                    a.kind() == "assignment" && a.child_by_field_id(field::RIGHT).is_some()
                 })
             })
         });
@@ -416,7 +417,7 @@ pub fn census<'t>(
 
 impl<'t> Census<'t> {
     fn visit_call(&mut self, node: Node<'t>, source: &str, entry_point: bool) {
-        let Some(function) = node.child_by_field_name("function") else {
+        let Some(function) = node.child_by_field_id(field::FUNCTION) else {
             return;
         };
         match text(function, source) {
@@ -428,7 +429,7 @@ impl<'t> Census<'t> {
         }
         let is_get = function.kind() == "attribute"
             && function
-                .child_by_field_name("attribute")
+                .child_by_field_id(field::ATTRIBUTE)
                 .is_some_and(|a| text(a, source) == "get");
         if is_get {
             self.get_calls.push(node);

@@ -4,6 +4,7 @@
 //! scopes of their own: only their free names count, as reads (and, for the
 //! ones that run later, as captures).
 
+use crate::syntax::field;
 use std::collections::BTreeSet;
 
 use tree_sitter::Node;
@@ -96,11 +97,11 @@ pub fn definite_writes<'s>(statement: Node, text: &'s str) -> NameSet<'s> {
                 if !matches!(node.kind(), "assignment" | "augmented_assignment") {
                     break;
                 }
-                if let Some(left) = node.child_by_field_name("left") {
+                if let Some(left) = node.child_by_field_id(field::LEFT) {
                     let bound = target(left, text);
                     out.extend(bound.writes.iter().map(|(name, _)| *name));
                 }
-                current = node.child_by_field_name("right");
+                current = node.child_by_field_id(field::RIGHT);
             }
         }
         "import_statement" | "import_from_statement" => {
@@ -175,8 +176,8 @@ impl<'s> Collector<'s> {
         }
     }
 
-    fn visit_field(&mut self, node: Node, field: &str, names: &mut Names<'s>) {
-        if let Some(child) = node.child_by_field_name(field) {
+    fn visit_field(&mut self, node: Node, field: u16, names: &mut Names<'s>) {
+        if let Some(child) = node.child_by_field_id(field) {
             self.visit(child, names);
         }
     }
@@ -194,9 +195,9 @@ impl<'s> Collector<'s> {
 
 /// The target of `except E as name:` (a field or inside an `as_pattern`).
 pub fn except_alias(handler: Node) -> Option<Node> {
-    handler.child_by_field_name("alias").or_else(|| {
-        let value = handler.child_by_field_name("value")?;
-        (value.kind() == "as_pattern").then(|| value.child_by_field_name("alias"))?
+    handler.child_by_field_id(field::ALIAS).or_else(|| {
+        let value = handler.child_by_field_id(field::VALUE)?;
+        (value.kind() == "as_pattern").then(|| value.child_by_field_id(field::ALIAS))?
     })
 }
 
@@ -210,7 +211,7 @@ pub fn parameter_name(parameter: Node) -> Option<Node> {
     match parameter.kind() {
         "identifier" => Some(parameter),
         "default_parameter" | "typed_default_parameter" => parameter
-            .child_by_field_name("name")
+            .child_by_field_id(field::NAME)
             .filter(|n| n.kind() == "identifier"),
         "typed_parameter" | "list_splat_pattern" | "dictionary_splat_pattern" => {
             let first = parameter.named_child(0)?;

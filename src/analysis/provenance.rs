@@ -6,6 +6,7 @@
 //! `{**defaults, **cfg}`, `for k, v in cfg.items()`), and through `self.attr`
 //! assignments to every method of the class. Anything else is not config.
 
+use crate::syntax::field;
 use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
@@ -183,19 +184,19 @@ impl<'a> FileFacts<'a> {
         let mut annotation = None;
         let (targets, value) = match node.kind() {
             "assignment" => match (
-                node.child_by_field_name("left"),
-                node.child_by_field_name("right"),
+                node.child_by_field_id(field::LEFT),
+                node.child_by_field_id(field::RIGHT),
             ) {
                 (Some(left), Some(right)) => {
-                    annotation = node.child_by_field_name("type");
+                    annotation = node.child_by_field_id(field::TYPE);
                     (vec![left], right)
                 }
                 (Some(left), None) => return self.learn_annotation(scope, left, node),
                 _ => return false,
             },
             "for_statement" | "for_in_clause" => match (
-                node.child_by_field_name("left"),
-                node.child_by_field_name("right"),
+                node.child_by_field_id(field::LEFT),
+                node.child_by_field_id(field::RIGHT),
             ) {
                 (Some(left), Some(right)) => {
                     (loop_value_targets(left), iterated_value(right, self.source))
@@ -243,8 +244,8 @@ impl<'a> FileFacts<'a> {
             }
             "attribute" => {
                 let (Some(object), Some(attr)) = (
-                    target.child_by_field_name("object"),
-                    target.child_by_field_name("attribute"),
+                    target.child_by_field_id(field::OBJECT),
+                    target.child_by_field_id(field::ATTRIBUTE),
                 ) else {
                     return false;
                 };
@@ -273,8 +274,8 @@ impl<'a> FileFacts<'a> {
             return false;
         }
         let (Some(left), Some(right)) = (
-            value.child_by_field_name("left"),
-            value.child_by_field_name("right"),
+            value.child_by_field_id(field::LEFT),
+            value.child_by_field_id(field::RIGHT),
         ) else {
             return false;
         };
@@ -304,14 +305,14 @@ impl<'a> FileFacts<'a> {
             "identifier" => self.is_config_name(self.text(expr), scope),
             "attribute" => self.is_config_attribute(expr, scope),
             "subscript" => expr
-                .child_by_field_name("value")
+                .child_by_field_id(field::VALUE)
                 .is_some_and(|v| self.is_config_expr(v, scope)),
             "call" => self.is_config_call(expr, scope),
             "parenthesized_expression" => {
                 named_child(expr).is_some_and(|inner| self.is_config_expr(inner, scope))
             }
-            "boolean_operator" => ["left", "right"].iter().any(|f| {
-                expr.child_by_field_name(f)
+            "boolean_operator" => [field::LEFT, field::RIGHT].into_iter().any(|f| {
+                expr.child_by_field_id(f)
                     .is_some_and(|side| self.is_config_expr(side, scope))
             }),
             "conditional_expression" => {
@@ -354,8 +355,8 @@ impl<'a> FileFacts<'a> {
 
     fn is_config_attribute(&self, expr: Node, scope: ScopeRef) -> bool {
         let (Some(object), Some(attr)) = (
-            expr.child_by_field_name("object"),
-            expr.child_by_field_name("attribute"),
+            expr.child_by_field_id(field::OBJECT),
+            expr.child_by_field_id(field::ATTRIBUTE),
         ) else {
             return false;
         };
@@ -377,14 +378,14 @@ impl<'a> FileFacts<'a> {
 
     /// `cfg.get(...)`, `cfg.copy()`, `cfg.setdefault(...)`, `dict(cfg)`, `deepcopy(cfg)`.
     fn is_config_call(&self, call: Node, scope: ScopeRef) -> bool {
-        let Some(function) = call.child_by_field_name("function") else {
+        let Some(function) = call.child_by_field_id(field::FUNCTION) else {
             return false;
         };
         if function.kind() == "attribute" {
             let method = function
-                .child_by_field_name("attribute")
+                .child_by_field_id(field::ATTRIBUTE)
                 .map(|a| self.text(a));
-            let receiver = function.child_by_field_name("object");
+            let receiver = function.child_by_field_id(field::OBJECT);
             if matches!(method, Some("get" | "copy" | "setdefault" | "values")) {
                 return receiver.is_some_and(|r| self.is_config_expr(r, scope));
             }
@@ -395,7 +396,7 @@ impl<'a> FileFacts<'a> {
         );
         wraps
             && call
-                .child_by_field_name("arguments")
+                .child_by_field_id(field::ARGUMENTS)
                 .and_then(named_child)
                 .is_some_and(|arg| self.is_config_expr(arg, scope))
     }

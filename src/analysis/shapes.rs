@@ -2,6 +2,7 @@
 //! say about the types of names and `self` attributes (see `mapping`), so
 //! that configuration known not to be a mapping is left alone.
 
+use crate::syntax::field;
 use std::collections::HashMap;
 
 use tree_sitter::Node;
@@ -31,7 +32,7 @@ impl FileFacts<'_> {
         target: Node,
         assignment: Node,
     ) -> bool {
-        let Some(annotation) = assignment.child_by_field_name("type") else {
+        let Some(annotation) = assignment.child_by_field_id(field::TYPE) else {
             return false;
         };
         let shape = self.types.annotation(self.text(annotation));
@@ -76,8 +77,8 @@ impl FileFacts<'_> {
             "identifier" => self.name_shape(self.text(root), scope),
             "attribute" => {
                 let (Some(object), Some(attr)) = (
-                    root.child_by_field_name("object"),
-                    root.child_by_field_name("attribute"),
+                    root.child_by_field_id(field::OBJECT),
+                    root.child_by_field_id(field::ATTRIBUTE),
                 ) else {
                     return Shape::Unknown;
                 };
@@ -97,8 +98,8 @@ impl FileFacts<'_> {
     /// annotated attribute.
     pub(super) fn learn_property(&mut self, function: Node) {
         let (Some(returns), Some(name)) = (
-            function.child_by_field_name("return_type"),
-            function.child_by_field_name("name"),
+            function.child_by_field_id(field::RETURN_TYPE),
+            function.child_by_field_id(field::NAME),
         ) else {
             return;
         };
@@ -126,7 +127,7 @@ impl FileFacts<'_> {
     /// Annotated attributes in a class body (`config: ConfigLoader`, as in a
     /// dataclass) give `self.config` its type in every method.
     pub(super) fn learn_class_annotations(&mut self, class: Node) {
-        let Some(body) = class.child_by_field_name("body") else {
+        let Some(body) = class.child_by_field_id(field::BODY) else {
             return;
         };
         let mut cursor = body.walk();
@@ -138,8 +139,8 @@ impl FileFacts<'_> {
                 continue;
             };
             let (Some(target), Some(annotation)) = (
-                assignment.child_by_field_name("left"),
-                assignment.child_by_field_name("type"),
+                assignment.child_by_field_id(field::LEFT),
+                assignment.child_by_field_id(field::TYPE),
             ) else {
                 continue;
             };
@@ -157,17 +158,17 @@ impl FileFacts<'_> {
 fn chain_root<'t>(mut node: Node<'t>, source: &str) -> Node<'t> {
     loop {
         let next = match node.kind() {
-            "subscript" => node.child_by_field_name("value"),
+            "subscript" => node.child_by_field_id(field::VALUE),
             "parenthesized_expression" => named_child(node),
             "call" => node
-                .child_by_field_name("function")
+                .child_by_field_id(field::FUNCTION)
                 .filter(|f| f.kind() == "attribute")
                 .filter(|f| {
-                    f.child_by_field_name("attribute").is_some_and(|m| {
+                    f.child_by_field_id(field::ATTRIBUTE).is_some_and(|m| {
                         matches!(&source[m.byte_range()], "get" | "copy" | "setdefault")
                     })
                 })
-                .and_then(|f| f.child_by_field_name("object")),
+                .and_then(|f| f.child_by_field_id(field::OBJECT)),
             _ => None,
         };
         match next {
@@ -216,8 +217,8 @@ mod tests {
         let receiver = |text: &str| {
             calls
                 .iter()
-                .filter_map(|c| c.child_by_field_name("function"))
-                .filter_map(|f| f.child_by_field_name("object"))
+                .filter_map(|c| c.child_by_field_id(field::FUNCTION))
+                .filter_map(|f| f.child_by_field_id(field::OBJECT))
                 .find(|o| &source[o.byte_range()] == text)
                 .unwrap()
         };

@@ -4,6 +4,7 @@
 //! shared by all instances, hand-made singletons, `lru_cache` on module
 //! functions.
 
+use crate::syntax::field;
 use tree_sitter::Node;
 
 fn text<'s>(node: Node, source: &'s str) -> &'s str {
@@ -38,7 +39,7 @@ fn top_level_functions<'s>(root: Node<'_>, source: &'s str) -> impl Iterator<Ite
     let names: Vec<&'s str> = root
         .named_children(&mut cursor)
         .filter(|s| s.kind() == "function_definition")
-        .filter_map(|f| f.child_by_field_name("name"))
+        .filter_map(|f| f.child_by_field_id(field::NAME))
         .map(|n| text(n, source))
         .collect();
     names.into_iter()
@@ -76,7 +77,7 @@ pub fn shared_state<'t>(root: Node<'t>, source: &str) -> Vec<SharedState<'t>> {
             "function_definition" => {
                 if let Some(cache) = decorators.iter().find(|d| is_cache_decorator(**d, source)) {
                     let name = definition
-                        .child_by_field_name("name")
+                        .child_by_field_id(field::NAME)
                         .map_or("", |n| text(n, source));
                     found.push(SharedState {
                         node: *cache,
@@ -101,7 +102,7 @@ fn unwrap_decorated(statement: Node) -> (Vec<Node>, Node) {
         .filter(|d| d.kind() == "decorator")
         .collect();
     let definition = statement
-        .child_by_field_name("definition")
+        .child_by_field_id(field::DEFINITION)
         .unwrap_or(statement);
     (decorators, definition)
 }
@@ -154,11 +155,11 @@ fn class_state<'t>(
     let dataclass = decorators
         .iter()
         .any(|d| text(*d, source).contains("dataclass"));
-    let Some(body) = class.child_by_field_name("body") else {
+    let Some(body) = class.child_by_field_id(field::BODY) else {
         return;
     };
     let class_name = class
-        .child_by_field_name("name")
+        .child_by_field_id(field::NAME)
         .map_or("", |n| text(n, source));
     let body_text = text(body, source);
     let mut cursor = body.walk();
@@ -171,7 +172,7 @@ fn class_state<'t>(
         }
         let name = text(left, source);
         let annotation = assignment
-            .child_by_field_name("type")
+            .child_by_field_id(field::TYPE)
             .map_or("", |t| text(t, source));
         let mutable = matches!(
             right.kind(),
@@ -183,7 +184,7 @@ fn class_state<'t>(
                 | "set_comprehension"
         ) || (right.kind() == "call"
             && right
-                .child_by_field_name("function")
+                .child_by_field_id(field::FUNCTION)
                 .is_some_and(|f| CLASS_CONTAINER_CALLS.contains(&text(f, source))));
         if mutable && !dataclass && !annotation.contains("ClassVar") {
             found.push(SharedState {

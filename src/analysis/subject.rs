@@ -2,6 +2,7 @@
 //! node, and for `assess` a finding's subject (a qualified name with its
 //! kind or size).
 
+use crate::syntax::field;
 use serde::{Deserialize, Serialize};
 use tree_sitter::Node;
 
@@ -19,7 +20,7 @@ pub fn enclosing_names(node: Node, source: &str) -> Vec<(String, bool)> {
     while let Some(ancestor) = current {
         if matches!(ancestor.kind(), "function_definition" | "class_definition") {
             let name = ancestor
-                .child_by_field_name("name")
+                .child_by_field_id(field::NAME)
                 .map_or("", |n| text(n, source));
             names.push((name.to_string(), ancestor.kind() == "function_definition"));
         }
@@ -82,7 +83,7 @@ impl Subject {
     pub fn function(function: &FunctionLength, source: &str) -> Subject {
         let name_node = function
             .node
-            .child_by_field_name("name")
+            .child_by_field_id(field::NAME)
             .unwrap_or(function.node);
         let from_def = &source[function.node.start_byte()..];
         Subject::function_named(
@@ -118,8 +119,8 @@ impl Subject {
     /// A `@dataclass` (its decorated definition) by its class name.
     pub fn dataclass(node: Node, source: &str) -> Subject {
         let class = node
-            .child_by_field_name("definition")
-            .and_then(|d| d.child_by_field_name("name"))
+            .child_by_field_id(field::DEFINITION)
+            .and_then(|d| d.child_by_field_id(field::NAME))
             .map_or("", |n| text(n, source));
         Subject::dataclass_named(class)
     }

@@ -1,6 +1,7 @@
 //! The audit of a file from its tree: every check's findings, built from
 //! the census (`analysis::metrics`) and the shared-state facts.
 
+use crate::syntax::field;
 use tree_sitter::Node;
 
 use super::FileAudit;
@@ -132,8 +133,8 @@ fn soft_fail_lookups(calls: &[Node], facts: &FileFacts, collector: &mut Collecto
     for &call in calls {
         let shown = quote(&text[call.byte_range()]);
         let defaulted = call
-            .child_by_field_name("function")
-            .and_then(|f| f.child_by_field_name("object"))
+            .child_by_field_id(field::FUNCTION)
+            .and_then(|f| f.child_by_field_id(field::OBJECT))
             .is_some_and(|r| facts.provenance_of(r) == Some(Provenance::DefaultedConfig));
         let message = crate::wording::config_lookup(call, text, defaulted);
         let subject = Subject::code_in(call, text, shown);
@@ -242,7 +243,7 @@ fn long_functions(functions: &[metrics::FunctionLength], collector: &mut Collect
         }
         let name_node = function
             .node
-            .child_by_field_name("name")
+            .child_by_field_id(field::NAME)
             .unwrap_or(function.node);
         let span = Span::on_row(
             collector.text,

@@ -2,6 +2,7 @@
 //! match sits (`$FUNCTION`, `$QUALNAME`, `$EXCEPTION`, `$FROM_EXCEPTION`,
 //! `$HELPFUL_ERROR`) and the rule's options as Python string literals.
 
+use crate::syntax::field;
 use tree_sitter::Node;
 
 use super::template::{Segment, Template};
@@ -34,7 +35,7 @@ fn exception_name(node: Node, source: &str) -> Option<String> {
                 let alias = ancestor
                     .named_children(&mut cursor)
                     .find(|c| c.kind() == "as_pattern")
-                    .and_then(|p| p.child_by_field_name("alias"));
+                    .and_then(|p| p.child_by_field_id(field::ALIAS));
                 return alias.map(|a| text(a, source).to_string());
             }
             "function_definition" | "class_definition" | "lambda" => return None,
@@ -95,13 +96,13 @@ fn module_logger(root: Node, source: &str) -> Option<String> {
             .named_child(0)
             .filter(|a| statement.kind() == "expression_statement" && a.kind() == "assignment")?;
         let target = assignment
-            .child_by_field_name("left")
+            .child_by_field_id(field::LEFT)
             .filter(|t| t.kind() == "identifier")?;
         let call = assignment
-            .child_by_field_name("right")
+            .child_by_field_id(field::RIGHT)
             .filter(|c| c.kind() == "call")?;
-        let callee = text(call.child_by_field_name("function")?, source);
-        let arguments = call.child_by_field_name("arguments")?;
+        let callee = text(call.child_by_field_id(field::FUNCTION)?, source);
+        let arguments = call.child_by_field_id(field::ARGUMENTS)?;
         let is_factory = callee.ends_with("logger") || callee.ends_with("Logger");
         let is_root = callee.ends_with("getLogger") && arguments.named_child_count() == 0;
         (is_factory && !is_root).then(|| text(target, source).to_string())

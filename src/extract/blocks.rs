@@ -254,12 +254,12 @@ fn leading_comment_row(row: usize, previous_end: usize, lines: &Lines) -> usize 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::syntax::parse;
+    use crate::syntax::{field, parse};
 
     fn blocks_of(code: &str, depth: usize) -> Vec<(usize, usize, String, bool)> {
         let tree = parse(code);
         let function = tree.root_node().named_child(0).unwrap();
-        let body = statements_of(function.child_by_field_name("body").unwrap());
+        let body = statements_of(function.child_by_field_id(field::BODY).unwrap());
         let lines = Lines::new(code);
         candidates(function, &body, &lines, depth, 1)
             .into_iter()

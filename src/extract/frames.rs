@@ -3,6 +3,7 @@
 //! calling one of them): moving a call to one into a helper adds a frame
 //! between them and the code they mean to inspect.
 
+use crate::syntax::field;
 use std::collections::BTreeSet;
 
 use tree_sitter::Node;
@@ -29,10 +30,10 @@ pub fn frame_users(root: Node, text: &str) -> BTreeSet<String> {
             if node.kind() != "function_definition" {
                 return;
             }
-            let Some(name) = node.child_by_field_name("name") else {
+            let Some(name) = node.child_by_field_id(field::NAME) else {
                 return;
             };
-            let body = node.child_by_field_name("body");
+            let body = node.child_by_field_id(field::BODY);
             // Only a body whose text names a frame attribute can read one.
             let reads_frames = body.is_some_and(|b| {
                 mentions_frames(&text[b.byte_range()])
@@ -97,10 +98,10 @@ pub fn called_names(nodes: &[Node], text: &str) -> BTreeSet<String> {
                 if n.kind() != "call" {
                     return;
                 }
-                let callee = n.child_by_field_name("function");
+                let callee = n.child_by_field_id(field::FUNCTION);
                 let name = match callee.map(|c| (c.kind(), c)) {
                     Some(("identifier", c)) => Some(c),
-                    Some(("attribute", c)) => c.child_by_field_name("attribute"),
+                    Some(("attribute", c)) => c.child_by_field_id(field::ATTRIBUTE),
                     _ => None,
                 };
                 if let Some(name) = name {

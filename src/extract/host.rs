@@ -1,6 +1,7 @@
 //! The function a block is extracted from: what it is (module function,
 //! method, class or static method), its parameters, layout and flow facts.
 
+use crate::syntax::field;
 use std::cell::RefCell;
 
 use tree_sitter::Node;
@@ -89,7 +90,7 @@ impl<'t, 's> Host<'t, 's> {
             Some(parent) if parent.kind() == "decorated_definition" => parent,
             _ => function,
         };
-        let body_node = function.child_by_field_name("body")?;
+        let body_node = function.child_by_field_id(field::BODY)?;
         let body = flow::statements_of(body_node);
         let first = body.first()?;
         let indent = crate::source::line_indent(text, outer.start_byte());
@@ -123,9 +124,9 @@ impl<'t, 's> Host<'t, 's> {
         Some(Host {
             function,
             outer,
-            name: function.child_by_field_name("name").map_or("", name_of),
+            name: function.child_by_field_id(field::NAME).map_or("", name_of),
             class_name: class
-                .and_then(|c| c.child_by_field_name("name"))
+                .and_then(|c| c.child_by_field_id(field::NAME))
                 .map(name_of),
             kind,
             is_async: names::is_async(function),
@@ -189,9 +190,9 @@ fn host_kind(outer: Node, class: Option<Node>, text: &str) -> HostKind {
         .map(|d| text[d.byte_range()].trim_start_matches('@').trim())
         .collect();
     let name = outer
-        .child_by_field_name("definition")
+        .child_by_field_id(field::DEFINITION)
         .unwrap_or(outer)
-        .child_by_field_name("name")
+        .child_by_field_id(field::NAME)
         .map_or("", |n| &text[n.byte_range()]);
     // `__new__` is a static method taking the class, the others are
     // class methods, without decorators: helpers become class methods.
@@ -206,7 +207,7 @@ fn host_kind(outer: Node, class: Option<Node>, text: &str) -> HostKind {
 }
 
 fn parameters_of<'s>(function: Node, text: &'s str) -> Vec<Parameter<'s>> {
-    let Some(parameters) = function.child_by_field_name("parameters") else {
+    let Some(parameters) = function.child_by_field_id(field::PARAMETERS) else {
         return Vec::new();
     };
     let mut cursor = parameters.walk();
@@ -222,7 +223,7 @@ fn parameters_of<'s>(function: Node, text: &'s str) -> Vec<Parameter<'s>> {
                 .named_child(0)
                 .is_some_and(|c| c.kind() == "identifier");
             let annotation = parameter
-                .child_by_field_name("type")
+                .child_by_field_id(field::TYPE)
                 .filter(|_| plain)
                 .map(|t| &text[t.byte_range()]);
             Some(Parameter {
@@ -235,7 +236,7 @@ fn parameters_of<'s>(function: Node, text: &'s str) -> Vec<Parameter<'s>> {
 
 /// The first parameter when it is a plain name (not `*args`).
 fn plain_first_parameter<'s>(function: Node, text: &'s str) -> Option<&'s str> {
-    let parameters = function.child_by_field_name("parameters")?;
+    let parameters = function.child_by_field_id(field::PARAMETERS)?;
     let first = parameters.named_child(0)?;
     let name = match first.kind() {
         "identifier" => first,
@@ -254,7 +255,7 @@ pub fn hosts<'t>(root: Node<'t>) -> Vec<(Node<'t>, Option<Node<'t>>)> {
         match definition(statement) {
             Some(def) if def.kind() == "function_definition" => out.push((def, None)),
             Some(class) if class.kind() == "class_definition" => {
-                let Some(body) = class.child_by_field_name("body") else {
+                let Some(body) = class.child_by_field_id(field::BODY) else {
                     continue;
                 };
                 for member in flow::statements_of(body) {
@@ -273,7 +274,7 @@ pub fn hosts<'t>(root: Node<'t>) -> Vec<(Node<'t>, Option<Node<'t>>)> {
 
 fn definition(statement: Node) -> Option<Node> {
     match statement.kind() {
-        "decorated_definition" => statement.child_by_field_name("definition"),
+        "decorated_definition" => statement.child_by_field_id(field::DEFINITION),
         "function_definition" | "class_definition" => Some(statement),
         _ => None,
     }

@@ -13,6 +13,7 @@ mod host;
 mod render;
 mod safety;
 
+use crate::syntax::field;
 use std::collections::BTreeSet;
 
 use tree_sitter::{Node, Tree};
@@ -240,7 +241,7 @@ fn split<'s>(
     let mut report = FunctionReport {
         qualname: host.qualname(),
         line: host.function.start_position().row + 1,
-        name_range: host.function.child_by_field_name("name").map_or(
+        name_range: host.function.child_by_field_id(field::NAME).map_or(
             host.function.start_byte()..host.function.start_byte(),
             |n| n.byte_range(),
         ),

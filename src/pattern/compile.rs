@@ -2,6 +2,7 @@
 //! pattern is made valid Python by turning `$X` into a reserved identifier,
 //! parsed with the same grammar as the target, and stored as an owned tree.
 
+use crate::syntax::field;
 use tree_sitter::Node;
 
 use crate::syntax::{self, KindTable};
@@ -349,7 +350,7 @@ fn required_tokens(root: Node, text: &str) -> Vec<TokenSpec> {
 /// `f` in `f(...)`.
 fn is_callee(node: Node) -> bool {
     node.parent().is_some_and(|parent| {
-        parent.kind() == "call" && parent.child_by_field_name("function") == Some(node)
+        parent.kind() == "call" && parent.child_by_field_id(field::FUNCTION) == Some(node)
     })
 }
 
@@ -365,7 +366,7 @@ fn called_by(node: Node) -> Option<Node> {
     } else {
         node.parent().filter(|parent| {
             parent.kind() == "attribute"
-                && parent.child_by_field_name("attribute") == Some(node)
+                && parent.child_by_field_id(field::ATTRIBUTE) == Some(node)
                 && is_callee(*parent)
         })?
     };
@@ -374,7 +375,7 @@ fn called_by(node: Node) -> Option<Node> {
 
 /// `f()`: an argument list with nothing in it (not even a metavariable).
 fn has_no_arguments(call: Node) -> bool {
-    call.child_by_field_name("arguments")
+    call.child_by_field_id(field::ARGUMENTS)
         .is_some_and(|list| list.kind() == "argument_list" && list.named_child_count() == 0)
 }
 

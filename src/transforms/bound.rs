@@ -4,6 +4,7 @@
 //! only when nothing rebinds the name; the facts come from the summary's
 //! one walk of the run's parse.
 
+use crate::syntax::field;
 use std::collections::HashMap;
 
 use tree_sitter::Node;
@@ -77,12 +78,10 @@ impl<'t> Tracker<'t> {
         }
         let statement = path.node();
         let mut cursor = statement.walk();
-        let items: Vec<Node> = statement
-            .children_by_field_name("name", &mut cursor)
-            .collect();
+        let items: Vec<Node> = field::children(statement, field::NAME, &mut cursor).collect();
         for (i, item) in items.iter().enumerate() {
             let local_node = match item.kind() {
-                "aliased_import" => item.child_by_field_name("alias"),
+                "aliased_import" => item.child_by_field_id(field::ALIAS),
                 _ => Some(*item),
             };
             let Some(local_node) = local_node else {
@@ -204,16 +203,16 @@ fn role(path: Path) -> Role {
         parent = next;
     }
     let parent = parent.node();
-    let is_field = |field: &str| {
+    let is_field = |field: u16| {
         parent
-            .child_by_field_name(field)
+            .child_by_field_id(field)
             .is_some_and(|f| f.id() == child.id())
     };
     match parent.kind() {
-        "attribute" if is_field("attribute") => Role::Label,
-        "keyword_argument" if is_field("name") => Role::Label,
+        "attribute" if is_field(field::ATTRIBUTE) => Role::Label,
+        "keyword_argument" if is_field(field::NAME) => Role::Label,
         "assignment" | "augmented_assignment" | "for_statement" | "for_in_clause"
-            if is_field("left") =>
+            if is_field(field::LEFT) =>
         {
             Role::Bind
         }
@@ -222,11 +221,11 @@ fn role(path: Path) -> Role {
         | "class_definition"
         | "default_parameter"
         | "typed_default_parameter"
-            if is_field("name") =>
+            if is_field(field::NAME) =>
         {
             Role::Bind
         }
-        "as_pattern" if is_field("alias") => Role::Bind,
+        "as_pattern" if is_field(field::ALIAS) => Role::Bind,
         "global_statement" | "nonlocal_statement" | "delete_statement" | "parameters"
         | "lambda_parameters" | "typed_parameter" => Role::Bind,
         kind if kind.contains("pattern") => Role::Bind,

@@ -4,6 +4,7 @@
 //! `obj.x = …` where `obj` is known to be an instance). Collected per file
 //! from its tree, then merged for the project.
 
+use crate::syntax::field;
 use std::collections::{BTreeMap, BTreeSet};
 
 use tree_sitter::Node;
@@ -194,16 +195,18 @@ impl<'s> Collector<'s> {
         });
         for node in assignments {
             if let (Some(left), Some(right)) = (
-                node.child_by_field_name("left"),
-                node.child_by_field_name("right"),
+                node.child_by_field_id(field::LEFT),
+                node.child_by_field_id(field::RIGHT),
             ) && right.kind() == "call"
             {
-                let callee = right.child_by_field_name("function").map(|f| self.text(f));
+                let callee = right
+                    .child_by_field_id(field::FUNCTION)
+                    .map(|f| self.text(f));
                 if let Some(kind) = callee.and_then(weak_kind) {
                     self.containers.insert(self.text(left).to_string(), kind);
                 }
             }
-            if let Some(annotation) = node.child_by_field_name("type") {
+            if let Some(annotation) = node.child_by_field_id(field::TYPE) {
                 self.weak_annotation(annotation);
             }
         }
@@ -257,7 +260,7 @@ impl<'s> Collector<'s> {
 
     fn visit_class(&mut self, class: Node) {
         let Some(name) = class
-            .child_by_field_name("name")
+            .child_by_field_id(field::NAME)
             .map(|n| self.text(n).to_string())
         else {
             return;
@@ -276,7 +279,7 @@ impl<'s> Collector<'s> {
             class: Some(name),
             ..Scope::default()
         };
-        if let Some(body) = class.child_by_field_name("body") {
+        if let Some(body) = class.child_by_field_id(field::BODY) {
             let mut cursor = body.walk();
             for child in body.named_children(&mut cursor) {
                 self.visit(child, &mut scope);
@@ -315,14 +318,14 @@ impl<'s> Collector<'s> {
             instances: outer.instances.clone(),
             class: None,
         };
-        if let Some(parameters) = function.child_by_field_name("parameters") {
+        if let Some(parameters) = function.child_by_field_id(field::PARAMETERS) {
             let mut cursor = parameters.walk();
             let all: Vec<Node> = parameters.named_children(&mut cursor).collect();
             for (index, parameter) in all.iter().enumerate() {
                 self.bind_parameter(*parameter, index, outer, &mut scope);
             }
         }
-        if let Some(body) = function.child_by_field_name("body") {
+        if let Some(body) = function.child_by_field_id(field::BODY) {
             self.visit(body, &mut scope);
         }
     }
@@ -340,11 +343,11 @@ impl<'s> Collector<'s> {
             }
             "typed_parameter" | "typed_default_parameter" => {
                 let name = parameter
-                    .child_by_field_name("name")
+                    .child_by_field_id(field::NAME)
                     .or_else(|| parameter.named_child(0))
                     .map(|n| self.text(n).to_string());
                 let class = parameter
-                    .child_by_field_name("type")
+                    .child_by_field_id(field::TYPE)
                     .map(|t| self.text(t).trim_matches('"').to_string());
                 if let (Some(name), Some(class)) = (name, class)
                     && is_class_name(&class)
@@ -360,7 +363,7 @@ impl<'s> Collector<'s> {
     fn instance_class(&self, value: Node, scope: &Scope) -> Option<String> {
         match value.kind() {
             "call" => {
-                let callee = self.text(value.child_by_field_name("function")?);
+                let callee = self.text(value.child_by_field_id(field::FUNCTION)?);
                 let class = callee.rsplit('.').next().unwrap_or(callee);
                 is_class_name(class).then(|| class.to_string())
             }
@@ -371,15 +374,15 @@ impl<'s> Collector<'s> {
 
     fn visit_assignment(&mut self, assignment: Node, scope: &mut Scope) {
         let (Some(left), right) = (
-            assignment.child_by_field_name("left"),
-            assignment.child_by_field_name("right"),
+            assignment.child_by_field_id(field::LEFT),
+            assignment.child_by_field_id(field::RIGHT),
         ) else {
             return;
         };
         match left.kind() {
             "identifier" => {
                 let annotated = assignment
-                    .child_by_field_name("type")
+                    .child_by_field_id(field::TYPE)
                     .map(|t| self.text(t).to_string());
                 let class = annotated
                     .filter(|c| is_class_name(c))
@@ -398,8 +401,8 @@ impl<'s> Collector<'s> {
 
     fn attribute_store(&mut self, target: Node, scope: &Scope) {
         let (Some(object), Some(attribute)) = (
-            target.child_by_field_name("object"),
-            target.child_by_field_name("attribute"),
+            target.child_by_field_id(field::OBJECT),
+            target.child_by_field_id(field::ATTRIBUTE),
         ) else {
             return;
         };
@@ -421,12 +424,12 @@ impl<'s> Collector<'s> {
 
     /// `container[key] = value` on a weak dictionary.
     fn container_store(&mut self, target: Node, value: Option<Node>, scope: &Scope) {
-        let Some(container) = target.child_by_field_name("value") else {
+        let Some(container) = target.child_by_field_id(field::VALUE) else {
             return;
         };
         let weak = match self.containers.get(self.text(container)) {
             Some(Weak::Values) => value,
-            Some(Weak::Keys) => target.child_by_field_name("subscript"),
+            Some(Weak::Keys) => target.child_by_field_id(field::SUBSCRIPT),
             _ => None,
         };
         if let Some(weak) = weak {
@@ -438,8 +441,8 @@ impl<'s> Collector<'s> {
     /// `pool.setdefault(k, x)`, `seen.add(x)`.
     fn visit_call(&mut self, call: Node, scope: &Scope) {
         let (Some(function), Some(arguments)) = (
-            call.child_by_field_name("function"),
-            call.child_by_field_name("arguments"),
+            call.child_by_field_id(field::FUNCTION),
+            call.child_by_field_id(field::ARGUMENTS),
         ) else {
             return;
         };
@@ -470,8 +473,8 @@ impl<'s> Collector<'s> {
         }
         let container = self
             .containers
-            .get(self.text(function.child_by_field_name("object")?))?;
-        let method = self.text(function.child_by_field_name("attribute")?);
+            .get(self.text(function.child_by_field_id(field::OBJECT)?))?;
+        let method = self.text(function.child_by_field_id(field::ATTRIBUTE)?);
         match (container, method) {
             (Weak::Values, "setdefault") => positional.get(1),
             (Weak::Keys, "setdefault") => positional.first(),
@@ -503,7 +506,7 @@ fn is_class_name(text: &str) -> bool {
 /// A class's base expressions as written (keyword arguments such as
 /// `metaclass=` left out).
 pub fn bases(class: Node, source: &str) -> Vec<String> {
-    let Some(list) = class.child_by_field_name("superclasses") else {
+    let Some(list) = class.child_by_field_id(field::SUPERCLASSES) else {
         return Vec::new();
     };
     let mut cursor = list.walk();
@@ -530,18 +533,18 @@ pub struct SlotsStatement<'t> {
 }
 
 pub fn slots_statement<'t>(class: Node<'t>, source: &str) -> Option<SlotsStatement<'t>> {
-    let body = class.child_by_field_name("body")?;
+    let body = class.child_by_field_id(field::BODY)?;
     let mut cursor = body.walk();
     let statements: Vec<Node<'t>> = body.named_children(&mut cursor).collect();
     statements.into_iter().find_map(|statement| {
         let assignment = statement
             .named_child(0)
             .filter(|a| a.kind() == "assignment")?;
-        let left = assignment.child_by_field_name("left")?;
+        let left = assignment.child_by_field_id(field::LEFT)?;
         if &source[left.byte_range()] != "__slots__" {
             return None;
         }
-        let value = assignment.child_by_field_name("right")?;
+        let value = assignment.child_by_field_id(field::RIGHT)?;
         let (names, literal) = literal_strings(value, source);
         Some(SlotsStatement {
             statement,

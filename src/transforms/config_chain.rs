@@ -8,6 +8,7 @@
 //! has no ConfigProxy module yet, the change set that imports it also
 //! creates it (the scaffold's module), so it is applied whole or not at all.
 
+use crate::syntax::field;
 use tree_sitter::Node;
 
 use super::lines::descendants;
@@ -43,12 +44,11 @@ fn chain_of(node: Node) -> Option<Chain> {
     let mut current = node;
     while current.kind() == "subscript" {
         let mut cursor = current.walk();
-        let subscripts: Vec<Node> = current
-            .children_by_field_name("subscript", &mut cursor)
-            .collect();
+        let subscripts: Vec<Node> =
+            field::children(current, field::SUBSCRIPT, &mut cursor).collect();
         let [key] = subscripts[..] else { return None };
         keys.push(key);
-        current = current.child_by_field_name("value")?;
+        current = current.child_by_field_id(field::VALUE)?;
     }
     keys.reverse();
     (keys.len() >= 2).then_some(Chain {
@@ -84,14 +84,14 @@ fn is_outermost_load(node: Node) -> bool {
     let Some(parent) = node.parent() else {
         return true;
     };
-    let is_target = |field: &str| {
+    let is_target = |field: u16| {
         parent
-            .child_by_field_name(field)
+            .child_by_field_id(field)
             .is_some_and(|t| t.id() == node.id())
     };
     match parent.kind() {
-        "subscript" => !is_target("value"),
-        "assignment" | "augmented_assignment" => !is_target("left"),
+        "subscript" => !is_target(field::VALUE),
+        "assignment" | "augmented_assignment" => !is_target(field::LEFT),
         "delete_statement" | "pattern_list" | "tuple_pattern" => false,
         _ => true,
     }
@@ -313,7 +313,7 @@ fn binding_handler(node: Node, source: &str) -> Option<String> {
     while let Some(parent) = child.parent() {
         if parent.kind() == "try_statement"
             && parent
-                .child_by_field_name("body")
+                .child_by_field_id(field::BODY)
                 .is_some_and(|b| b.id() == child.id())
         {
             let mut cursor = parent.walk();
@@ -344,11 +344,11 @@ fn single_assignment(block: Node) -> Option<(Node, Node)> {
     let assignment = statement
         .named_child(0)
         .filter(|a| a.kind() == "assignment")?;
-    if assignment.child_by_field_name("type").is_some() {
+    if assignment.child_by_field_id(field::TYPE).is_some() {
         return None;
     }
     Some((
-        assignment.child_by_field_name("left")?,
-        assignment.child_by_field_name("right")?,
+        assignment.child_by_field_id(field::LEFT)?,
+        assignment.child_by_field_id(field::RIGHT)?,
     ))
 }

@@ -11,6 +11,7 @@
 //! call). With `from __future__ import annotations` annotations are never
 //! evaluated by the interpreter.
 
+use crate::syntax::field;
 use tree_sitter::Node;
 
 /// One node on the path from the root to the node being visited.
@@ -93,8 +94,7 @@ pub fn lazy_annotations(root: Node, text: &str) -> bool {
             "comment" | "expression_statement" => continue,
             "future_import_statement" => {
                 let mut names = statement.walk();
-                let lazy = statement
-                    .children_by_field_name("name", &mut names)
+                let lazy = field::children(statement, field::NAME, &mut names)
                     .any(|name| &text[name.byte_range()] == "annotations");
                 if lazy {
                     return true;
@@ -227,20 +227,20 @@ pub fn mutates<'t>(ancestry: impl Iterator<Item = Node<'t>>, text: &str) -> bool
     let mut entered = false;
     while let Some(parent) = ancestry.next() {
         match parent.kind() {
-            "subscript" if is_field(parent, "value", current) => {}
-            "attribute" if is_field(parent, "object", current) => {
+            "subscript" if is_field(parent, field::VALUE, current) => {}
+            "attribute" if is_field(parent, field::OBJECT, current) => {
                 let method = parent
-                    .child_by_field_name("attribute")
+                    .child_by_field_id(field::ATTRIBUTE)
                     .map_or("", |n| &text[n.byte_range()]);
                 if MUTATORS.contains(&method) {
                     // Only a call mutates; `x.update` alone does not.
                     return ancestry.peek().is_some_and(|call| {
-                        call.kind() == "call" && is_field(*call, "function", parent)
+                        call.kind() == "call" && is_field(*call, field::FUNCTION, parent)
                     });
                 }
             }
             "assignment" | "augmented_assignment" => {
-                return entered && is_field(parent, "left", current);
+                return entered && is_field(parent, field::LEFT, current);
             }
             "delete_statement" => return entered,
             "pattern_list" | "tuple_pattern" | "expression_list" if entered => {}
@@ -252,9 +252,9 @@ pub fn mutates<'t>(ancestry: impl Iterator<Item = Node<'t>>, text: &str) -> bool
     false
 }
 
-fn is_field(parent: Node, field: &str, child: Node) -> bool {
+fn is_field(parent: Node, field: u16, child: Node) -> bool {
     parent
-        .child_by_field_name(field)
+        .child_by_field_id(field)
         .is_some_and(|f| f.id() == child.id())
 }
 

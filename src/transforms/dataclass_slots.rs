@@ -7,6 +7,7 @@
 //! [`candidates`] reads a file's tree into owned [`Candidate`]s; each
 //! [`Candidate::decide`]s once the project's class facts are known.
 
+use crate::syntax::field;
 use tree_sitter::Node;
 
 use super::class_facts::{ClassFacts, Layout, has_true_keyword, slots_statement};
@@ -107,7 +108,7 @@ fn text<'s>(node: Node, source: &'s str) -> &'s str {
 impl Candidate {
     fn of(decorated: Node, source: &str) -> Option<Self> {
         let class = decorated
-            .child_by_field_name("definition")
+            .child_by_field_id(field::DEFINITION)
             .filter(|d| d.kind() == "class_definition")?;
         let mut cursor = decorated.walk();
         let decorators: Vec<Node> = decorated
@@ -125,8 +126,8 @@ impl Candidate {
         if !fields.iter().any(|f| f.has_default) {
             return None;
         }
-        let name = class.child_by_field_name("name")?;
-        let body = class.child_by_field_name("body")?;
+        let name = class.child_by_field_id(field::NAME)?;
+        let body = class.child_by_field_id(field::BODY)?;
         Some(Candidate {
             name: text(name, source).to_string(),
             at: class.start_byte(),
@@ -384,10 +385,10 @@ fn methods(body: Node, source: &str) -> Vec<String> {
     body.named_children(&mut cursor)
         .filter_map(|s| match s.kind() {
             "function_definition" => Some(s),
-            "decorated_definition" => s.child_by_field_name("definition"),
+            "decorated_definition" => s.child_by_field_id(field::DEFINITION),
             _ => None,
         })
-        .filter_map(|f| f.child_by_field_name("name"))
+        .filter_map(|f| f.child_by_field_id(field::NAME))
         .map(|n| text(n, source).to_string())
         .collect()
 }
@@ -395,7 +396,7 @@ fn methods(body: Node, source: &str) -> Vec<String> {
 fn decorator_insert(decorator: Node, source: &str) -> DecoratorInsert {
     let expression = decorator.named_child(0).unwrap_or(decorator);
     let arguments = expression
-        .child_by_field_name("arguments")
+        .child_by_field_id(field::ARGUMENTS)
         .filter(|_| expression.kind() == "call");
     let Some(arguments) = arguments else {
         return DecoratorInsert {
@@ -429,7 +430,7 @@ fn is_neutral(base: &str) -> bool {
 
 /// Annotated class-body assignments, except `ClassVar`s.
 fn fields(class: Node, source: &str) -> Vec<Field> {
-    let Some(body) = class.child_by_field_name("body") else {
+    let Some(body) = class.child_by_field_id(field::BODY) else {
         return Vec::new();
     };
     let mut cursor = body.walk();
@@ -440,13 +441,13 @@ fn fields(class: Node, source: &str) -> Vec<Field> {
                 .filter(|a| a.kind() == "assignment")
         })
         .filter_map(|assignment| {
-            let annotation = text(assignment.child_by_field_name("type")?, source);
+            let annotation = text(assignment.child_by_field_id(field::TYPE)?, source);
             let name = assignment
-                .child_by_field_name("left")
+                .child_by_field_id(field::LEFT)
                 .filter(|l| l.kind() == "identifier")?;
             (!annotation.contains("ClassVar")).then(|| Field {
                 name: text(name, source).to_string(),
-                has_default: assignment.child_by_field_name("right").is_some(),
+                has_default: assignment.child_by_field_id(field::RIGHT).is_some(),
             })
         })
         .collect()

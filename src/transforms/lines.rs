@@ -2,6 +2,7 @@
 //! blank or half lines behind (newline style kept: the `\r` of a CRLF goes
 //! with its `\n`).
 
+use crate::syntax::field;
 use tree_sitter::Node;
 
 /// Every node under `root` (itself included), in source order.
@@ -60,7 +61,7 @@ pub fn comment_lines_about(
     topic: &str,
 ) -> Vec<(usize, usize)> {
     let mut comments = Vec::new();
-    if let Some(body) = class.child_by_field_name("body") {
+    if let Some(body) = class.child_by_field_id(field::BODY) {
         let mut cursor = body.walk();
         comments.extend(body.children(&mut cursor).filter(|c| c.kind() == "comment"));
     }

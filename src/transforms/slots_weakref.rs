@@ -4,6 +4,7 @@
 //! The fix adds `'__weakref__'` to its slots. [`candidates`] reads a file's
 //! tree into owned [`Candidate`]s; each decides with the project's facts.
 
+use crate::syntax::field;
 use tree_sitter::Node;
 
 use super::class_facts::{self, ClassFacts, Layout, slots_statement};
@@ -49,11 +50,11 @@ impl Candidate {
         if slots.names.iter().any(|n| n == "__weakref__") {
             return None;
         }
-        let name = class.child_by_field_name("name")?;
+        let name = class.child_by_field_id(field::NAME)?;
         let value = slots
             .statement
             .named_child(0)?
-            .child_by_field_name("right")?;
+            .child_by_field_id(field::RIGHT)?;
         Some(Candidate {
             name: source[name.byte_range()].to_string(),
             at: class.start_byte(),

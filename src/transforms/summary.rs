@@ -2,6 +2,7 @@
 //! parse: the module's top-level names and `__all__`, and every use of
 //! another module's name (`from m import x`, `import m; m.x`, `m.x = v`).
 
+use crate::syntax::field;
 use std::collections::HashMap;
 
 use tree_sitter::{Node, Tree};
@@ -159,7 +160,9 @@ fn spots(root: Node, text: &str) -> Vec<usize> {
 /// The leftmost name of `a.b.c`.
 fn first_name(node: Node) -> Node {
     match node.kind() {
-        "attribute" => node.child_by_field_name("object").map_or(node, first_name),
+        "attribute" => node
+            .child_by_field_id(field::OBJECT)
+            .map_or(node, first_name),
         _ => node,
     }
 }
@@ -220,11 +223,11 @@ impl Walker<'_> {
 
     fn import(&mut self, node: Node) {
         let mut cursor = node.walk();
-        for name in node.children_by_field_name("name", &mut cursor) {
+        for name in field::children(node, field::NAME, &mut cursor) {
             if name.kind() == "aliased_import" {
                 let (Some(dotted), Some(alias)) = (
-                    name.child_by_field_name("name"),
-                    name.child_by_field_name("alias"),
+                    name.child_by_field_id(field::NAME),
+                    name.child_by_field_id(field::ALIAS),
                 ) else {
                     continue;
                 };
@@ -240,20 +243,20 @@ impl Walker<'_> {
     }
 
     fn import_from(&mut self, node: Node, at_import_time: bool) {
-        let Some(module_node) = node.child_by_field_name("module_name") else {
+        let Some(module_node) = node.child_by_field_id(field::MODULE_NAME) else {
             return;
         };
         let module = self.absolute(self.text(module_node));
         let mut cursor = node.walk();
-        let names: Vec<Node> = node.children_by_field_name("name", &mut cursor).collect();
+        let names: Vec<Node> = field::children(node, field::NAME, &mut cursor).collect();
         if names.is_empty() {
             self.push_use(&module, "*", UseKind::StarImport, node, at_import_time);
         }
         for name in names {
             let (imported, local) = match name.kind() {
                 "aliased_import" => (
-                    name.child_by_field_name("name"),
-                    name.child_by_field_name("alias"),
+                    name.child_by_field_id(field::NAME),
+                    name.child_by_field_id(field::ALIAS),
                 ),
                 _ => (Some(name), Some(name)),
             };
@@ -289,8 +292,8 @@ impl Walker<'_> {
     fn attribute(&mut self, attribute: Attribute) {
         let node = attribute.node;
         let (Some(object), Some(name)) = (
-            node.child_by_field_name("object"),
-            node.child_by_field_name("attribute"),
+            node.child_by_field_id(field::OBJECT),
+            node.child_by_field_id(field::ATTRIBUTE),
         ) else {
             return;
         };
@@ -367,7 +370,7 @@ fn join(a: &str, b: &str) -> String {
 fn is_dotted(node: Node) -> bool {
     match node.kind() {
         "identifier" => true,
-        "attribute" => node.child_by_field_name("object").is_some_and(is_dotted),
+        "attribute" => node.child_by_field_id(field::OBJECT).is_some_and(is_dotted),
         _ => false,
     }
 }
@@ -381,7 +384,7 @@ fn is_store(path: Path) -> bool {
     match parent.node().kind() {
         "assignment" | "augmented_assignment" => parent
             .node()
-            .child_by_field_name("left")
+            .child_by_field_id(field::LEFT)
             .is_some_and(|left| left.id() == node.id()),
         "delete_statement" => true,
         "pattern_list" | "tuple_pattern" | "expression_list" => is_store(parent),
@@ -399,7 +402,7 @@ pub fn collect_top_level(block: Node, text: &str, out: &mut Vec<String>) {
     let mut cursor = block.walk();
     for statement in block.named_children(&mut cursor) {
         let statement = match statement.kind() {
-            "decorated_definition" => match statement.child_by_field_name("definition") {
+            "decorated_definition" => match statement.child_by_field_id(field::DEFINITION) {
                 Some(definition) => definition,
                 None => continue,
             },
@@ -407,7 +410,7 @@ pub fn collect_top_level(block: Node, text: &str, out: &mut Vec<String>) {
         };
         match statement.kind() {
             "function_definition" | "class_definition" => {
-                if let Some(name) = statement.child_by_field_name("name") {
+                if let Some(name) = statement.child_by_field_id(field::NAME) {
                     push(&text[name.byte_range()], out);
                 }
             }
@@ -448,10 +451,10 @@ pub fn assigned_names<'t>(statement: Node, text: &'t str) -> Vec<&'t str> {
     let mut names = Vec::new();
     let mut current = statement.named_child(0);
     while let Some(assignment) = current.filter(|n| n.kind() == "assignment") {
-        if let Some(left) = assignment.child_by_field_name("left") {
+        if let Some(left) = assignment.child_by_field_id(field::LEFT) {
             target_names(left, text, &mut names);
         }
-        current = assignment.child_by_field_name("right");
+        current = assignment.child_by_field_id(field::RIGHT);
     }
     names
 }
@@ -472,10 +475,9 @@ fn target_names<'t>(target: Node, text: &'t str, out: &mut Vec<&'t str>) {
 /// The local names an import statement binds.
 pub fn import_bindings<'t>(statement: Node, text: &'t str) -> Vec<&'t str> {
     let mut cursor = statement.walk();
-    statement
-        .children_by_field_name("name", &mut cursor)
+    field::children(statement, field::NAME, &mut cursor)
         .filter_map(|name| match name.kind() {
-            "aliased_import" => name.child_by_field_name("alias"),
+            "aliased_import" => name.child_by_field_id(field::ALIAS),
             _ => Some(name),
         })
         .map(|node| {
@@ -498,10 +500,10 @@ pub fn dunder_all(root: Node, text: &str) -> Option<Vec<String>> {
         .filter_map(|s| s.named_child(0))
         .filter(|a| a.kind() == "assignment")
         .find(|a| {
-            a.child_by_field_name("left")
+            a.child_by_field_id(field::LEFT)
                 .is_some_and(|l| &text[l.byte_range()] == "__all__")
         })?;
-    let value = assignment.child_by_field_name("right")?;
+    let value = assignment.child_by_field_id(field::RIGHT)?;
     if !matches!(value.kind(), "list" | "tuple") {
         return None;
     }

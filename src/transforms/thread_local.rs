@@ -10,6 +10,7 @@
 //! their lines (`report: defects`); plain per-thread caches get a note
 //! (`report: plain-caches`).
 
+use crate::syntax::field;
 use tree_sitter::Node;
 
 use super::lines::{descendants, statements_of_kind};
@@ -169,18 +170,18 @@ fn self_attribute<'s>(node: Node, source: &'s str) -> Option<&'s str> {
 }
 
 fn callee<'s>(call: Node, source: &'s str) -> &'s str {
-    call.child_by_field_name("function")
+    call.child_by_field_id(field::FUNCTION)
         .map_or("", |f| text(f, source))
 }
 
 fn class_shape(class: Node, source: &str) -> CacheShape {
     let mut shape = CacheShape {
         class: class
-            .child_by_field_name("name")
+            .child_by_field_id(field::NAME)
             .map_or(String::new(), |n| text(n, source).to_string()),
         ..CacheShape::default()
     };
-    let Some(body) = class.child_by_field_name("body") else {
+    let Some(body) = class.child_by_field_id(field::BODY) else {
         return shape;
     };
     // Attributes first, then their uses in each method.
@@ -190,8 +191,8 @@ fn class_shape(class: Node, source: &str) -> CacheShape {
             continue;
         }
         let (Some(left), Some(right)) = (
-            node.child_by_field_name("left"),
-            node.child_by_field_name("right"),
+            node.child_by_field_id(field::LEFT),
+            node.child_by_field_id(field::RIGHT),
         ) else {
             continue;
         };
@@ -231,8 +232,8 @@ fn method_uses(method: Node, source: &str, local: &str, lru: Option<&str>, shape
         match node.kind() {
             "assignment" => {
                 let (Some(left), Some(right)) = (
-                    node.child_by_field_name("left"),
-                    node.child_by_field_name("right"),
+                    node.child_by_field_id(field::LEFT),
+                    node.child_by_field_id(field::RIGHT),
                 ) else {
                     continue;
                 };
@@ -252,7 +253,7 @@ fn method_uses(method: Node, source: &str, local: &str, lru: Option<&str>, shape
                     }
                 }
                 if left.kind() == "subscript"
-                    && let Some(value) = left.child_by_field_name("value")
+                    && let Some(value) = left.child_by_field_id(field::VALUE)
                 {
                     let target = text(value, source);
                     if cache_names.iter().any(|n| n == target)

@@ -1,5 +1,6 @@
 //! Forward definite assignment over a function's statements.
 
+use crate::syntax::field;
 use tree_sitter::Node;
 
 use super::names::{self, NameSet};
@@ -47,15 +48,18 @@ impl<'s> Definite<'s, '_> {
             "if_statement" => self.if_statement(node, defs),
             "for_statement" => {
                 let bound = node
-                    .child_by_field_name("left")
+                    .child_by_field_id(field::LEFT)
                     .map(|left| names::target(left, self.text).written())
                     .unwrap_or_default();
-                self.list(&body_statements(node, "body"), with_names(&defs, &bound));
+                self.list(
+                    &body_statements(node, field::BODY),
+                    with_names(&defs, &bound),
+                );
                 self.loop_else(node, &defs);
                 defs
             }
             "while_statement" => {
-                self.list(&body_statements(node, "body"), defs.clone());
+                self.list(&body_statements(node, field::BODY), defs.clone());
                 self.loop_else(node, &defs);
                 defs
             }
@@ -63,7 +67,7 @@ impl<'s> Definite<'s, '_> {
             "with_statement" => {
                 let (_, targets) = with_items(node, self.text);
                 let inside = with_names(&defs, &targets.written());
-                let end = self.list(&body_statements(node, "body"), inside.clone());
+                let end = self.list(&body_statements(node, field::BODY), inside.clone());
                 if may_suppress(node, self.text) {
                     meet(end, inside)
                 } else {
@@ -79,20 +83,20 @@ impl<'s> Definite<'s, '_> {
     }
 
     fn loop_else(&mut self, node: Node, defs: &Defs<'s>) {
-        if let Some(clause) = node.child_by_field_name("alternative") {
+        if let Some(clause) = node.child_by_field_id(field::ALTERNATIVE) {
             self.list(&clause_statements(clause), defs.clone());
         }
     }
 
     fn if_statement(&mut self, node: Node, defs: Defs<'s>) -> Defs<'s> {
-        let mut joined = self.list(&body_statements(node, "consequence"), defs.clone());
+        let mut joined = self.list(&body_statements(node, field::CONSEQUENCE), defs.clone());
         let mut has_else = false;
         for clause in clauses(node, &["elif_clause", "else_clause"]) {
             let end = if clause.kind() == "else_clause" {
                 has_else = true;
                 self.list(&clause_statements(clause), defs.clone())
             } else {
-                self.list(&body_statements(clause, "consequence"), defs.clone())
+                self.list(&body_statements(clause, field::CONSEQUENCE), defs.clone())
             };
             joined = meet(joined, end);
         }
@@ -100,7 +104,7 @@ impl<'s> Definite<'s, '_> {
     }
 
     fn try_statement(&mut self, node: Node, defs: Defs<'s>) -> Defs<'s> {
-        let body_end = self.list(&body_statements(node, "body"), defs.clone());
+        let body_end = self.list(&body_statements(node, field::BODY), defs.clone());
         let mut joined = match clauses(node, &["else_clause"]).first() {
             Some(clause) => self.list(&clause_statements(*clause), body_end),
             None => body_end,

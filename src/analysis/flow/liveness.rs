@@ -1,6 +1,7 @@
 //! Backward liveness over a function's statements, with loop back-edges,
 //! `break`/`continue`/`return` targets and exception edges.
 
+use crate::syntax::field;
 use std::collections::HashMap;
 
 use tree_sitter::Node;
@@ -106,26 +107,30 @@ impl<'s, 'f> Liveness<'s, 'f> {
             next = if clause.kind() == "else_clause" {
                 self.list(&clause_statements(clause), out.clone(), jumps)
             } else {
-                let body = self.list(&body_statements(clause, "consequence"), out.clone(), jumps);
+                let body = self.list(
+                    &body_statements(clause, field::CONSEQUENCE),
+                    out.clone(),
+                    jumps,
+                );
                 union(
                     &self
                         .memo
-                        .reads_of(clause.child_by_field_name("condition"), self.text),
+                        .reads_of(clause.child_by_field_id(field::CONDITION), self.text),
                     &union(&body, &next),
                 )
             };
         }
-        let body = self.list(&body_statements(node, "consequence"), out, jumps);
+        let body = self.list(&body_statements(node, field::CONSEQUENCE), out, jumps);
         union(
             &self
                 .memo
-                .reads_of(node.child_by_field_name("condition"), self.text),
+                .reads_of(node.child_by_field_id(field::CONDITION), self.text),
             &union(&body, &next),
         )
     }
 
     fn loop_else(&mut self, node: Node, out: &NameSet<'s>, jumps: &Jumps<'s>) -> NameSet<'s> {
-        match node.child_by_field_name("alternative") {
+        match node.child_by_field_id(field::ALTERNATIVE) {
             Some(clause) => self.list(&clause_statements(clause), out.clone(), jumps),
             None => out.clone(),
         }
@@ -170,18 +175,18 @@ impl<'s, 'f> Liveness<'s, 'f> {
     fn for_statement(&mut self, node: Node, out: NameSet<'s>, jumps: &Jumps<'s>) -> NameSet<'s> {
         let otherwise = self.loop_else(node, &out, jumps);
         let bound = node
-            .child_by_field_name("left")
+            .child_by_field_id(field::LEFT)
             .map(|left| names::target(left, self.text))
             .unwrap_or_default();
         let killed = bound.written();
-        let body = body_statements(node, "body");
+        let body = body_statements(node, field::BODY);
         let head = self.fixpoint(node, &body, &out, jumps, |body_in| {
             union(&union(&otherwise, &minus(&body_in, &killed)), &bound.reads)
         });
         union(
             &self
                 .memo
-                .reads_of(node.child_by_field_name("right"), self.text),
+                .reads_of(node.child_by_field_id(field::RIGHT), self.text),
             &head,
         )
     }
@@ -190,8 +195,8 @@ impl<'s, 'f> Liveness<'s, 'f> {
         let otherwise = self.loop_else(node, &out, jumps);
         let condition = self
             .memo
-            .reads_of(node.child_by_field_name("condition"), self.text);
-        let body = body_statements(node, "body");
+            .reads_of(node.child_by_field_id(field::CONDITION), self.text);
+        let body = body_statements(node, field::BODY);
         self.fixpoint(node, &body, &out, jumps, |body_in| {
             union(&union(&condition, &body_in), &otherwise)
         })
@@ -236,7 +241,7 @@ impl<'s, 'f> Liveness<'s, 'f> {
                 &handlers_in,
                 &self
                     .memo
-                    .reads_of(handler.child_by_field_name("value"), self.text),
+                    .reads_of(handler.child_by_field_id(field::VALUE), self.text),
             );
         }
         let otherwise = match clauses(node, &["else_clause"]).first() {
@@ -247,7 +252,7 @@ impl<'s, 'f> Liveness<'s, 'f> {
             on_raise: union(&outer.on_raise, &handlers_in),
             ..outer
         };
-        let body_in = self.list(&body_statements(node, "body"), otherwise, &in_body);
+        let body_in = self.list(&body_statements(node, field::BODY), otherwise, &in_body);
         union(&body_in, &in_body.on_raise)
     }
 
@@ -257,7 +262,7 @@ impl<'s, 'f> Liveness<'s, 'f> {
         if may_suppress(node, self.text) {
             inner.on_raise = union(&inner.on_raise, &out);
         }
-        let body_in = self.list(&body_statements(node, "body"), out, &inner);
+        let body_in = self.list(&body_statements(node, field::BODY), out, &inner);
         union(&values.reads, &minus(&body_in, &targets.written()))
     }
 }

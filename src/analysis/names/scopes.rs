@@ -2,6 +2,7 @@
 //! comprehensions contribute their free names (and captures) to the
 //! enclosing scope, and only the hazards that concern it.
 
+use crate::syntax::field;
 use tree_sitter::Node;
 
 use super::{Collector, Hazard, NameSet, Names, parameter_name, target};
@@ -16,8 +17,8 @@ impl<'s> Collector<'s> {
         let mut cursor = parameters.walk();
         for parameter in parameters.named_children(&mut cursor) {
             // Defaults and annotations are evaluated where the function is defined.
-            for field in ["value", "type"] {
-                if let Some(part) = parameter.child_by_field_name(field) {
+            for field in [field::VALUE, field::TYPE] {
+                if let Some(part) = parameter.child_by_field_id(field) {
                     if part.kind() == "type" {
                         self.visit_children(part, outer);
                     } else {
@@ -75,36 +76,36 @@ impl<'s> Collector<'s> {
     }
 
     pub(super) fn visit_function(&mut self, node: Node, outer: &mut Names<'s>) {
-        if let Some(name) = node.child_by_field_name("name") {
+        if let Some(name) = node.child_by_field_id(field::NAME) {
             outer.writes.push((self.text_of(name), name.start_byte()));
             outer
                 .plain_binds
                 .push((self.text_of(name), name.start_byte()));
         }
         let mut locals = Vec::new();
-        if let Some(parameters) = node.child_by_field_name("parameters") {
+        if let Some(parameters) = node.child_by_field_id(field::PARAMETERS) {
             self.visit_parameters(parameters, &mut locals, outer);
         }
-        if let Some(returns) = node.child_by_field_name("return_type") {
+        if let Some(returns) = node.child_by_field_id(field::RETURN_TYPE) {
             self.nested().visit_children(returns, outer);
         }
         let mut inner = Names::default();
-        if let Some(body) = node.child_by_field_name("body") {
+        if let Some(body) = node.child_by_field_id(field::BODY) {
             self.nested().visit(body, &mut inner);
         }
         self.nested_scope(node, &locals, inner, outer);
     }
 
     pub(super) fn visit_class(&mut self, node: Node, outer: &mut Names<'s>) {
-        if let Some(name) = node.child_by_field_name("name") {
+        if let Some(name) = node.child_by_field_id(field::NAME) {
             outer.writes.push((self.text_of(name), name.start_byte()));
             outer
                 .plain_binds
                 .push((self.text_of(name), name.start_byte()));
         }
-        self.visit_field(node, "superclasses", outer);
+        self.visit_field(node, field::SUPERCLASSES, outer);
         let mut inner = Names::default();
-        if let Some(body) = node.child_by_field_name("body") {
+        if let Some(body) = node.child_by_field_id(field::BODY) {
             self.nested().visit(body, &mut inner);
         }
         // Methods' `super()` refers to this class, not the enclosing one.
@@ -114,16 +115,16 @@ impl<'s> Collector<'s> {
 
     pub(super) fn visit_lambda(&mut self, node: Node, outer: &mut Names<'s>) {
         let mut locals = Vec::new();
-        if let Some(parameters) = node.child_by_field_name("parameters") {
+        if let Some(parameters) = node.child_by_field_id(field::PARAMETERS) {
             self.visit_parameters(parameters, &mut locals, outer);
         }
         let mut inner = Names::default();
-        self.visit_field_into(node, "body", &mut inner);
+        self.visit_field_into(node, field::BODY, &mut inner);
         self.nested_scope(node, &locals, inner, outer);
     }
 
-    fn visit_field_into(&self, node: Node, field: &str, into: &mut Names<'s>) {
-        if let Some(child) = node.child_by_field_name(field) {
+    fn visit_field_into(&self, node: Node, field: u16, into: &mut Names<'s>) {
+        if let Some(child) = node.child_by_field_id(field) {
             self.nested().visit(child, into);
         }
     }
@@ -146,7 +147,7 @@ impl<'s> Collector<'s> {
         let mut cursor = node.walk();
         for child in node.named_children(&mut cursor) {
             if child.kind() == "for_in_clause" {
-                if let Some(right) = child.child_by_field_name("right") {
+                if let Some(right) = child.child_by_field_id(field::RIGHT) {
                     if first {
                         self.visit(right, outer);
                     } else {
@@ -154,7 +155,7 @@ impl<'s> Collector<'s> {
                     }
                 }
                 first = false;
-                if let Some(left) = child.child_by_field_name("left") {
+                if let Some(left) = child.child_by_field_id(field::LEFT) {
                     let bound = target(left, self.text);
                     locals.extend(bound.writes.iter().map(|(n, _)| *n));
                     inner.reads.extend(bound.reads);

@@ -1,5 +1,6 @@
 //! The collector's walk: what each kind of node reads, binds and risks.
 
+use crate::syntax::field;
 use tree_sitter::Node;
 
 use super::{Collector, DYNAMIC_CALLS, EAGER_CONSUMERS, FRAME_ATTRIBUTES, Hazard, Names, is_async};
@@ -16,33 +17,33 @@ impl<'s> Collector<'s> {
                 names.read_sites.push((name, node.start_byte()));
             }
             "attribute" => {
-                if let Some(attribute) = node.child_by_field_name("attribute")
+                if let Some(attribute) = node.child_by_field_id(field::ATTRIBUTE)
                     && FRAME_ATTRIBUTES.contains(&self.text_of(attribute))
                 {
                     self.hazard(names, Hazard::Dynamic(self.text_of(attribute)), node);
                 }
-                self.visit_field(node, "object", names);
+                self.visit_field(node, field::OBJECT, names);
             }
-            "keyword_argument" => self.visit_field(node, "value", names),
+            "keyword_argument" => self.visit_field(node, field::VALUE, names),
             "assignment" => self.visit_assignment(node, names),
             "augmented_assignment" => {
-                self.visit_field(node, "right", names);
-                if let Some(left) = node.child_by_field_name("left") {
+                self.visit_field(node, field::RIGHT, names);
+                if let Some(left) = node.child_by_field_id(field::LEFT) {
                     self.visit(left, names);
                     self.bind(left, names);
                 }
             }
             "named_expression" => {
-                self.visit_field(node, "value", names);
-                if let Some(name) = node.child_by_field_name("name") {
+                self.visit_field(node, field::VALUE, names);
+                if let Some(name) = node.child_by_field_id(field::NAME) {
                     names.writes.push((self.text_of(name), name.start_byte()));
                 }
             }
             "for_statement" => self.visit_for(node, names),
             "while_statement" => {
-                self.visit_field(node, "condition", names);
-                self.in_loop(node.child_by_field_name("body"), names);
-                self.visit_field(node, "alternative", names);
+                self.visit_field(node, field::CONDITION, names);
+                self.in_loop(node.child_by_field_id(field::BODY), names);
+                self.visit_field(node, field::ALTERNATIVE, names);
             }
             "with_statement" => {
                 if is_async(node) {
@@ -54,7 +55,7 @@ impl<'s> Collector<'s> {
                 if let Some(value) = node.named_child(0) {
                     self.visit(value, names);
                 }
-                if let Some(alias) = node.child_by_field_name("alias") {
+                if let Some(alias) = node.child_by_field_id(field::ALIAS) {
                     let single = alias
                         .named_child(0)
                         .filter(|_| alias.named_child_count() == 1);
@@ -69,7 +70,7 @@ impl<'s> Collector<'s> {
             "except_clause" | "except_group_clause" => {
                 let mut cursor = node.walk();
                 for child in node.named_children(&mut cursor) {
-                    if node.child_by_field_name("alias") == Some(child) {
+                    if node.child_by_field_id(field::ALIAS) == Some(child) {
                         self.bind(child, names);
                     } else {
                         self.visit(child, names);
@@ -131,9 +132,9 @@ impl<'s> Collector<'s> {
                 let mut cursor = node.walk();
                 for child in node.named_children(&mut cursor) {
                     if matches!(child.kind(), "interpolation" | "format_expression") {
-                        self.visit_field(child, "expression", names);
+                        self.visit_field(child, field::EXPRESSION, names);
                         // `f"{x:{width}d}"`: the spec has expressions too.
-                        self.visit_field(child, "format_specifier", names);
+                        self.visit_field(child, field::FORMAT_SPECIFIER, names);
                     }
                 }
             }
@@ -151,8 +152,8 @@ impl<'s> Collector<'s> {
     fn visit_assignment(&mut self, node: Node, names: &mut Names<'s>) {
         let mut targets = Vec::new();
         let mut current = node;
-        while let Some(right) = current.child_by_field_name("right") {
-            if let Some(left) = current.child_by_field_name("left") {
+        while let Some(right) = current.child_by_field_id(field::RIGHT) {
+            if let Some(left) = current.child_by_field_id(field::LEFT) {
                 targets.push(left);
             }
             if right.kind() != "assignment" {
@@ -183,12 +184,12 @@ impl<'s> Collector<'s> {
         if is_async(node) {
             self.hazard(names, Hazard::Await, node);
         }
-        self.visit_field(node, "right", names);
-        if let Some(left) = node.child_by_field_name("left") {
+        self.visit_field(node, field::RIGHT, names);
+        if let Some(left) = node.child_by_field_id(field::LEFT) {
             self.bind(left, names);
         }
-        self.in_loop(node.child_by_field_name("body"), names);
-        self.visit_field(node, "alternative", names);
+        self.in_loop(node.child_by_field_id(field::BODY), names);
+        self.visit_field(node, field::ALTERNATIVE, names);
     }
 
     fn visit_delete(&mut self, node: Node, names: &mut Names<'s>) {
@@ -217,8 +218,8 @@ impl<'s> Collector<'s> {
     }
 
     fn visit_call(&mut self, node: Node, names: &mut Names<'s>) {
-        let function = node.child_by_field_name("function");
-        let arguments = node.child_by_field_name("arguments");
+        let function = node.child_by_field_id(field::FUNCTION);
+        let arguments = node.child_by_field_id(field::ARGUMENTS);
         if let Some(function) = function.filter(|f| f.kind() == "identifier") {
             let name = self.text_of(function);
             let no_arguments = arguments.is_some_and(|a| a.named_child_count() == 0);
@@ -248,7 +249,7 @@ impl<'s> Collector<'s> {
         let name = match function.kind() {
             "identifier" => self.text_of(function),
             "attribute" => function
-                .child_by_field_name("attribute")
+                .child_by_field_id(field::ATTRIBUTE)
                 .map_or("", |a| self.text_of(a)),
             _ => "",
         };
@@ -259,14 +260,14 @@ impl<'s> Collector<'s> {
         let mut cursor = node.walk();
         for child in node.named_children(&mut cursor) {
             if node.kind() == "import_from_statement"
-                && node.child_by_field_name("module_name") == Some(child)
+                && node.child_by_field_id(field::MODULE_NAME) == Some(child)
             {
                 continue;
             }
             match child.kind() {
                 "wildcard_import" => self.hazard(names, Hazard::StarImport, child),
                 "aliased_import" => {
-                    if let Some(alias) = child.child_by_field_name("alias") {
+                    if let Some(alias) = child.child_by_field_id(field::ALIAS) {
                         names.writes.push((self.text_of(alias), alias.start_byte()));
                         names
                             .plain_binds

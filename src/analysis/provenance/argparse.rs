@@ -1,13 +1,14 @@
 //! argparse facts: `parse_args()` results and the `dest` of each
 //! `add_argument(...)` call.
 
+use crate::syntax::field;
 use std::collections::HashSet;
 
 use tree_sitter::Node;
 
 pub(super) fn is_parse_args_call(value: Node, source: &str) -> bool {
     value.kind() == "call"
-        && value.child_by_field_name("function").is_some_and(|f| {
+        && value.child_by_field_id(field::FUNCTION).is_some_and(|f| {
             let text = &source[f.byte_range()];
             text.ends_with(".parse_args") || text == "parse_args"
         })
@@ -20,10 +21,10 @@ pub(super) fn argparse_dests(calls: &[Node], source: &str) -> HashSet<String> {
     let mut dests = HashSet::new();
     for &call in calls {
         let is_add_argument = call
-            .child_by_field_name("function")
+            .child_by_field_id(field::FUNCTION)
             .is_some_and(|f| source[f.byte_range()].ends_with("add_argument"));
         let Some(arguments) = call
-            .child_by_field_name("arguments")
+            .child_by_field_id(field::ARGUMENTS)
             .filter(|_| is_add_argument)
         else {
             continue;
@@ -36,10 +37,10 @@ pub(super) fn argparse_dests(calls: &[Node], source: &str) -> HashSet<String> {
                 "string" => options.push(unquote(&source[argument.byte_range()])),
                 "keyword_argument" => {
                     let name = argument
-                        .child_by_field_name("name")
+                        .child_by_field_id(field::NAME)
                         .map(|n| &source[n.byte_range()]);
                     let value = argument
-                        .child_by_field_name("value")
+                        .child_by_field_id(field::VALUE)
                         .filter(|v| v.kind() == "string");
                     if let (Some("dest"), Some(value)) = (name, value) {
                         dest = Some(unquote(&source[value.byte_range()]));

@@ -1,6 +1,7 @@
 //! Tree facts about functions and loops: parameters, the enclosing class,
 //! `self`, and which loop targets carry a config's values.
 
+use crate::syntax::field;
 use std::collections::HashSet;
 
 use tree_sitter::Node;
@@ -16,12 +17,12 @@ pub(super) fn loop_value_targets(left: Node) -> Vec<Node> {
 /// `cfg.items()` / `cfg.values()` iterate the config's values.
 pub(super) fn iterated_value<'t>(right: Node<'t>, source: &str) -> Node<'t> {
     let function = right
-        .child_by_field_name("function")
+        .child_by_field_id(field::FUNCTION)
         .filter(|f| right.kind() == "call" && f.kind() == "attribute");
     let is_view = function
-        .and_then(|f| f.child_by_field_name("attribute"))
+        .and_then(|f| f.child_by_field_id(field::ATTRIBUTE))
         .is_some_and(|m| matches!(&source[m.byte_range()], "items" | "values"));
-    match function.and_then(|f| f.child_by_field_name("object")) {
+    match function.and_then(|f| f.child_by_field_id(field::OBJECT)) {
         Some(object) if is_view => object,
         _ => right,
     }
@@ -39,7 +40,7 @@ pub(super) fn parameters_of(
 ) -> (HashSet<String>, Vec<(String, String)>) {
     let mut names = HashSet::new();
     let mut annotations = Vec::new();
-    let Some(parameters) = function.child_by_field_name("parameters") else {
+    let Some(parameters) = function.child_by_field_id(field::PARAMETERS) else {
         return (names, annotations);
     };
     let mut cursor = parameters.walk();
@@ -47,12 +48,12 @@ pub(super) fn parameters_of(
         let name_node = match parameter.kind() {
             "identifier" => Some(parameter),
             _ => parameter
-                .child_by_field_name("name")
+                .child_by_field_id(field::NAME)
                 .or_else(|| parameter.named_child(0)),
         };
         if let Some(node) = name_node.filter(|n| n.kind() == "identifier") {
             let name = source[node.byte_range()].to_string();
-            if let Some(annotation) = parameter.child_by_field_name("type") {
+            if let Some(annotation) = parameter.child_by_field_id(field::TYPE) {
                 annotations.push((name.clone(), source[annotation.byte_range()].to_string()));
             }
             names.insert(name);
@@ -79,7 +80,7 @@ pub(crate) fn self_name<'s>(function: Node, source: &'s str) -> Option<&'s str> 
 
 /// The first parameter of a function, when it is a plain name.
 pub(super) fn first_parameter<'s>(function: Node, source: &'s str) -> Option<&'s str> {
-    let parameters = function.child_by_field_name("parameters")?;
+    let parameters = function.child_by_field_id(field::PARAMETERS)?;
     let first = parameters
         .named_child(0)
         .filter(|p| p.kind() == "identifier")?;

@@ -1,4 +1,5 @@
 use super::*;
+use crate::syntax::field;
 
 pub(crate) fn collect_kind<'t>(node: Node<'t>, kind: &str, out: &mut Vec<Node<'t>>) {
     let mut cursor = node.walk();
@@ -61,9 +62,9 @@ pub(crate) fn provenance(source: &str, receiver: &str, nth: usize) -> Option<Pro
     collect_kind(tree.root_node(), "call", &mut attributes);
     let receivers: Vec<Node> = attributes
         .iter()
-        .filter_map(|call| call.child_by_field_name("function"))
+        .filter_map(|call| call.child_by_field_id(field::FUNCTION))
         .filter(|f| f.kind() == "attribute")
-        .filter_map(|f| f.child_by_field_name("object"))
+        .filter_map(|f| f.child_by_field_id(field::OBJECT))
         .filter(|o| &source[o.byte_range()] == receiver)
         .collect();
     facts.provenance_of(receivers[nth])

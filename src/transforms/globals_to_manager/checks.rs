@@ -1,6 +1,7 @@
 //! The preconditions `globals-to-manager` checks on the tree; each failed
 //! one is a refusal with its reason, located where the problem is.
 
+use crate::syntax::field;
 use std::collections::BTreeSet;
 
 use tree_sitter::Node;
@@ -155,7 +156,7 @@ impl<'a> Checker<'a> {
             |n| crate::syntax::spans_any(n, &spots),
             |n| {
                 if n.kind() == "call"
-                    && let Some(callee) = n.child_by_field_name("function")
+                    && let Some(callee) = n.child_by_field_id(field::FUNCTION)
                     && callee.kind() == "identifier"
                     && matches!(self.text(callee), "globals" | "exec" | "eval")
                 {
@@ -165,7 +166,7 @@ impl<'a> Checker<'a> {
         );
         for call in calls {
             let callee = call
-                .child_by_field_name("function")
+                .child_by_field_id(field::FUNCTION)
                 .map_or("", |c| self.text(c));
             self.refuse(
                 call,
@@ -203,7 +204,7 @@ impl<'a> Checker<'a> {
                 continue;
             };
             let name = statement
-                .child_by_field_name("name")
+                .child_by_field_id(field::NAME)
                 .map(|n| self.text(n).to_string());
             match (statement.kind(), name) {
                 ("function_definition", Some(name)) => {
@@ -268,15 +269,15 @@ impl<'a> Checker<'a> {
         if let Some(found) = names::find_kind(function, &["yield"]) {
             self.refuse(found, "a generator's forwarding could not be exact".into());
         }
-        if let Some(parameters) = function.child_by_field_name("parameters")
+        if let Some(parameters) = function.child_by_field_id(field::PARAMETERS)
             && names::parameter_names(parameters, self.file.text)
                 .iter()
                 .any(|p| p == "self")
         {
             self.refuse(parameters, "a parameter is named `self`".into());
         }
-        for field in ["parameters", "return_type"] {
-            let Some(signature) = function.child_by_field_name(field) else {
+        for field in [field::PARAMETERS, field::RETURN_TYPE] {
+            let Some(signature) = function.child_by_field_id(field) else {
                 continue;
             };
             if let Some(found) = names::uses(signature, state_set, self.file.text).first() {
@@ -331,15 +332,15 @@ impl<'a> Checker<'a> {
         name: String,
         uses: &[Node<'t>],
     ) -> Option<ReadingClass<'t>> {
-        let body = class.child_by_field_name("body")?;
+        let body = class.child_by_field_id(field::BODY)?;
         let mut cursor = body.walk();
         let init = body.named_children(&mut cursor).find(|m| {
             m.kind() == "function_definition"
-                && m.child_by_field_name("name")
+                && m.child_by_field_id(field::NAME)
                     .is_some_and(|n| self.text(n) == "__init__")
         });
         let in_body = |i: Node| {
-            i.child_by_field_name("body")
+            i.child_by_field_id(field::BODY)
                 .map_or(i.byte_range(), |b| b.byte_range())
         };
         let outside = uses.iter().find(|u| {

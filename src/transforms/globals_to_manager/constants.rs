@@ -8,6 +8,7 @@
 //! never binds again is part of the module's interface in the same way:
 //! it stays too, reported as state every manager still shares.
 
+use crate::syntax::field;
 use std::collections::BTreeSet;
 
 use tree_sitter::Node;
@@ -95,7 +96,7 @@ fn is_table(value: Node, text: &str) -> bool {
         | "list_comprehension"
         | "set"
         | "set_comprehension" => true,
-        "call" => value.child_by_field_name("function").is_some_and(|f| {
+        "call" => value.child_by_field_id(field::FUNCTION).is_some_and(|f| {
             let callee = &text[f.byte_range()];
             let last = callee.rsplit('.').next().unwrap_or(callee);
             matches!(last, "dict" | "list" | "set" | "OrderedDict")

@@ -8,6 +8,7 @@
 //! only when the holder acquires it again, which with a `Lock` deadlocks;
 //! `reset()` is a new name nothing calls yet.
 
+use crate::syntax::field;
 use tree_sitter::Node;
 
 use crate::transforms::{ChangeSet, FileChange, FileInput, Refusal};
@@ -42,7 +43,7 @@ const INERT_CALLS: &[&str] = &[
 pub fn plan(file: &FileInput, root: Node, singleton: &str) -> Option<LoggerPlan> {
     let text = file.text;
     let statement = top_level_assignment(root, text, singleton)?;
-    let value = statement.named_child(0)?.child_by_field_name("right")?;
+    let value = statement.named_child(0)?.child_by_field_id(field::RIGHT)?;
     if value.kind() != "none" {
         return None;
     }
@@ -120,11 +121,11 @@ fn lock_of<'t>(root: Node<'t>, text: &'t str) -> Option<(&'t str, Node<'t>)> {
         .filter(|s| s.kind() == "expression_statement")
         .filter_map(|s| {
             let assignment = s.named_child(0).filter(|a| a.kind() == "assignment")?;
-            let left = assignment.child_by_field_name("left")?;
+            let left = assignment.child_by_field_id(field::LEFT)?;
             let call = assignment
-                .child_by_field_name("right")
+                .child_by_field_id(field::RIGHT)
                 .filter(|r| r.kind() == "call")?;
-            let callee = call.child_by_field_name("function")?;
+            let callee = call.child_by_field_id(field::FUNCTION)?;
             let is_lock = matches!(
                 &text[callee.byte_range()],
                 "threading.Lock" | "threading.RLock"
@@ -157,7 +158,7 @@ fn held_blocks<'t>(root: Node<'t>, text: &str, lock: &str) -> Vec<Node<'t>> {
                         .named_children(&mut inner)
                         .any(|item| text[item.byte_range()].trim() == lock)
                 });
-            if holds && let Some(body) = n.child_by_field_name("body") {
+            if holds && let Some(body) = n.child_by_field_id(field::BODY) {
                 blocks.push(body);
             }
         },
@@ -175,7 +176,7 @@ fn calls_out_while_held(root: Node, text: &str, lock: &str) -> bool {
             |_| true,
             |n| {
                 let inert = n
-                    .child_by_field_name("function")
+                    .child_by_field_id(field::FUNCTION)
                     .is_some_and(|f| INERT_CALLS.contains(&&text[f.byte_range()]));
                 calls |= n.kind() == "call" && !inert;
             },

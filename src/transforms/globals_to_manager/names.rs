@@ -2,6 +2,7 @@
 //! which names the code binds itself, and the shapes a moved body must not
 //! have.
 
+use crate::syntax::field;
 use std::collections::BTreeSet;
 
 use tree_sitter::Node;
@@ -39,15 +40,15 @@ fn is_label(node: Node) -> bool {
     let Some(parent) = node.parent() else {
         return false;
     };
-    let is_field = |field: &str| {
+    let is_field = |field: u16| {
         parent
-            .child_by_field_name(field)
+            .child_by_field_id(field)
             .is_some_and(|f| f.id() == node.id())
     };
     match parent.kind() {
-        "attribute" => is_field("attribute"),
-        "keyword_argument" => is_field("name"),
-        "function_definition" | "class_definition" => is_field("name"),
+        "attribute" => is_field(field::ATTRIBUTE),
+        "keyword_argument" => is_field(field::NAME),
+        "function_definition" | "class_definition" => is_field(field::NAME),
         _ => false,
     }
 }
@@ -68,17 +69,17 @@ pub fn local_bindings(function: Node, text: &str) -> BTreeSet<String> {
                 }
             };
             match n.kind() {
-                "assignment" | "augmented_assignment" => bind(n.child_by_field_name("left")),
-                "for_statement" | "for_in_clause" => bind(n.child_by_field_name("left")),
-                "named_expression" => bind(n.child_by_field_name("name")),
-                "as_pattern" => bind(n.child_by_field_name("alias")),
+                "assignment" | "augmented_assignment" => bind(n.child_by_field_id(field::LEFT)),
+                "for_statement" | "for_in_clause" => bind(n.child_by_field_id(field::LEFT)),
+                "named_expression" => bind(n.child_by_field_id(field::NAME)),
+                "as_pattern" => bind(n.child_by_field_id(field::ALIAS)),
                 "parameters" | "lambda_parameters" => {
                     parameter_names(n, text).into_iter().for_each(|p| {
                         bound.insert(p);
                     })
                 }
                 "function_definition" | "class_definition" if n.id() != function.id() => {
-                    bind(n.child_by_field_name("name"))
+                    bind(n.child_by_field_id(field::NAME))
                 }
                 "import_statement" | "import_from_statement" => {
                     for name in crate::transforms::summary::import_bindings(n, text) {
@@ -131,7 +132,7 @@ pub fn parameter_names(parameters: Node, text: &str) -> Vec<String> {
 pub fn parameter_name<'t>(parameter: Node, text: &'t str) -> Option<&'t str> {
     let name = match parameter.kind() {
         "identifier" => Some(parameter),
-        "default_parameter" | "typed_default_parameter" => parameter.child_by_field_name("name"),
+        "default_parameter" | "typed_default_parameter" => parameter.child_by_field_id(field::NAME),
         "typed_parameter" | "list_splat_pattern" | "dictionary_splat_pattern" => {
             let first = parameter.named_child(0)?;
             return match first.kind() {
@@ -170,7 +171,7 @@ pub fn find_kind<'t>(node: Node<'t>, kinds: &[&str]) -> Option<Node<'t>> {
 /// code would change their value.
 pub fn multiline_string(function: Node) -> Option<Node> {
     let docstring = function
-        .child_by_field_name("body")
+        .child_by_field_id(field::BODY)
         .and_then(|b| b.named_child(0))
         .filter(|s| s.kind() == "expression_statement")
         .and_then(|s| s.named_child(0))

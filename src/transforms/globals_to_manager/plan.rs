@@ -2,6 +2,7 @@
 //! the state, the functions that become methods, the classes that read the
 //! state, the names it adds, and every precondition checked on the tree.
 
+use crate::syntax::field;
 use std::collections::BTreeSet;
 
 use tree_sitter::Node;
@@ -176,7 +177,7 @@ fn states<'t>(file: &FileInput<'t>, root: Node<'t>, global_names: &[String]) -> 
         .into_iter()
         .filter(|s| !(already_migrated && helpers.contains(&s.name.as_str())))
         .filter_map(|s| {
-            let value = s.node.named_child(0)?.child_by_field_name("right")?;
+            let value = s.node.named_child(0)?.child_by_field_id(field::RIGHT)?;
             Some(State {
                 attr: attribute_name(&s.name),
                 name: s.name,

@@ -2,6 +2,7 @@
 //! instance (replacing the first state), the forwarding functions, the
 //! classes' keyword-only parameters, and the imports.
 
+use crate::syntax::field;
 use tree_sitter::Node;
 
 use super::names;
@@ -73,7 +74,7 @@ fn manager_block(m: &Module) -> String {
         let annotation = state
             .statement
             .named_child(0)
-            .and_then(|a| a.child_by_field_name("type"))
+            .and_then(|a| a.child_by_field_id(field::TYPE))
             .map(|t| format!(": {}", &m.file.text[t.byte_range()]))
             .unwrap_or_default();
         out.push_str(&format!(
@@ -172,12 +173,12 @@ fn manager_edits(m: &Module, node: Node) -> Vec<(usize, usize, String)> {
                 return;
             }
             let callee = n
-                .child_by_field_name("function")
+                .child_by_field_id(field::FUNCTION)
                 .map(|f| &text[f.byte_range()]);
             let Some(class) = m.classes.iter().find(|c| Some(c.name.as_str()) == callee) else {
                 return;
             };
-            let Some(arguments) = n.child_by_field_name("arguments") else {
+            let Some(arguments) = n.child_by_field_id(field::ARGUMENTS) else {
                 return;
             };
             let passed: Vec<String> = class
@@ -244,7 +245,7 @@ fn method(m: &Module, function: Node) -> String {
             }
         },
     );
-    if let Some(parameters) = function.child_by_field_name("parameters") {
+    if let Some(parameters) = function.child_by_field_id(field::PARAMETERS) {
         let open = parameters.start_byte() + 1;
         let empty = parameters.named_child_count() == 0;
         edits.push((
@@ -280,7 +281,7 @@ fn wrapper(m: &Module, function: Node, name: &str, deprecated: bool) -> String {
         .last();
     let header_end = colon.map_or(function.start_byte(), |c| c.end_byte());
     let header = &text[function.start_byte()..header_end];
-    let body = function.child_by_field_name("body");
+    let body = function.child_by_field_id(field::BODY);
     let indent = body.map_or(m.indent.as_str(), |b| {
         crate::source::line_indent(text, b.start_byte())
     });
@@ -302,7 +303,7 @@ fn wrapper(m: &Module, function: Node, name: &str, deprecated: bool) -> String {
         out.push_str(&format!("{indent}{}\n", &text[docstring.byte_range()]));
     }
     let arguments = function
-        .child_by_field_name("parameters")
+        .child_by_field_id(field::PARAMETERS)
         .map(|p| forwarded_arguments(p, text))
         .unwrap_or_default();
     out.push_str(&format!("{indent}return {d}().{name}({arguments})"));
@@ -344,7 +345,7 @@ fn forwarded_arguments(parameters: Node, text: &str) -> String {
 fn class_edits(m: &Module, class: &super::plan::ReadingClass) -> Vec<(usize, usize, String)> {
     let text = m.file.text;
     let mut edits = Vec::new();
-    let Some(parameters) = class.init.child_by_field_name("parameters") else {
+    let Some(parameters) = class.init.child_by_field_id(field::PARAMETERS) else {
         return edits;
     };
     let new: Vec<String> = class

@@ -3,6 +3,7 @@
 //! plumbing, so replacing its body changes where objects are kept and
 //! nothing else. Each failure names what was found and its line.
 
+use crate::syntax::field;
 use tree_sitter::Node;
 
 use super::shape::{Body, GENERATED_NAMES, Getter, method_name, text};
@@ -15,7 +16,7 @@ fn line(node: Node) -> usize {
 /// Parameter names as written (`key: str = "default"` → `key`); a
 /// `*args`, `**kw` or other form gives `None` in its place.
 pub(super) fn parameters(method: Node, source: &str) -> Vec<Option<String>> {
-    let Some(params) = method.child_by_field_name("parameters") else {
+    let Some(params) = method.child_by_field_id(field::PARAMETERS) else {
         return Vec::new();
     };
     let mut cursor = params.walk();
@@ -29,7 +30,7 @@ pub(super) fn parameters(method: Node, source: &str) -> Vec<Option<String>> {
                 .filter(|n| n.kind() == "identifier")
                 .map(|n| text(n, source).to_string()),
             "default_parameter" | "typed_default_parameter" => p
-                .child_by_field_name("name")
+                .child_by_field_id(field::NAME)
                 .map(|n| text(n, source).to_string()),
             _ => None,
         })
@@ -52,7 +53,7 @@ pub(super) fn is_docstring(node: Node) -> bool {
 /// replaceable span with its indentation.
 pub(super) fn body_of<'t>(method: Node<'t>, source: &str) -> Result<(Vec<Node<'t>>, Body), String> {
     let block = method
-        .child_by_field_name("body")
+        .child_by_field_id(field::BODY)
         .ok_or("a method without a body")?;
     let mut cursor = block.walk();
     let statements: Vec<Node> = block
@@ -173,9 +174,11 @@ pub(super) fn check_getter(
     let mut evicted: Vec<String> = Vec::new();
     for node in &nodes {
         if node.kind() == "assignment"
-            && let Some(left) = node.child_by_field_name("left")
+            && let Some(left) = node.child_by_field_id(field::LEFT)
         {
-            let right = node.child_by_field_name("right").map(|r| text(r, source));
+            let right = node
+                .child_by_field_id(field::RIGHT)
+                .map(|r| text(r, source));
             let mut cursor = left.walk();
             let targets: Vec<String> = std::iter::once(left)
                 .chain(left.named_children(&mut cursor))
@@ -201,9 +204,10 @@ pub(super) fn check_getter(
             "identifier" => {
                 let parent = node.parent();
                 let field_name = parent.is_some_and(|p| {
-                    (p.kind() == "attribute" && p.child_by_field_name("attribute") == Some(*node))
+                    (p.kind() == "attribute"
+                        && p.child_by_field_id(field::ATTRIBUTE) == Some(*node))
                         || (p.kind() == "keyword_argument"
-                            && p.child_by_field_name("name") == Some(*node))
+                            && p.child_by_field_id(field::NAME) == Some(*node))
                 });
                 let name = text(*node, source);
                 if !field_name
@@ -217,13 +221,13 @@ pub(super) fn check_getter(
                 .map_err(|what| at_line(*node, &what))?,
             "call" => {
                 let callee = node
-                    .child_by_field_name("function")
+                    .child_by_field_id(field::FUNCTION)
                     .map_or("", |f| text(f, source));
                 let method = callee.rsplit_once('.');
                 match (callee, method) {
                     ("getattr", _) => {
                         let first = node
-                            .child_by_field_name("arguments")
+                            .child_by_field_id(field::ARGUMENTS)
                             .and_then(|a| a.named_child(0))
                             .map(|a| text(a, source));
                         if first != Some(&format!("self.{}", names.local)) {
@@ -242,7 +246,7 @@ pub(super) fn check_getter(
                 if !value.is_some_and(|v| {
                     v.kind() == "identifier"
                         || (v.kind() == "subscript"
-                            && v.child_by_field_name("subscript")
+                            && v.child_by_field_id(field::SUBSCRIPT)
                                 .is_some_and(|s| text(s, source) == key))
                 }) {
                     return Err(at_line(
@@ -281,7 +285,7 @@ pub(super) fn check_getter(
         };
     let closes_evicted = nodes.iter().any(|n| {
         n.kind() == "call"
-            && n.child_by_field_name("function")
+            && n.child_by_field_id(field::FUNCTION)
                 .and_then(|f| text(f, source).strip_suffix(".close"))
                 .is_some_and(|o| evicted.iter().any(|e| e == o))
     });
@@ -313,14 +317,14 @@ fn check_attribute(
     in_bound: bool,
 ) -> Result<(), String> {
     let object = node
-        .child_by_field_name("object")
+        .child_by_field_id(field::OBJECT)
         .map_or("", |o| text(o, source));
     let attr = node
-        .child_by_field_name("attribute")
+        .child_by_field_id(field::ATTRIBUTE)
         .map_or("", |a| text(a, source));
     let is_callee = node
         .parent()
-        .is_some_and(|p| p.kind() == "call" && p.child_by_field_name("function") == Some(node));
+        .is_some_and(|p| p.kind() == "call" && p.child_by_field_id(field::FUNCTION) == Some(node));
     let ok = if object == "self" {
         attr == names.local
             || Some(attr) == names.lru
@@ -341,7 +345,7 @@ fn check_attribute(
 /// The factory's arguments may name only `self` and the key: the rewrite
 /// calls it where no other name of the old body exists.
 fn check_factory_arguments(call: Node, source: &str, key: &str) -> Result<(), String> {
-    let Some(arguments) = call.child_by_field_name("arguments") else {
+    let Some(arguments) = call.child_by_field_id(field::ARGUMENTS) else {
         return Ok(());
     };
     for node in descendants(arguments) {
@@ -349,8 +353,9 @@ fn check_factory_arguments(call: Node, source: &str, key: &str) -> Result<(), St
             continue;
         }
         let is_field = node.parent().is_some_and(|p| {
-            (p.kind() == "attribute" && p.child_by_field_name("attribute") == Some(node))
-                || (p.kind() == "keyword_argument" && p.child_by_field_name("name") == Some(node))
+            (p.kind() == "attribute" && p.child_by_field_id(field::ATTRIBUTE) == Some(node))
+                || (p.kind() == "keyword_argument"
+                    && p.child_by_field_id(field::NAME) == Some(node))
         });
         let name = text(node, source);
         if !is_field && name != "self" && name != key {

@@ -3,6 +3,7 @@
 //! getter `(self, key)` and optional closer `(self)`, each checked by
 //! `proof.rs`. Anything else is a refusal with its reason.
 
+use crate::syntax::field;
 use tree_sitter::Node;
 
 use super::proof::{Names, check_closer, check_getter, parameters};
@@ -97,7 +98,7 @@ pub fn classes(root: Node, source: &str) -> Vec<Result<CacheClass, NotProven>> {
     statements_of_kind(root, "class_definition")
         .into_iter()
         .filter(|n| {
-            n.child_by_field_name("name")
+            n.child_by_field_id(field::NAME)
                 .is_some_and(|name| caching.iter().any(|c| c == text(name, source)))
         })
         .filter_map(|class| recognise(class, source))
@@ -111,7 +112,7 @@ fn methods<'t>(body: Node<'t>) -> Vec<(Node<'t>, bool)> {
         .filter_map(|n| match n.kind() {
             "function_definition" => Some((n, false)),
             "decorated_definition" => n
-                .child_by_field_name("definition")
+                .child_by_field_id(field::DEFINITION)
                 .filter(|d| d.kind() == "function_definition")
                 .map(|d| (d, true)),
             _ => None,
@@ -121,7 +122,7 @@ fn methods<'t>(body: Node<'t>) -> Vec<(Node<'t>, bool)> {
 
 pub(super) fn method_name<'s>(method: Node, source: &'s str) -> &'s str {
     method
-        .child_by_field_name("name")
+        .child_by_field_id(field::NAME)
         .map_or("", |n| text(n, source))
 }
 
@@ -145,8 +146,8 @@ fn uses(haystack: &str, attr: &str) -> usize {
 }
 
 fn recognise(class: Node, source: &str) -> Option<Result<CacheClass, NotProven>> {
-    let name_node = class.child_by_field_name("name")?;
-    let body = class.child_by_field_name("body")?;
+    let name_node = class.child_by_field_id(field::NAME)?;
+    let body = class.child_by_field_id(field::BODY)?;
     let methods = methods(body);
     let init = methods
         .iter()
@@ -169,7 +170,7 @@ type Attribute<'t> = (String, String, Node<'t>);
 
 /// `self.X = CALL()` statements directly in `__init__`'s body.
 fn init_attributes<'t>(init: Node<'t>, source: &str) -> Vec<Attribute<'t>> {
-    let Some(body) = init.child_by_field_name("body") else {
+    let Some(body) = init.child_by_field_id(field::BODY) else {
         return Vec::new();
     };
     let mut cursor = body.walk();
@@ -177,15 +178,15 @@ fn init_attributes<'t>(init: Node<'t>, source: &str) -> Vec<Attribute<'t>> {
         .filter(|s| s.kind() == "expression_statement" && s.named_child_count() == 1)
         .filter_map(|s| {
             let assignment = s.named_child(0).filter(|a| a.kind() == "assignment")?;
-            let left = text(assignment.child_by_field_name("left")?, source);
-            let right = assignment.child_by_field_name("right")?;
+            let left = text(assignment.child_by_field_id(field::LEFT)?, source);
+            let right = assignment.child_by_field_id(field::RIGHT)?;
             let attr = left.strip_prefix("self.")?;
-            let args = right.child_by_field_name("arguments")?;
+            let args = right.child_by_field_id(field::ARGUMENTS)?;
             (right.kind() == "call"
                 && args.named_child_count() == 0
                 && attr.chars().all(|c| c.is_alphanumeric() || c == '_'))
             .then(|| {
-                let callee = text(right.child_by_field_name("function")?, source).to_string();
+                let callee = text(right.child_by_field_id(field::FUNCTION)?, source).to_string();
                 Some((attr.to_string(), callee, s))
             })?
         })
@@ -285,7 +286,7 @@ fn build(
         }
     }
     let name = class
-        .child_by_field_name("name")
+        .child_by_field_id(field::NAME)
         .ok_or("a class without a name")?;
     Ok(CacheClass {
         name: text(name, source).to_string(),
